@@ -1,0 +1,173 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for `dr.config.json`. The CDK app, the Lambda handlers (through `DR_CONFIG`),
+ * the drill and `drctl` all parse with it, so a bad field fails the same way everywhere.
+ */
+
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as us-east-1');
+
+const httpsOrHttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const email = z.email({ error: 'must be an email address' });
+
+export const regionSchema = z.strictObject({
+  /** AWS region name, e.g. `us-east-1`. */
+  name: awsRegion,
+  /** The regional endpoint the canaries and health checks probe; 2xx means healthy. */
+  healthUrl: httpsOrHttpUrl,
+  /** The regional API endpoint (its host is the target of the global record for this region). */
+  apiEndpoint: httpsOrHttpUrl,
+});
+
+export const route53WeightedSchema = z.strictObject({
+  strategy: z.literal('route53-weighted'),
+  /** Hosted zone of the global record. */
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id (Z...)'),
+  /** Record type of the weighted records. CNAME points at each region's API host. */
+  recordType: z.enum(['CNAME']).default('CNAME'),
+});
+
+export const arcRoutingControlSchema = z.strictObject({
+  strategy: z.literal('arc-routing-control'),
+  /** The ARC cluster's regional data-plane endpoints (five in AWS), tried in order with rotation on failure. */
+  clusterEndpoints: z
+    .array(z.strictObject({ region: awsRegion, endpoint: httpsOrHttpUrl }))
+    .min(1, 'needs at least one cluster endpoint'),
+  /** Routing control ARN per region name. */
+  routingControlArns: z.record(awsRegion, z.string().startsWith('arn:aws:route53-recovery-control::')),
+});
+
+export const activeActiveSchema = z.strictObject({
+  strategy: z.literal('active-active'),
+  hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id (Z...)'),
+});
+
+export const trafficSchema = z.discriminatedUnion('strategy', [
+  route53WeightedSchema,
+  arcRoutingControlSchema,
+  activeActiveSchema,
+]);
+
+export const dynamoDbStoreSchema = z.strictObject({
+  kind: z.literal('dynamodb-global-table'),
+  /** Short name used in reports and idempotency keys. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  tableName: z.string().min(3).max(255),
+});
+
+export const auroraGlobalStoreSchema = z.strictObject({
+  kind: z.literal('aurora-global'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  globalClusterIdentifier: z.string().min(1),
+  /** Regional cluster ARN per region name. */
+  clusterArns: z.record(awsRegion, z.string().startsWith('arn:aws:rds:')),
+});
+
+export const s3ReplicatedStoreSchema = z.strictObject({
+  kind: z.literal('s3-replicated'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  /** Bucket name per region name. */
+  buckets: z.record(awsRegion, z.string().min(3).max(63)),
+});
+
+export const dataStoreSchema = z.discriminatedUnion('kind', [
+  dynamoDbStoreSchema,
+  auroraGlobalStoreSchema,
+  s3ReplicatedStoreSchema,
+]);
+
+export const approvalSchema = z.strictObject({
+  /**
+   * `required`: a human always decides. `auto-when-safe`: no human only when the verdict is
+   * FAILOVER_WARRANTED and the estimated RPO is within target; otherwise a human is asked.
+   */
+  mode: z.enum(['required', 'auto-when-safe']).default('required'),
+  approvers: z.array(email).min(1, 'needs at least one approver email'),
+  /** Who hears about an approval nobody answered. */
+  escalation: z.array(email).min(1, 'needs at least one escalation email'),
+  /** How long the approval link and the waiting task live. Step Functions caps a task timeout far higher; 1 day is our cap. */
+  timeoutSeconds: z.number().int().min(60).max(86_400).default(900),
+  /** What happens when nobody answers in time. Abort is the fail-safe default. */
+  onTimeout: z.enum(['abort', 'proceed']).default('abort'),
+});
+
+export const detectionSchema = z.strictObject({
+  /** Seconds between probes inside one canary run (high-resolution metric period). */
+  probeIntervalSeconds: z.union([z.literal(10), z.literal(30), z.literal(60)]).default(10),
+  /** M of N: datapoints that must breach within the evaluation periods to alarm. */
+  datapointsToAlarm: z.number().int().min(1).max(10).default(3),
+  evaluationPeriods: z.number().int().min(1).max(10).default(3),
+  /** Independent signals that must agree before a failover starts. */
+  quorum: z.number().int().min(2, 'must be at least 2: one signal alone never fails over').max(5).default(2),
+  /** Probe timeout; a slower answer counts as a failure. */
+  probeTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+  /** Alarm events older than this are ignored (EventBridge retries for up to 24 h). */
+  maxEventAgeSeconds: z.number().int().min(60).max(86_400).default(300),
+  /** After a failover, further alarms for the same application are ignored for this long. */
+  cooldownSeconds: z.number().int().min(0).max(86_400).default(1_800),
+});
+
+export const objectivesSchema = z.strictObject({
+  rtoSeconds: z.number().int().positive(),
+  rpoSeconds: z.number().nonnegative(),
+});
+
+export const drillSchema = z.strictObject({
+  /** How many times faster than AWS time the local world runs (600: one AWS minute = 100 ms). */
+  timeScale: z.number().int().min(1).max(6_000).default(600),
+  /** Replication lag between the local stores in AWS milliseconds (scaled like everything else). */
+  replicationLagMs: z.number().int().min(0).max(3_600_000).default(500),
+  /** Orders per AWS second the load generator writes through the global router. */
+  writesPerSecond: z.number().int().min(1).max(1_000).default(20),
+});
+
+export const configSchema = z
+  .strictObject({
+    /** Name of the protected application; prefixes resource names. */
+    application: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'must be 2-31 lowercase letters, digits or dashes, starting with a letter'),
+    regions: z.strictObject({ primary: regionSchema, standby: regionSchema }),
+    /** The global name clients use; Route 53 (or ARC) moves it between regions. */
+    globalDomain: z.strictObject({
+      name: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS name'),
+      ttlSeconds: z.number().int().min(1).max(300).default(15),
+    }),
+    traffic: trafficSchema,
+    dataStores: z.array(dataStoreSchema).min(1, 'needs at least one data store').max(100),
+    approval: approvalSchema,
+    detection: detectionSchema.default(detectionSchema.parse({})),
+    objectives: objectivesSchema,
+    drill: drillSchema.default(drillSchema.parse({})),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.regions.primary.name === cfg.regions.standby.name) {
+      ctx.addIssue({ code: 'custom', path: ['regions', 'standby', 'name'], message: 'must differ from regions.primary.name' });
+    }
+    if (cfg.detection.datapointsToAlarm > cfg.detection.evaluationPeriods) {
+      ctx.addIssue({ code: 'custom', path: ['detection', 'datapointsToAlarm'], message: 'must not exceed detection.evaluationPeriods' });
+    }
+    const names = new Set<string>();
+    cfg.dataStores.forEach((s, i) => {
+      if (names.has(s.name)) ctx.addIssue({ code: 'custom', path: ['dataStores', i, 'name'], message: `duplicate data store name "${s.name}"` });
+      names.add(s.name);
+    });
+    const regions = [cfg.regions.primary.name, cfg.regions.standby.name];
+    const needBoth = (rec: Record<string, unknown>, path: (string | number)[]) => {
+      for (const r of regions) {
+        if (!(r in rec)) ctx.addIssue({ code: 'custom', path, message: `needs an entry for region ${r}` });
+      }
+    };
+    cfg.dataStores.forEach((s, i) => {
+      if (s.kind === 'aurora-global') needBoth(s.clusterArns, ['dataStores', i, 'clusterArns']);
+      if (s.kind === 's3-replicated') needBoth(s.buckets, ['dataStores', i, 'buckets']);
+    });
+    if (cfg.traffic.strategy === 'arc-routing-control') needBoth(cfg.traffic.routingControlArns, ['traffic', 'routingControlArns']);
+  });
+
+export type DrConfig = z.infer<typeof configSchema>;
+export type DrConfigInput = z.input<typeof configSchema>;
+export type RegionConfig = z.infer<typeof regionSchema>;
+export type DataStoreConfig = z.infer<typeof dataStoreSchema>;
+export type TrafficConfig = z.infer<typeof trafficSchema>;

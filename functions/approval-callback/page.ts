@@ -1,0 +1,57 @@
+import type { ApprovalRecord } from '../shared/ports';
+
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+
+const STYLE = `
+body{font:16px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
+main{max-width:720px;margin:40px auto;background:#fff;border-radius:10px;box-shadow:0 1px 4px rgba(0,0,0,.12);padding:28px 32px}
+h1{font-size:22px;margin:0 0 12px} .muted{color:#57606a} code,pre{font:13px/1.45 ui-monospace,Menlo,monospace}
+pre{background:#f6f8fa;border-radius:6px;padding:10px;white-space:pre-wrap}
+.warn{background:#fff4e5;border-left:4px solid #d97706;padding:8px 12px;border-radius:4px}
+.ok{background:#e8f5e9;border-left:4px solid #2e7d32;padding:8px 12px;border-radius:4px}
+dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px} dt{font-weight:600}
+label{display:block;margin:14px 0 4px;font-weight:600} input,textarea{width:100%;box-sizing:border-box;padding:8px;font:inherit;border:1px solid #c9d1d9;border-radius:6px}
+.buttons{display:flex;gap:12px;margin-top:18px} button{font:inherit;padding:10px 18px;border-radius:6px;border:0;cursor:pointer}
+.approve{background:#c62828;color:#fff} .reject{background:#e7e9ec;color:#1b1f24}`;
+
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="robots" content="noindex,nofollow"><title>${esc(title)}</title><style>${STYLE}</style></head>
+<body><main>${body}</main></body></html>`;
+}
+
+function ms(v: number | null): string {
+  if (v === null) return 'unknown';
+  return v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`;
+}
+
+/** The confirmation page a GET shows. Rendering it decides nothing. */
+export function confirmationPage(rec: ApprovalRecord, formAction: string, now: number): string {
+  const s = rec.summary;
+  const rpo = s.rpoWithinTarget
+    ? `<p class="ok">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong>, within the RPO target of ${ms(s.rpoTargetMs)}.</p>`
+    : `<p class="warn">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong> is <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`;
+  const minutes = Math.max(0, Math.round((rec.expiresAt - now) / 60_000));
+  return page(
+    'Approve regional failover?',
+    `<h1>Fail over ${esc(s.application)} from ${esc(rec.fromRegion)} to ${esc(rec.toRegion)}?</h1>
+<p class="muted">Incident <code>${esc(rec.incidentId)}</code> · expires ${esc(new Date(rec.expiresAt).toISOString())} (about ${minutes} min)${s.dryRun ? ' · DRY RUN' : ''}</p>
+<dl><dt>Health verdict</dt><dd><strong id="verdict">${esc(s.verdict)}</strong></dd>
+<dt>What happens</dt><dd>${esc(rec.fromRegion)} is fenced (its writers stop), data stores are promoted in ${esc(rec.toRegion)}, and all traffic moves to ${esc(rec.toRegion)}.</dd></dl>
+${rpo}
+<pre id="evidence">${esc(s.evidence.join('\n') || 'no evidence recorded')}</pre>
+<form method="post" action="${esc(formAction)}">
+<input type="hidden" name="csrf" value="${esc(rec.csrfToken)}">
+<label for="approver">Your email (must be a listed approver)</label>
+<input id="approver" name="approver" type="email" required autocomplete="email">
+<label for="reason">Reason (required to reject)</label>
+<textarea id="reason" name="reason" rows="2"></textarea>
+<div class="buttons"><button class="approve" type="submit" name="decision" value="approve">Approve failover</button>
+<button class="reject" type="submit" name="decision" value="reject">Reject</button></div>
+</form>`,
+  );
+}
+
+export function messagePage(title: string, message: string): string {
+  return page(title, `<h1>${esc(title)}</h1><p>${esc(message)}</p>`);
+}

@@ -1,0 +1,151 @@
+import type { DrConfig } from '../../config/schema';
+import { InvalidInputError, StepFailedError, TransientError } from '../shared/errors';
+import type { AuditLog, Clock, DataStores, PromotionResult, SiteState } from '../shared/ports';
+import { parseRequest, POST_APPROVAL_STEPS, requireState, type FailoverRequest } from '../shared/workflow';
+
+export interface FailoverOrchestratorDeps {
+  readonly config: DrConfig;
+  readonly siteState: SiteState;
+  readonly dataStores: DataStores;
+  readonly audit: AuditLog;
+  readonly clock: Clock;
+}
+
+export interface StepResult {
+  readonly step: string;
+  readonly dryRun: boolean;
+  readonly changed: boolean;
+  readonly plan?: string[];
+  readonly summary: string;
+  readonly [extra: string]: unknown;
+}
+
+async function audit(deps: FailoverOrchestratorDeps, request: FailoverRequest & { execution?: { id: string } }, step: string, result: StepResult) {
+  await deps.audit.record({
+    incidentId: request.incidentId,
+    executionId: request.execution?.id ?? '',
+    step,
+    outcome: result.dryRun ? 'DRY_RUN' : result.changed ? 'DONE' : 'ALREADY_DONE',
+    detail: result,
+    at: new Date(deps.clock.now()).toISOString(),
+  });
+}
+
+/**
+ * Split-brain guard. The old primary may be unreachable (that is usually why we are here), so fencing
+ * is best effort: an unreachable region cannot take writes either. The result says which it was.
+ */
+async function fence(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
+  const region = request.fromRegion;
+  if (request.dryRun) {
+    return { step: 'fence', dryRun: true, changed: false, plan: [`set site state of ${region} to PASSIVE (its writers stop)`], summary: `Would fence ${region}.` };
+  }
+  try {
+    if ((await deps.siteState.get(region)) === 'PASSIVE') {
+      return { step: 'fence', dryRun: false, changed: false, fenced: true, summary: `${region} already PASSIVE.` };
+    }
+    await deps.siteState.set(region, 'PASSIVE');
+    return { step: 'fence', dryRun: false, changed: true, fenced: true, summary: `${region} set PASSIVE; its writers stop.` };
+  } catch (err) {
+    return {
+      step: 'fence',
+      dryRun: false,
+      changed: false,
+      fenced: false,
+      summary: `Could not reach ${region} to fence it (${(err as Error).message}); it is unreachable, so it takes no writes either. Fence it when it returns.`,
+    };
+  }
+}
+
+async function scaleStandby(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
+  // The skeleton's standby runs at production size (hot standby); pilot light / warm standby scaling
+  // targets come with the config's `standby` section.
+  return { step: 'scale-standby', dryRun: request.dryRun, changed: false, summary: `${request.toRegion} already at production size.` };
+}
+
+async function promote(request: FailoverRequest, storeName: unknown, state: Record<string, unknown>, deps: FailoverOrchestratorDeps): Promise<StepResult> {
+  if (typeof storeName !== 'string') throw new InvalidInputError('promote needs a "store" name');
+  const store = deps.config.dataStores.find((s) => s.name === storeName);
+  if (!store) throw new InvalidInputError(`Unknown data store "${storeName}"`);
+  const verdict = (state.health as { verdict?: string } | undefined)?.verdict;
+  // A planned switchover (no data loss) only when the old primary is still healthy.
+  const planned = verdict === 'PRIMARY_HEALTHY';
+  if (request.dryRun) {
+    return {
+      step: 'promote',
+      store: store.name,
+      dryRun: true,
+      changed: false,
+      plan: [`${store.kind} ${store.name}: ${planned ? 'switchover (no data loss)' : 'failover (unreplicated writes may be lost)'} to ${request.toRegion}`],
+      summary: `Would promote ${store.name}.`,
+    };
+  }
+  let result: PromotionResult;
+  try {
+    result = await deps.dataStores.promote(store, request.toRegion, { planned });
+  } catch (err) {
+    if (err instanceof TransientError) throw err;
+    throw new StepFailedError(`Promotion of ${store.kind} ${store.name} to ${request.toRegion} failed: ${(err as Error).message}`, { cause: err });
+  }
+  return { step: 'promote', store: store.name, dryRun: false, changed: result.action !== 'none', action: result.action, summary: result.detail };
+}
+
+async function activate(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
+  const region = request.toRegion;
+  if (request.dryRun) {
+    return { step: 'activate', dryRun: true, changed: false, plan: [`set site state of ${region} to ACTIVE (its writers start)`], summary: `Would activate ${region}.` };
+  }
+  if ((await deps.siteState.get(region)) === 'ACTIVE') {
+    return { step: 'activate', dryRun: false, changed: false, summary: `${region} already ACTIVE.` };
+  }
+  await deps.siteState.set(region, 'ACTIVE');
+  return { step: 'activate', dryRun: false, changed: true, summary: `${region} set ACTIVE.` };
+}
+
+export interface IncompleteReport {
+  readonly failedStep: string;
+  readonly completedSteps: string[];
+  readonly remainingSteps: string[];
+  readonly error: string;
+  readonly summary: string;
+}
+
+/** After a step failed for good: what is done, what is not, and what to do about it. */
+export function describeIncomplete(state: Record<string, unknown>): IncompleteReport {
+  const steps = (state.steps ?? {}) as Record<string, unknown>;
+  const completed = POST_APPROVAL_STEPS.filter((s) => steps[s.key] !== undefined).map((s) => s.state);
+  const remaining = POST_APPROVAL_STEPS.filter((s) => steps[s.key] === undefined).map((s) => s.state);
+  const err = (state.error ?? {}) as { Error?: string; Cause?: string };
+  const failedStep = remaining[0] ?? 'unknown';
+  const error = `${err.Error ?? 'Error'}: ${err.Cause ?? 'no cause given'}`;
+  const summary =
+    `Stopped at ${failedStep} (${error}). Completed: ${completed.join(', ') || 'none'}. Remaining: ${remaining.join(', ')}. ` +
+    'Every step is idempotent: fix the cause, then redrive the execution to resume from the failed step.';
+  return { failedStep, completedSteps: completed, remainingSteps: remaining, error, summary };
+}
+
+export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrchestratorDeps): Promise<StepResult | IncompleteReport> {
+  const state = requireState(event);
+  const step = (event as { step?: unknown }).step;
+  if (step === 'describe-incomplete') return describeIncomplete(state);
+  const request = parseRequest(state);
+  let result: StepResult;
+  switch (step) {
+    case 'fence':
+      result = await fence(request, deps);
+      break;
+    case 'scale-standby':
+      result = await scaleStandby(request, deps);
+      break;
+    case 'promote':
+      result = await promote(request, (event as { store?: unknown }).store, state, deps);
+      break;
+    case 'activate':
+      result = await activate(request, deps);
+      break;
+    default:
+      throw new InvalidInputError(`Unknown failover-orchestrator step ${JSON.stringify(step)}`);
+  }
+  await audit(deps, request, step, result);
+  return result;
+}

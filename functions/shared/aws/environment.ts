@@ -1,0 +1,49 @@
+import { ConfigError, parseConfig } from '../../../config/load';
+import type { DrConfig } from '../../../config/schema';
+import { ConfigurationError } from '../errors';
+
+/**
+ * The environment contract between the CDK constructs (which set these) and the Lambda handlers
+ * (which read them once, at first invocation). Keep both sides on these names.
+ */
+export const ENV = {
+  /** The whole dr.config.json, validated again with the same schema. */
+  config: 'DR_CONFIG',
+  /** The region this copy of the control plane runs in (it only ever activates this region). */
+  controlPlaneRegion: 'CONTROL_PLANE_REGION',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  escalationTopicArn: 'ESCALATION_TOPIC_ARN',
+  approvalTopicArn: 'APPROVAL_TOPIC_ARN',
+  approvalsTable: 'APPROVALS_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  incidentLockTable: 'INCIDENT_LOCK_TABLE',
+  signingSecretArn: 'SIGNING_SECRET_ARN',
+  approvalBaseUrl: 'APPROVAL_BASE_URL',
+  /** SSM parameter path prefix; the site state of region R is `${prefix}/${R}` in region R. */
+  siteStateParameterPrefix: 'SITE_STATE_PARAMETER_PREFIX',
+  /** CloudWatch alarm name prefix of the detection alarms the health-checker reads. */
+  alarmNamePrefix: 'ALARM_NAME_PREFIX',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+} as const;
+
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new ConfigurationError(`Environment variable ${name} is not set; the control-plane stack sets it on every function`);
+  return value;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DrConfig {
+  const raw = requireEnv(ENV.config, env);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new ConfigurationError(`${ENV.config} is not valid JSON: ${(err as Error).message}`);
+  }
+  try {
+    return parseConfig(parsed, `from ${ENV.config}`);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigurationError(err.message);
+    throw err;
+  }
+}

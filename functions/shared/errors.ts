@@ -1,0 +1,35 @@
+/**
+ * Typed errors. Their `name` is what ASL `ErrorEquals` matches on, so never rename one casually.
+ */
+
+/** The execution input or a task payload is malformed. Not retried: the execution fails with this cause. */
+export class InvalidInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInputError';
+  }
+}
+
+/** A dependency failed in a way worth retrying (throttling, 5xx, timeout). Matched by the ASL Retry. */
+export class TransientError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientError';
+  }
+}
+
+/** A failover step could not do its job (after the dependency answered). Not retried. */
+export class StepFailedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StepFailedError';
+  }
+}
+
+/** Configuration in the environment is missing or invalid: fail at cold start, loudly. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
