@@ -120,8 +120,10 @@ export const drillSchema = z.strictObject({
   timeScale: z.number().int().min(1).max(6_000).default(600),
   /** Replication lag between the local stores in AWS milliseconds (scaled like everything else). */
   replicationLagMs: z.number().int().min(0).max(3_600_000).default(500),
-  /** Orders per AWS second the load generator writes through the global router. */
-  writesPerSecond: z.number().int().min(1).max(1_000).default(20),
+  /** Real milliseconds between the load generator's writes through the global router (its resolution for downtime). */
+  writeIntervalMs: z.number().int().min(1).max(1_000).default(2),
+  /** AWS seconds until a Route 53 change is INSYNC in the local stand-in (AWS: "within 60 s", usually less). */
+  dnsSyncSeconds: z.number().min(0).max(120).default(5),
 });
 
 export const configSchema = z

@@ -1,5 +1,5 @@
 import type { DrConfig } from '../../config/schema';
-import { InvalidInputError, TransientError } from '../shared/errors';
+import { InvalidInputError, RecoveryNotVerifiedError } from '../shared/errors';
 import type { AuditLog, Clock, HealthSignals, Signal } from '../shared/ports';
 import { parseRequest, requireState, type Verdict } from '../shared/workflow';
 
@@ -131,7 +131,7 @@ export async function runHealthChecker(event: unknown, deps: HealthCheckerDeps):
   if (action === 'verify') {
     const v = await verifyRecovery(event, deps);
     // Not yet: DNS and caches take a moment. The ASL retries with backoff; after that the step is INCOMPLETE.
-    if (!v.verified && !v.dryRun) throw new TransientError(v.summary);
+    if (!v.verified && !v.dryRun) throw new RecoveryNotVerifiedError(v.summary);
     return v;
   }
   throw new InvalidInputError(`Unknown health-checker action ${JSON.stringify(action)}; expected "assess" or "verify"`);

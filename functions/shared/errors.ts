@@ -33,3 +33,14 @@ export class ConfigurationError extends Error {
     this.name = 'ConfigurationError';
   }
 }
+
+/**
+ * Clients do not reach the new region yet (DNS TTL, resolver caches). Retried patiently by the ASL:
+ * its own Retry waits long enough for the record's TTL to run out.
+ */
+export class RecoveryNotVerifiedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecoveryNotVerifiedError';
+  }
+}

@@ -1,0 +1,177 @@
+import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { systemClock, type Clock, type HealthSignals, type RegionName, type Signal } from '../ports';
+import { callAws } from './sdk-errors';
+
+/**
+ * Health signals read from CloudWatch alarm states, and the post-failover probe through the global name.
+ *
+ * Alarm naming convention (the detection constructs create alarms with exactly these names):
+ *
+ *     <prefix><source>--<vantage>--<target>
+ *
+ *   - `prefix`  the ALARM_NAME_PREFIX env var, e.g. `orders-dr-`
+ *   - `source`  `canary` or `route53-health-check`
+ *   - `vantage` where the observation is made from: a region name for canaries, `global` for
+ *               Route 53 health checkers
+ *   - `target`  the region observed
+ *
+ *   e.g. `orders-dr-canary--us-west-2--us-east-1`: the canary running in us-west-2 probing us-east-1.
+ *
+ * `--` separates the parts because neither region names nor the sources contain it. Names under the
+ * prefix that do not follow the convention (e.g. the control plane's own alarms) are ignored.
+ *
+ * Every signal must be readable as an alarm in the control-plane region that reads it: this adapter
+ * never calls another region, because during an incident the other region may be the dark one.
+ */
+
+const SOURCES = ['canary', 'route53-health-check'] as const;
+type AlarmSource = (typeof SOURCES)[number];
+
+export interface ParsedAlarmName {
+  readonly source: AlarmSource;
+  readonly vantage: string;
+  readonly target: RegionName;
+}
+
+const PART = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export function parseAlarmName(alarmName: string, prefix: string): ParsedAlarmName | undefined {
+  if (!alarmName.startsWith(prefix)) return undefined;
+  const parts = alarmName.slice(prefix.length).split('--');
+  if (parts.length !== 3) return undefined;
+  const [source, vantage, target] = parts;
+  if (!(SOURCES as readonly string[]).includes(source) || !PART.test(vantage) || !PART.test(target)) return undefined;
+  return { source: source as AlarmSource, vantage, target };
+}
+
+/** Stable ids in the form the ports document: `canary:us-west-2->us-east-1`, `route53:us-east-1`. */
+function signalId(p: ParsedAlarmName): string {
+  if (p.source === 'route53-health-check') return p.vantage === 'global' ? `route53:${p.target}` : `route53:${p.vantage}->${p.target}`;
+  return `canary:${p.vantage}->${p.target}`;
+}
+
+const MAX_REASON = 300;
+
+function toSignal(alarm: MetricAlarm | CompositeAlarm, parsed: ParsedAlarmName, observedAt: string): Signal {
+  const since = alarm.StateUpdatedTimestamp ? ` since ${alarm.StateUpdatedTimestamp.toISOString()}` : '';
+  const reason = (alarm.StateReason ?? '').slice(0, MAX_REASON);
+  let healthy: boolean;
+  let detail: string;
+  switch (alarm.StateValue) {
+    case 'OK':
+      healthy = true;
+      detail = `alarm ${alarm.AlarmName} OK${since}`;
+      break;
+    case 'ALARM':
+      healthy = false;
+      detail = `alarm ${alarm.AlarmName} in ALARM${since}: ${reason}`;
+      break;
+    case 'INSUFFICIENT_DATA':
+      // A dark region (or a dark observer) publishes nothing: silence is not evidence of health.
+      healthy = false;
+      detail = `alarm ${alarm.AlarmName} has no data (INSUFFICIENT_DATA${since}); the observer or the region may be dark`;
+      break;
+    default:
+      healthy = false;
+      detail = `alarm ${alarm.AlarmName} in unknown state ${String(alarm.StateValue)}`;
+  }
+  return { id: signalId(parsed), source: parsed.source, vantage: parsed.vantage, target: parsed.target, healthy, detail, observedAt };
+}
+
+export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;
+
+export interface CloudWatchHealthSignalsProps {
+  /** CloudWatch of the control-plane region this copy runs in. */
+  readonly cloudWatch: CloudWatchClient;
+  readonly alarmNamePrefix: string;
+  /** The global DNS name; the probe requests `https://<name>/health`. */
+  readonly globalDomainName: string;
+  /** A probe slower than this counts as failed. */
+  readonly probeTimeoutMs: number;
+  /** @default globalThis.fetch */
+  readonly fetch?: FetchLike;
+  /** @default systemClock */
+  readonly clock?: Clock;
+}
+
+export const SERVED_BY_HEADER = 'x-served-by-region';
+
+export class CloudWatchHealthSignals implements HealthSignals {
+  private readonly fetch: FetchLike;
+  private readonly clock: Clock;
+
+  constructor(private readonly props: CloudWatchHealthSignalsProps) {
+    this.fetch = props.fetch ?? ((input, init) => fetch(input, init));
+    this.clock = props.clock ?? systemClock;
+  }
+
+  async read(regions: readonly RegionName[]): Promise<Signal[]> {
+    const { cloudWatch, alarmNamePrefix } = this.props;
+    const observedAt = new Date(this.clock.now()).toISOString();
+    const signals: Signal[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await callAws('CloudWatch DescribeAlarms', () =>
+        cloudWatch.send(
+          new DescribeAlarmsCommand({
+            AlarmNamePrefix: alarmNamePrefix,
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            MaxRecords: 100,
+            ...(nextToken ? { NextToken: nextToken } : {}),
+          }),
+        ),
+      );
+      for (const alarm of [...(page.MetricAlarms ?? []), ...(page.CompositeAlarms ?? [])]) {
+        const parsed = alarm.AlarmName ? parseAlarmName(alarm.AlarmName, alarmNamePrefix) : undefined;
+        if (parsed && regions.includes(parsed.target)) signals.push(toSignal(alarm, parsed, observedAt));
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return signals;
+  }
+
+  async probeGlobal(attempts: number): Promise<Array<{ ok: boolean; servedBy: RegionName | null; detail: string }>> {
+    const url = `https://${this.props.globalDomainName}/health`;
+    const results: Array<{ ok: boolean; servedBy: RegionName | null; detail: string }> = [];
+    // Sequential on purpose: each probe is a fresh connection and DNS lookup, like a new client.
+    for (let i = 0; i < attempts; i++) results.push(await this.probeOnce(url));
+    return results;
+  }
+
+  private async probeOnce(url: string): Promise<{ ok: boolean; servedBy: RegionName | null; detail: string }> {
+    const timeoutMs = this.props.probeTimeoutMs;
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method: 'GET',
+        // A kept-alive socket would stay pinned to whichever region the old DNS answer named.
+        headers: { connection: 'close', accept: 'application/json', 'cache-control': 'no-cache' },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const name = (err as Error).name;
+      const why = name === 'TimeoutError' || name === 'AbortError' ? `timed out after ${timeoutMs} ms` : (err as Error).message;
+      return { ok: false, servedBy: null, detail: `GET ${url} failed: ${why}` };
+    }
+    let body = '';
+    try {
+      body = await response.text();
+    } catch {
+      // The status and headers are enough to judge the probe; a body cut off by the timeout is not.
+    }
+    const servedBy = response.headers.get(SERVED_BY_HEADER)?.trim() || regionFromBody(body);
+    if (!response.ok) return { ok: false, servedBy: null, detail: `GET ${url} -> ${response.status}${servedBy ? ` from ${servedBy}` : ''}` };
+    if (!servedBy) return { ok: true, servedBy: null, detail: `GET ${url} -> ${response.status}, but no ${SERVED_BY_HEADER} header or "region" field says who served it` };
+    return { ok: true, servedBy, detail: `GET ${url} -> ${response.status} from ${servedBy}` };
+  }
+}
+
+function regionFromBody(body: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    const region = (parsed as { region?: unknown } | null)?.region;
+    return typeof region === 'string' && region.trim() ? region.trim() : null;
+  } catch {
+    return null;
+  }
+}

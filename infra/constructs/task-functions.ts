@@ -1,0 +1,396 @@
+import { resolve } from 'node:path';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { DrConfig } from '../../config/schema';
+import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
+
+/**
+ * The environment contract with functions/shared/aws/environment.ts (`ENV`). infra never imports handler
+ * code, so the names are repeated here; test/infra checks both sides name the same set.
+ */
+export const FUNCTION_ENV = {
+  config: 'DR_CONFIG',
+  controlPlaneRegion: 'CONTROL_PLANE_REGION',
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  escalationTopicArn: 'ESCALATION_TOPIC_ARN',
+  approvalTopicArn: 'APPROVAL_TOPIC_ARN',
+  approvalsTable: 'APPROVALS_TABLE',
+  auditTable: 'AUDIT_TABLE',
+  incidentLockTable: 'INCIDENT_LOCK_TABLE',
+  signingSecretArn: 'SIGNING_SECRET_ARN',
+  approvalBaseUrl: 'APPROVAL_BASE_URL',
+  siteStateParameterPrefix: 'SITE_STATE_PARAMETER_PREFIX',
+  alarmNamePrefix: 'ALARM_NAME_PREFIX',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+} as const;
+
+const NODE20_REASON =
+  'nodejs20.x matches the Node 20 toolchain the project is pinned to. Lambda deprecated it on 2026-04-30 and blocks creating ' +
+  'functions with it from 2027-02-01: pass `runtime` (nodejs22.x or later) before then.';
+
+/** Lambda's limit on the total size of a function's environment variables (names plus values). */
+export const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+export interface TaskFunctionsProps {
+  /** The validated config; it travels to every function as `DR_CONFIG`. */
+  readonly config: DrConfig;
+  readonly approvalsTable: dynamodb.ITable;
+  readonly auditTable: dynamodb.ITable;
+  readonly incidentLockTable: dynamodb.ITable;
+  readonly alertTopic: sns.ITopic;
+  readonly escalationTopic: sns.ITopic;
+  readonly approvalTopic: sns.ITopic;
+  readonly signingSecret: secretsmanager.ISecret;
+  /**
+   * ARN of the failover state machine. Pass a name-based ARN (built with `Stack.formatArn`), not the
+   * state machine's own attribute: the state machine references these functions, so a reference back
+   * would be a circular dependency.
+   */
+  readonly stateMachineArn: string;
+  /**
+   * Repository root, where `functions/` and `package-lock.json` live.
+   *
+   * @default two directories above this file
+   */
+  readonly projectRoot?: string;
+  /**
+   * Retention of each function's log group.
+   *
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Lambda runtime of every function. The bundles target Node 20 syntax, which later runtimes also run.
+   *
+   * @default lambda.Runtime.NODEJS_20_X
+   */
+  readonly runtime?: lambda.Runtime;
+  /**
+   * Memory of every function. More memory is more CPU, which shortens cold starts on the failover path.
+   *
+   * @default 512
+   */
+  readonly memorySize?: number;
+}
+
+interface FunctionSpec {
+  readonly id: string;
+  readonly dir: string;
+  readonly description: string;
+  /** Kept under the ASL task's TimeoutSeconds so a slow run surfaces as a Lambda error, which Retry can see. */
+  readonly timeout: Duration;
+}
+
+const SPECS = {
+  healthChecker: { id: 'HealthChecker', dir: 'health-checker', description: 'Assesses both regions from independent signals (AssessHealth, VerifyRecovery)', timeout: Duration.seconds(90) },
+  trafficRouter: { id: 'TrafficRouter', dir: 'traffic-router', description: 'Moves the global name to the standby (ShiftTraffic)', timeout: Duration.seconds(270) },
+  failoverOrchestrator: { id: 'FailoverOrchestrator', dir: 'failover-orchestrator', description: 'Fences, scales, promotes and activates (idempotent steps)', timeout: Duration.seconds(840) },
+  dataConsistencyValidator: { id: 'DataConsistencyValidator', dir: 'data-consistency-validator', description: 'Estimates data at risk before approval and validates after failover', timeout: Duration.seconds(840) },
+  approvalRequest: { id: 'ApprovalRequest', dir: 'approval-request', description: 'Stores the task token under a random id and emails a signed link (RequestApproval)', timeout: Duration.seconds(30) },
+  approvalCallback: { id: 'ApprovalCallback', dir: 'approval-callback', description: 'Serves the approval page and answers the waiting task', timeout: Duration.seconds(25) },
+} satisfies Record<string, FunctionSpec>;
+
+/**
+ * The six Lambda functions of the failover workflow, bundled from `functions/<dir>/handler.ts` with the
+ * locally installed esbuild, each with only the IAM rights its own step needs.
+ */
+export class TaskFunctions extends Construct {
+  readonly healthChecker: nodejs.NodejsFunction;
+  readonly trafficRouter: nodejs.NodejsFunction;
+  readonly failoverOrchestrator: nodejs.NodejsFunction;
+  readonly dataConsistencyValidator: nodejs.NodejsFunction;
+  readonly approvalRequest: nodejs.NodejsFunction;
+  readonly approvalCallback: nodejs.NodejsFunction;
+
+  private readonly config: DrConfig;
+  private readonly envs = new Map<nodejs.NodejsFunction, Record<string, string>>();
+
+  constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
+    super(scope, id);
+    this.config = props.config;
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.region)) {
+      throw new Error(`${this.node.path}: TaskFunctions needs a stack with an explicit region (env.region)`);
+    }
+    const regionNames = [props.config.regions.primary.name, props.config.regions.standby.name];
+    if (!regionNames.includes(stack.region)) {
+      throw new Error(`${this.node.path}: stack region ${stack.region} is not one of the configured regions (${regionNames.join(', ')})`);
+    }
+
+    const root = props.projectRoot ?? resolve(__dirname, '..', '..');
+    const app = props.config.application;
+    const commonEnv: Record<string, string> = {
+      [FUNCTION_ENV.config]: JSON.stringify(props.config),
+      [FUNCTION_ENV.controlPlaneRegion]: stack.region,
+      [FUNCTION_ENV.alertTopicArn]: props.alertTopic.topicArn,
+      [FUNCTION_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
+      [FUNCTION_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
+      [FUNCTION_ENV.approvalsTable]: props.approvalsTable.tableName,
+      [FUNCTION_ENV.auditTable]: props.auditTable.tableName,
+      [FUNCTION_ENV.incidentLockTable]: props.incidentLockTable.tableName,
+      [FUNCTION_ENV.signingSecretArn]: props.signingSecret.secretArn,
+      [FUNCTION_ENV.siteStateParameterPrefix]: siteStateParameterPrefix(app),
+      [FUNCTION_ENV.alarmNamePrefix]: alarmNamePrefix(app),
+      [FUNCTION_ENV.stateMachineArn]: props.stateMachineArn,
+    };
+
+    const runtime = props.runtime ?? lambda.Runtime.NODEJS_20_X;
+    if (runtime.name === lambda.Runtime.NODEJS_20_X.name) {
+      Validations.of(this).acknowledge({ id: 'CloudFormation-Validate::W2531', reason: NODE20_REASON });
+    }
+    const make = (spec: FunctionSpec): nodejs.NodejsFunction => {
+      const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
+      const env = { ...commonEnv };
+      const fn = new nodejs.NodejsFunction(this, spec.id, {
+        entry: resolve(root, 'functions', spec.dir, 'handler.ts'),
+        handler: 'handler',
+        projectRoot: root,
+        depsLockFilePath: resolve(root, 'package-lock.json'),
+        description: spec.description,
+        runtime,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: props.memorySize ?? 512,
+        timeout: spec.timeout,
+        tracing: lambda.Tracing.ACTIVE,
+        logGroup,
+        environment: env,
+        // SDK v3 reuses connections by default; the variable would only eat into the 4 KB budget.
+        awsSdkConnectionReuse: false,
+        bundling: {
+          forceDockerBundling: false,
+          minify: true,
+          sourceMap: false,
+          target: 'node20',
+          mainFields: ['module', 'main'],
+          // The bundled SDK is pinned and tree-shaken; the runtime's copy changes under us between deploys.
+          bundleAwsSDK: true,
+        },
+      });
+      this.envs.set(fn, env);
+      return fn;
+    };
+
+    this.healthChecker = make(SPECS.healthChecker);
+    this.trafficRouter = make(SPECS.trafficRouter);
+    this.failoverOrchestrator = make(SPECS.failoverOrchestrator);
+    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator);
+    this.approvalRequest = make(SPECS.approvalRequest);
+    this.approvalCallback = make(SPECS.approvalCallback);
+
+    for (const fn of this.all()) props.auditTable.grant(fn, 'dynamodb:PutItem');
+    this.grantHealthChecker();
+    this.grantTrafficRouter();
+    this.grantFailoverOrchestrator(regionNames);
+    this.grantDataConsistencyValidator(regionNames);
+    props.approvalsTable.grant(this.approvalRequest, 'dynamodb:PutItem');
+    props.approvalTopic.grantPublish(this.approvalRequest);
+    props.signingSecret.grantRead(this.approvalRequest);
+    props.approvalsTable.grant(this.approvalCallback, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.signingSecret.grantRead(this.approvalCallback);
+    // SendTaskSuccess/Failure is granted by FailoverStateMachine, which owns the state machine's name.
+
+    this.node.addValidation({ validate: () => this.validateEnvironmentSize() });
+    this.acknowledgeNagFindings(runtime);
+  }
+
+  /** All six functions, in workflow order. */
+  all(): nodejs.NodejsFunction[] {
+    return [this.healthChecker, this.trafficRouter, this.failoverOrchestrator, this.dataConsistencyValidator, this.approvalRequest, this.approvalCallback];
+  }
+
+  /**
+   * Where approval links point. Set after the API exists, and only on approval-request: the API fronts
+   * approval-callback, so giving approval-callback its own URL would be a circular dependency (it builds
+   * links from the request it is serving instead).
+   */
+  setApprovalBaseUrl(url: string): void {
+    this.approvalRequest.addEnvironment(FUNCTION_ENV.approvalBaseUrl, url);
+    this.envs.get(this.approvalRequest)![FUNCTION_ENV.approvalBaseUrl] = url;
+  }
+
+  private grantHealthChecker(): void {
+    this.healthChecker.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadDetectionAlarms',
+        actions: ['cloudwatch:DescribeAlarms'],
+        // Not scoped to `alarm:<prefix>*` on purpose: CloudWatch returns composite alarms only to a
+        // DescribeAlarms permission on `*`, and the quorum may be built from composite alarms. A narrower
+        // scope would hide those signals, and missing signals read as "insufficient", which blocks failover.
+        // The action only reads alarm metadata; the adapter filters by ALARM_NAME_PREFIX itself.
+        resources: ['*'],
+      }),
+    );
+  }
+
+  private grantTrafficRouter(): void {
+    const stack = Stack.of(this);
+    const traffic = this.config.traffic;
+    if (traffic.strategy === 'arc-routing-control') {
+      // ARC data-plane calls only: the failover path must not need the Route 53 control plane in us-east-1.
+      this.trafficRouter.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'FlipRoutingControls',
+          actions: ['route53-recovery-cluster:GetRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlStates'],
+          resources: Object.values(traffic.routingControlArns),
+        }),
+      );
+      return;
+    }
+    const zoneArn = stack.formatArn({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: traffic.hostedZoneId });
+    this.trafficRouter.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ChangeGlobalRecordOnly',
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [zoneArn],
+        // Only the global name may change, even though the zone probably holds other records.
+        conditions: {
+          'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [this.config.globalDomain.name.toLowerCase()] },
+        },
+      }),
+    );
+    this.trafficRouter.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ReadGlobalRecord', actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }),
+    );
+    this.trafficRouter.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'WaitForChangeInSync',
+        actions: ['route53:GetChange'],
+        resources: [stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })],
+      }),
+    );
+  }
+
+  private grantFailoverOrchestrator(regionNames: readonly string[]): void {
+    const stack = Stack.of(this);
+    const prefix = siteStateParameterPrefix(this.config.application);
+    // Both regions: fencing writes the old primary's flag, activation writes this region's.
+    this.failoverOrchestrator.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ToggleSiteState',
+        actions: ['ssm:GetParameter', 'ssm:PutParameter'],
+        resources: regionNames.map((region) => stack.formatArn({ service: 'ssm', region, resource: 'parameter', resourceName: `${prefix.slice(1)}/${region}` })),
+      }),
+    );
+    const aurora = this.config.dataStores.filter((s) => s.kind === 'aurora-global');
+    if (aurora.length > 0) {
+      const globalClusterArns = aurora.map((s) => globalClusterArn(stack, s.globalClusterIdentifier, Object.values(s.clusterArns)[0]));
+      const clusterArns = aurora.flatMap((s) => Object.values(s.clusterArns));
+      this.failoverOrchestrator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'PromoteAuroraGlobalClusters',
+          // Both actions authorize against the global cluster and the target regional cluster.
+          actions: ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster'],
+          resources: [...globalClusterArns, ...clusterArns],
+        }),
+      );
+      this.failoverOrchestrator.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'ReadAuroraGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: globalClusterArns }),
+      );
+    }
+  }
+
+  private grantDataConsistencyValidator(regionNames: readonly string[]): void {
+    const stack = Stack.of(this);
+    this.dataConsistencyValidator.addToRolePolicy(
+      // GetMetricData has no resource-level permissions; replication lag comes from metrics.
+      new iam.PolicyStatement({ sid: 'ReadReplicationMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+    const tables = this.config.dataStores.filter((s) => s.kind === 'dynamodb-global-table');
+    if (tables.length > 0) {
+      this.dataConsistencyValidator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'CompareDynamoDbReplicaKeys',
+          // Key sets only (a projected Scan); both regions because either may be the one being left.
+          actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
+          resources: tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName }))),
+        }),
+      );
+    }
+    const buckets = this.config.dataStores.flatMap((s) => (s.kind === 's3-replicated' ? Object.values(s.buckets) : []));
+    if (buckets.length > 0) {
+      this.dataConsistencyValidator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'FindS3ReplicationRules',
+          // The lag metrics are keyed by replication rule id, which only the bucket's replication config holds.
+          actions: ['s3:GetReplicationConfiguration'],
+          resources: buckets.map((b) => `arn:${stack.partition}:s3:::${b}`),
+        }),
+      );
+    }
+  }
+
+  private acknowledgeNagFindings(runtime: lambda.Runtime): void {
+    // Each of these is pinned down by test/infra (exact actions and resources per function).
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'Only CloudWatch Logs writes; each function logs to its own managed log group.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray trace writes, cloudwatch:GetMetricData (no resource-level permissions) and cloudwatch:DescribeAlarms (composite alarms are returned only for `*`).',
+      },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'Route 53 change ids exist only after the change is submitted.' },
+      { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'What SNS needs to publish to a topic encrypted with the one control-plane key (resource scoped to that key).' },
+    );
+    if (runtime.name === lambda.Runtime.NODEJS_20_X.name) {
+      Validations.of(this).acknowledge({ id: 'AwsSolutions::AwsSolutions-L1', reason: NODE20_REASON });
+    }
+  }
+
+  private validateEnvironmentSize(): string[] {
+    const stack = Stack.of(this);
+    const errors: string[] = [];
+    for (const [fn, env] of this.envs) {
+      const bytes = Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + maxResolvedBytes(stack.resolve(value)), 0);
+      if (bytes > LAMBDA_ENV_LIMIT_BYTES) {
+        const configBytes = Buffer.byteLength(env[FUNCTION_ENV.config] ?? '');
+        errors.push(
+          `${fn.node.id}: environment variables need up to ${bytes} bytes, over Lambda's ${LAMBDA_ENV_LIMIT_BYTES}-byte limit ` +
+            `(${FUNCTION_ENV.config} alone is ${configBytes} bytes). Shorten the config (fewer or shorter dataStores entries) ` +
+            `or move ${FUNCTION_ENV.config} to SSM Parameter Store.`,
+        );
+      }
+    }
+    return errors;
+  }
+}
+
+/** Global clusters are account-wide (no region); the account is the one that owns the regional clusters. */
+function globalClusterArn(stack: Stack, identifier: string, someClusterArn: string | undefined): string {
+  const account = someClusterArn?.split(':')[4] || stack.account;
+  return stack.formatArn({ service: 'rds', region: '', account, resource: 'global-cluster', resourceName: identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
+/** Upper bound for values CloudFormation fills in at deploy time (generated names and ARNs stay well below it). */
+const DEPLOY_TIME_VALUE_MAX_BYTES = 128;
+const PSEUDO_MAX_BYTES: Record<string, number> = {
+  'AWS::AccountId': 12,
+  'AWS::Partition': 10,
+  'AWS::Region': 16,
+  'AWS::URLSuffix': 20,
+  'AWS::StackName': 128,
+};
+
+/** Longest a resolved CloudFormation value can become, for the environment size check at synth time. */
+function maxResolvedBytes(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value);
+  if (typeof value === 'number') return String(value).length;
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    if (typeof obj.Ref === 'string') return PSEUDO_MAX_BYTES[obj.Ref] ?? DEPLOY_TIME_VALUE_MAX_BYTES;
+    const join = obj['Fn::Join'];
+    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+      const parts = join[1] as unknown[];
+      return parts.reduce<number>((sum, p) => sum + maxResolvedBytes(p), 0) + Buffer.byteLength(join[0]) * Math.max(0, parts.length - 1);
+    }
+  }
+  return DEPLOY_TIME_VALUE_MAX_BYTES;
+}

@@ -1,0 +1,17 @@
+/**
+ * Names that more than one construct (or the handlers, through their environment) must agree on.
+ * They are derived from the application name only, so both regions' stacks compute the same ones
+ * without referencing each other.
+ */
+
+/** SSM path prefix of the ACTIVE/PASSIVE switch; region R's switch is `<prefix>/<R>`, stored in R. */
+export const siteStateParameterPrefix = (application: string): string => `/dr/${application}/site-state`;
+
+/** Prefix of the detection alarms the health-checker reads (and that may publish to the topics). */
+export const alarmNamePrefix = (application: string): string => `${application}-dr-`;
+
+/** Fixed so its ARN can be built from the name: referencing the resource would close dependency cycles. */
+export const failoverStateMachineName = (application: string): string => `${application}-dr-failover`;
+
+/** The same name in both regions: the owner region creates it, the other imports its replica by name. */
+export const signingSecretName = (application: string): string => `${application}-dr/approval-signing-key`;

@@ -1,0 +1,67 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DrConfig } from '../../config/schema';
+import { AlertTopics } from '../constructs/alert-topics';
+import { ApprovalApi } from '../constructs/approval-api';
+import { FailoverStateMachine } from '../constructs/failover-state-machine';
+import { SigningSecret } from '../constructs/signing-secret';
+import { SiteStateParameter } from '../constructs/site-state';
+import { StateTables } from '../constructs/state-tables';
+import { TaskFunctions } from '../constructs/task-functions';
+import { failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
+
+export interface ControlPlaneStackProps extends StackProps {
+  /** The validated config. The stack's `env.region` must be one of its two regions. */
+  readonly config: DrConfig;
+}
+
+/**
+ * One region's complete copy of the control plane. Both regions get the same stack (static stability):
+ * the standby's copy must be able to run the whole failover with the primary region gone.
+ */
+export class ControlPlaneStack extends Stack {
+  constructor(scope: Construct, id: string, props: ControlPlaneStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const app = config.application;
+    const isPrimary = this.region === config.regions.primary.name;
+    const stateMachineName = failoverStateMachineName(app);
+
+    const tables = new StateTables(this, 'Tables');
+    new SiteStateParameter(this, 'SiteState', {
+      parameterPrefix: siteStateParameterPrefix(app),
+      initialValue: isPrimary ? 'ACTIVE' : 'PASSIVE',
+    });
+    const topics = new AlertTopics(this, 'Topics', {
+      approverEmails: config.approval.approvers,
+      escalationEmails: config.approval.escalation,
+      displayNamePrefix: `${app} DR`,
+    });
+    const signing = new SigningSecret(this, 'SigningSecret', {
+      secretName: signingSecretName(app),
+      ownerRegion: config.regions.primary.name,
+      replicaRegions: [config.regions.standby.name],
+    });
+    const functions = new TaskFunctions(this, 'Functions', {
+      config,
+      approvalsTable: tables.approvals,
+      auditTable: tables.audit,
+      incidentLockTable: tables.incidentLock,
+      alertTopic: topics.alertTopic,
+      escalationTopic: topics.escalationTopic,
+      approvalTopic: topics.approvalTopic,
+      signingSecret: signing.secret,
+      stateMachineArn: FailoverStateMachine.arnForName(this, stateMachineName),
+    });
+    const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback });
+    functions.setApprovalBaseUrl(api.url);
+    new FailoverStateMachine(this, 'Failover', {
+      stateMachineName,
+      functions,
+      alertTopic: topics.alertTopic,
+      escalationTopic: topics.escalationTopic,
+      taskResponders: [functions.approvalCallback],
+      logEncryptionKey: topics.key,
+    });
+  }
+}

@@ -1,0 +1,207 @@
+import type { DataStoreConfig, DrConfig } from '../../config/schema';
+import { TransientError } from '../../functions/shared/errors';
+import type {
+  ApprovalRecord,
+  ApprovalStore,
+  AuditEntry,
+  AuditLog,
+  DataStores,
+  HealthSignals,
+  Notifier,
+  PromotionResult,
+  Signal,
+  SiteState,
+  SiteStateValue,
+  StoreComparison,
+  Topic,
+  TrafficControl,
+  TrafficShift,
+} from '../../functions/shared/ports';
+import type { DataPlane } from './data-plane';
+import type { GlobalRouter } from './global-router';
+import { httpCall } from './http';
+import type { RegionalApp } from './regional-app';
+
+/** The local world's implementations of the ports: same contracts as the AWS adapters. */
+
+export class LocalSiteState implements SiteState {
+  constructor(private readonly apps: Record<string, RegionalApp>) {}
+  async get(region: string): Promise<SiteStateValue> {
+    return this.app(region).readSiteState();
+  }
+  async set(region: string, value: SiteStateValue): Promise<void> {
+    this.app(region).writeSiteState(value);
+  }
+  private app(region: string): RegionalApp {
+    const a = this.apps[region];
+    if (!a) throw new Error(`no region ${region}`);
+    return a;
+  }
+}
+
+export class LocalRoute53Traffic implements TrafficControl {
+  readonly strategy = 'route53-weighted';
+  constructor(
+    private readonly router: GlobalRouter,
+    private readonly pollMs: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  async describe() {
+    try {
+      return { weights: this.router.dnsApi.listWeights() };
+    } catch (err) {
+      throw new TransientError(`ListResourceRecordSets failed: ${(err as Error).message}`);
+    }
+  }
+
+  async shiftTo(to: string, from: string): Promise<TrafficShift> {
+    const before = await this.describe();
+    const weights = { ...before.weights, [to]: 100, [from]: 0 };
+    let change;
+    try {
+      change = this.router.dnsApi.changeWeights(weights);
+    } catch (err) {
+      throw new TransientError(`ChangeResourceRecordSets failed: ${(err as Error).message}`);
+    }
+    const deadline = Date.now() + this.maxWaitMs;
+    while (this.router.dnsApi.getChange(change.id).status !== 'INSYNC') {
+      if (Date.now() > deadline) throw new TransientError(`change ${change.id} not INSYNC in time`);
+      await new Promise((r) => setTimeout(r, this.pollMs));
+    }
+    return { before, after: { weights }, changeId: change.id, via: 'route53:ChangeResourceRecordSets (local)' };
+  }
+}
+
+export class LocalHealthSignals implements HealthSignals {
+  constructor(
+    private readonly apps: Record<string, RegionalApp>,
+    private readonly routerUrl: () => string,
+    private readonly probeTimeoutMs: number,
+  ) {}
+
+  /** One probe per (vantage, target): each region's canary looks at both regions. */
+  async read(regions: readonly string[]): Promise<Signal[]> {
+    const vantages = Object.keys(this.apps);
+    const jobs = regions.flatMap((target) => vantages.map((vantage) => this.probe(vantage, target)));
+    return Promise.all(jobs);
+  }
+
+  private async probe(vantage: string, target: string): Promise<Signal> {
+    const started = Date.now();
+    const base = { id: `canary:${vantage}->${target}`, source: 'canary' as const, vantage, target, observedAt: new Date(started).toISOString() };
+    try {
+      const res = await httpCall(`${this.apps[target].url}/health`, { timeoutMs: this.probeTimeoutMs });
+      const healthy = res.status >= 200 && res.status < 300;
+      return { ...base, healthy, detail: `HTTP ${res.status} in ${Date.now() - started} ms` };
+    } catch (err) {
+      return { ...base, healthy: false, detail: (err as Error).message };
+    }
+  }
+
+  async probeGlobal(attempts: number) {
+    const out: Array<{ ok: boolean; servedBy: string | null; detail: string }> = [];
+    for (let i = 0; i < attempts; i++) {
+      try {
+        const res = await httpCall(`${this.routerUrl()}/health`, { timeoutMs: this.probeTimeoutMs });
+        const servedBy = typeof res.headers['x-served-by-region'] === 'string' ? res.headers['x-served-by-region'] : null;
+        out.push({ ok: res.status === 200, servedBy, detail: `HTTP ${res.status}` });
+      } catch (err) {
+        out.push({ ok: false, servedBy: null, detail: (err as Error).message });
+      }
+    }
+    return out;
+  }
+}
+
+export class LocalDataStores implements DataStores {
+  constructor(
+    private readonly data: DataPlane,
+    private readonly apps: Record<string, RegionalApp>,
+    /** AWS ms of lag the local stores report (what CloudWatch's ReplicationLatency would say). */
+    private readonly reportedLagMs: () => number,
+  ) {}
+
+  private async call(store: string): Promise<void> {
+    const latency = this.data.store(store).callLatencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+  }
+
+  async replicationLagMs(store: DataStoreConfig): Promise<number | null> {
+    await this.call(store.name);
+    return this.reportedLagMs();
+  }
+
+  async promote(store: DataStoreConfig, to: string, opts: { planned: boolean }): Promise<PromotionResult> {
+    const pair = this.data.store(store.name);
+    await this.call(store.name);
+    if (pair.failPromotion) throw new Error(pair.failPromotion);
+    if (!pair.singleWriter) return { store: store.name, kind: store.kind, action: 'none', detail: `${store.name} is multi-writer; ${to} already accepts writes.` };
+    if (pair.writer === to) return { store: store.name, kind: store.kind, action: 'none', detail: `${to} is already the writer of ${store.name}.` };
+    pair.writer = to;
+    pair.promotions++;
+    const action = opts.planned ? 'switchover' : 'failover';
+    return { store: store.name, kind: store.kind, action, detail: `${store.name}: ${action} to ${to} done.` };
+  }
+
+  async compare(store: DataStoreConfig, from: string, to: string): Promise<StoreComparison> {
+    const pair = this.data.store(store.name);
+    await this.call(store.name);
+    const source = pair.byRegion[from];
+    const target = pair.byRegion[to];
+    const missingInTarget = source.keys().filter((k) => target.get(k) === undefined);
+    const differing = source.keys().filter((k) => {
+      const t = target.get(k);
+      return t !== undefined && t.value !== source.get(k)!.value;
+    });
+    void this.apps;
+    return { store: store.name, compared: source.size, missingInTarget, differing };
+  }
+}
+
+export interface OutboxMessage {
+  readonly topic: Topic;
+  readonly subject: string;
+  readonly body: string;
+  readonly attributes?: Record<string, string>;
+  readonly at: number;
+}
+
+export class LocalNotifier implements Notifier {
+  readonly outbox: OutboxMessage[] = [];
+  private readonly listeners: Array<(m: OutboxMessage) => void> = [];
+  on(l: (m: OutboxMessage) => void): void {
+    this.listeners.push(l);
+  }
+  async publish(message: { topic: Topic; subject: string; body: string; attributes?: Record<string, string> }): Promise<void> {
+    const m = { ...message, at: Date.now() };
+    this.outbox.push(m);
+    for (const l of this.listeners) l(m);
+  }
+}
+
+export class InMemoryApprovalStore implements ApprovalStore {
+  readonly records = new Map<string, ApprovalRecord>();
+  async put(record: ApprovalRecord): Promise<void> {
+    if (this.records.has(record.approvalId)) throw new Error('approval id collision');
+    this.records.set(record.approvalId, record);
+  }
+  async get(id: string): Promise<ApprovalRecord | undefined> {
+    return this.records.get(id);
+  }
+  async decide(id: string, d: { status: Exclude<ApprovalRecord['status'], 'PENDING'>; by: string; at: number; reason?: string }): Promise<boolean> {
+    const r = this.records.get(id);
+    if (!r || r.status !== 'PENDING') return false;
+    this.records.set(id, { ...r, status: d.status, decidedBy: d.by, decidedAt: d.at, reason: d.reason });
+    return true;
+  }
+}
+
+export class InMemoryAuditLog implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  async record(entry: AuditEntry): Promise<void> {
+    this.entries.push(JSON.parse(JSON.stringify(entry)) as AuditEntry);
+  }
+}
+
+export type { DrConfig };

@@ -1,0 +1,77 @@
+import type { DataStoreConfig } from '../../config/schema';
+import { RegionalStore, type Item } from './regional-store';
+
+/**
+ * The application's data stores in both regions. Multi-writer stores (DynamoDB global tables, S3)
+ * accept writes in either region; single-writer stores (Aurora global) only in the writer region
+ * until promotion moves it.
+ */
+export class StorePair {
+  readonly byRegion: Record<string, RegionalStore>;
+  writer: string;
+  promotions = 0;
+  /** Simulated latency of a control-plane call on this store (real ms), for scaling tests. */
+  callLatencyMs = 0;
+  /** When set, promotion fails with this message (scenario `promotion-fails`). */
+  failPromotion?: string;
+
+  constructor(
+    readonly config: DataStoreConfig,
+    regions: [string, string],
+    lagMs: () => number,
+  ) {
+    const [a, b] = regions;
+    const sa = new RegionalStore(a, lagMs);
+    const sb = new RegionalStore(b, lagMs);
+    sa.replicateTo(sb);
+    sb.replicateTo(sa);
+    this.byRegion = { [a]: sa, [b]: sb };
+    this.writer = a;
+  }
+
+  get singleWriter(): boolean {
+    return this.config.kind === 'aurora-global';
+  }
+}
+
+export class DataPlane {
+  readonly stores: StorePair[];
+
+  constructor(configs: readonly DataStoreConfig[], regions: [string, string], lagMs: () => number) {
+    this.stores = configs.map((c) => new StorePair(c, regions, lagMs));
+  }
+
+  store(name: string): StorePair {
+    const s = this.stores.find((p) => p.config.name === name);
+    if (!s) throw new Error(`no local data store named ${name}`);
+    return s;
+  }
+
+  /** Writes one order into every store of `region`; returns a refusal reason, or undefined when written. */
+  write(region: string, key: string, value: string): string | undefined {
+    for (const s of this.stores) {
+      if (s.singleWriter && s.writer !== region) return `${s.config.name} is read-only in ${region} (writer is ${s.writer})`;
+      if (s.byRegion[region].crashed) return `${s.config.name} unavailable in ${region}`;
+    }
+    const now = Date.now();
+    for (const s of this.stores) s.byRegion[region].write(key, value, now);
+    return undefined;
+  }
+
+  read(region: string, key: string): Item | undefined {
+    return this.stores[0]?.byRegion[region].get(key);
+  }
+
+  /** A key is present in a region only if every store there has it. */
+  has(region: string, key: string): boolean {
+    return this.stores.every((s) => s.byRegion[region].get(key) !== undefined);
+  }
+
+  crash(region: string): void {
+    for (const s of this.stores) s.byRegion[region].crash();
+  }
+
+  stop(): void {
+    for (const s of this.stores) for (const r of Object.values(s.byRegion)) r.stop();
+  }
+}

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// infra/app.ts run the way the CDK CLI runs it (`-c config=FILE` arrives as CDK_CONTEXT_JSON), with
+// bundling skipped: these tests are about reading the config and laying out the stacks.
+const root = resolve(__dirname, '..', '..');
+const validConfig = JSON.parse(readFileSync(join(root, 'dr.config.json'), 'utf8'));
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dr-infra-app-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function synth(name: string, config: unknown) {
+  const configFile = join(dir, `${name}.json`);
+  writeFileSync(configFile, JSON.stringify(config));
+  const outdir = join(dir, `${name}.out`);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CDK_CONTEXT_JSON: JSON.stringify({ config: configFile, 'aws:cdk:bundling-stacks': [] }),
+    CDK_OUTDIR: outdir,
+  };
+  delete env.CDK_DEFAULT_ACCOUNT;
+  const run = spawnSync('npx', ['tsx', 'infra/app.ts'], { cwd: root, env, encoding: 'utf8' });
+  return { status: run.status, stderr: run.stderr, outdir };
+}
+
+test('a valid config synthesizes one stack per region, each with an explicit region and no account lookup', () => {
+  const run = synth('valid', validConfig);
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.status).toBe(0);
+  const manifest = JSON.parse(readFileSync(join(run.outdir, 'manifest.json'), 'utf8'));
+  const stacks = Object.entries(manifest.artifacts as Record<string, { type: string; environment: string }>)
+    .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+    .map(([id, a]) => [id, a.environment]);
+  const app = validConfig.application;
+  expect(stacks.sort()).toEqual(
+    [
+      [`${app}-dr-${validConfig.regions.primary.name}`, `aws://unknown-account/${validConfig.regions.primary.name}`],
+      [`${app}-dr-${validConfig.regions.standby.name}`, `aws://unknown-account/${validConfig.regions.standby.name}`],
+    ].sort(),
+  );
+});
+
+test('an invalid region fails the synth with a message naming the field, without a stack trace', () => {
+  const bad = { ...validConfig, regions: { ...validConfig.regions, primary: { ...validConfig.regions.primary, name: 'moon-base-1' } } };
+  const run = synth('bad-region', bad);
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('regions.primary.name');
+  expect(run.stderr).toContain('must be an AWS region name');
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+});

@@ -1,0 +1,428 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { loadConfig } from '../../config/load';
+import { ENV } from '../../functions/shared/aws/environment';
+import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
+import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole, type Statement } from './template-helpers';
+
+// One app for the whole file, bundling skipped: synthesizing is what costs time, not asserting.
+const root = resolve(__dirname, '..', '..');
+const config = loadConfig(resolve(root, 'dr.config.json'));
+const aslPath = resolve(root, 'state-machines', 'failover.asl.json');
+const aslText = readFileSync(aslPath, 'utf8');
+const PRIMARY = config.regions.primary.name;
+const STANDBY = config.regions.standby.name;
+const APP = config.application;
+
+const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const stacks: Record<'primary' | 'standby', Stack> = {
+  primary: new ControlPlaneStack(app, `${APP}-dr-${PRIMARY}`, { env: { region: PRIMARY }, config }),
+  standby: new ControlPlaneStack(app, `${APP}-dr-${STANDBY}`, { env: { region: STANDBY }, config }),
+};
+const templates = { primary: Template.fromStack(stacks.primary), standby: Template.fromStack(stacks.standby) };
+const roles = ['primary', 'standby'] as const;
+
+const FUNCTION_IDS = ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest', 'ApprovalCallback'] as const;
+type FunctionId = (typeof FUNCTION_IDS)[number];
+
+function functionLogicalId(role: (typeof roles)[number], id: FunctionId): string {
+  const stack = stacks[role];
+  return logicalIdOf(stack, stack.node.findChild('Functions').node.findChild(id));
+}
+
+function statementsOf(role: (typeof roles)[number], id: FunctionId): Statement[] {
+  const template = templates[role];
+  return statementsOfRole(template, roleOf(template, functionLogicalId(role, id)));
+}
+
+function stateMachineLogicalId(role: (typeof roles)[number]): string {
+  const stack = stacks[role];
+  return logicalIdOf(stack, stack.node.findChild('Failover').node.findChild('StateMachine'));
+}
+
+function envOf(role: (typeof roles)[number], id: FunctionId): Record<string, unknown> {
+  return templates[role].toJSON().Resources[functionLogicalId(role, id)].Properties.Environment.Variables;
+}
+
+const partitionArn = (rest: string) => `arn:\${AWS::Partition}:${rest}`;
+
+describe('the app', () => {
+  test('has one control-plane stack per region, each pinned to its region', () => {
+    expect(stacks.primary.region).toBe(PRIMARY);
+    expect(stacks.standby.region).toBe(STANDBY);
+    expect(stacks.primary.stackName).toBe(`${APP}-dr-${PRIMARY}`);
+    expect(stacks.standby.stackName).toBe(`${APP}-dr-${STANDBY}`);
+  });
+});
+
+describe.each(roles)('%s stack: failover state machine', (role) => {
+  const template = templates[role];
+
+  test('is STANDARD, logs ALL without execution data to an encrypted group, and traces', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: `${APP}-dr-failover`,
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: Match.anyValue() },
+      TracingConfiguration: { Enabled: true },
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `/aws/vendedlogs/states/${APP}-dr-failover`,
+      KmsKeyId: Match.anyValue(),
+      RetentionInDays: Match.anyValue(),
+    });
+  });
+
+  test('is the ASL file verbatim, with a substitution for exactly the placeholders the file uses', () => {
+    const sm = template.toJSON().Resources[stateMachineLogicalId(role)].Properties;
+    expect(sm.DefinitionString).toBe(aslText);
+    const placeholders = placeholdersIn(JSON.parse(aslText));
+    expect(placeholders.size).toBeGreaterThan(0);
+    expect(new Set(Object.keys(sm.DefinitionSubstitutions))).toEqual(placeholders);
+  });
+
+  test('substitutes each function placeholder with the matching function and the topics with their topics', () => {
+    const subs = template.toJSON().Resources[stateMachineLogicalId(role)].Properties.DefinitionSubstitutions;
+    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest'] as const) {
+      expect(render(subs[`${id}FunctionArn`])).toBe(`\${${functionLogicalId(role, id)}.Arn}`);
+    }
+    const topics = stacks[role].node.findChild('Topics').node;
+    expect(render(subs.AlertTopicArn)).toBe(`\${${logicalIdOf(stacks[role], topics.findChild('Alert'))}}`);
+    expect(render(subs.EscalationTopicArn)).toBe(`\${${logicalIdOf(stacks[role], topics.findChild('Escalation'))}}`);
+  });
+
+  test('its role may invoke the five task functions and publish to alert + escalation (with the key), nothing else', () => {
+    const statements = statementsOfRole(template, roleOf(template, stateMachineLogicalId(role)));
+    const invokable = resourcesFor(statements, 'lambda:InvokeFunction');
+    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest'] as const) {
+      expect(invokable).toContain(`\${${functionLogicalId(role, id)}.Arn}`);
+    }
+    expect(invokable.join()).not.toContain(functionLogicalId(role, 'ApprovalCallback'));
+    const topics = stacks[role].node.findChild('Topics').node;
+    const id = (c: string) => `\${${logicalIdOf(stacks[role], topics.findChild(c))}}`;
+    expect(resourcesFor(statements, 'sns:Publish').sort()).toEqual([id('Alert'), id('Escalation')].sort());
+    expect(resourcesFor(statements, 'kms:GenerateDataKey*')).toContain(`\${${logicalIdOf(stacks[role], topics.findChild('Key'))}.Arn}`);
+  });
+});
+
+describe.each(roles)('%s stack: task functions', (role) => {
+  const template = templates[role];
+
+  test('six functions: Node 20 on arm64, active tracing, own log group with retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 6);
+    for (const id of FUNCTION_IDS) {
+      const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
+      expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({
+        id,
+        runtime: 'nodejs20.x',
+        arch: ['arm64'],
+        tracing: { Mode: 'Active' },
+      });
+      const logGroupId = fn.LoggingConfig.LogGroup.Ref as string;
+      expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  test('set exactly the environment names functions/shared/aws/environment.ts reads', () => {
+    const expected = new Set(Object.values(ENV));
+    const union = new Set<string>();
+    for (const id of FUNCTION_IDS) {
+      const names = Object.keys(envOf(role, id));
+      for (const n of names) {
+        expect(expected).toContain(n);
+        union.add(n);
+      }
+    }
+    expect(union).toEqual(expected);
+    // Only approval-request builds links; approval-callback would form a cycle through the API.
+    for (const id of FUNCTION_IDS) {
+      const want = [...expected].filter((n) => id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl).sort();
+      expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
+    }
+  });
+
+  test('pass the validated config, this region and the shared names', () => {
+    const env = envOf(role, 'HealthChecker');
+    expect(JSON.parse(env[ENV.config] as string)).toEqual(config);
+    expect(env[ENV.controlPlaneRegion]).toBe(stacks[role].region);
+    expect(env[ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
+    expect(env[ENV.alarmNamePrefix]).toBe(`${APP}-dr-`);
+    expect(render(env[ENV.stateMachineArn])).toBe(partitionArn(`states:${stacks[role].region}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`));
+    expect(render(env[ENV.auditTable])).toBe('${AuditTable}');
+    expect(render(env[ENV.approvalsTable])).toBe('${ApprovalsTable}');
+    expect(render(env[ENV.incidentLockTable])).toBe('${IncidentLockTable}');
+    const apiId = logicalIdOf(stacks[role], stacks[role].node.findChild('ApprovalApi').node.findChild('Api'));
+    expect(render(envOf(role, 'ApprovalRequest')[ENV.approvalBaseUrl])).toMatch(new RegExp(`^https://\\$\\{${apiId}\\}\\.execute-api\\.`));
+  });
+});
+
+describe.each(roles)('%s stack: least-privilege IAM', (role) => {
+  const region = () => stacks[role].region;
+  const common = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:PutItem'];
+  const expectedActions: Record<FunctionId, string[]> = {
+    HealthChecker: [...common, 'cloudwatch:DescribeAlarms'],
+    TrafficRouter: [...common, 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:GetChange'],
+    FailoverOrchestrator: [...common, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
+    DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
+    ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    ApprovalCallback: [...common, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+  };
+  // Actions AWS cannot scope to a resource (or, for DescribeAlarms, only returns composite alarms for `*`).
+  const allowedOnStar: Record<FunctionId, string[]> = {
+    HealthChecker: ['cloudwatch:DescribeAlarms'],
+    TrafficRouter: [],
+    FailoverOrchestrator: [],
+    DataConsistencyValidator: ['cloudwatch:GetMetricData'],
+    ApprovalRequest: [],
+    ApprovalCallback: [],
+  };
+
+  test.each(FUNCTION_IDS)('%s has exactly its own actions, no wildcards, `*` only where AWS requires it', (id) => {
+    const statements = statementsOf(role, id);
+    expect([...actionsOf(statements)].sort()).toEqual([...new Set(expectedActions[id])].sort());
+    for (const s of statements) {
+      expect(s.effect).toBe('Allow');
+      for (const a of s.actions) expect(a).not.toMatch(/^\*$|:\*$/);
+      if (s.resources.includes('*')) {
+        expect(s.actions.filter((a) => !a.startsWith('xray:') && !allowedOnStar[id].includes(a))).toEqual([]);
+      }
+    }
+  });
+
+  test('every function may write the audit table, and only approval-request may create approvals', () => {
+    for (const id of FUNCTION_IDS) {
+      expect(resourcesFor(statementsOf(role, id), 'dynamodb:PutItem')).toContain('${AuditTable.Arn}');
+    }
+    const approvalWriters = FUNCTION_IDS.filter((id) => resourcesFor(statementsOf(role, id), 'dynamodb:PutItem').includes('${ApprovalsTable.Arn}'));
+    expect(approvalWriters).toEqual(['ApprovalRequest']);
+    expect(resourcesFor(statementsOf(role, 'ApprovalCallback'), 'dynamodb:UpdateItem')).toEqual(['${ApprovalsTable.Arn}']);
+  });
+
+  test('traffic-router changes records only in the configured hosted zone, and only the global name', () => {
+    if (config.traffic.strategy === 'arc-routing-control') throw new Error('dr.config.json is expected to use Route 53 here');
+    const statements = statementsOf(role, 'TrafficRouter');
+    const zone = partitionArn(`route53:::hostedzone/${config.traffic.hostedZoneId}`);
+    expect(resourcesFor(statements, 'route53:ChangeResourceRecordSets')).toEqual([zone]);
+    expect(resourcesFor(statements, 'route53:ListResourceRecordSets')).toEqual([zone]);
+    expect(resourcesFor(statements, 'route53:GetChange')).toEqual([partitionArn('route53:::change/*')]);
+    const change = statements.find((s) => s.actions.includes('route53:ChangeResourceRecordSets'))!;
+    expect(change.condition).toEqual({
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [config.globalDomain.name] },
+    });
+  });
+
+  test('failover-orchestrator toggles only the two site-state parameters and promotes only the configured global clusters', () => {
+    const statements = statementsOf(role, 'FailoverOrchestrator');
+    const params = [PRIMARY, STANDBY].map((r) => partitionArn(`ssm:${r}:\${AWS::AccountId}:parameter/dr/${APP}/site-state/${r}`)).sort();
+    expect(resourcesFor(statements, 'ssm:GetParameter').sort()).toEqual(params);
+    expect(resourcesFor(statements, 'ssm:PutParameter').sort()).toEqual(params);
+    const aurora = config.dataStores.filter((s) => s.kind === 'aurora-global');
+    expect(aurora.length).toBeGreaterThan(0);
+    const globals = aurora.map((s) => partitionArn(`rds::${Object.values(s.clusterArns)[0].split(':')[4]}:global-cluster:${s.globalClusterIdentifier}`));
+    const clusters = aurora.flatMap((s) => Object.values(s.clusterArns));
+    for (const action of ['rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster']) {
+      expect(resourcesFor(statements, action).sort()).toEqual([...globals, ...clusters].sort());
+    }
+    expect(resourcesFor(statements, 'rds:DescribeGlobalClusters')).toEqual(globals);
+  });
+
+  test('data-consistency-validator reads only the configured DynamoDB tables, in both regions', () => {
+    const statements = statementsOf(role, 'DataConsistencyValidator');
+    const tables = config.dataStores.flatMap((s) => (s.kind === 'dynamodb-global-table' ? [s.tableName] : []));
+    const arns = tables.flatMap((t) => [PRIMARY, STANDBY].map((r) => partitionArn(`dynamodb:${r}:\${AWS::AccountId}:table/${t}`))).sort();
+    expect(resourcesFor(statements, 'dynamodb:Scan').sort()).toEqual(arns);
+    expect(resourcesFor(statements, 'dynamodb:DescribeTable').sort()).toEqual(arns);
+    expect(resourcesFor(statements, 'cloudwatch:GetMetricData')).toEqual(['*']);
+  });
+
+  test('approval-request publishes only to the approval topic and reads the signing secret', () => {
+    const statements = statementsOf(role, 'ApprovalRequest');
+    const topics = stacks[role].node.findChild('Topics').node;
+    expect(resourcesFor(statements, 'sns:Publish')).toEqual([`\${${logicalIdOf(stacks[role], topics.findChild('Approval'))}}`]);
+    expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([expectedSecretResource(role)]);
+  });
+
+  test('approval-callback answers task tokens of this region\'s failover state machine only', () => {
+    const statements = statementsOf(role, 'ApprovalCallback');
+    const sm = partitionArn(`states:${region()}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`);
+    expect(resourcesFor(statements, 'states:SendTaskSuccess')).toEqual([sm]);
+    expect(resourcesFor(statements, 'states:SendTaskFailure')).toEqual([sm]);
+    expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([expectedSecretResource(role)]);
+  });
+});
+
+function expectedSecretResource(role: (typeof roles)[number]): string {
+  if (role === 'primary') {
+    return `\${${logicalIdOf(stacks.primary, stacks.primary.node.findChild('SigningSecret').node.findChild('Secret'))}}`;
+  }
+  return partitionArn(`secretsmanager:${STANDBY}:\${AWS::AccountId}:secret:${APP}-dr/approval-signing-key-??????`);
+}
+
+describe.each(roles)('%s stack: topics and key', (role) => {
+  const template = templates[role];
+
+  test('one rotating CMK whose policy lets CloudWatch alarms use it', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: Match.arrayWith(['kms:Decrypt', 'kms:GenerateDataKey*']),
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('three topics, all encrypted with that key and refusing plain HTTP', () => {
+    const keyId = logicalIdOf(stacks[role], stacks[role].node.findChild('Topics').node.findChild('Key'));
+    const topics = template.findResources('AWS::SNS::Topic');
+    expect(Object.keys(topics)).toHaveLength(3);
+    for (const t of Object.values(topics)) expect(render(t.Properties.KmsMasterKeyId)).toBe(`\${${keyId}.Arn}`);
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    for (const topicId of Object.keys(topics)) {
+      const policy = policies.find((p) => p.Properties.Topics.some((t: unknown) => render(t) === `\${${topicId}}`));
+      expect(policy?.Properties.PolicyDocument.Statement).toEqual(
+        expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      );
+    }
+  });
+
+  test('alarm actions may publish to the alert and escalation topics', () => {
+    const topics = stacks[role].node.findChild('Topics').node;
+    for (const name of ['Alert', 'Escalation']) {
+      const topicId = logicalIdOf(stacks[role], topics.findChild(name));
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [{ Ref: topicId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' })]),
+        },
+      });
+    }
+  });
+
+  test('approvers get approval requests and alerts, the escalation list gets escalations', () => {
+    const topics = stacks[role].node.findChild('Topics').node;
+    const subs = Object.values(template.findResources('AWS::SNS::Subscription')).map((s) => ({
+      topic: render(s.Properties.TopicArn),
+      protocol: s.Properties.Protocol,
+      endpoint: s.Properties.Endpoint,
+    }));
+    const ref = (name: string) => `\${${logicalIdOf(stacks[role], topics.findChild(name))}}`;
+    const expected = [
+      ...config.approval.approvers.flatMap((e) => [
+        { topic: ref('Approval'), protocol: 'email', endpoint: e },
+        { topic: ref('Alert'), protocol: 'email', endpoint: e },
+      ]),
+      ...config.approval.escalation.map((e) => ({ topic: ref('Escalation'), protocol: 'email', endpoint: e })),
+    ];
+    const key = (s: { topic: string; endpoint: string }) => `${s.topic} ${s.endpoint}`;
+    expect(subs.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
+  });
+});
+
+describe.each(roles)('%s stack: approval API', (role) => {
+  const template = templates[role];
+
+  test('regional REST API with GET, HEAD and POST on /approvals/{approvalId}, no API key', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'approvals' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{approvalId}' });
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'HEAD', 'POST']);
+    for (const m of methods) {
+      expect(m.AuthorizationType).toBe('NONE');
+      expect(m.ApiKeyRequired ?? false).toBe(false);
+      expect(render(m.Integration.Uri)).toContain(`\${${functionLogicalId(role, 'ApprovalCallback')}.Arn}`);
+    }
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
+    template.resourceCountIs('AWS::ApiGateway::UsagePlan', 0);
+  });
+
+  test('the stage is throttled and access-logged', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]),
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('resourcePath') },
+    });
+  });
+});
+
+describe.each(roles)('%s stack: state tables', (role) => {
+  const template = templates[role];
+  const resources = () => template.toJSON().Resources;
+
+  test('keep their pinned logical ids', () => {
+    const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table')).sort();
+    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'IncidentLockTable']);
+  });
+
+  test('are pay-per-request and encrypted', () => {
+    for (const id of ['ApprovalsTable', 'AuditTable', 'IncidentLockTable']) {
+      expect(resources()[id].Properties).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', SSESpecification: { SSEEnabled: true } });
+    }
+  });
+
+  test('approvals and locks expire through ttl', () => {
+    expect(resources().ApprovalsTable.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'approvalId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    expect(resources().IncidentLockTable.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'lockId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+
+  test('the audit trail is retained, recoverable to a point in time and protected from deletion', () => {
+    expect(resources().AuditTable).toMatchObject({
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'incidentId', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+});
+
+describe('signing secret and site state across the two stacks', () => {
+  test('the primary creates a 64-character secret replicated to the standby only', () => {
+    templates.primary.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    templates.primary.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        Name: `${APP}-dr/approval-signing-key`,
+        GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+        ReplicaRegions: [{ Region: STANDBY }],
+      },
+    });
+  });
+
+  test('the standby creates no secret: it reads the replica by name', () => {
+    templates.standby.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(render(envOf('standby', 'ApprovalCallback')[ENV.signingSecretArn])).toBe(
+      partitionArn(`secretsmanager:${STANDBY}:\${AWS::AccountId}:secret:${APP}-dr/approval-signing-key`),
+    );
+  });
+
+  test('each region creates its own site-state switch: ACTIVE in the primary, PASSIVE in the standby', () => {
+    for (const [role, region, value] of [
+      ['primary', PRIMARY, 'ACTIVE'],
+      ['standby', STANDBY, 'PASSIVE'],
+    ] as const) {
+      expect(templates[role].toJSON().Resources.SiteStateParameter.Properties).toMatchObject({
+        Name: `/dr/${APP}/site-state/${region}`,
+        Type: 'String',
+        Value: value,
+      });
+    }
+  });
+});
