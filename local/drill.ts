@@ -60,6 +60,16 @@ export interface DrillSummary {
   readonly outboxDir: string;
 }
 
+/** Resolves with `p`, or with `fallback` after `ms`; the timer never outlives the race. */
+async function raceTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(fallback), Math.max(0, ms))))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const until = async (cond: () => boolean, deadline: number, stepMs = 2): Promise<boolean> => {
   while (!cond()) {
     if (Date.now() > deadline) return false;
@@ -195,15 +205,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
     });
     // Scenarios where detection never reaches quorum end with no execution.
     const detectionDeadline = Date.now() + time.ms(config.detection.probeIntervalSeconds * (config.detection.evaluationPeriods + 6)) + 2_000;
-    execution = await Promise.race([started, new Promise<undefined>((r) => setTimeout(() => r(undefined), detectionDeadline - Date.now()))]);
+    execution = await raceTimeout(started, detectionDeadline - Date.now(), undefined);
 
     let result: ExecutionResult | undefined;
     if (execution) {
       const remaining = Math.max(1, deadline - Date.now());
-      result = await Promise.race([
-        execution.result,
-        new Promise<ExecutionResult>((r) => setTimeout(() => r({ status: 'ABORTED', error: 'DrillDeadline', cause: 'the drill deadline passed' }), remaining)),
-      ]);
+      result = await raceTimeout<ExecutionResult>(execution.result, remaining, { status: 'ABORTED', error: 'DrillDeadline', cause: 'the drill deadline passed' });
       if (result.status === 'ABORTED') execution.stop();
       await approvalDecided;
     }
