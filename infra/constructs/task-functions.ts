@@ -69,7 +69,7 @@ export interface TaskFunctionsProps {
   /**
    * Lambda runtime of every function. The bundles target Node 20 syntax, which later runtimes also run.
    *
-   * @default lambda.Runtime.NODEJS_20_X
+   * @default lambda.Runtime.NODEJS_24_X (current LTS; nodejs20.x is deprecated)
    */
   readonly runtime?: lambda.Runtime;
   /**
@@ -141,7 +141,7 @@ export class TaskFunctions extends Construct {
       [FUNCTION_ENV.stateMachineArn]: props.stateMachineArn,
     };
 
-    const runtime = props.runtime ?? lambda.Runtime.NODEJS_20_X;
+    const runtime = props.runtime ?? lambda.Runtime.NODEJS_24_X;
     if (runtime.name === lambda.Runtime.NODEJS_20_X.name) {
       Validations.of(this).acknowledge({ id: 'CloudFormation-Validate::W2531', reason: NODE20_REASON });
     }

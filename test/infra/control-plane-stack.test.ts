@@ -115,7 +115,7 @@ describe.each(roles)('%s stack: task functions', (role) => {
       const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
       expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({
         id,
-        runtime: 'nodejs20.x',
+        runtime: 'nodejs24.x',
         arch: ['arm64'],
         tracing: { Mode: 'Active' },
       });
