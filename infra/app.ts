@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import type { DrConfig } from '../config/schema';
 import { ControlPlaneStack } from './stacks/control-plane-stack';
+import { HealthCheckStack } from './stacks/health-check-stack';
 
 const app = new App();
 const configFile = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_FILE);
@@ -20,11 +21,20 @@ try {
 // AWS::AccountId, so synth needs no AWS call while the region is still explicit (both stacks need it).
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 
+// Route 53 health-check metrics exist only in us-east-1, whatever the application's regions are.
+const healthChecks = new HealthCheckStack(app, `${config.application}-dr-health-checks`, {
+  env: { account, region: 'us-east-1' },
+  config,
+  description: `Route 53 health checks and alarms for ${config.application} DR detection (forwarded to the control-plane regions)`,
+});
+
 for (const role of ['primary', 'standby'] as const) {
   const region = config.regions[role].name;
-  new ControlPlaneStack(app, `${config.application}-dr-${region}`, {
+  const controlPlane = new ControlPlaneStack(app, `${config.application}-dr-${region}`, {
     env: { account, region },
     config,
     description: `DR control plane for ${config.application} (${role} region ${region})`,
   });
+  // The quorum composite alarm names the Route 53 alarm; in us-east-1 that alarm must exist first.
+  controlPlane.addStackDependency(healthChecks);
 }

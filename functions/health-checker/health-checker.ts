@@ -14,6 +14,8 @@ export interface RegionHealth {
   readonly region: string;
   readonly healthySignals: string[];
   readonly unhealthySignals: string[];
+  /** Silent observers outside the region: they say nothing about it either way. */
+  readonly unknownSignals: string[];
   /** Distinct independent observers (source + vantage) that see the region unhealthy. */
   readonly independentFailures: number;
 }
@@ -27,16 +29,32 @@ export interface Assessment {
   readonly checkedAt: string;
 }
 
-function regionHealth(region: string, signals: readonly Signal[]): RegionHealth {
+/**
+ * How one signal counts for the region it observes. A canary inside a dark region goes silent, so
+ * silence from a vantage in the observed region is evidence against that region; silence from any other
+ * vantage only says the observer is dark, and must never count against the region it was watching.
+ */
+export function signalVerdict(s: Signal): 'healthy' | 'failing' | 'unknown' {
+  const state = s.state ?? (s.healthy ? 'ok' : 'alarm');
+  if (state === 'ok') return 'healthy';
+  if (state === 'alarm') return 'failing';
+  return s.vantage === s.target ? 'failing' : 'unknown';
+}
+
+export function regionHealth(region: string, signals: readonly Signal[]): RegionHealth {
   const mine = signals.filter((s) => s.target === region);
-  const unhealthy = mine.filter((s) => !s.healthy);
+  const by = (v: ReturnType<typeof signalVerdict>) => mine.filter((s) => signalVerdict(s) === v);
+  const unhealthy = by('failing');
   return {
     region,
-    healthySignals: mine.filter((s) => s.healthy).map((s) => s.id),
+    healthySignals: by('healthy').map((s) => s.id),
     unhealthySignals: unhealthy.map((s) => s.id),
+    unknownSignals: by('unknown').map((s) => s.id),
     independentFailures: new Set(unhealthy.map((s) => `${s.source}@${s.vantage}`)).size,
   };
 }
+
+const EVIDENCE_LABEL = { healthy: 'OK  ', failing: 'FAIL', unknown: 'NONE' } as const;
 
 /**
  * The decision rule (pure). A failover needs `quorum` independent observers to agree the region being
@@ -46,7 +64,7 @@ function regionHealth(region: string, signals: readonly Signal[]): RegionHealth 
 export function decideVerdict(signals: readonly Signal[], from: string, to: string, quorum: number): Omit<Assessment, 'checkedAt'> {
   const primary = regionHealth(from, signals);
   const standby = regionHealth(to, signals);
-  const evidence = signals.map((s) => `${s.healthy ? 'OK  ' : 'FAIL'} ${s.id}: ${s.detail}`);
+  const evidence = signals.map((s) => `${EVIDENCE_LABEL[signalVerdict(s)]} ${s.id}: ${s.detail}`);
   const standbyHealthy = standby.unhealthySignals.length === 0 && standby.healthySignals.length > 0;
   let verdict: Verdict;
   let summary: string;

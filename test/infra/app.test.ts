@@ -41,6 +41,8 @@ test('a valid config synthesizes one stack per region, each with an explicit reg
     [
       [`${app}-dr-${validConfig.regions.primary.name}`, `aws://unknown-account/${validConfig.regions.primary.name}`],
       [`${app}-dr-${validConfig.regions.standby.name}`, `aws://unknown-account/${validConfig.regions.standby.name}`],
+      // Route 53 health-check metrics exist only in us-east-1 (infra/stacks/health-check-stack.ts).
+      [`${app}-dr-health-checks`, 'aws://unknown-account/us-east-1'],
     ].sort(),
   );
 });

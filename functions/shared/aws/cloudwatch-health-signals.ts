@@ -1,5 +1,5 @@
 import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { systemClock, type Clock, type HealthSignals, type RegionName, type Signal } from '../ports';
+import { systemClock, type Clock, type HealthSignals, type RegionName, type Signal, type SignalState } from '../ports';
 import { callAws } from './sdk-errors';
 
 /**
@@ -55,27 +55,28 @@ const MAX_REASON = 300;
 function toSignal(alarm: MetricAlarm | CompositeAlarm, parsed: ParsedAlarmName, observedAt: string): Signal {
   const since = alarm.StateUpdatedTimestamp ? ` since ${alarm.StateUpdatedTimestamp.toISOString()}` : '';
   const reason = (alarm.StateReason ?? '').slice(0, MAX_REASON);
-  let healthy: boolean;
+  let state: SignalState;
   let detail: string;
   switch (alarm.StateValue) {
     case 'OK':
-      healthy = true;
+      state = 'ok';
       detail = `alarm ${alarm.AlarmName} OK${since}`;
       break;
     case 'ALARM':
-      healthy = false;
+      state = 'alarm';
       detail = `alarm ${alarm.AlarmName} in ALARM${since}: ${reason}`;
       break;
     case 'INSUFFICIENT_DATA':
-      // A dark region (or a dark observer) publishes nothing: silence is not evidence of health.
-      healthy = false;
-      detail = `alarm ${alarm.AlarmName} has no data (INSUFFICIENT_DATA${since}); the observer or the region may be dark`;
+      // Silence is never evidence of health. Whether it counts against the target depends on where the
+      // observer sits (a canary inside a dark region goes quiet): the verdict decides by vantage.
+      state = 'no-data';
+      detail = `alarm ${alarm.AlarmName} has no data (INSUFFICIENT_DATA${since}); the observer ${parsed.vantage} may be dark`;
       break;
     default:
-      healthy = false;
+      state = 'no-data';
       detail = `alarm ${alarm.AlarmName} in unknown state ${String(alarm.StateValue)}`;
   }
-  return { id: signalId(parsed), source: parsed.source, vantage: parsed.vantage, target: parsed.target, healthy, detail, observedAt };
+  return { id: signalId(parsed), source: parsed.source, vantage: parsed.vantage, target: parsed.target, healthy: state === 'ok', state, detail, observedAt };
 }
 
 export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal }) => Promise<Response>;

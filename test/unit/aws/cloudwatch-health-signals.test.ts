@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { CloudWatchHealthSignals, parseAlarmName, type FetchLike } from '../../../functions/shared/aws/cloudwatch-health-signals';
 import { TransientError } from '../../../functions/shared/errors';
+import { decideVerdict } from '../../../functions/health-checker/health-checker';
 import { awsError, fixedClock } from './fixtures';
 
 const PREFIX = 'orders-dr-';
@@ -57,13 +58,33 @@ describe('CloudWatchHealthSignals.read', () => {
     expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({ AlarmNamePrefix: PREFIX, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 });
     expect(cw).toHaveReceivedNthCommandWith(2, DescribeAlarmsCommand, { AlarmNamePrefix: PREFIX, NextToken: 'page-2' });
     expect(result.map(({ detail: _d, ...s }) => s)).toEqual([
-      { id: 'canary:us-west-2->us-east-1', source: 'canary', vantage: 'us-west-2', target: 'us-east-1', healthy: false, observedAt: '2025-01-02T03:04:05.000Z' },
-      { id: 'canary:us-east-1->us-west-2', source: 'canary', vantage: 'us-east-1', target: 'us-west-2', healthy: true, observedAt: '2025-01-02T03:04:05.000Z' },
-      { id: 'canary:us-east-1->us-east-1', source: 'canary', vantage: 'us-east-1', target: 'us-east-1', healthy: false, observedAt: '2025-01-02T03:04:05.000Z' },
-      { id: 'route53:us-east-1', source: 'route53-health-check', vantage: 'global', target: 'us-east-1', healthy: false, observedAt: '2025-01-02T03:04:05.000Z' },
+      { id: 'canary:us-west-2->us-east-1', source: 'canary', vantage: 'us-west-2', target: 'us-east-1', healthy: false, state: 'alarm', observedAt: '2025-01-02T03:04:05.000Z' },
+      { id: 'canary:us-east-1->us-west-2', source: 'canary', vantage: 'us-east-1', target: 'us-west-2', healthy: true, state: 'ok', observedAt: '2025-01-02T03:04:05.000Z' },
+      { id: 'canary:us-east-1->us-east-1', source: 'canary', vantage: 'us-east-1', target: 'us-east-1', healthy: false, state: 'no-data', observedAt: '2025-01-02T03:04:05.000Z' },
+      { id: 'route53:us-east-1', source: 'route53-health-check', vantage: 'global', target: 'us-east-1', healthy: false, state: 'alarm', observedAt: '2025-01-02T03:04:05.000Z' },
     ]);
     expect(result[0].detail).toContain('3 of 3 datapoints breached');
     expect(result[2].detail).toMatch(/no data/);
+  });
+
+  it('reports INSUFFICIENT_DATA as no-data, so the verdict can judge silence by where the observer sits', async () => {
+    cw.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [
+        alarm('orders-dr-canary--us-east-1--us-east-1', 'INSUFFICIENT_DATA'),
+        alarm('orders-dr-canary--us-east-1--us-west-2', 'INSUFFICIENT_DATA'),
+        alarm('orders-dr-canary--us-west-2--us-east-1', 'ALARM'),
+        alarm('orders-dr-canary--us-west-2--us-west-2', 'OK'),
+      ],
+    });
+    const result = await signals().read(['us-east-1', 'us-west-2']);
+    expect(result.map((s) => [s.id, s.state])).toEqual([
+      ['canary:us-east-1->us-east-1', 'no-data'],
+      ['canary:us-east-1->us-west-2', 'no-data'],
+      ['canary:us-west-2->us-east-1', 'alarm'],
+      ['canary:us-west-2->us-west-2', 'ok'],
+    ]);
+    // The dark us-east-1 canary counts against us-east-1 (its own region) but never against us-west-2.
+    expect(decideVerdict(result, 'us-east-1', 'us-west-2', 2).verdict).toBe('FAILOVER_WARRANTED');
   });
 
   it('keeps only alarms about the requested regions and skips names off the convention', async () => {

@@ -1,0 +1,17 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { alarmTriggerAwsDeps } from '../shared/aws/deps';
+import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
+import { handleAlarmEvent, type AlarmTriggerDeps } from './alarm-trigger';
+
+/** One factory for Lambda, the drill and tests: only the deps differ. */
+export function createHandler(deps: AlarmTriggerDeps & { logger?: Logger }) {
+  const logger = deps.logger ?? createLogger('alarm-trigger');
+  return wrapTask(logger, async (event: unknown) => {
+    const result = await handleAlarmEvent(event, deps);
+    // The decision is the audit trail of detection: why this event did or did not start a failover.
+    logger.info('alarm event handled', { ...result });
+    return result;
+  });
+}
+
+export const handler = lazyHandler(() => createHandler(alarmTriggerAwsDeps()));

@@ -1,0 +1,20 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DrConfig } from '../../config/schema';
+import { Route53HealthChecks } from '../constructs/route53-health-checks';
+
+export interface HealthCheckStackProps extends StackProps {
+  readonly config: DrConfig;
+}
+
+/**
+ * The Route 53 health checks and their alarms, in us-east-1 whatever the application's regions are
+ * (their metrics exist nowhere else). Nothing on the failover path depends on this stack: it feeds the
+ * third, slower signal, and the canaries in each control-plane region make the quorum without it.
+ */
+export class HealthCheckStack extends Stack {
+  constructor(scope: Construct, id: string, props: HealthCheckStackProps) {
+    super(scope, id, props);
+    new Route53HealthChecks(this, 'HealthChecks', { config: props.config });
+  }
+}
