@@ -2,7 +2,7 @@ import type { DrConfig } from '../../config/schema';
 import { APPROVAL_ACTION } from '../approval-request/approval-request';
 import type { ApprovalRecord, ApprovalStore, AuditLog, Clock, TaskCallbacks } from '../shared/ports';
 import { TaskNoLongerWaitingError } from '../shared/ports';
-import { safeEqual, verifyLink } from '../shared/signing';
+import { SIGNATURE_PATTERN, safeEqual, verifyLink } from '../shared/signing';
 import { confirmationPage, messagePage } from './page';
 
 export interface ApprovalCallbackDeps {
@@ -17,18 +17,20 @@ export interface ApprovalCallbackDeps {
 /** A plain HTTP request, whatever carried it (API Gateway, the drill's server, a test). */
 export interface HttpRequest {
   readonly method: string;
+  /** Path below the stage, e.g. `/approvals/<id>`. */
   readonly path: string;
+  /** Decoded query parameters. */
   readonly query: Record<string, string | undefined>;
   /** Parsed application/x-www-form-urlencoded body (POST). */
   readonly form: Record<string, string>;
-  /** How the caller reached us, used as the form action. */
-  readonly url: string;
 }
 
 export interface HttpResponse {
   readonly statusCode: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** Why, in one word, for the handler's log line; never sent to the client. */
+  readonly outcome: string;
 }
 
 const HEADERS = {
@@ -37,74 +39,126 @@ const HEADERS = {
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
 };
 
-const respond = (statusCode: number, body: string, method: string): HttpResponse => ({
-  statusCode,
-  headers: { ...HEADERS },
-  body: method === 'HEAD' ? '' : body,
-});
-
+export const ALLOWED_METHODS = 'GET, HEAD, POST';
+const MAX_APPROVER_CHARS = 254;
+export const MAX_REASON_CHARS = 500;
 const PATH = /^\/approvals\/([A-Za-z0-9_-]{10,64})\/?$/;
+/** Epoch milliseconds: digits only, so `1e12`, `0x..`, signs and spaces are refused rather than coerced. */
+const EXP = /^\d{1,15}$/;
 
-type Checked = { ok: true; record: ApprovalRecord } | { ok: false; response: HttpResponse };
+function respond(statusCode: number, outcome: string, body: string, method: string, extra: Record<string, string> = {}): HttpResponse {
+  // HEAD gets the headers a GET would, never the page.
+  return { statusCode, headers: { ...HEADERS, ...extra }, body: method === 'HEAD' ? '' : body, outcome };
+}
 
-/** Link checks shared by GET and POST: signature, expiry, existence, status. */
-async function checkLink(req: HttpRequest, deps: ApprovalCallbackDeps): Promise<Checked> {
+type Checked = { ok: true; record: ApprovalRecord; exp: number; sig: string } | { ok: false; response: HttpResponse };
+
+function expiredPage(record: ApprovalRecord, method: string): HttpResponse {
+  return respond(
+    410,
+    'expired',
+    messagePage(
+      'Link expired',
+      `This approval request expired at ${new Date(record.expiresAt).toISOString()} without an answer being applied. Nothing was decided from this page; the escalation alert for incident ${record.incidentId} says what happened next.`,
+    ),
+    method,
+  );
+}
+
+/** Link checks shared by every method, in order from cheapest to the one that reads the store. */
+async function checkLink(req: HttpRequest, method: string, deps: ApprovalCallbackDeps): Promise<Checked> {
+  const fail = (code: number, outcome: string, title: string, msg: string): Checked => ({ ok: false, response: respond(code, outcome, messagePage(title, msg), method) });
   const m = PATH.exec(req.path);
-  const fail = (code: number, title: string, msg: string): Checked => ({ ok: false, response: respond(code, messagePage(title, msg), req.method) });
-  if (!m) return fail(404, 'Not found', 'There is no approval at this address.');
+  if (!m) return fail(404, 'not-found', 'Not found', 'There is no approval at this address.');
   const approvalId = m[1];
-  const exp = Number(req.query.exp);
+  const expText = req.query.exp ?? '';
   const sig = req.query.sig ?? '';
-  if (!Number.isSafeInteger(exp) || !sig) return fail(400, 'Incomplete link', 'This link is missing its expiry or signature. Open the link exactly as it was emailed.');
+  if (!EXP.test(expText) || !SIGNATURE_PATTERN.test(sig)) {
+    return fail(400, 'malformed-link', 'Incomplete link', 'This link is missing or has a damaged expiry or signature. Open the link exactly as it was emailed (some mail clients break long links). Nothing was decided.');
+  }
+  const exp = Number(expText);
   if (!verifyLink(await deps.signingKey(), approvalId, exp, APPROVAL_ACTION, sig)) {
-    return fail(403, 'Invalid link', 'This link is not valid (it was altered or not issued by this control plane). Nothing was decided.');
+    return fail(403, 'bad-signature', 'Invalid link', 'This link is not valid: it was altered or not issued by this control plane. Nothing was decided.');
   }
   const record = await deps.approvals.get(approvalId);
-  if (!record) return fail(404, 'Unknown request', 'No approval request exists for this link.');
+  if (!record) return fail(404, 'unknown', 'Unknown request', 'No approval request exists for this link (records are kept for a week after they expire). Nothing was decided.');
+  // A valid signature over another expiry or action than the record's is a link this request never issued.
+  if (record.action !== APPROVAL_ACTION || record.expiresAt !== exp) {
+    return fail(403, 'record-mismatch', 'Invalid link', 'This link does not match the approval request it names. Nothing was decided.');
+  }
+  if (record.status === 'EXPIRED') return { ok: false, response: expiredPage(record, method) };
   if (record.status !== 'PENDING') {
     const by = record.decidedBy ? ` by ${record.decidedBy}` : '';
     const when = record.decidedAt ? ` at ${new Date(record.decidedAt).toISOString()}` : '';
-    return fail(409, 'Already decided', `This request was already ${record.status.toLowerCase()}${by}${when}. Nothing was changed.`);
+    return fail(409, 'already-decided', 'Already decided', `This request was already ${record.status.toLowerCase()}${by}${when}. Each link works once; nothing was changed.`);
   }
-  if (deps.clock.now() >= Math.min(exp, record.expiresAt)) {
-    return fail(410, 'Link expired', `This approval request expired at ${new Date(record.expiresAt).toISOString()}. Nothing was decided; check the escalation alert for what happened.`);
+  const now = deps.clock.now();
+  if (now >= Math.min(exp, record.expiresAt)) {
+    // Housekeeping only on POST: a scanner's GET must leave no trace in the store.
+    if (method === 'POST') await deps.approvals.decide(approvalId, { status: 'EXPIRED', by: 'nobody: expired unanswered', at: now });
+    return { ok: false, response: expiredPage(record, method) };
   }
-  return { ok: true, record };
+  return { ok: true, record, exp, sig };
 }
 
 export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalCallbackDeps): Promise<HttpResponse> {
   const method = req.method.toUpperCase();
-  if (method === 'GET' || method === 'HEAD') {
-    // Mail scanners fetch every link: a GET or HEAD only ever renders, it never decides.
-    const checked = await checkLink({ ...req, method }, deps);
-    if (!checked.ok) return checked.response;
-    return respond(200, confirmationPage(checked.record, req.url, deps.clock.now()), method);
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+    return respond(405, 'method-not-allowed', messagePage('Method not allowed', 'Open the emailed link in a browser and use the form on the page.'), method, { allow: ALLOWED_METHODS });
   }
-  if (method !== 'POST') return { ...respond(405, messagePage('Method not allowed', 'Use the form on the approval page.'), method), headers: { ...HEADERS, allow: 'GET, HEAD, POST' } };
-
-  const checked = await checkLink(req, deps);
+  const checked = await checkLink(req, method, deps);
   if (!checked.ok) return checked.response;
-  const record = checked.record;
-  const { csrf = '', decision = '', approver = '', reason = '' } = req.form;
-  if (!csrf || !safeEqual(csrf, record.csrfToken)) {
-    return respond(403, messagePage('Form expired or forged', 'Submit the decision from the approval page itself. Nothing was decided.'), method);
+  const { record, exp, sig } = checked;
+  if (method !== 'POST') {
+    // Mail scanners fetch every link: GET and HEAD only ever render, they never decide.
+    const action = `?exp=${exp}&sig=${sig}`;
+    return respond(200, 'rendered', confirmationPage(record, action, deps.clock.now(), deps.config.approval), method);
   }
-  if (decision !== 'approve' && decision !== 'reject') return respond(400, messagePage('No decision', 'Choose Approve or Reject. Nothing was decided.'), method);
-  const who = approver.trim().toLowerCase();
-  if (!deps.config.approval.approvers.map((a) => a.toLowerCase()).includes(who)) {
-    return respond(403, messagePage('Not an approver', 'That email is not on the approver list for this control plane. Nothing was decided.'), method);
-  }
-  const why = reason.trim().slice(0, 500);
-  if (decision === 'reject' && !why) return respond(400, messagePage('Reason needed', 'Say why you reject, so the on-call team knows. Nothing was decided.'), method);
+  return decide(req, record, deps);
+}
 
+async function decide(req: HttpRequest, record: ApprovalRecord, deps: ApprovalCallbackDeps): Promise<HttpResponse> {
+  const method = 'POST';
   const now = deps.clock.now();
+  const audit = (outcome: string, detail: Record<string, unknown>) =>
+    deps.audit.record({
+      incidentId: record.incidentId,
+      executionId: record.executionId,
+      step: 'ApprovalDecision',
+      outcome,
+      detail: { approvalId: record.approvalId, ...detail },
+      at: new Date(now).toISOString(),
+    });
+  const refuse = async (code: number, outcome: string, title: string, msg: string) => {
+    await audit('REFUSED', { why: outcome });
+    return respond(code, outcome, messagePage(title, `${msg} Nothing was decided.`), method);
+  };
+
+  const { csrf = '', decision = '', approver = '', reason = '', acceptDataLoss = '' } = req.form;
+  // An email scanner that auto-submits forms never has this token: it is in the page, not the link.
+  if (!csrf || !safeEqual(csrf, record.csrfToken)) {
+    return refuse(403, 'csrf', 'Form expired or forged', 'Submit the decision from the approval page itself (reload the link to get a fresh form).');
+  }
+  if (decision !== 'approve' && decision !== 'reject') return refuse(400, 'no-decision', 'No decision', 'Choose Approve or Reject.');
+  const who = approver.trim().toLowerCase();
+  if (!who) return refuse(400, 'no-approver', 'Your email is needed', 'Type your email address: it must be on the approver list.');
+  if (who.length > MAX_APPROVER_CHARS || !deps.config.approval.approvers.some((a) => a.toLowerCase() === who)) {
+    return refuse(403, 'not-approver', 'Not an approver', 'That email is not on the approver list for this control plane.');
+  }
+  const why = reason.trim();
+  if (why.length > MAX_REASON_CHARS) return refuse(400, 'reason-too-long', 'Reason too long', `Keep the reason under ${MAX_REASON_CHARS} characters.`);
+  if (decision === 'reject' && !why) return refuse(400, 'no-reason', 'Reason needed', 'Say why you reject, so the on-call team knows.');
+  if (decision === 'approve' && !record.summary.rpoWithinTarget && acceptDataLoss !== 'yes') {
+    return refuse(400, 'data-loss-not-accepted', 'Data loss not accepted', 'The estimated data loss is over the RPO target or unknown: tick the box that accepts it, or reject.');
+  }
+
   const status = decision === 'approve' ? 'APPROVED' : 'REJECTED';
-  // Single use: only the first conditional write from PENDING wins; a replay gets 409.
+  // Single use: only the first conditional write from PENDING wins; a replay or a racing submit gets 409.
   if (!(await deps.approvals.decide(record.approvalId, { status, by: who, at: now, reason: why || undefined }))) {
-    return respond(409, messagePage('Already decided', 'Someone decided this request first. Nothing was changed.'), method);
+    return respond(409, 'lost-race', messagePage('Already decided', 'Someone decided this request first. Nothing was changed.'), method);
   }
   try {
     if (status === 'APPROVED') {
@@ -114,19 +168,22 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalCall
     }
   } catch (err) {
     if (err instanceof TaskNoLongerWaitingError) {
-      return respond(410, messagePage('Too late', 'The failover stopped waiting for this decision (it timed out or was stopped). Your answer was not applied.'), method);
+      // Timed out (or stopped) between the page and the click: the record must not claim a decision that did nothing.
+      await deps.approvals.revertDecision(record.approvalId, { decidedAt: now, to: 'EXPIRED', note: `${status.toLowerCase()} by ${who} after Step Functions stopped waiting` });
+      await audit('LATE', { approver: who, attempted: status });
+      return respond(
+        410,
+        'late',
+        messagePage('Too late', `The failover stopped waiting for this decision (it timed out or was stopped) before your answer arrived. Your answer was not applied; the escalation alert for incident ${record.incidentId} says what happened.`),
+        method,
+      );
     }
+    // Delivery failed for another reason: reopen the request so a retry can succeed, then report the failure.
+    await deps.approvals.revertDecision(record.approvalId, { decidedAt: now, to: 'PENDING' }).catch(() => false);
     throw err;
   }
-  await deps.audit.record({
-    incidentId: record.incidentId,
-    executionId: record.executionId,
-    step: 'ApprovalDecision',
-    outcome: status,
-    detail: { approvalId: record.approvalId, approver: who, reason: why },
-    at: new Date(now).toISOString(),
-  });
+  await audit(status, { approver: who, reason: why });
   return status === 'APPROVED'
-    ? respond(200, messagePage('Failover approved', `Thank you, ${who}. The failover from ${record.fromRegion} to ${record.toRegion} continues; alerts will follow.`), method)
-    : respond(200, messagePage('Failover rejected', `Thank you, ${who}. The failover was rejected and nothing was changed.`), method);
+    ? respond(200, 'approved', messagePage('Failover approved', `Thank you, ${who}. The failover from ${record.fromRegion} to ${record.toRegion} continues; alerts will follow.`), method)
+    : respond(200, 'rejected', messagePage('Failover rejected', `Thank you, ${who}. The failover was rejected and nothing was changed.`), method);
 }

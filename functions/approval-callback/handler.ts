@@ -5,16 +5,41 @@ import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { handleApprovalRequest, type ApprovalCallbackDeps, type HttpRequest } from './approval-callback';
 import { messagePage } from './page';
 
-/** API Gateway (REST, proxy integration) event -> plain request. Bodies are small forms. */
+/** The form has four short fields; anything bigger is not our page posting. */
+export const MAX_FORM_BYTES = 8_192;
+/** Query strings beyond this are not an emailed link (which is about 120 characters). */
+export const MAX_QUERY_CHARS = 2_048;
+
+const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+
+export class BadHttpRequestError extends Error {
+  constructor(
+    readonly statusCode: 400 | 413 | 414,
+    readonly title: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BadHttpRequestError';
+  }
+}
+
+/**
+ * API Gateway (REST, proxy integration) event -> plain request. Throws BadHttpRequestError for what
+ * could not come from our own page or link, so the caller answers 4xx and never lets it reach the use case.
+ */
 export function fromApiGatewayEvent(event: APIGatewayProxyEvent): HttpRequest {
-  const raw = event.body ? (event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body) : '';
-  const form = Object.fromEntries(new URLSearchParams(raw.slice(0, 16_384)));
+  const method = (event.httpMethod ?? 'GET').toUpperCase();
   const query: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
-  const qs = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string')).toString();
-  // The path as the client saw it (with the stage), so the form posts back to the same link.
-  const stage = event.requestContext?.stage && event.requestContext.stage !== '$default' ? `/${event.requestContext.stage}` : '';
-  const resourcePath = event.path ?? '/';
-  return { method: event.httpMethod ?? 'GET', path: resourcePath, query, form, url: `${stage}${resourcePath}${qs ? `?${qs}` : ''}` };
+  const queryChars = Object.entries(query).reduce((n, [k, v]) => n + k.length + (v?.length ?? 0) + 2, 0);
+  if (queryChars > MAX_QUERY_CHARS) throw new BadHttpRequestError(414, 'Link too long', 'This is not an approval link: it is far longer than the emailed one. Nothing was decided.');
+  let form: Record<string, string> = {};
+  if (method === 'POST' && event.body) {
+    const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+    if (bytes.length > MAX_FORM_BYTES) throw new BadHttpRequestError(413, 'Form too large', 'The submitted form is larger than the approval page can send. Nothing was decided.');
+    // URLSearchParams never throws on bad percent-encoding; it keeps the text as is, which then fails validation.
+    form = Object.fromEntries(new URLSearchParams(bytes.toString('utf8')));
+  }
+  return { method, path: event.path ?? '/', query, form };
 }
 
 export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) {
@@ -23,18 +48,24 @@ export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) 
     let request: HttpRequest;
     try {
       request = fromApiGatewayEvent(event);
-    } catch {
-      return { statusCode: 400, headers: { 'content-type': 'text/html; charset=utf-8' }, body: messagePage('Bad request', 'The request could not be read.') };
+    } catch (err) {
+      const bad = err instanceof BadHttpRequestError ? err : new BadHttpRequestError(400, 'Bad request', 'The request could not be read. Nothing was decided.');
+      logger.info('approval request refused', { statusCode: bad.statusCode, outcome: 'unreadable' });
+      const body = event.httpMethod === 'HEAD' ? '' : messagePage(bad.title, bad.message);
+      return { statusCode: bad.statusCode, headers: PAGE_HEADERS, body };
     }
     try {
-      return await handleApprovalRequest(request, deps);
+      const { outcome, ...response } = await handleApprovalRequest(request, deps);
+      // Neither the query (signature) nor the record (task token) is logged: only what happened.
+      logger.info('approval request answered', { method: request.method, statusCode: response.statusCode, outcome });
+      return response;
     } catch (err) {
       // A dependency failed (not the request): say so and let the approver retry; nothing was decided.
-      logger.error('approval request failed', { error: err as Error });
+      logger.error('approval request failed', { error: { name: (err as Error).name, message: (err as Error).message } });
       return {
         statusCode: 503,
-        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '5' },
-        body: messagePage('Try again', 'The approval service could not complete your request just now. Nothing was decided; reload in a few seconds.'),
+        headers: { ...PAGE_HEADERS, 'retry-after': '5' },
+        body: request.method === 'HEAD' ? '' : messagePage('Try again', 'The approval service could not complete your request just now. Nothing was decided; reload the link in a few seconds.'),
       };
     }
   });

@@ -25,13 +25,31 @@ export interface ApprovalRequested {
 
 export const APPROVAL_ACTION = 'regional-failover';
 
+/** SendTaskSuccess accepts tokens up to 1024 characters; anything longer is not a task token. */
+const MAX_TASK_TOKEN_CHARS = 1024;
+/** Same cap as the config's approval.timeoutSeconds. */
+const MAX_TIMEOUT_SECONDS = 86_400;
+
 export function approvalUrl(baseUrl: string, approvalId: string, expiresAt: number, signature: string): string {
   return `${baseUrl.replace(/\/$/, '')}/approvals/${encodeURIComponent(approvalId)}?exp=${expiresAt}&sig=${signature}`;
 }
 
-function formatMs(ms: number | null): string {
+export function formatMs(ms: number | null): string {
   if (ms === null) return 'unknown';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * The link must expire exactly when Step Functions stops waiting, so it reads the same field the
+ * definition's TimeoutSecondsPath reads; the config value only stands in when the field is absent.
+ */
+function timeoutOf(risk: { approval?: { timeoutSeconds?: unknown } }, config: DrConfig): number {
+  const t = risk.approval?.timeoutSeconds;
+  if (t === undefined) return config.approval.timeoutSeconds;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_TIMEOUT_SECONDS) {
+    throw new InvalidInputError(`approval-request: state.dataRisk.approval.timeoutSeconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS} (got ${JSON.stringify(t)})`);
+  }
+  return t;
 }
 
 /**
@@ -40,19 +58,25 @@ function formatMs(ms: number | null): string {
  */
 export async function requestApproval(event: unknown, deps: ApprovalRequestDeps): Promise<ApprovalRequested> {
   const taskToken = (event as { taskToken?: unknown } | null)?.taskToken;
-  if (typeof taskToken !== 'string' || taskToken.length === 0) throw new InvalidInputError('approval-request needs a "taskToken"');
+  if (typeof taskToken !== 'string' || taskToken.length === 0 || taskToken.length > MAX_TASK_TOKEN_CHARS) {
+    throw new InvalidInputError(`approval-request needs a "taskToken" string of 1-${MAX_TASK_TOKEN_CHARS} characters`);
+  }
   const state = requireState(event);
   const request = parseRequest(state);
+  // A dry run changes nothing, so it never pages a human; the approval gate skips this task for it.
+  if (request.dryRun) throw new InvalidInputError('approval-request: dry runs are never sent for approval (state.dryRun is true)');
+  const executionId = request.execution?.id;
+  if (!executionId) throw new InvalidInputError('approval-request: state.execution.id is missing (the link must be bound to one execution)');
   const health = (state.health ?? {}) as { verdict?: string; evidence?: string[]; summary?: string };
-  const risk = (state.dataRisk ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; rpoWithinTarget?: boolean; approval?: { timeoutSeconds?: number } };
+  const risk = (state.dataRisk ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; rpoWithinTarget?: boolean; approval?: { timeoutSeconds?: unknown } };
   const now = deps.clock.now();
-  const timeoutSeconds = risk.approval?.timeoutSeconds ?? deps.config.approval.timeoutSeconds;
+  const timeoutSeconds = timeoutOf(risk, deps.config);
   const expiresAt = now + timeoutSeconds * 1000;
   const approvalId = randomId();
   const record: ApprovalRecord = {
     approvalId,
     taskToken,
-    executionId: request.execution?.id ?? '',
+    executionId,
     incidentId: request.incidentId,
     action: APPROVAL_ACTION,
     fromRegion: request.fromRegion,
@@ -60,36 +84,40 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
     expiresAt,
     createdAt: now,
     status: 'PENDING',
+    // Independent of the link: holding the URL alone is not enough to post a decision.
     csrfToken: randomId(),
     summary: {
       application: deps.config.application,
       verdict: health.verdict ?? 'UNKNOWN',
-      evidence: health.evidence ?? [],
-      estimatedRpoMs: risk.estimatedRpoMs ?? null,
+      evidence: Array.isArray(health.evidence) ? health.evidence.map(String) : [],
+      estimatedRpoMs: typeof risk.estimatedRpoMs === 'number' ? risk.estimatedRpoMs : null,
       rpoTargetMs: risk.rpoTargetMs ?? Math.round(deps.config.objectives.rpoSeconds * 1000),
       rpoWithinTarget: risk.rpoWithinTarget ?? false,
-      dryRun: request.dryRun,
+      dryRun: false,
     },
   };
   await deps.approvals.put(record);
   const key = await deps.signingKey();
   const url = approvalUrl(deps.approvalBaseUrl, approvalId, expiresAt, signLink(key, approvalId, expiresAt, APPROVAL_ACTION));
   const s = record.summary;
+  const onTimeout = deps.config.approval.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
   const body = [
     `A regional failover of "${s.application}" is waiting for your decision.`,
     '',
     `What will happen: all traffic for ${deps.config.globalDomain.name} moves from ${request.fromRegion} to ${request.toRegion};`,
     `${request.fromRegion} is fenced (its writers stop) and the data stores are promoted in ${request.toRegion}.`,
     '',
-    `Health verdict: ${s.verdict}. ${health.summary ?? ''}`,
+    `Health verdict: ${s.verdict}. ${health.summary ?? ''}`.trimEnd(),
     ...s.evidence.map((e) => `  ${e}`),
     '',
-    `Estimated data loss (replication lag): ${formatMs(s.estimatedRpoMs)}; RPO target ${formatMs(s.rpoTargetMs)}${s.rpoWithinTarget ? '' : '  <-- OVER TARGET'}.`,
+    `Estimated data loss (replication lag): ${formatMs(s.estimatedRpoMs)}; RPO target ${formatMs(s.rpoTargetMs)}${s.rpoWithinTarget ? '' : '  <-- OVER TARGET OR UNKNOWN'}.`,
+    'Writes acknowledged by the old primary within that window may never reach the new one.',
     '',
-    `Open this link to review and decide (it expires ${new Date(expiresAt).toISOString()}, and opening it decides nothing):`,
+    `Open this link to review and decide (it expires ${new Date(expiresAt).toISOString()}; opening it decides nothing):`,
     url,
     '',
-    `Incident ${request.incidentId}. If nobody decides in time: ${deps.config.approval.onTimeout === 'abort' ? 'the failover is aborted' : 'the failover proceeds'} and ${deps.config.approval.escalation.join(', ')} are alerted.`,
+    `Incident ${request.incidentId}. If nobody decides in time, ${onTimeout}, and ${deps.config.approval.escalation.join(', ')} are alerted.`,
+    'Do not forward this email: anyone with the link can see the request.',
   ].join('\n');
   await deps.notifier.publish({
     topic: 'approval',
@@ -99,10 +127,10 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   });
   await deps.audit.record({
     incidentId: request.incidentId,
-    executionId: record.executionId,
+    executionId,
     step: 'RequestApproval',
     outcome: 'REQUESTED',
-    detail: { approvalId, expiresAt, approvers: deps.config.approval.approvers, estimatedRpoMs: s.estimatedRpoMs },
+    detail: { approvalId, expiresAt, timeoutSeconds, approvers: deps.config.approval.approvers, estimatedRpoMs: s.estimatedRpoMs },
     at: new Date(now).toISOString(),
   });
   return { approvalId, url, expiresAt, estimatedRpoMs: s.estimatedRpoMs, rpoTargetMs: s.rpoTargetMs };

@@ -1,13 +1,41 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { close, createServer, listen, readBody, trackSockets } from './http';
+import type { IncomingMessage } from 'node:http';
+import { close, createServer, listen, trackSockets } from './http';
 
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** What the drill's server reads of a request body at most; the handler applies the form's own, smaller limit. */
+export const MAX_LOCAL_BODY_BYTES = 1_048_576;
+
+/**
+ * Reads the body, or undefined when it exceeds `limit`. The excess is still consumed (and dropped), so
+ * the client has finished sending when it gets the 413 instead of a reset connection.
+ */
+async function readAtMost(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  return size > limit ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+function decodeOrRaw(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    // API Gateway passes a path parameter it cannot decode through as is; the handler then refuses it.
+    return s;
+  }
+}
+
 /** Turns a plain HTTP request into the REST API proxy event API Gateway would send the Lambda. */
 export function toApiGatewayEvent(method: string, rawUrl: string, body: string, headers: Record<string, string>): APIGatewayProxyEvent {
-  const url = new URL(rawUrl, 'http://local');
+  // Prefixing keeps a request line like `//evil/x` a path instead of a host.
+  const url = new URL(`http://local${rawUrl.startsWith('/') ? '' : '/'}${rawUrl}`);
   const query: Record<string, string> = {};
   url.searchParams.forEach((v, k) => {
     query[k] = v;
@@ -17,7 +45,7 @@ export function toApiGatewayEvent(method: string, rawUrl: string, body: string, 
     httpMethod: method,
     path: url.pathname,
     resource: '/approvals/{approvalId}',
-    pathParameters: id ? { approvalId: decodeURIComponent(id) } : null,
+    pathParameters: id ? { approvalId: decodeOrRaw(id) } : null,
     queryStringParameters: Object.keys(query).length ? query : null,
     multiValueQueryStringParameters: null,
     headers,
@@ -59,10 +87,9 @@ export class ApprovalServer {
     const server = createServer((req, res) => {
       void (async () => {
         const method = req.method ?? 'GET';
-        let body = '';
-        try {
-          body = method === 'POST' ? await readBody(req, 16_384) : '';
-        } catch {
+        const body = method === 'POST' ? await readAtMost(req, MAX_LOCAL_BODY_BYTES) : '';
+        if (body === undefined) {
+          this.requests.push({ method, path: (req.url ?? '/').split('?')[0], status: 413 });
           res.writeHead(413, { 'content-type': 'text/plain' });
           return res.end('request too large');
         }

@@ -78,4 +78,38 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       throw err;
     }
   }
+
+  async revertDecision(approvalId: string, revert: { decidedAt: number; to: 'PENDING' | 'EXPIRED'; note?: string }): Promise<boolean> {
+    const names: Record<string, string> = { '#s': 'status', '#at': 'decidedAt' };
+    const values: Record<string, unknown> = { ':to': revert.to, ':decidedAt': revert.decidedAt, ':approved': 'APPROVED', ':rejected': 'REJECTED' };
+    let update: string;
+    if (revert.to === 'PENDING') {
+      names['#by'] = 'decidedBy';
+      names['#r'] = 'reason';
+      update = 'SET #s = :to REMOVE #by, #at, #r';
+    } else {
+      names['#r'] = 'reason';
+      values[':note'] = revert.note ?? 'answered after Step Functions stopped waiting';
+      update = 'SET #s = :to, #r = :note';
+    }
+    try {
+      await callAws('DynamoDB UpdateItem approval (revert)', () =>
+        this.props.documentClient.send(
+          new UpdateCommand({
+            TableName: this.props.tableName,
+            Key: { approvalId },
+            UpdateExpression: update,
+            // Only the decision this caller made: never clobber one made after a revert to PENDING.
+            ConditionExpression: '#s IN (:approved, :rejected) AND #at = :decidedAt',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      return true;
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false;
+      throw err;
+    }
+  }
 }

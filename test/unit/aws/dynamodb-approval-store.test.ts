@@ -101,3 +101,32 @@ describe('DynamoDbApprovalStore.decide', () => {
     await expect(store().decide('ap-0123456789', { status: 'APPROVED', by: 'oncall@example.com', at: 1000 })).rejects.toBeInstanceOf(TransientError);
   });
 });
+
+describe('DynamoDbApprovalStore.revertDecision', () => {
+  it('puts an undelivered decision back to PENDING, only while the record still holds that decision', async () => {
+    doc.on(UpdateCommand).resolves({});
+    await expect(store().revertDecision('ap-0123456789', { decidedAt: 1000, to: 'PENDING' })).resolves.toBe(true);
+    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
+      TableName: TABLE,
+      Key: { approvalId: 'ap-0123456789' },
+      UpdateExpression: 'SET #s = :to REMOVE #by, #at, #r',
+      ConditionExpression: '#s IN (:approved, :rejected) AND #at = :decidedAt',
+      ExpressionAttributeNames: { '#s': 'status', '#at': 'decidedAt', '#by': 'decidedBy', '#r': 'reason' },
+      ExpressionAttributeValues: { ':to': 'PENDING', ':decidedAt': 1000, ':approved': 'APPROVED', ':rejected': 'REJECTED' },
+    });
+  });
+
+  it('marks a late answer EXPIRED with the note as reason, keeping who answered', async () => {
+    doc.on(UpdateCommand).resolves({});
+    await store().revertDecision('ap-0123456789', { decidedAt: 1000, to: 'EXPIRED', note: 'too late' });
+    const input = doc.commandCalls(UpdateCommand)[0].args[0].input;
+    expect(input.UpdateExpression).toBe('SET #s = :to, #r = :note');
+    expect(input.ExpressionAttributeValues).toMatchObject({ ':to': 'EXPIRED', ':note': 'too late' });
+    expect(input.ExpressionAttributeNames).not.toHaveProperty('#by');
+  });
+
+  it('returns false when the record holds another decision (conditional check failed)', async () => {
+    doc.on(UpdateCommand).rejects(awsError('ConditionalCheckFailedException'));
+    await expect(store().revertDecision('ap-0123456789', { decidedAt: 1000, to: 'PENDING' })).resolves.toBe(false);
+  });
+});

@@ -1,0 +1,210 @@
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { configSchema, type DrConfig, type DrConfigInput } from '../../config/schema';
+import type { ApprovalCallbackDeps } from '../../functions/approval-callback/approval-callback';
+import type { ApprovalRequestDeps } from '../../functions/approval-request/approval-request';
+import type { ApprovalRecord, ApprovalStatus, ApprovalStore, AuditEntry, AuditLog, Clock, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
+
+/** Plain fakes for the approval use cases: they record what was asked of them and nothing more. */
+
+export const KEY = Buffer.from('unit-test-signing-key-of-32-bytes!!');
+export const OTHER_KEY = Buffer.from('another-signing-key-nobody-issued!!');
+export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
+/** Shaped like a real one (long, base64 with + and /) so a leak is easy to grep for. */
+export const TASK_TOKEN = 'AAAAKgAAAAIAAAAAAAAAAVeryS3cretTaskToken+/WithBase64Chars==';
+export const APPROVER = 'oncall@example.com';
+export const BASE_URL = 'https://abc123.execute-api.us-west-2.amazonaws.com/prod/';
+
+export function testConfig(overrides: Partial<DrConfigInput['approval']> = {}): DrConfig {
+  return configSchema.parse({
+    application: 'orders',
+    regions: {
+      primary: { name: 'us-east-1', healthUrl: 'https://use1.example.com/health', apiEndpoint: 'https://use1.example.com' },
+      standby: { name: 'us-west-2', healthUrl: 'https://usw2.example.com/health', apiEndpoint: 'https://usw2.example.com' },
+    },
+    globalDomain: { name: 'api.orders.example.com' },
+    traffic: { strategy: 'route53-weighted', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
+    dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
+    approval: { approvers: [APPROVER, 'Second.Approver@Example.com'], escalation: ['sre-leads@example.com'], timeoutSeconds: 900, ...overrides },
+    objectives: { rtoSeconds: 60, rpoSeconds: 5 },
+  } satisfies DrConfigInput);
+}
+
+export class FakeClock implements Clock {
+  constructor(public t = T0) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export class FakeApprovalStore implements ApprovalStore {
+  readonly records = new Map<string, ApprovalRecord>();
+  readonly writes: string[] = [];
+  /** Lets a test hold a decide() open to interleave two requests. */
+  beforeDecide?: () => Promise<void>;
+  failGet?: Error;
+
+  async put(record: ApprovalRecord): Promise<void> {
+    if (this.records.has(record.approvalId)) throw new Error('duplicate approval id');
+    this.writes.push(`put:${record.approvalId}`);
+    this.records.set(record.approvalId, record);
+  }
+  async get(approvalId: string): Promise<ApprovalRecord | undefined> {
+    if (this.failGet) throw this.failGet;
+    return this.records.get(approvalId);
+  }
+  async decide(approvalId: string, d: { status: Exclude<ApprovalStatus, 'PENDING'>; by: string; at: number; reason?: string }): Promise<boolean> {
+    await this.beforeDecide?.();
+    const r = this.records.get(approvalId);
+    this.writes.push(`decide:${d.status}`);
+    if (!r || r.status !== 'PENDING') return false;
+    this.records.set(approvalId, { ...r, status: d.status, decidedBy: d.by, decidedAt: d.at, reason: d.reason });
+    return true;
+  }
+  async revertDecision(approvalId: string, v: { decidedAt: number; to: 'PENDING' | 'EXPIRED'; note?: string }): Promise<boolean> {
+    const r = this.records.get(approvalId);
+    this.writes.push(`revert:${v.to}`);
+    if (!r || (r.status !== 'APPROVED' && r.status !== 'REJECTED') || r.decidedAt !== v.decidedAt) return false;
+    this.records.set(approvalId, v.to === 'PENDING' ? { ...r, status: 'PENDING', decidedBy: undefined, decidedAt: undefined, reason: undefined } : { ...r, status: 'EXPIRED', reason: v.note });
+    return true;
+  }
+}
+
+export class FakeCallbacks implements TaskCallbacks {
+  readonly calls: Array<{ kind: 'success' | 'failure'; token: string; output?: unknown; error?: string; cause?: string }> = [];
+  fail?: Error;
+  async sendSuccess(token: string, output: unknown): Promise<void> {
+    if (this.fail) throw this.fail;
+    this.calls.push({ kind: 'success', token, output });
+  }
+  async sendFailure(token: string, error: string, cause: string): Promise<void> {
+    if (this.fail) throw this.fail;
+    this.calls.push({ kind: 'failure', token, error, cause });
+  }
+}
+
+export class FakeNotifier implements Notifier {
+  readonly sent: Array<{ topic: Topic; subject: string; body: string; attributes?: Record<string, string> }> = [];
+  fail?: Error;
+  async publish(message: { topic: Topic; subject: string; body: string; attributes?: Record<string, string> }): Promise<void> {
+    if (this.fail) throw this.fail;
+    this.sent.push(message);
+  }
+}
+
+export class FakeAudit implements AuditLog {
+  readonly entries: AuditEntry[] = [];
+  async record(entry: AuditEntry): Promise<void> {
+    this.entries.push(entry);
+  }
+}
+
+export function requestDeps(overrides: Partial<ApprovalRequestDeps> = {}) {
+  const deps = {
+    config: testConfig(),
+    approvals: new FakeApprovalStore(),
+    notifier: new FakeNotifier(),
+    audit: new FakeAudit(),
+    clock: new FakeClock(),
+    approvalBaseUrl: BASE_URL,
+    signingKey: async () => KEY,
+    ...overrides,
+  };
+  return deps as typeof deps & { approvals: FakeApprovalStore; notifier: FakeNotifier; audit: FakeAudit; clock: FakeClock };
+}
+
+export function callbackDeps(approvals: FakeApprovalStore, clock: FakeClock, overrides: Partial<ApprovalCallbackDeps> = {}) {
+  return {
+    config: testConfig(),
+    approvals,
+    callbacks: new FakeCallbacks(),
+    audit: new FakeAudit(),
+    clock,
+    signingKey: async () => KEY,
+    ...overrides,
+  } as ApprovalCallbackDeps & { callbacks: FakeCallbacks; audit: FakeAudit };
+}
+
+/** The payload RequestApproval sends: the token and the whole state after AssessDataRisk. */
+export function approvalEvent(overrides: { dryRun?: boolean; estimatedRpoMs?: number | null; rpoWithinTarget?: boolean; timeoutSeconds?: unknown; taskToken?: unknown; execution?: unknown } = {}) {
+  return {
+    taskToken: 'taskToken' in overrides ? overrides.taskToken : TASK_TOKEN,
+    state: {
+      incidentId: 'orders-us-east-1-inc42',
+      direction: 'failover',
+      fromRegion: 'us-east-1',
+      toRegion: 'us-west-2',
+      trigger: { source: 'alarm', at: new Date(T0 - 60_000).toISOString() },
+      dryRun: overrides.dryRun ?? false,
+      execution: 'execution' in overrides ? overrides.execution : { id: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42', name: 'inc42', startedAt: new Date(T0 - 50_000).toISOString() },
+      health: { verdict: 'FAILOVER_WARRANTED', summary: 'us-east-1 impaired (2 independent signals of 2 needed); us-west-2 healthy.', evidence: ['FAIL canary:us-west-2->us-east-1: timeout', 'OK   canary:us-west-2->us-west-2: HTTP 200'] },
+      dataRisk: {
+        estimatedRpoMs: 'estimatedRpoMs' in overrides ? overrides.estimatedRpoMs : 1_200,
+        rpoTargetMs: 5_000,
+        rpoWithinTarget: overrides.rpoWithinTarget ?? true,
+        approval: { required: true, mode: 'required', timeoutSeconds: 'timeoutSeconds' in overrides ? overrides.timeoutSeconds : 600, onTimeout: 'abort', reason: 'required' },
+      },
+    },
+  };
+}
+
+/** A REST API proxy event as API Gateway sends it for `/prod/approvals/{approvalId}`. */
+export function apiGatewayEvent(method: string, path: string, query: Record<string, string> | null, body: string | null = null, isBase64Encoded = false): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: '/approvals/{approvalId}',
+    pathParameters: { approvalId: path.split('/')[2] ?? '' },
+    queryStringParameters: query,
+    multiValueQueryStringParameters: query ? Object.fromEntries(Object.entries(query).map(([k, v]) => [k, [v]])) : null,
+    headers: { Host: 'abc123.execute-api.us-west-2.amazonaws.com', 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'Mozilla/5.0' },
+    multiValueHeaders: {},
+    body,
+    isBase64Encoded,
+    stageVariables: null,
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'abc123',
+      stage: 'prod',
+      httpMethod: method,
+      path: `/prod${path}`,
+      requestId: 'req-1',
+      resourceId: 'res1',
+      resourcePath: '/approvals/{approvalId}',
+      protocol: 'HTTP/1.1',
+      requestTimeEpoch: T0,
+      identity: { sourceIp: '203.0.113.9', userAgent: 'Mozilla/5.0' },
+      authorizer: null,
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+/** Splits an emailed link into what the approval endpoint receives. */
+export function linkParts(url: string): { path: string; query: Record<string, string> } {
+  const u = new URL(url);
+  return { path: u.pathname.replace(/^\/prod/, ''), query: Object.fromEntries(u.searchParams) };
+}
+
+export function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+/** Everything written to stdout and stderr while `run` runs (Powertools writes JSON lines there). */
+export async function captureOutput(run: () => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const capture = (chunk: string | Uint8Array) => {
+    lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  };
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
+  try {
+    await run();
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  return lines;
+}

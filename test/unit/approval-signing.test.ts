@@ -1,0 +1,48 @@
+import { randomId, safeEqual, signLink, verifyLink } from '../../functions/shared/signing';
+import { KEY, OTHER_KEY } from './approval-fixtures';
+
+describe('approval link signing', () => {
+  it('produces an unpadded base64url SHA-256 MAC that verifies with the same inputs', () => {
+    const sig = signLink(KEY, 'abcdefghijklmnopqrstuv', 1_735_787_045_000, 'regional-failover');
+    expect(sig).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(verifyLink(KEY, 'abcdefghijklmnopqrstuv', 1_735_787_045_000, 'regional-failover', sig)).toBe(true);
+  });
+
+  it('binds every input: id, expiry, action and key', () => {
+    const sig = signLink(KEY, 'abcdefghijklmnopqrstuv', 1_000, 'regional-failover');
+    expect(verifyLink(KEY, 'abcdefghijklmnopqrstuw', 1_000, 'regional-failover', sig)).toBe(false);
+    expect(verifyLink(KEY, 'abcdefghijklmnopqrstuv', 1_001, 'regional-failover', sig)).toBe(false);
+    expect(verifyLink(KEY, 'abcdefghijklmnopqrstuv', 1_000, 'regional-failback', sig)).toBe(false);
+    expect(verifyLink(OTHER_KEY, 'abcdefghijklmnopqrstuv', 1_000, 'regional-failover', sig)).toBe(false);
+  });
+
+  it('cannot be shifted between fields (id "a.1" + exp 2 is not id "a" + exp 12)', () => {
+    const sig = signLink(KEY, 'a\n1', 2, 'x');
+    expect(verifyLink(KEY, 'a', 12, 'x', sig)).toBe(false);
+  });
+
+  it('rejects malformed signatures without throwing: wrong length, padding, other alphabets', () => {
+    const sig = signLink(KEY, 'abcdefghijklmnopqrstuv', 1_000, 'regional-failover');
+    for (const bad of ['', sig.slice(1), `${sig}=`, `${sig}A`, sig.replace(/.$/, '+'), '🙂'.repeat(43)]) {
+      expect(verifyLink(KEY, 'abcdefghijklmnopqrstuv', 1_000, 'regional-failover', bad)).toBe(false);
+    }
+  });
+});
+
+describe('safeEqual', () => {
+  it('is true only for identical strings, whatever their lengths', () => {
+    expect(safeEqual('token-123', 'token-123')).toBe(true);
+    expect(safeEqual('token-123', 'token-124')).toBe(false);
+    expect(safeEqual('token-123', 'token-1234')).toBe(false);
+    expect(safeEqual('', 'x')).toBe(false);
+    expect(safeEqual('', '')).toBe(true);
+  });
+});
+
+describe('randomId', () => {
+  it('gives 128 bits as 22 URL-safe characters, never the same twice', () => {
+    const ids = new Set(Array.from({ length: 1000 }, () => randomId()));
+    expect(ids.size).toBe(1000);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});
