@@ -81,38 +81,120 @@ export async function preflight(event: unknown, deps: DataConsistencyValidatorDe
 
 export interface DataReport {
   readonly stores: StoreComparison[];
+  /** Writes the old primary has that the new one lacks, over all stores (full counts, not the capped lists). */
   readonly missingWrites: number;
   readonly differing: number;
+  /** Stores whose comparison did not cover everything: for them "nothing missing" is not known. */
+  readonly incompleteStores: string[];
   readonly dryRun: boolean;
   readonly summary: string;
+}
+
+function now(deps: DataConsistencyValidatorDeps): string {
+  return new Date(deps.clock.now()).toISOString();
 }
 
 /** After traffic moved: which writes the old primary acknowledged that the new primary lacks. */
 export async function postValidate(event: unknown, deps: DataConsistencyValidatorDeps): Promise<DataReport> {
   const request = parseRequest(requireState(event));
   const stores = await Promise.all(deps.config.dataStores.map((s) => deps.dataStores.compare(s, request.fromRegion, request.toRegion)));
-  const missingWrites = stores.reduce((n, s) => n + s.missingInTarget.length, 0);
+  const missingWrites = stores.reduce((n, s) => n + s.missingCount, 0);
   const differing = stores.reduce((n, s) => n + s.differing.length, 0);
   const compared = stores.reduce((n, s) => n + s.compared, 0);
+  const incompleteStores = stores.filter((s) => !s.complete).map((s) => s.store);
+  const partial = incompleteStores.length > 0 ? ` Not fully compared: ${stores.filter((s) => !s.complete).map((s) => `${s.store} (${s.detail})`).join('; ')}.` : '';
   const summary =
-    missingWrites === 0 && differing === 0
-      ? `Data check: ${compared} items compared across ${stores.length} store(s); none missing in ${request.toRegion}.`
-      : `Data check: ${missingWrites} write(s) missing and ${differing} differing in ${request.toRegion} (of ${compared} compared); see the missing-writes report.`;
-  const report: DataReport = { stores, missingWrites, differing, dryRun: request.dryRun, summary };
+    incompleteStores.length === stores.length
+      ? `Data check incomplete: no store could be compared, so missing writes are unknown.${partial} Run the comparison again when ${request.fromRegion} is reachable.`
+      : missingWrites === 0 && differing === 0
+      ? `Data check: ${compared} items compared across ${stores.length - incompleteStores.length} of ${stores.length} store(s); none missing in ${request.toRegion}.${partial}`
+      : `Data check: ${missingWrites} write(s) missing and ${differing} differing in ${request.toRegion} (of ${compared} compared); see the missing-writes report in the audit log.${partial}`;
+  const report: DataReport = { stores, missingWrites, differing, incompleteStores, dryRun: request.dryRun, summary };
+  const base = { incidentId: request.incidentId, executionId: request.execution?.id ?? '', at: now(deps) };
+  // The durable copy an operator reconciles from: every store, with what it could and could not check.
   await deps.audit.record({
-    incidentId: request.incidentId,
-    executionId: request.execution?.id ?? '',
+    ...base,
+    step: 'MissingWritesReport',
+    outcome: missingWrites > 0 ? 'WRITES_MISSING' : incompleteStores.length > 0 ? 'UNKNOWN_FOR_SOME_STORES' : 'NONE_MISSING',
+    detail: {
+      fromRegion: request.fromRegion,
+      toRegion: request.toRegion,
+      missingWrites,
+      stores: stores.map((s) => ({ store: s.store, complete: s.complete, compared: s.compared, missingCount: s.missingCount, missingInTarget: s.missingInTarget, differing: s.differing, detail: s.detail })),
+    },
+  });
+  await deps.audit.record({
+    ...base,
     step: 'ValidateData',
-    outcome: missingWrites === 0 && differing === 0 ? 'CONSISTENT' : 'MISSING_WRITES',
-    detail: report,
-    at: new Date(deps.clock.now()).toISOString(),
+    outcome: missingWrites > 0 || differing > 0 ? 'MISSING_WRITES' : incompleteStores.length > 0 ? 'PARTIALLY_CHECKED' : 'CONSISTENT',
+    detail: { missingWrites, differing, incompleteStores, summary },
   });
   return report;
 }
 
-export async function runDataConsistencyValidator(event: unknown, deps: DataConsistencyValidatorDeps): Promise<DataRisk | DataReport> {
+export interface ResyncStatus {
+  /** Replication caught up (lag within the RPO target everywhere) and the data compares clean. */
+  readonly clean: boolean;
+  /** Not clean and no attempts left: the failback stops before traffic moves. */
+  readonly exhausted: boolean;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly lagByStore: Record<string, number | null>;
+  readonly rpoTargetMs: number;
+  readonly blocking: string[];
+  readonly summary: string;
+}
+
+/**
+ * Failback precondition, polled by the ASL: traffic may return only when the region being left has
+ * replicated everything to the region being re-activated. Aurora rows cannot be compared here, so for
+ * Aurora the storage-level lag metric is the whole evidence; other stores must also compare clean.
+ */
+export async function resyncCheck(event: unknown, deps: DataConsistencyValidatorDeps): Promise<ResyncStatus> {
+  const state = requireState(event);
+  const request = parseRequest(state);
+  const maxAttempts = (event as { maxAttempts?: unknown }).maxAttempts ?? 20;
+  if (typeof maxAttempts !== 'number' || !Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > 500) {
+    throw new InvalidInputError(`resync "maxAttempts" must be an integer from 1 to 500; got ${JSON.stringify(maxAttempts)}`);
+  }
+  const previous = (state.resync as { attempt?: unknown } | undefined)?.attempt;
+  const attempt = (typeof previous === 'number' ? previous : 0) + 1;
+  const { fromRegion: from, toRegion: to } = request;
+  const rpoTargetMs = Math.round(deps.config.objectives.rpoSeconds * 1000);
+  const checks = await Promise.all(
+    deps.config.dataStores.map(async (store) => {
+      const [lag, cmp] = await Promise.all([deps.dataStores.replicationLagMs(store, from, to), deps.dataStores.compare(store, from, to)]);
+      const reasons: string[] = [];
+      if (lag === null) reasons.push('lag unknown');
+      else if (lag > rpoTargetMs) reasons.push(`lag ${lag} ms > ${rpoTargetMs} ms`);
+      if (cmp.missingCount > 0) reasons.push(`${cmp.missingCount} item(s) not yet in ${to}`);
+      if (cmp.differing.length > 0) reasons.push(`${cmp.differing.length} item(s) differ`);
+      if (!cmp.complete && store.kind !== 'aurora-global') reasons.push(`not compared: ${cmp.detail}`);
+      return { store: store.name, lag, reasons };
+    }),
+  );
+  const blocking = checks.filter((c) => c.reasons.length > 0).map((c) => `${c.store}: ${c.reasons.join(', ')}`);
+  const clean = blocking.length === 0;
+  const exhausted = !clean && attempt >= maxAttempts;
+  const summary = clean
+    ? `Resync check ${attempt}: ${to} has caught up with ${from} in every store (lag within ${rpoTargetMs} ms, data compares clean).`
+    : `Resync check ${attempt} of ${maxAttempts}: ${to} not caught up with ${from} (${blocking.join('; ')}).${exhausted ? ' Giving up: traffic stays where it is.' : ' Checking again.'}`;
+  const result: ResyncStatus = { clean, exhausted, attempt, maxAttempts, lagByStore: Object.fromEntries(checks.map((c) => [c.store, c.lag])), rpoTargetMs, blocking, summary };
+  await deps.audit.record({
+    incidentId: request.incidentId,
+    executionId: request.execution?.id ?? '',
+    step: 'ResyncCheck',
+    outcome: clean ? 'CAUGHT_UP' : exhausted ? 'GAVE_UP' : 'NOT_YET',
+    detail: result,
+    at: now(deps),
+  });
+  return result;
+}
+
+export async function runDataConsistencyValidator(event: unknown, deps: DataConsistencyValidatorDeps): Promise<DataRisk | DataReport | ResyncStatus> {
   const action = (event as { action?: unknown } | null)?.action;
   if (action === 'preflight') return preflight(event, deps);
   if (action === 'post') return postValidate(event, deps);
-  throw new InvalidInputError(`Unknown data-consistency-validator action ${JSON.stringify(action)}; expected "preflight" or "post"`);
+  if (action === 'resync') return resyncCheck(event, deps);
+  throw new InvalidInputError(`Unknown data-consistency-validator action ${JSON.stringify(action)}; expected "preflight", "post" or "resync"`);
 }

@@ -1,12 +1,14 @@
 import type { DrConfig } from '../../config/schema';
 import { InvalidInputError, StepFailedError, TransientError } from '../shared/errors';
-import type { AuditLog, Clock, DataStores, PromotionResult, SiteState } from '../shared/ports';
+import type { AuditLog, Clock, DataStores, PromotionResult, ScalingResult, SiteState, StandbyScaler } from '../shared/ports';
 import { parseRequest, POST_APPROVAL_STEPS, requireState, type FailoverRequest } from '../shared/workflow';
 
 export interface FailoverOrchestratorDeps {
   readonly config: DrConfig;
   readonly siteState: SiteState;
   readonly dataStores: DataStores;
+  /** Raises pilot-light / warm-standby capacity (config `standby.scaling`). */
+  readonly scaler: StandbyScaler;
   readonly audit: AuditLog;
   readonly clock: Clock;
 }
@@ -57,10 +59,53 @@ async function fence(request: FailoverRequest, deps: FailoverOrchestratorDeps): 
   }
 }
 
+/** Scaling targets running at once: each is a handful of calls, but 50 at once would meet API throttling. */
+const SCALING_CONCURRENCY = 5;
+
 async function scaleStandby(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
-  // The skeleton's standby runs at production size (hot standby); pilot light / warm standby scaling
-  // targets come with the config's `standby` section.
-  return { step: 'scale-standby', dryRun: request.dryRun, changed: false, summary: `${request.toRegion} already at production size.` };
+  const { standby, regions } = deps.config;
+  const region = request.toRegion;
+  const base = { step: 'scale-standby', dryRun: request.dryRun };
+  if (standby.mode === 'hot' || standby.scaling.length === 0) {
+    return { ...base, changed: false, targets: [], summary: `Hot standby: ${region} already runs at production size.` };
+  }
+  if (region !== regions.standby.name) {
+    // Failback: the capacity targets describe the standby region; the primary is kept at production size.
+    return { ...base, changed: false, targets: [], summary: `${region} is the primary region; standby.scaling applies to ${regions.standby.name} only. Nothing to scale.` };
+  }
+  const results = new Array<ScalingResult>(standby.scaling.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < standby.scaling.length) {
+      const i = next++;
+      results[i] = await deps.scaler.scale(standby.scaling[i], region, { dryRun: request.dryRun });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCALING_CONCURRENCY, standby.scaling.length) }, worker));
+  const changed = results.filter((r) => r.changed);
+  if (request.dryRun) {
+    return {
+      ...base,
+      changed: false,
+      targets: results,
+      plan: changed.map((r) => `scale ${standby.mode} standby: ${r.detail}`),
+      summary: `Would scale ${changed.length} of ${results.length} target(s) in ${region} to production size.`,
+    };
+  }
+  return {
+    ...base,
+    changed: changed.length > 0,
+    targets: results,
+    summary: `${standby.mode} standby in ${region}: ${changed.length} of ${results.length} target(s) raised to production size; all serving.`,
+  };
+}
+
+/** What promoting a store means, for the dry-run plan: only single-writer stores have a writer to move. */
+function promotionPlan(kind: string, name: string, planned: boolean, to: string): string {
+  if (kind !== 'aurora-global') return `${kind} ${name}: nothing to promote (every region already accepts writes)`;
+  return planned
+    ? `${kind} ${name}: switchover of the writer to ${to} (planned, no data loss)`
+    : `${kind} ${name}: failover of the writer to ${to} allowing data loss (unreplicated writes may be lost)`;
 }
 
 async function promote(request: FailoverRequest, storeName: unknown, state: Record<string, unknown>, deps: FailoverOrchestratorDeps): Promise<StepResult> {
@@ -76,7 +121,7 @@ async function promote(request: FailoverRequest, storeName: unknown, state: Reco
       store: store.name,
       dryRun: true,
       changed: false,
-      plan: [`${store.kind} ${store.name}: ${planned ? 'switchover (no data loss)' : 'failover (unreplicated writes may be lost)'} to ${request.toRegion}`],
+      plan: [promotionPlan(store.kind, store.name, planned, request.toRegion)],
       summary: `Would promote ${store.name}.`,
     };
   }
@@ -118,8 +163,14 @@ export function describeIncomplete(state: Record<string, unknown>): IncompleteRe
   const err = (state.error ?? {}) as { Error?: string; Cause?: string };
   const failedStep = remaining[0] ?? 'unknown';
   const error = `${err.Error ?? 'Error'}: ${err.Cause ?? 'no cause given'}`;
+  const warnings: string[] = [];
+  const fence = steps.fence as { fenced?: boolean } | undefined;
+  if (fence && fence.fenced === false) warnings.push(`${String(state.fromRegion)} was NOT fenced (unreachable): set it PASSIVE before it comes back`);
+  if (failedStep === 'PromoteData') warnings.push('some data stores may already be promoted (each store is promoted on its own; a redrive skips those done)');
+  if (completed.includes('ShiftTraffic') && !completed.includes('ActivateStandby')) warnings.push(`traffic already goes to ${String(state.toRegion)}, which is not ACTIVE yet: writes there are refused until it is`);
   const summary =
     `Stopped at ${failedStep} (${error}). Completed: ${completed.join(', ') || 'none'}. Remaining: ${remaining.join(', ')}. ` +
+    (warnings.length > 0 ? `Attention: ${warnings.join('; ')}. ` : '') +
     'Every step is idempotent: fix the cause, then redrive the execution to resume from the failed step.';
   return { failedStep, completedSteps: completed, remainingSteps: remaining, error, summary };
 }
@@ -127,7 +178,22 @@ export function describeIncomplete(state: Record<string, unknown>): IncompleteRe
 export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrchestratorDeps): Promise<StepResult | IncompleteReport> {
   const state = requireState(event);
   const step = (event as { step?: unknown }).step;
-  if (step === 'describe-incomplete') return describeIncomplete(state);
+  if (step === 'describe-incomplete') {
+    // Always produce the report (the escalation depends on it); record it when the state says whose it is.
+    const report = describeIncomplete(state);
+    const execution = state.execution as { id?: unknown } | undefined;
+    if (typeof state.incidentId === 'string') {
+      await deps.audit.record({
+        incidentId: state.incidentId,
+        executionId: typeof execution?.id === 'string' ? execution.id : '',
+        step: 'DescribeIncomplete',
+        outcome: 'INCOMPLETE',
+        detail: report,
+        at: new Date(deps.clock.now()).toISOString(),
+      });
+    }
+    return report;
+  }
   const request = parseRequest(state);
   let result: StepResult;
   switch (step) {

@@ -17,6 +17,9 @@ import type {
   TrafficControl,
   TrafficShift,
 } from '../../functions/shared/ports';
+import { compareFeeds, hashValue } from '../../functions/data-consistency-validator/compare';
+import { describeTarget } from '../../functions/shared/aws/scaling-standby';
+import type { ScalingResult, ScalingTarget, StandbyScaler } from '../../functions/shared/ports';
 import type { DataPlane } from './data-plane';
 import type { GlobalRouter } from './global-router';
 import { httpCall } from './http';
@@ -40,12 +43,16 @@ export class LocalSiteState implements SiteState {
 }
 
 export class LocalRoute53Traffic implements TrafficControl {
-  readonly strategy = 'route53-weighted';
+  readonly strategy: 'route53-weighted' | 'active-active';
   constructor(
     private readonly router: GlobalRouter,
     private readonly pollMs: number,
     private readonly maxWaitMs: number,
-  ) {}
+    /** As the AWS adapter: `drain-source` (active-active) only sets the impaired region to 0. */
+    private readonly mode: 'all-to-target' | 'drain-source' = 'all-to-target',
+  ) {
+    this.strategy = mode === 'drain-source' ? 'active-active' : 'route53-weighted';
+  }
 
   async describe() {
     try {
@@ -57,7 +64,7 @@ export class LocalRoute53Traffic implements TrafficControl {
 
   async shiftTo(to: string, from: string): Promise<TrafficShift> {
     const before = await this.describe();
-    const weights = { ...before.weights, [to]: 100, [from]: 0 };
+    const weights = { ...before.weights, [to]: this.mode === 'drain-source' ? before.weights[to] || 100 : 100, [from]: 0 };
     let change;
     try {
       change = this.router.dnsApi.changeWeights(weights);
@@ -69,7 +76,8 @@ export class LocalRoute53Traffic implements TrafficControl {
       if (Date.now() > deadline) throw new TransientError(`change ${change.id} not INSYNC in time`);
       await new Promise((r) => setTimeout(r, this.pollMs));
     }
-    return { before, after: { weights }, changeId: change.id, via: 'route53:ChangeResourceRecordSets (local)' };
+    const after = Object.fromEntries(Object.keys(weights).map((r) => [r, r === to ? 100 : 0]));
+    return { before, after: { weights: after }, changeId: change.id, via: 'route53:ChangeResourceRecordSets (local)' };
   }
 }
 
@@ -144,18 +152,71 @@ export class LocalDataStores implements DataStores {
     return { store: store.name, kind: store.kind, action, detail: `${store.name}: ${action} to ${to} done.` };
   }
 
+  /**
+   * The same bucketed algorithm as in AWS. Like the AWS adapter, a region that is down cannot be read, so
+   * the comparison is incomplete rather than "clean".
+   */
   async compare(store: DataStoreConfig, from: string, to: string): Promise<StoreComparison> {
     const pair = this.data.store(store.name);
     await this.call(store.name);
     const source = pair.byRegion[from];
     const target = pair.byRegion[to];
-    const missingInTarget = source.keys().filter((k) => target.get(k) === undefined);
-    const differing = source.keys().filter((k) => {
-      const t = target.get(k);
-      return t !== undefined && t.value !== source.get(k)!.value;
-    });
-    void this.apps;
-    return { store: store.name, compared: source.size, missingInTarget, differing };
+    const down = [source, target].find((r) => r.crashed);
+    if (down) {
+      return {
+        store: store.name,
+        compared: 0,
+        missingInTarget: [],
+        missingCount: 0,
+        differing: [],
+        complete: false,
+        detail: `Could not read ${store.name} in ${down.region} (unreachable); not compared.`,
+      };
+    }
+    const feed = (r: typeof source) => (add: (key: string, valueHash: number) => void) => {
+      for (const key of r.keys()) add(key, hashValue(r.get(key)!.value));
+    };
+    const out = await compareFeeds(feed(source), feed(target), { buckets: 1024 });
+    return {
+      store: store.name,
+      compared: out.sourceItems,
+      missingInTarget: out.missingInTarget.slice(0, 100),
+      missingCount: out.missingInTarget.length,
+      differing: out.differing.slice(0, 100),
+      complete: true,
+      detail: `Compared ${out.sourceItems} item(s) in ${from} with ${out.targetItems} in ${to} (${out.differingBuckets} bucket(s) differed): ${out.missingInTarget.length} missing in ${to}.`,
+    };
+  }
+}
+
+/**
+ * Pilot light / warm standby capacity of the local standby: numbers only (the local apps serve at any
+ * size), with the AWS adapter's rules: read first, only ever raise, dry run reads only.
+ */
+export class LocalStandbyScaler implements StandbyScaler {
+  readonly capacity = new Map<string, number>();
+  /** Capacity changes actually made (a retry or redrive must not add any). */
+  updates = 0;
+
+  async scale(target: ScalingTarget, region: string, opts: { dryRun: boolean }): Promise<ScalingResult> {
+    const name = describeTarget(target);
+    const want = target.kind === 'ecs-service' ? target.desiredCount : target.kind === 'asg' ? target.desiredCapacity : target.concurrency;
+    const key = `${region}/${name}`;
+    const before = this.capacity.get(key) ?? 0;
+    const change = before < want;
+    if (change && !opts.dryRun) {
+      this.capacity.set(key, want);
+      this.updates++;
+    }
+    const verb = opts.dryRun ? 'would raise' : 'raised';
+    return {
+      target: name,
+      before,
+      after: Math.max(before, want),
+      changed: change,
+      ready: !opts.dryRun || !change,
+      detail: change ? `${verb} ${name} in ${region} from ${before} to ${want}` : `${name} in ${region} already at ${before} (>= ${want})`,
+    };
   }
 }
 
@@ -193,6 +254,13 @@ export class InMemoryApprovalStore implements ApprovalStore {
     const r = this.records.get(id);
     if (!r || r.status !== 'PENDING') return false;
     this.records.set(id, { ...r, status: d.status, decidedBy: d.by, decidedAt: d.at, reason: d.reason });
+    return true;
+  }
+  async revertDecision(id: string, v: { decidedAt: number; to: 'PENDING' | 'EXPIRED'; note?: string }): Promise<boolean> {
+    const r = this.records.get(id);
+    if (!r || (r.status !== 'APPROVED' && r.status !== 'REJECTED') || r.decidedAt !== v.decidedAt) return false;
+    if (v.to === 'PENDING') this.records.set(id, { ...r, status: 'PENDING', decidedBy: undefined, decidedAt: undefined, reason: undefined });
+    else this.records.set(id, { ...r, status: 'EXPIRED', reason: v.note ?? 'answered after Step Functions stopped waiting' });
     return true;
   }
 }

@@ -71,6 +71,23 @@ export class DataPlane {
     for (const s of this.stores) s.byRegion[region].crash();
   }
 
+  /**
+   * The region is back: its stores accept writes again and catch up with what the peer took meanwhile,
+   * as global tables resume replicating. What it had acknowledged but never shipped stays only there.
+   */
+  recover(region: string): void {
+    for (const s of this.stores) {
+      const back = s.byRegion[region];
+      back.recover();
+      const peer = Object.values(s.byRegion).find((r) => r !== back)!;
+      for (const key of peer.keys()) {
+        const item = peer.get(key)!;
+        const mine = back.get(key);
+        if (!mine || mine.writtenAt < item.writtenAt) back.write(key, item.value, item.writtenAt);
+      }
+    }
+  }
+
   stop(): void {
     for (const s of this.stores) for (const r of Object.values(s.byRegion)) r.stop();
   }

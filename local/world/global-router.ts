@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { GetRoutingControlStateCommand, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
 import type { Socket } from 'node:net';
 import { close, createServer, httpCall, listen, readBody, sendJson, trackSockets } from './http';
 
@@ -137,5 +138,85 @@ export class GlobalRouter {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     if (this.server) await close(this.server, this.sockets);
+  }
+}
+
+export type RoutingControlValue = 'On' | 'Off';
+
+function arcError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+/**
+ * The stand-in for a Route 53 ARC cluster: routing controls (one per region) served by several regional
+ * endpoints, any of which can be made unavailable. Updates flip the global router through
+ * `setRoutingControl`, so a failover through ARC makes zero calls on the Route 53 API stand-in. Its
+ * `clientFor` speaks the SDK's command shapes, so the drill runs the real AWS adapter against it.
+ */
+export class ArcClusterStandIn {
+  readonly endpoints: Array<{ readonly region: string; readonly endpoint: string; available: boolean; calls: number }>;
+  private readonly states = new Map<string, RoutingControlValue>();
+  /** Successful UpdateRoutingControlStates calls. */
+  updates = 0;
+
+  constructor(
+    private readonly router: GlobalRouter,
+    endpoints: ReadonlyArray<{ readonly region: string; readonly endpoint: string }>,
+    /** Routing control ARN per region. */
+    private readonly controls: Readonly<Record<string, string>>,
+    initiallyOn: string,
+  ) {
+    this.endpoints = endpoints.map((e) => ({ ...e, available: true, calls: 0 }));
+    for (const [region, arn] of Object.entries(controls)) this.states.set(arn, region === initiallyOn ? 'On' : 'Off');
+  }
+
+  /** Makes one cluster endpoint unreachable (or reachable again). */
+  setAvailable(endpoint: string, available: boolean): void {
+    const e = this.endpoints.find((x) => x.endpoint === endpoint);
+    if (!e) throw new Error(`no ARC cluster endpoint ${endpoint}`);
+    e.available = available;
+  }
+
+  state(region: string): RoutingControlValue | undefined {
+    return this.states.get(this.controls[region]);
+  }
+
+  /** A client bound to one endpoint, answering GetRoutingControlState and UpdateRoutingControlStates. */
+  clientFor(endpoint: { readonly endpoint: string }): { send: (command: object) => Promise<unknown> } {
+    return {
+      send: async (command) => {
+        const e = this.endpoints.find((x) => x.endpoint === endpoint.endpoint);
+        if (!e) throw arcError('ValidationException', `unknown cluster endpoint ${endpoint.endpoint}`);
+        e.calls++;
+        if (!e.available) throw arcError('EndpointTemporarilyUnavailableException', `cluster endpoint in ${e.region} is unavailable`);
+        if (command instanceof GetRoutingControlStateCommand) {
+          const arn = String(command.input.RoutingControlArn);
+          const state = this.states.get(arn);
+          if (!state) throw arcError('ResourceNotFoundException', `no routing control ${arn}`);
+          return { RoutingControlArn: arn, RoutingControlState: state };
+        }
+        if (command instanceof UpdateRoutingControlStatesCommand) {
+          return this.update((command.input.UpdateRoutingControlStateEntries ?? []).map((x) => ({ arn: String(x.RoutingControlArn), state: x.RoutingControlState as RoutingControlValue })));
+        }
+        throw arcError('ValidationException', `the ARC stand-in does not answer ${command.constructor.name}`);
+      },
+    };
+  }
+
+  private update(entries: Array<{ arn: string; state: RoutingControlValue }>): Record<string, never> {
+    const next = new Map(this.states);
+    for (const entry of entries) {
+      if (!next.has(entry.arn)) throw arcError('ResourceNotFoundException', `no routing control ${entry.arn}`);
+      next.set(entry.arn, entry.state);
+    }
+    // The assertion safety rule every sensible cluster has: never all regions off.
+    if (![...next.values()].includes('On')) throw arcError('ValidationException', 'safety rule violated: at least one routing control must stay On');
+    for (const [arn, state] of next) this.states.set(arn, state);
+    this.updates++;
+    const weights = Object.fromEntries(Object.entries(this.controls).map(([region, arn]) => [region, next.get(arn) === 'On' ? 100 : 0]));
+    this.router.setRoutingControl(weights);
+    return {};
   }
 }

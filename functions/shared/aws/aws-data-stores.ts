@@ -7,8 +7,9 @@ import {
   type GlobalCluster,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { GetBucketReplicationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketReplicationCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { DataStoreConfig } from '../../../config/schema';
+import { BucketedComparison, DEFAULT_BUCKETS, hashValue } from '../../data-consistency-validator/compare';
 import { InvalidInputError, StepFailedError, TransientError } from '../errors';
 import { systemClock, type Clock, type DataStores, type PromotionResult, type RegionName, type StoreComparison } from '../ports';
 import { callAws, errorName, isTransient } from './sdk-errors';
@@ -16,12 +17,6 @@ import { callAws, errorName, isTransient } from './sdk-errors';
 type DynamoStore = Extract<DataStoreConfig, { kind: 'dynamodb-global-table' }>;
 type AuroraStore = Extract<DataStoreConfig, { kind: 'aurora-global' }>;
 type S3Store = Extract<DataStoreConfig, { kind: 's3-replicated' }>;
-
-/**
- * `detail` is not on the port's StoreComparison yet; it rides along so the report says when a
- * comparison was partial or skipped rather than showing "0 compared, none missing" as if all were well.
- */
-export type StoreComparisonWithDetail = StoreComparison & { readonly detail: string };
 
 export interface AwsDataStoresProps {
   readonly cloudWatchFor: (region: RegionName) => CloudWatchClient;
@@ -34,10 +29,14 @@ export interface AwsDataStoresProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Window of the lag metrics; the worst datapoint in it is the estimate. @default 300000 */
   readonly lagWindowMs?: number;
-  /** Parallel Scan segments per region for the key comparison. @default 4 */
+  /** Parallel Scan segments per region for the comparison. @default 4 */
   readonly scanSegments?: number;
-  /** Scan requests in flight at once, across both regions. @default 4 */
+  /** Scan requests in flight at once, across both regions (half per region); bounds the pages held. @default 4 */
   readonly scanConcurrency?: number;
+  /** Buckets of the checksum pass (a power of two). @default 65536 */
+  readonly compareBuckets?: number;
+  /** Items the key-level pass may hold at once; more differences mean more passes, not more memory. @default 200000 */
+  readonly maxItemsInMemory?: number;
   /** Missing keys listed per store (the state payload is capped at 256 KB). @default 100 */
   readonly maxReportedKeys?: number;
   /** @default 10000 */
@@ -241,70 +240,144 @@ export class AwsDataStores implements DataStores {
   // --- comparison ------------------------------------------------------------------------------
 
   /**
-   * Skeleton scope: DynamoDB compares key sets (a key the old primary has and the new one lacks is a lost
-   * write); values are not compared, so `differing` stays empty. Aurora and S3 are not compared yet:
-   * they report 0 compared with a detail saying so.
+   * Bucketed checksums first, keys only where buckets differ (functions/data-consistency-validator/compare.ts):
+   * memory stays bounded by the bucket table, the pages in flight and `maxItemsInMemory`, whatever the
+   * table size. Aurora rows are not compared: that needs database credentials the control plane does not
+   * hold, and the storage-level replication lag is the evidence there.
    */
-  async compare(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<StoreComparisonWithDetail> {
+  async compare(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<StoreComparison> {
     switch (store.kind) {
       case 'dynamodb-global-table':
         return this.compareDynamoDb(store, from, to);
       case 'aurora-global':
-        return { store: store.name, compared: 0, missingInTarget: [], differing: [], detail: `Aurora global cluster ${store.globalClusterIdentifier}: row comparison not implemented yet; not compared.` };
+        return {
+          store: store.name,
+          compared: 0,
+          missingInTarget: [],
+          missingCount: 0,
+          differing: [],
+          complete: false,
+          detail: `Aurora global cluster ${store.globalClusterIdentifier}: rows not compared (that needs database credentials); its replication lag metric is the evidence.`,
+        };
       case 's3-replicated':
-        return { store: store.name, compared: 0, missingInTarget: [], differing: [], detail: `S3 buckets ${Object.values(store.buckets).join(', ')}: object comparison not implemented yet; not compared.` };
+        return this.compareS3(store, from, to);
     }
   }
 
-  /** Holds every key of both replicas in memory: fine for the skeleton's tables, not for very large ones. */
-  private async compareDynamoDb(store: DynamoStore, from: RegionName, to: RegionName): Promise<StoreComparisonWithDetail> {
+  private async compareDynamoDb(store: DynamoStore, from: RegionName, to: RegionName): Promise<StoreComparison> {
     const table = await callAws(`DynamoDB DescribeTable ${store.tableName} in ${to}`, () =>
       this.props.dynamoDbFor(to).send(new DescribeTableCommand({ TableName: store.tableName })),
     );
     const keySchema = [...(table.Table?.KeySchema ?? [])].sort((a, b) => (a.KeyType === 'HASH' ? -1 : b.KeyType === 'HASH' ? 1 : 0));
     if (keySchema.length === 0) throw new StepFailedError(`DynamoDB DescribeTable ${store.tableName} in ${to} returned no key schema`);
-
     const segments = Math.max(1, this.props.scanSegments ?? 4);
-    const jobs = [from, to].flatMap((region) => Array.from({ length: segments }, (_, segment) => ({ region, segment })));
-    const keys = new Map<RegionName, Set<string>>([
-      [from, new Set()],
-      [to, new Set()],
-    ]);
-    let fromError: unknown;
-    await mapLimit(jobs, Math.max(1, this.props.scanConcurrency ?? 4), async ({ region, segment }) => {
-      if (region === from && fromError) return;
-      try {
-        await this.scanKeys(store.tableName, region, segment, segments, keySchema, keys.get(region)!);
-      } catch (err) {
-        // The old primary is often still dark: that makes the comparison impossible for now, not the failover failed.
-        if (region === from) fromError ??= err;
-        else throw err;
-      }
-    });
-
-    if (fromError) {
-      return {
-        store: store.name,
-        compared: 0,
-        missingInTarget: [],
-        differing: [],
-        detail: `Could not read ${store.tableName} in ${from} (${errorName(fromError)}: ${(fromError as Error).message}); not compared. Run the comparison again when ${from} is reachable.`,
-      };
-    }
-    const fromKeys = keys.get(from)!;
-    const toKeys = keys.get(to)!;
-    const missing = [...fromKeys].filter((k) => !toKeys.has(k)).sort();
-    const cap = this.props.maxReportedKeys ?? 100;
-    const listed = missing.slice(0, cap);
-    const detail =
-      `Compared the keys of ${fromKeys.size} item(s) of ${store.tableName} in ${from} with ${toKeys.size} in ${to}: ${missing.length} missing in ${to}` +
-      (missing.length > listed.length ? ` (first ${listed.length} listed)` : '') +
-      '; values not compared.';
-    return { store: store.name, compared: fromKeys.size, missingInTarget: listed, differing: [], detail };
+    // One limit across both regions: it bounds the 1 MB pages held at once, and so the memory.
+    const limit = limiter(Math.max(1, this.props.scanConcurrency ?? 4));
+    const feed = (region: RegionName) => async (add: (key: string, valueHash: number) => void) => {
+      let failed = false;
+      await Promise.all(
+        Array.from({ length: segments }, (_, segment) =>
+          limit(async () => {
+            if (failed) return;
+            try {
+              await this.scanItems(store.tableName, region, segment, segments, keySchema, add);
+            } catch (err) {
+              failed = true;
+              throw err;
+            }
+          }),
+        ),
+      );
+    };
+    return this.bucketedCompare(store.name, `${store.tableName}`, from, to, feed(from), feed(to), 'items (all attributes)');
   }
 
-  private async scanKeys(tableName: string, region: RegionName, segment: number, totalSegments: number, keySchema: KeySchemaElement[], into: Set<string>): Promise<void> {
-    const names = Object.fromEntries(keySchema.map((k, i) => [`#k${i}`, k.AttributeName!]));
+  private async compareS3(store: S3Store, from: RegionName, to: RegionName): Promise<StoreComparison> {
+    const feed = (region: RegionName) => async (add: (key: string, valueHash: number) => void) => {
+      const bucket = this.bucket(store, region);
+      let token: string | undefined;
+      do {
+        const page = await callAws(`S3 ListObjectsV2 ${bucket} in ${region}`, () =>
+          this.props.s3For(region).send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) })),
+        );
+        // Sizes, not ETags: a replica encrypted with another KMS key has a different ETag for the same bytes.
+        for (const o of page.Contents ?? []) if (o.Key !== undefined) add(o.Key, o.Size ?? 0);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    };
+    return this.bucketedCompare(store.name, `bucket ${this.bucket(store, from)}`, from, to, feed(from), feed(to), 'objects (key and size)');
+  }
+
+  /**
+   * Both replicas are read side by side in each pass. The old primary is often still dark: failing to read
+   * it makes the comparison incomplete (and says so), never the step failed. A failure reading the new
+   * primary is a real error.
+   */
+  private async bucketedCompare(
+    storeName: string,
+    what: string,
+    from: RegionName,
+    to: RegionName,
+    readFrom: (add: (key: string, valueHash: number) => void) => Promise<void>,
+    readTo: (add: (key: string, valueHash: number) => void) => Promise<void>,
+    unit: string,
+  ): Promise<StoreComparison> {
+    const incomplete = (err: unknown): StoreComparison => ({
+      store: storeName,
+      compared: 0,
+      missingInTarget: [],
+      missingCount: 0,
+      differing: [],
+      complete: false,
+      detail: `Could not read ${what} in ${from} (${errorName(err)}: ${(err as Error).message}); not compared. Run the comparison again when ${from} is reachable.`,
+    });
+    const bothSides = async (onFrom: (k: string, v: number) => void, onTo: (k: string, v: number) => void): Promise<unknown> => {
+      let fromError: unknown;
+      await Promise.all([
+        readFrom(onFrom).catch((err: unknown) => {
+          fromError = err;
+        }),
+        readTo(onTo),
+      ]);
+      return fromError;
+    };
+    const cmp = new BucketedComparison({ buckets: this.props.compareBuckets ?? DEFAULT_BUCKETS });
+    const failed = await bothSides(cmp.source.addItem.bind(cmp.source), cmp.target.addItem.bind(cmp.target));
+    if (failed) return incomplete(failed);
+    const rounds = cmp.planRounds(cmp.diffBuckets(), this.props.maxItemsInMemory ?? 200_000);
+    const cap = this.props.maxReportedKeys ?? 100;
+    const missing: string[] = [];
+    const differing: string[] = [];
+    let missingCount = 0;
+    let differingCount = 0;
+    let extra = 0;
+    for (const round of rounds) {
+      const pass = cmp.keyDiff(round);
+      const err = await bothSides(pass.source.addItem, pass.target.addItem);
+      if (err) return incomplete(err);
+      const r = pass.result();
+      missingCount += r.missingInTarget.length;
+      differingCount += r.differing.length;
+      extra += r.missingInSource.length;
+      missing.push(...r.missingInTarget.slice(0, cap - missing.length));
+      differing.push(...r.differing.slice(0, cap - differing.length));
+    }
+    const listedNote = missingCount > missing.length || differingCount > differing.length ? ` (first ${cap} of each listed)` : '';
+    const detail =
+      `Compared ${cmp.source.items} ${unit} of ${what} in ${from} with ${cmp.target.items} in ${to} by bucketed checksums ` +
+      `(${rounds.reduce((n, r) => n + r.length, 0)} of ${cmp.buckets} buckets differed, ${rounds.length} key-level pass(es)): ` +
+      `${missingCount} missing in ${to}, ${differingCount} differing, ${extra} only in ${to}${listedNote}.`;
+    return { store: storeName, compared: cmp.source.items, missingInTarget: missing.sort(), missingCount, differing: differing.sort(), complete: true, detail };
+  }
+
+  private async scanItems(
+    tableName: string,
+    region: RegionName,
+    segment: number,
+    totalSegments: number,
+    keySchema: KeySchemaElement[],
+    add: (key: string, valueHash: number) => void,
+  ): Promise<void> {
     let exclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
       const page = await callAws(`DynamoDB Scan ${tableName} in ${region}`, () =>
@@ -313,14 +386,11 @@ export class AwsDataStores implements DataStores {
             TableName: tableName,
             Segment: segment,
             TotalSegments: totalSegments,
-            // Key attributes only: aliased because key names may be reserved words.
-            ProjectionExpression: Object.keys(names).join(', '),
-            ExpressionAttributeNames: names,
             ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
           }),
         ),
       );
-      for (const item of page.Items ?? []) into.add(keyString(item, keySchema));
+      for (const item of page.Items ?? []) add(keyString(item, keySchema), hashValue(canonicalItem(item)));
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
   }
@@ -356,25 +426,51 @@ function attributeString(v: AttributeValue | undefined): string {
   return JSON.stringify(v);
 }
 
+/** Replication bookkeeping of legacy (2017) global tables differs per region by design; it is not data. */
+const REPLICATION_ATTRIBUTE = /^aws:rep:/;
+
+/** Order-independent text of an attribute value: map keys and set members sorted, so replicas hash alike. */
+function canonicalValue(v: AttributeValue): string {
+  if (v.M !== undefined) return `{M:${canonicalMap(v.M)}}`;
+  if (v.L !== undefined) return `{L:[${v.L.map(canonicalValue).join(',')}]}`;
+  if (v.SS !== undefined) return `{SS:${JSON.stringify([...v.SS].sort())}}`;
+  if (v.NS !== undefined) return `{NS:${JSON.stringify([...v.NS].sort())}}`;
+  if (v.BS !== undefined) return `{BS:${JSON.stringify(v.BS.map((b) => Buffer.from(b).toString('base64')).sort())}}`;
+  if (v.B !== undefined) return `{B:${Buffer.from(v.B).toString('base64')}}`;
+  return JSON.stringify(v);
+}
+
+function canonicalMap(m: Record<string, AttributeValue>, skip?: RegExp): string {
+  const names = Object.keys(m)
+    .filter((n) => !skip?.test(n))
+    .sort();
+  return `{${names.map((n) => `${JSON.stringify(n)}:${canonicalValue(m[n])}`).join(',')}}`;
+}
+
+export function canonicalItem(item: Record<string, AttributeValue>): string {
+  return canonicalMap(item, REPLICATION_ATTRIBUTE);
+}
+
 /** Partition key alone, or `[partition, sort]` as JSON so no separator can make two keys collide. */
 export function keyString(item: Record<string, AttributeValue>, keySchema: KeySchemaElement[]): string {
   const parts = keySchema.map((k) => attributeString(item[k.AttributeName!]));
   return parts.length === 1 ? parts[0] : JSON.stringify(parts);
 }
 
-/** At most `limit` calls in flight; after the first failure no new call starts. */
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < items.length) {
-      try {
-        await fn(items[next++]);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
+/** Runs at most `limit` of the functions passed to it at once, in call order. */
+function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (fn) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      // Hand the slot straight to the next caller, so `active` never dips and lets an extra one in.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -28,6 +28,13 @@ export interface Route53WeightedTrafficProps {
    * @default 120000
    */
   readonly maxWaitMs?: number;
+  /**
+   * `all-to-target` (route53-weighted): the target gets weight 100, the source 0. `drain-source`
+   * (active-active): only the impaired region goes to 0; the target keeps the weight it serves with
+   * (or 100 if it had none, since an all-zero set would spread traffic evenly again).
+   * @default 'all-to-target'
+   */
+  readonly mode?: 'all-to-target' | 'drain-source';
 }
 
 /** Route 53 answers names in lower case, absolute, with a trailing dot. */
@@ -41,30 +48,36 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  * treat as equal weights) nor both at 100.
  */
 export class Route53WeightedTraffic implements TrafficControl {
-  readonly strategy = 'route53-weighted';
+  readonly strategy: 'route53-weighted' | 'active-active';
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly pollIntervalMs: number;
   private readonly maxWaitMs: number;
 
   constructor(private readonly props: Route53WeightedTrafficProps) {
+    this.strategy = props.mode === 'drain-source' ? 'active-active' : 'route53-weighted';
     this.sleep = props.sleep ?? realSleep;
     this.pollIntervalMs = props.pollIntervalMs ?? 5_000;
     this.maxWaitMs = props.maxWaitMs ?? 120_000;
   }
 
   async describe(): Promise<TrafficState> {
-    const records = await this.listRecords();
+    return { weights: this.sharesOf(await this.listRecords()) };
+  }
+
+  private sharesOf(records: Map<string, ResourceRecordSet>): Record<RegionName, number> {
     const weights: Record<RegionName, number | undefined> = {};
     for (const r of this.props.regions) weights[r.name] = records.get(r.name)?.Weight;
-    return { weights: toShares(weights) };
+    return toShares(weights);
   }
 
   async shiftTo(to: RegionName, from: RegionName): Promise<TrafficShift> {
     const target = this.region(to);
     const source = this.region(from);
     if (to === from) throw new InvalidInputError('shiftTo needs two different regions');
-    const before = await this.describe();
+    const records = await this.listRecords();
+    const before = { weights: this.sharesOf(records) };
     const { hostedZoneId, recordName, ttlSeconds } = this.props;
+    const targetWeight = this.props.mode === 'drain-source' ? records.get(to)?.Weight || 100 : 100;
     const record = (region: { name: string; host: string }, weight: number): ResourceRecordSet => ({
       Name: recordName,
       Type: 'CNAME',
@@ -81,7 +94,7 @@ export class Route53WeightedTraffic implements TrafficControl {
           ChangeBatch: {
             Comment: `DR: all traffic for ${recordName} to ${to}`,
             Changes: [
-              { Action: 'UPSERT', ResourceRecordSet: record(target, 100) },
+              { Action: 'UPSERT', ResourceRecordSet: record(target, targetWeight) },
               { Action: 'UPSERT', ResourceRecordSet: record(source, 0) },
             ],
           },

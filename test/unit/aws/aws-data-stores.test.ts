@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand, type GlobalCluster } from '@aws-sdk/client-rds';
-import { GetBucketReplicationCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketReplicationCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsDataStores, clusterIdFromArn, type AwsDataStoresProps } from '../../../functions/shared/aws/aws-data-stores';
@@ -227,7 +227,7 @@ describe('promote', () => {
 });
 
 describe('compare', () => {
-  const item = (pk: string, sk: number): Record<string, AttributeValue> => ({ pk: { S: pk }, sk: { N: String(sk) } });
+  const item = (pk: string, sk: number, extra: Record<string, AttributeValue> = {}): Record<string, AttributeValue> => ({ pk: { S: pk }, sk: { N: String(sk) }, ...extra });
   const keyOf = (pk: string, sk: number) => JSON.stringify([pk, String(sk)]);
 
   function describeTable() {
@@ -245,13 +245,14 @@ describe('compare', () => {
     }
   }
 
-  it('DynamoDB: scans key attributes of both regions in segments and lists keys missing in the target', async () => {
+  it('DynamoDB: checksums whole items of both regions in parallel segments, then lists missing and differing keys', async () => {
     describeTable();
-    ddbMock[EAST].on(ScanCommand, { Segment: 0 })
-      .resolvesOnce({ Items: [item('a', 1), item('b', 1)], LastEvaluatedKey: item('b', 1) })
-      .resolvesOnce({ Items: [item('c', 1)] });
+    ddbMock[EAST].on(ScanCommand, { Segment: 0 }).callsFake(async (input: { ExclusiveStartKey?: unknown }) =>
+      input.ExclusiveStartKey ? { Items: [item('c', 1, { total: { N: '3' } })] } : { Items: [item('a', 1), item('b', 1)], LastEvaluatedKey: item('b', 1) },
+    );
     ddbMock[EAST].on(ScanCommand, { Segment: 1 }).resolves({ Items: [item('d', 2)] });
-    ddbMock[WEST].on(ScanCommand, { Segment: 0 }).resolves({ Items: [item('a', 1), item('c', 1)] });
+    // `c` has another value in the target; `z` exists only there; legacy replication attributes are not data.
+    ddbMock[WEST].on(ScanCommand, { Segment: 0 }).resolves({ Items: [item('a', 1, { 'aws:rep:updateregion': { S: WEST } }), item('c', 1, { total: { N: '4' } })] });
     ddbMock[WEST].on(ScanCommand, { Segment: 1 }).resolves({ Items: [item('z', 9)] });
 
     const result = await stores({ scanSegments: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
@@ -260,23 +261,30 @@ describe('compare', () => {
       store: 'orders',
       compared: 4,
       missingInTarget: [keyOf('b', 1), keyOf('d', 2)],
-      differing: [],
-      detail: expect.stringMatching(/2 missing in us-west-2/),
+      missingCount: 2,
+      differing: [keyOf('c', 1)],
+      complete: true,
+      detail: expect.stringMatching(/2 missing in us-west-2, 1 differing, 1 only in us-west-2/),
     });
-    expect(ddbMock[EAST]).toHaveReceivedCommandTimes(ScanCommand, 3);
-    expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 2);
-    expect(ddbMock[EAST].commandCalls(ScanCommand)[0].args[0].input).toEqual({
-      TableName: 'orders-table',
-      Segment: 0,
-      TotalSegments: 2,
-      ProjectionExpression: '#k0, #k1',
-      ExpressionAttributeNames: { '#k0': 'pk', '#k1': 'sk' },
-    });
+    // Whole items (no projection): a value that differs must change the checksum.
+    expect(ddbMock[EAST].commandCalls(ScanCommand)[0].args[0].input).toEqual({ TableName: 'orders-table', Segment: 0, TotalSegments: 2 });
     expect(ddbMock[EAST]).toHaveReceivedCommandWith(ScanCommand, { Segment: 0, ExclusiveStartKey: item('b', 1) });
     expect(ddbMock[WEST]).toHaveReceivedCommandWith(DescribeTableCommand, { TableName: 'orders-table' });
   });
 
-  it('DynamoDB: keeps at most scanConcurrency scans in flight', async () => {
+  it('DynamoDB: identical replicas need one checksum pass only', async () => {
+    describeTable();
+    const same = { Items: [item('a', 1, { tags: { SS: ['x', 'y'] } }), item('b', 2)] };
+    ddbMock[EAST].on(ScanCommand).resolves(same);
+    // Set members come back in any order; the checksum must not care.
+    ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('b', 2), item('a', 1, { tags: { SS: ['y', 'x'] } })] });
+    const result = await stores({ scanSegments: 1 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
+    expect(result).toMatchObject({ compared: 2, missingCount: 0, differing: [], complete: true });
+    expect(ddbMock[EAST]).toHaveReceivedCommandTimes(ScanCommand, 1);
+    expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 1);
+  });
+
+  it('DynamoDB: keeps at most scanConcurrency scans in flight across both regions', async () => {
     describeTable();
     let inFlight = 0;
     let maxInFlight = 0;
@@ -297,49 +305,66 @@ describe('compare', () => {
     expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 4);
   });
 
-  it('DynamoDB: caps the listed keys and says how many are missing', async () => {
+  it('DynamoDB: caps the listed keys but counts every missing one', async () => {
     describeTable();
     ddbMock[EAST].on(ScanCommand).resolves({ Items: [item('a', 1), item('b', 1), item('c', 1)] });
     ddbMock[WEST].on(ScanCommand).resolves({ Items: [] });
     const result = await stores({ scanSegments: 1, maxReportedKeys: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-    expect(result.missingInTarget).toEqual([keyOf('a', 1), keyOf('b', 1)]);
-    expect(result.detail).toMatch(/3 missing in us-west-2 \(first 2 listed\)/);
+    expect(result.missingInTarget).toHaveLength(2);
+    expect(result.missingCount).toBe(3);
+    expect(result.detail).toMatch(/3 missing in us-west-2, .*\(first 2 of each listed\)/);
   });
 
-  it('DynamoDB: an unreachable old primary means "not compared" with the reason, not a failed step', async () => {
+  it('DynamoDB: a large difference takes more key-level passes, never more items in memory than allowed', async () => {
+    describeTable();
+    const many = Array.from({ length: 50 }, (_, i) => item(`k${i}`, i));
+    ddbMock[EAST].on(ScanCommand).resolves({ Items: many });
+    ddbMock[WEST].on(ScanCommand).resolves({ Items: [] });
+    const result = await stores({ scanSegments: 1, compareBuckets: 16, maxItemsInMemory: 10 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
+    expect(result.missingCount).toBe(50);
+    const passes = ddbMock[EAST].commandCalls(ScanCommand).length;
+    // One checksum pass plus at least 50 / 10 key-level passes.
+    expect(passes).toBeGreaterThanOrEqual(6);
+    expect(result.detail).toMatch(new RegExp(`${passes - 1} key-level pass`));
+  });
+
+  it('DynamoDB: an unreachable old primary means "incomplete" with the reason, not a failed step', async () => {
     describeTable();
     ddbMock[EAST].on(ScanCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }));
     ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('a', 1)] });
     const result = await stores({ scanSegments: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-    expect(result).toEqual(expect.objectContaining({ compared: 0, missingInTarget: [], detail: expect.stringMatching(/Could not read orders-table in us-east-1/) }));
+    expect(result).toEqual(
+      expect.objectContaining({ compared: 0, missingCount: 0, complete: false, detail: expect.stringMatching(/Could not read orders-table in us-east-1/) }),
+    );
   });
 
-  it('DynamoDB: throttling in the target region is a TransientError, and no further scan starts', async () => {
+  it('DynamoDB: throttling in the target region is a TransientError, and no further target scan starts', async () => {
     describeTable();
-    // Each source scan finishes in its own turn of the event loop: the first worker to move on hits the
-    // throttled target; the second must then see the failure and not start the other target segment.
     ddbMock[EAST].on(ScanCommand).callsFake(async () => {
       await new Promise((resolve) => setImmediate(resolve));
       return { Items: [] };
     });
     ddbMock[WEST].on(ScanCommand).rejects(awsError('ProvisionedThroughputExceededException'));
     await expect(stores({ scanSegments: 2, scanConcurrency: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST)).rejects.toBeInstanceOf(TransientError);
-    // Let the other worker finish its source scan (it outlives the rejected Promise.all) before counting.
-    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 1);
   });
 
-  it('Aurora and S3 are not compared yet and say so', async () => {
-    const { adapter } = stores();
-    for (const s of [store('aurora-global'), store('s3-replicated')]) {
-      await expect(adapter.compare(s, EAST, WEST)).resolves.toEqual({
-        store: s.name,
-        compared: 0,
-        missingInTarget: [],
-        differing: [],
-        detail: expect.stringMatching(/not implemented yet; not compared/),
-      });
-    }
+  it('S3: compares object keys and sizes across both buckets, following continuation tokens', async () => {
+    s3Mock[EAST].on(ListObjectsV2Command, { Bucket: 'invoices-use1' }).callsFake(async (input: { ContinuationToken?: string }) =>
+      input.ContinuationToken
+        ? { Contents: [{ Key: 'inv/3', Size: 30 }], IsTruncated: false }
+        : { Contents: [{ Key: 'inv/1', Size: 10 }, { Key: 'inv/2', Size: 20 }], IsTruncated: true, NextContinuationToken: 't1' },
+    );
+    s3Mock[WEST].on(ListObjectsV2Command, { Bucket: 'invoices-usw2' }).resolves({ Contents: [{ Key: 'inv/1', Size: 10 }, { Key: 'inv/2', Size: 21 }], IsTruncated: false });
+    const result = await stores().adapter.compare(store('s3-replicated'), EAST, WEST);
+    expect(result).toMatchObject({ store: 'invoices', compared: 3, missingInTarget: ['inv/3'], missingCount: 1, differing: ['inv/2'], complete: true });
+    expect(s3Mock[EAST]).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'invoices-use1', ContinuationToken: 't1' });
+  });
+
+  it('Aurora rows are not compared, and the result says it is incomplete rather than clean', async () => {
+    const result = await stores().adapter.compare(store('aurora-global'), EAST, WEST);
+    expect(result).toMatchObject({ store: 'ledger', compared: 0, missingCount: 0, complete: false, detail: expect.stringMatching(/rows not compared/) });
   });
 });
 

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../config/load';
+import { startLocalControlPlane, type LocalControlPlane } from '../../local/control-plane';
+import { httpCall } from '../../local/world/http';
+import { LocalWorld, TimeScale } from '../../local/world/world';
+
+const config = loadConfig(join(__dirname, '..', '..', 'dr.config.json'));
+const PRIMARY = config.regions.primary.name;
+const STANDBY = config.regions.standby.name;
+
+/** Approves from the emailed link as a person would: open the page, submit its form. */
+async function approveFromEmail(body: string): Promise<number> {
+  const url = body.split('\n').find((l) => l.startsWith('http://127.0.0.1:'))!;
+  const page = await httpCall(url, { timeoutMs: 5_000 });
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const action = /<form method="post" action="([^"]*)"/.exec(page.body)?.[1];
+  const form = new URLSearchParams({ csrf, decision: 'approve', approver: config.approval.approvers[0], reason: '' });
+  if (page.body.includes('name="acceptDataLoss"')) form.set('acceptDataLoss', 'yes');
+  const target = action === undefined ? url : new URL(action.replace(/&amp;/g, '&'), url).toString();
+  const res = await httpCall(target, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 5_000 });
+  return res.status;
+}
+
+const request = (incidentId: string, direction: 'failover' | 'failback', from: string, to: string, extra: Record<string, unknown> = {}) => ({
+  incidentId,
+  direction,
+  fromRegion: from,
+  toRegion: to,
+  trigger: { source: 'manual', at: new Date().toISOString() },
+  ...extra,
+});
+
+describe('failback (state-machines/failback.asl.json) in the local world', () => {
+  let world: LocalWorld;
+  let cp: LocalControlPlane;
+  const answered: Array<Promise<number>> = [];
+
+  beforeEach(async () => {
+    world = new LocalWorld(config, new TimeScale(config.drill.timeScale), { replicationLagMs: config.drill.replicationLagMs });
+    await world.start();
+    cp = await startLocalControlPlane(world, { realTimeApproval: false });
+    world.notifier.on((m) => {
+      if (m.topic === 'approval') answered.push(approveFromEmail(m.body));
+    });
+    // An incident: the primary goes down with a few orders written, the failover moves everything to the standby.
+    for (let i = 0; i < 5; i++) world.data.write(PRIMARY, `before-${i}`, `{"id":"before-${i}"}`);
+    await new Promise((r) => setTimeout(r, world.time.ms(config.drill.replicationLagMs / 1000) + 20));
+    world.apps[PRIMARY].fault = 'down';
+    world.data.crash(PRIMARY);
+    const failover = await cp.machine.start(request('inc-fb', 'failover', PRIMARY, STANDBY, { approvalMode: 'auto-when-safe' }), 'inc-fb').result;
+    expect(failover).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_OVER' } });
+    for (let i = 0; i < 5; i++) world.data.write(STANDBY, `during-${i}`, `{"id":"during-${i}"}`);
+  });
+
+  afterEach(async () => {
+    await Promise.all(answered.splice(0));
+    await world.stop();
+  });
+
+  it('once the primary is back and caught up, a human approves and traffic, writers and data return to it', async () => {
+    world.apps[PRIMARY].fault = 'none';
+    world.data.recover(PRIMARY);
+    const ex = cp.failbackMachine.start(request('inc-fb-back', 'failback', STANDBY, PRIMARY), 'inc-fb-back');
+    const result = await ex.result;
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_BACK', activeRegion: PRIMARY } });
+    expect(await Promise.all(answered)).toEqual([200]);
+    // The order matters: resync checked before approval, fence before activation, traffic before verification.
+    const entered = ex.events.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName);
+    const at = (s: string) => entered.indexOf(s);
+    expect(at('ResyncCheck')).toBeGreaterThan(at('AssessHealth'));
+    expect(at('RequestApproval')).toBeGreaterThan(at('ResyncCheck'));
+    expect(at('FenceOldPrimary')).toBeGreaterThan(at('RequestApproval'));
+    expect(at('ShiftTraffic')).toBeGreaterThan(at('PromoteData'));
+    expect(world.router.weights).toEqual({ [PRIMARY]: 100, [STANDBY]: 0 });
+    expect(world.activeRegions()).toEqual([PRIMARY]);
+    // A planned return: both regions healthy, so Aurora is switched over (no data loss), not failed over.
+    const promote = ex.events.findLast((e) => e.stateName === 'PromoteData' && e.type.endsWith('StateExited'))?.output as { steps: { promote: Array<{ store: string; action: string }> } };
+    expect(promote.steps.promote.find((p) => p.store === 'ledger')?.action).toBe('switchover');
+    // Orders written on the standby during the incident are in the primary again.
+    for (let i = 0; i < 5; i++) expect(world.data.has(PRIMARY, `during-${i}`)).toBe(true);
+  });
+
+  it('refuses while the primary is still down: traffic never returns to a region in doubt', async () => {
+    const result = await cp.failbackMachine.start(request('inc-fb-early', 'failback', STANDBY, PRIMARY), 'inc-fb-early').result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'FailbackRefused' });
+    expect(world.router.weights).toEqual({ [PRIMARY]: 0, [STANDBY]: 100 });
+    expect(answered).toHaveLength(0);
+  });
+
+  it('gives up after a bounded number of resync checks when replication never catches up, changing nothing', async () => {
+    world.apps[PRIMARY].fault = 'none';
+    world.data.recover(PRIMARY);
+    // CloudWatch would report a lag far over the RPO target.
+    world.replicationLagMs = 60_000;
+    const ex = cp.failbackMachine.start(request('inc-fb-lag', 'failback', STANDBY, PRIMARY), 'inc-fb-lag');
+    const result = await ex.result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ResyncNotCaughtUp' });
+    expect(result.cause).toMatch(/Resync check 20 of 20: us-east-1 not caught up .*lag 60000 ms > 5000 ms.*Giving up/);
+    expect(ex.events.filter((e) => e.stateName === 'ResyncCheck' && e.type === 'TaskStateEntered')).toHaveLength(20);
+    expect(world.router.weights).toEqual({ [PRIMARY]: 0, [STANDBY]: 100 });
+    expect(world.apps[STANDBY].siteState).toBe('ACTIVE');
+    expect(answered).toHaveLength(0);
+  });
+});
