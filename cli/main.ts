@@ -1,28 +1,57 @@
 #!/usr/bin/env node
 import '../local/runtime/polyfills';
-import { Command, Option } from 'commander';
-import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_CONFIG_FILE } from '../config/load';
 import { runDrill, type DrillEvent } from '../local/drill';
+import { renderDrillReport } from '../local/report/report';
 import { SCENARIOS } from '../local/scenarios';
-import { humanEvent, humanSummary } from './print';
+import { defaultClients, type AwsClients } from './aws/clients';
+import { CliError } from './aws/errors';
+import { registerAwsCommands } from './commands/aws';
+import { registerPlan } from './commands/plan';
+import { action, processIo, readConfig, type CliIo } from './io';
+import { buildPlan, loadFailoverDefinition } from './plan/plan';
+import { humanSummary } from './print';
+import { DrillProgress } from './progress';
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
+// The project pins Node 20 on purpose (see TOOLCHAIN.md); the SDK's eight-line notice about Node 22
+// would bury the one line an operator needs.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export interface ProgramDeps {
+  readonly io?: CliIo;
+  /** AWS SDK clients per region; tests pass mocked ones. */
+  readonly clients?: () => AwsClients;
+  readonly now?: () => Date;
 }
 
-function readConfig(file: string) {
-  try {
-    return loadConfig(file);
-  } catch (err) {
-    if (err instanceof ConfigError) fail(err.message);
-    throw err;
-  }
+/** Fails before a long drill if the report could not be written afterwards. */
+function checkReportPath(file: string): string {
+  const path = resolve(file);
+  if (!/\.html?$/i.test(path)) throw new CliError(`--report ${file}: the report is an HTML page; give a file name ending in .html`);
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  else if (!statSync(dir).isDirectory()) throw new CliError(`--report ${file}: ${dir} is not a directory`);
+  return path;
 }
 
-export function buildProgram(): Command {
+type DrillFlags = {
+  scenario: string;
+  approve?: 'auto' | 'manual' | 'reject' | 'none';
+  approvalMode?: 'required' | 'auto-when-safe';
+  dryRun: boolean;
+  json: boolean;
+  report?: string;
+  config: string;
+};
+
+export function buildProgram(deps: ProgramDeps = {}): Command {
+  const io = deps.io ?? processIo;
   const program = new Command('drctl')
     .description('Disaster-recovery control plane for a two-region AWS application: drills, plans and failovers.')
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showHelpAfterError();
 
   program
@@ -33,30 +62,95 @@ export function buildProgram(): Command {
     .addOption(new Option('--approval-mode <mode>', "override the config's approval mode").choices(['required', 'auto-when-safe']))
     .option('--dry-run', 'run every check and report the planned changes without making them', false)
     .option('--json', 'one JSON object per line; the last is the summary', false)
+    .option('--report <file.html>', 'also write a self-contained HTML report: state graph, timeline, RTO measured vs projected, data')
     .option('--config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .action(async (o: { scenario: string; approve?: 'auto' | 'manual' | 'reject' | 'none'; approvalMode?: 'required' | 'auto-when-safe'; dryRun: boolean; json: boolean; config: string }) => {
-      const config = readConfig(o.config);
-      const t0 = Date.now();
-      const onEvent = (e: DrillEvent) => {
-        if (o.json) process.stdout.write(`${JSON.stringify(e)}\n`);
-        else {
-          const line = humanEvent(e, t0);
-          if (line) process.stdout.write(`${line}\n`);
+    .addHelpText('after', '\nExit codes: 0 the drill reached a terminal state and every invariant held (whatever the outcome); 1 an invariant was violated; 2 bad input.')
+    .action(
+      action(io, async (o: DrillFlags) => {
+        const config = readConfig(o.config);
+        const reportPath = o.report ? checkReportPath(o.report) : undefined;
+        const definition = loadFailoverDefinition();
+        const t0 = Date.now();
+        const events: DrillEvent[] = [];
+        const progress = o.json ? undefined : new DrillProgress({ write: (s) => io.out(s) }, { tty: io.isTTY, t0, definition, quorum: config.detection.quorum });
+        let displayFailed = false;
+        const onEvent = (e: DrillEvent) => {
+          events.push(e);
+          if (o.json) return io.out(`${JSON.stringify(e)}\n`);
+          try {
+            progress!.onEvent(e);
+          } catch (err) {
+            // The drill calls this from inside the world and the engine: a display bug must not change its outcome.
+            if (!displayFailed) io.err(`drctl: could not display a ${e.type} event: ${(err as Error).message}\n`);
+            displayFailed = true;
+          }
+        };
+        let summary;
+        try {
+          summary = await runDrill({ config, scenario: o.scenario, approve: o.approve, approvalMode: o.approvalMode, dryRun: o.dryRun, onEvent });
+        } finally {
+          progress?.stop();
         }
-      };
-      const summary = await runDrill({ config, scenario: o.scenario, approve: o.approve, approvalMode: o.approvalMode, dryRun: o.dryRun, onEvent });
-      if (o.json) {
-        const { history, ...rest } = summary;
-        process.stdout.write(`${JSON.stringify({ ...rest, historyEvents: history.length })}\n`);
-      } else process.stdout.write(`${humanSummary(summary)}\n`);
-      process.exitCode = summary.invariantsHeld ? 0 : 1;
-    });
+        if (o.json) {
+          const { history, ...rest } = summary;
+          io.out(`${JSON.stringify({ ...rest, historyEvents: history.length })}\n`);
+        } else io.out(`${humanSummary(summary)}\n`);
+        if (reportPath) {
+          const plan = buildPlan(config, definition, { approvalMode: o.approvalMode });
+          const html = renderDrillReport({
+            summary,
+            events,
+            definition,
+            projection: {
+              rtoSeconds: plan.rtoSeconds,
+              rtoTargetSeconds: plan.rto.targetSeconds,
+              rpoSeconds: plan.rpoSeconds,
+              rpoTargetSeconds: plan.rpo.targetSeconds,
+              terms: plan.rto.terms.map((t) => ({ key: t.key, label: t.label, seconds: t.seconds })),
+              approvalNote: plan.rto.approval.note,
+            },
+          });
+          writeFileSync(reportPath, html);
+          // Keep stdout one JSON object per line; the path goes where people look.
+          (o.json ? io.err : io.out)(`report written to ${reportPath}\n`);
+        }
+        return summary.invariantsHeld ? 0 : 1;
+      }),
+    );
 
+  registerPlan(program, io);
+  registerAwsCommands(program, { io, clients: deps.clients ?? lazyClients(), now: deps.now ?? (() => new Date()) });
   return program;
 }
 
+/** Created on first use, so `drctl drill` and `drctl plan` never load credentials. */
+function lazyClients(): () => AwsClients {
+  let clients: AwsClients | undefined;
+  return () => (clients ??= defaultClients());
+}
+
+/** Parses and runs; commander's own usage errors exit 2 like every other bad input. */
+export async function run(argv: readonly string[], deps: ProgramDeps = {}): Promise<number> {
+  const program = buildProgram(deps).exitOverride();
+  for (const c of program.commands) c.exitOverride();
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
 if (require.main === module) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((err: Error) => fail(`drctl: ${err.message}`));
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: Error) => {
+      process.stderr.write(`drctl: ${err.stack ?? err.message}\n`);
+      process.exitCode = 70;
+    },
+  );
 }

@@ -13,8 +13,10 @@ export function humanEvent(e: DrillEvent, t0: number): string | undefined {
       return `${t}  FAULT  ${e.description}`;
     case 'alarm':
       return `${t}  alarm  ${e.signal} -> ${e.state}`;
-    case 'execution-started':
-      return `${t}  execution ${e.executionName} started (alarms: ${(e.alarms as string[]).join(', ')})`;
+    case 'execution-started': {
+      const alarms = Array.isArray(e.alarms) ? ` (alarms: ${e.alarms.join(', ')})` : '';
+      return `${t}  execution ${e.executionName} started${e.region ? ` in ${e.region}` : ''}${alarms}`;
+    }
     case 'state-entered':
       return `${t}    > ${e.state}${e.index !== undefined ? `[${e.index}]` : ''}`;
     case 'task-failed':
@@ -23,8 +25,13 @@ export function humanEvent(e: DrillEvent, t0: number): string | undefined {
       return `${t}    ~ ${e.state} retrying`;
     case 'alert':
       return `${t}  SNS ${String(e.topic).toUpperCase()}: ${e.subject}`;
-    case 'approval-requested':
-      return `${t}  approval requested (estimated RPO ${ms(e.estimatedRpoMs as number | null)} vs target ${ms(e.rpoTargetMs as number | null)})\n${' '.repeat(11)}${e.approver === 'manual' ? 'open this link to decide: ' : 'link: '}${e.url}`;
+    case 'approval-requested': {
+      const head = `${t}  approval requested (estimated RPO ${ms(e.estimatedRpoMs as number | null)} vs target ${ms(e.rpoTargetMs as number | null)})`;
+      if (e.approver !== 'manual') return `${head}\n${' '.repeat(11)}link: ${e.url}`;
+      // A person is answering: show the email they would get, then the link on its own line to click.
+      const email = String(e.email ?? '').split('\n').map((l) => `${' '.repeat(11)}| ${l}`).join('\n');
+      return `${head}\n${' '.repeat(11)}| Subject: ${e.subject}\n${email}\n\n${' '.repeat(11)}open this link in a browser to decide (waiting in real time): ${e.url}`;
+    }
     case 'approval-answered':
       return `${t}  approver submitted "${e.decision}" (HTTP ${e.httpStatus ?? e.error})`;
     case 'traffic-shifted':

@@ -1,0 +1,59 @@
+import { InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config/load';
+import type { DrConfig } from '../config/schema';
+import { CliError } from './aws/errors';
+
+/** Where a command writes; tests pass their own to read what an operator would see. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** stdout is a terminal: live progress instead of plain lines. */
+  readonly isTTY: boolean;
+}
+
+export const processIo: CliIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+  get isTTY() {
+    return Boolean(process.stdout.isTTY);
+  },
+};
+
+/** Loads the config, turning a bad file into a CliError whose message names every bad field. */
+export function readConfig(file: string): DrConfig {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, 2);
+    throw err;
+  }
+}
+
+/** A whole-number option parser; commander names the option in its error. */
+export function positiveInt(_flag: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isInteger(n) || n > max) throw new InvalidArgumentError(`must be a whole number from 0 to ${max}.`);
+    return n;
+  };
+}
+
+/**
+ * Runs a command action: user errors print one line and set the exit code (2 unless the error says
+ * otherwise); anything else is a bug and keeps its stack.
+ */
+export function action<A extends unknown[]>(io: CliIo, fn: (...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    try {
+      const code = await fn(...args);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (err) {
+      if (err instanceof CliError) {
+        io.err(`drctl: ${err.message}\n`);
+        process.exitCode = err.exitCode;
+        return;
+      }
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,102 @@
+import type { DrillEvent } from '../../../local/drill';
+import { loadFailoverDefinition } from '../../../cli/plan/plan';
+import { DrillProgress } from '../../../cli/progress';
+
+const T0 = 1_000_000;
+const definition = loadFailoverDefinition();
+const ev = (type: string, at: number, fields: Record<string, unknown> = {}): DrillEvent => ({ type, at: T0 + at, ...fields });
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+
+function recorder() {
+  const chunks: string[] = [];
+  return { write: (s: string) => void chunks.push(s), text: () => chunks.join(''), chunks };
+}
+
+describe('drill progress, plain lines (not a terminal)', () => {
+  test('one line per event with elapsed time, and what a long step waits for', () => {
+    const out = recorder();
+    const p = new DrillProgress(out, { tty: false, t0: T0, definition, quorum: 2 });
+    p.onEvent(ev('fault-injected', 100, { description: 'primary down' }));
+    p.onEvent(ev('execution-started', 150, { executionName: 'inc-1', region: 'us-west-2' }));
+    p.onEvent(ev('state-entered', 160, { state: 'RequestApproval', stateType: 'Task' }));
+    p.onEvent(ev('state-entered', 170, { state: 'Init', stateType: 'Pass' }));
+    p.stop();
+    const lines = out.text().trimEnd().split('\n');
+    expect(lines).toEqual([
+      '+  100 ms  FAULT  primary down',
+      '+  150 ms  execution inc-1 started in us-west-2',
+      '+  160 ms    > RequestApproval  (waiting for the approver to answer the emailed link)',
+      '+  170 ms    > Init',
+    ]);
+    expect(out.text()).not.toContain('\x1b[');
+  });
+});
+
+describe('drill progress on a terminal', () => {
+  let now = T0;
+  const make = () => {
+    const out = recorder();
+    const p = new DrillProgress(out, { tty: true, t0: T0, definition, quorum: 2, animate: false, now: () => now });
+    return { out, p };
+  };
+
+  test('while detecting: counts the signals in ALARM against the quorum', () => {
+    const { p } = make();
+    now = T0 + 2_500;
+    p.onEvent(ev('drill-started', 0, { scenario: 'primary-down', regions: { primary: 'a', standby: 'b' }, timeScale: 600 }));
+    p.onEvent(ev('fault-injected', 100, { description: 'x' }));
+    p.onEvent(ev('alarm', 120, { signal: 'canary:b->a', state: 'ALARM' }));
+    const block = p.renderBlock().map(stripAnsi);
+    expect(block[0]).toMatch(/drill primary-down\s+2\.5 s/);
+    expect(block.at(-1)).toBe('  waiting for detection: 1 of 2 signals in ALARM');
+  });
+
+  test('during the execution: the step list, nested branch states, and the approval link being waited on', () => {
+    const { p } = make();
+    now = T0 + 400;
+    p.onEvent(ev('execution-started', 150, { executionName: 'inc-1' }));
+    p.onEvent(ev('state-entered', 160, { state: 'Init', stateType: 'Pass' }));
+    p.onEvent(ev('state-exited', 161, { state: 'Init' }));
+    p.onEvent(ev('state-entered', 170, { state: 'PrepareStandby', stateType: 'Parallel' }));
+    p.onEvent(ev('state-entered', 171, { state: 'ScaleStandby', stateType: 'Task' }));
+    p.onEvent(ev('state-exited', 180, { state: 'ScaleStandby' }));
+    p.onEvent(ev('state-entered', 172, { state: 'RequestApproval', stateType: 'Task' }));
+    p.onEvent(ev('approval-requested', 173, { url: 'http://127.0.0.1:1234/approvals/abc', approver: 'manual' }));
+    const block = p.renderBlock().map(stripAnsi);
+    expect(block).toContain('  ✓ Init  1 ms');
+    expect(block.some((l) => /^  \S PrepareStandby  230 ms$/.test(l))).toBe(true);
+    expect(block).toContain('      ✓ ScaleStandby  9 ms');
+    expect(block.some((l) => /^ {6}\S RequestApproval  228 ms$/.test(l))).toBe(true);
+    expect(block.at(-1)).toBe('  waiting for the approver to answer the emailed link: http://127.0.0.1:1234/approvals/abc');
+  });
+
+  test('retries show as such, Map items by index, and states without a known wait fall back to their comment', () => {
+    const { p } = make();
+    p.onEvent(ev('execution-started', 0));
+    p.onEvent(ev('state-entered', 1, { state: 'VerifyRecovery', stateType: 'Task' }));
+    p.onEvent(ev('task-failed', 2, { state: 'VerifyRecovery', error: 'E', cause: 'c' }));
+    p.onEvent(ev('task-retry', 3, { state: 'VerifyRecovery' }));
+    p.onEvent(ev('state-exited', 4, { state: 'VerifyRecovery' }));
+    p.onEvent(ev('state-entered', 5, { state: 'PromoteData', stateType: 'Map' }));
+    p.onEvent(ev('state-entered', 6, { state: 'PromoteStore', stateType: 'Task', index: 1 }));
+    p.onEvent(ev('state-entered', 7, { state: 'Init', stateType: 'Pass' }));
+    const block = p.renderBlock().map(stripAnsi);
+    expect(block.some((l) => l.startsWith('  ↻ VerifyRecovery'))).toBe(true);
+    expect(block.some((l) => l.includes('PromoteStore[1]'))).toBe(true);
+    expect(block.at(-1)).toBe(`  waiting for ${definition.States.Init.Comment}`);
+  });
+
+  test('redraws in place: important lines stay in the scrollback above the block, the block is erased and redrawn', () => {
+    const { out, p } = make();
+    p.onEvent(ev('drill-started', 0, { scenario: 's', regions: { primary: 'a', standby: 'b' }, timeScale: 600, description: 'd' }));
+    const firstBlockLines = p.renderBlock().length;
+    const before = out.chunks.length;
+    p.onEvent(ev('alert', 10, { topic: 'alert', subject: 'DR: failover starting' }));
+    const second = out.chunks.slice(before).join('');
+    expect(second.startsWith(`\x1b[${firstBlockLines}F\x1b[J`)).toBe(true);
+    expect(stripAnsi(second)).toContain('SNS ALERT: DR: failover starting\n');
+    p.stop();
+    expect(stripAnsi(out.chunks.at(-1)!)).not.toContain('waiting for');
+  });
+});

@@ -1,0 +1,100 @@
+import { GetRoutingControlStateCommand, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
+import { parseConfig } from '../../../config/load';
+import { ArcRoutingControlTraffic } from '../../../functions/shared/aws/arc-routing-control-traffic';
+import { LocalRoute53Traffic } from '../../../local/world/adapters';
+import { LocalWorld, TimeScale } from '../../../local/world/world';
+import { configInput } from '../aws/fixtures';
+
+const EAST = 'us-east-1';
+const WEST = 'us-west-2';
+const arcTraffic = {
+  strategy: 'arc-routing-control',
+  clusterEndpoints: [
+    { region: EAST, endpoint: 'https://a.example.com/v1' },
+    { region: WEST, endpoint: 'https://b.example.com/v1' },
+  ],
+  routingControlArns: { [EAST]: 'arn:aws:route53-recovery-control::1:controlpanel/p/routingcontrol/e', [WEST]: 'arn:aws:route53-recovery-control::1:controlpanel/p/routingcontrol/w' },
+};
+
+const worlds: LocalWorld[] = [];
+function world(over: Record<string, unknown> = {}) {
+  // Constructed, never started: no servers, only the in-process stand-ins.
+  const w = new LocalWorld(parseConfig({ ...configInput, ...over }), new TimeScale(6_000), { replicationLagMs: 0 });
+  worlds.push(w);
+  return w;
+}
+afterEach(async () => {
+  for (const w of worlds.splice(0)) await w.stop();
+});
+
+describe('LocalWorld picks the traffic control from config.traffic.strategy', () => {
+  it('route53-weighted: the Route 53 stand-in, all traffic on the primary', () => {
+    const w = world();
+    expect(w.traffic).toBeInstanceOf(LocalRoute53Traffic);
+    expect(w.traffic.strategy).toBe('route53-weighted');
+    expect(w.router.weights).toEqual({ [EAST]: 100, [WEST]: 0 });
+  });
+
+  it('active-active: both regions serve and write; the shift drains the impaired one', async () => {
+    const w = world({ traffic: { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' } });
+    expect(w.traffic.strategy).toBe('active-active');
+    expect(w.router.weights).toEqual({ [EAST]: 50, [WEST]: 50 });
+    expect(w.activeRegions().sort()).toEqual([EAST, WEST]);
+    const shift = await w.traffic.shiftTo(WEST, EAST);
+    expect(shift.after.weights).toEqual({ [EAST]: 0, [WEST]: 100 });
+    // What was written through the API: the healthy region kept its weight, the impaired one went to 0.
+    expect(w.router.dnsApi.listWeights()).toEqual({ [EAST]: 0, [WEST]: 50 });
+  });
+
+  it('arc-routing-control: the real ARC adapter against the cluster stand-in; zero Route 53 API calls', async () => {
+    const w = world({ traffic: arcTraffic });
+    expect(w.traffic).toBeInstanceOf(ArcRoutingControlTraffic);
+    w.router.dnsApiAvailable = false;
+    w.arc!.setAvailable('https://a.example.com/v1', false);
+    const shift = await w.traffic.shiftTo(WEST, EAST);
+    expect(shift.after.weights).toEqual({ [EAST]: 0, [WEST]: 100 });
+    expect(w.arc!.state(WEST)).toBe('On');
+    expect(w.arc!.state(EAST)).toBe('Off');
+    expect(w.arc!.updates).toBe(1);
+    expect(w.router.dnsApiCalls).toBe(0);
+  });
+});
+
+describe('ArcClusterStandIn', () => {
+  it('refuses an update that would turn every routing control off (the safety rule)', async () => {
+    const w = world({ traffic: arcTraffic });
+    const client = w.arc!.clientFor({ endpoint: 'https://b.example.com/v1' });
+    const all = Object.values(arcTraffic.routingControlArns).map((arn) => ({ RoutingControlArn: arn, RoutingControlState: 'Off' as const }));
+    await expect(client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: all }))).rejects.toMatchObject({ name: 'ValidationException' });
+    expect(w.arc!.state(EAST)).toBe('On');
+  });
+
+  it('an unavailable endpoint answers EndpointTemporarilyUnavailableException and counts the call', async () => {
+    const w = world({ traffic: arcTraffic });
+    w.arc!.setAvailable('https://a.example.com/v1', false);
+    const client = w.arc!.clientFor({ endpoint: 'https://a.example.com/v1' });
+    await expect(client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arcTraffic.routingControlArns[EAST] }))).rejects.toMatchObject({
+      name: 'EndpointTemporarilyUnavailableException',
+    });
+    expect(w.arc!.endpoints[0].calls).toBe(1);
+  });
+});
+
+describe('LocalDataStores.compare', () => {
+  it('runs the bucketed comparison: lists what the target lacks', async () => {
+    const w = world();
+    const orders = w.data.store('orders');
+    orders.byRegion[EAST].write('k1', 'v1');
+    orders.byRegion[EAST].write('k2', 'v2');
+    orders.byRegion[WEST].write('k1', 'v1');
+    const r = await w.dataStores.compare(orders.config, EAST, WEST);
+    expect(r).toMatchObject({ compared: 2, missingInTarget: ['k2'], missingCount: 1, complete: true });
+  });
+
+  it('cannot read a region that is down: incomplete, not clean', async () => {
+    const w = world();
+    w.data.crash(EAST);
+    const r = await w.dataStores.compare(w.data.store('orders').config, EAST, WEST);
+    expect(r).toMatchObject({ compared: 0, missingCount: 0, complete: false, detail: expect.stringMatching(/us-east-1 \(unreachable\)/) });
+  });
+});
