@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// A namespace import, not `{ z }`: esbuild keeps every zod locale (~350 KB) in each Lambda bundle otherwise.
+import * as z from 'zod';
 
 /**
  * The one schema for `dr.config.json`. The CDK app, the Lambda handlers (through `DR_CONFIG`),
@@ -79,6 +80,46 @@ export const dataStoreSchema = z.discriminatedUnion('kind', [
   s3ReplicatedStoreSchema,
 ]);
 
+const scalingName = (what: string) => z.string().min(1, `must name the ${what}`).max(255);
+
+export const ecsServiceScalingSchema = z.strictObject({
+  kind: z.literal('ecs-service'),
+  /** Cluster name or ARN in the standby region. */
+  cluster: scalingName('ECS cluster'),
+  service: scalingName('ECS service'),
+  /** Production task count; the failover raises the service to at least this. */
+  desiredCount: z.number().int().min(1).max(5_000),
+});
+
+export const asgScalingSchema = z.strictObject({
+  kind: z.literal('asg'),
+  /** Auto Scaling group name in the standby region. */
+  name: scalingName('Auto Scaling group'),
+  /** Floor at production size, so scale-in policies cannot undo the failover. */
+  minSize: z.number().int().min(0).max(10_000),
+  desiredCapacity: z.number().int().min(1).max(10_000),
+});
+
+export const lambdaProvisionedConcurrencySchema = z.strictObject({
+  kind: z.literal('lambda-provisioned-concurrency'),
+  functionName: scalingName('Lambda function'),
+  /** Alias or version number: provisioned concurrency cannot be set on $LATEST. */
+  qualifier: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be an alias or a version number (not $LATEST)'),
+  concurrency: z.number().int().min(1).max(100_000),
+});
+
+export const scalingTargetSchema = z.discriminatedUnion('kind', [ecsServiceScalingSchema, asgScalingSchema, lambdaProvisionedConcurrencySchema]);
+
+export const standbySchema = z.strictObject({
+  /**
+   * `hot`: the standby already runs at production size. `warm` / `pilot-light`: the failover scales it
+   * up first (in parallel with the approval, since scaling up is reversible).
+   */
+  mode: z.enum(['hot', 'warm', 'pilot-light']).default('hot'),
+  /** What to scale in the standby region, and to what. */
+  scaling: z.array(scalingTargetSchema).max(50).default([]),
+});
+
 export const approvalSchema = z.strictObject({
   /**
    * `required`: a human always decides. `auto-when-safe`: no human only when the verdict is
@@ -142,6 +183,8 @@ export const configSchema = z
     detection: detectionSchema.default(detectionSchema.parse({})),
     objectives: objectivesSchema,
     drill: drillSchema.default(drillSchema.parse({})),
+    /** How the standby region is kept between incidents. @default hot, nothing to scale */
+    standby: standbySchema.default(standbySchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.regions.primary.name === cfg.regions.standby.name) {
@@ -165,6 +208,17 @@ export const configSchema = z
       if (s.kind === 'aurora-global') needBoth(s.clusterArns, ['dataStores', i, 'clusterArns']);
       if (s.kind === 's3-replicated') needBoth(s.buckets, ['dataStores', i, 'buckets']);
     });
+    if (cfg.standby.mode === 'hot' && cfg.standby.scaling.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['standby', 'scaling'], message: 'must be empty when standby.mode is "hot" (a hot standby already runs at production size)' });
+    }
+    if (cfg.standby.mode !== 'hot' && cfg.standby.scaling.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['standby', 'scaling'], message: `needs at least one target when standby.mode is "${cfg.standby.mode}"` });
+    }
+    cfg.standby.scaling.forEach((t, i) => {
+      if (t.kind === 'asg' && t.minSize > t.desiredCapacity) {
+        ctx.addIssue({ code: 'custom', path: ['standby', 'scaling', i, 'minSize'], message: 'must not exceed desiredCapacity' });
+      }
+    });
     if (cfg.traffic.strategy === 'arc-routing-control') needBoth(cfg.traffic.routingControlArns, ['traffic', 'routingControlArns']);
   });
 
@@ -173,3 +227,4 @@ export type DrConfigInput = z.input<typeof configSchema>;
 export type RegionConfig = z.infer<typeof regionSchema>;
 export type DataStoreConfig = z.infer<typeof dataStoreSchema>;
 export type TrafficConfig = z.infer<typeof trafficSchema>;
+export type ScalingTargetConfig = z.infer<typeof scalingTargetSchema>;

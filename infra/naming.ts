@@ -13,5 +13,8 @@ export const alarmNamePrefix = (application: string): string => `${application}-
 /** Fixed so its ARN can be built from the name: referencing the resource would close dependency cycles. */
 export const failoverStateMachineName = (application: string): string => `${application}-dr-failover`;
 
+/** The planned return to the primary (state-machines/failback.asl.json). */
+export const failbackStateMachineName = (application: string): string => `${application}-dr-failback`;
+
 /** The same name in both regions: the owner region creates it, the other imports its replica by name. */
 export const signingSecretName = (application: string): string => `${application}-dr/approval-signing-key`;

@@ -7,13 +7,14 @@ import { createHandler as failoverOrchestrator } from '../functions/failover-orc
 import { createHandler as dataConsistencyValidator } from '../functions/data-consistency-validator/handler';
 import { createHandler as approvalRequest } from '../functions/approval-request/handler';
 import { createHandler as approvalCallback } from '../functions/approval-callback/handler';
-import type { Clock, Topic } from '../functions/shared/ports';
+import type { Clock, HealthSignals, Topic } from '../functions/shared/ports';
 import { ApprovalServer, fakeLambdaContext } from './world/approval-server';
 import type { LocalWorld } from './world/world';
 import { LocalStateMachine, type LocalLambda, type SnsPublishInput } from './runtime/local-state-machine';
 import { TaskTokenBroker } from './runtime/task-token-broker';
 
 export const FAILOVER_ASL = join(__dirname, '..', 'state-machines', 'failover.asl.json');
+export const FAILBACK_ASL = join(__dirname, '..', 'state-machines', 'failback.asl.json');
 
 /** Local ARNs: the same shape as AWS's, in a region called `local`, so nothing can resolve them. */
 export function localFunctionArn(app: string, fn: string): string {
@@ -25,6 +26,8 @@ export function localTopicArn(app: string, topic: Topic): string {
 
 export interface LocalControlPlane {
   readonly machine: LocalStateMachine;
+  /** The planned return (state-machines/failback.asl.json), on the same handlers, broker and world. */
+  readonly failbackMachine: LocalStateMachine;
   readonly broker: TaskTokenBroker;
   readonly approvalServer: ApprovalServer;
 }
@@ -35,7 +38,14 @@ export interface LocalControlPlane {
  */
 export async function startLocalControlPlane(
   world: LocalWorld,
-  opts: { realTimeApproval: boolean; signingKey?: Buffer; clock?: Clock; logLevel?: 'SILENT' | 'INFO' },
+  opts: {
+    realTimeApproval: boolean;
+    signingKey?: Buffer;
+    clock?: Clock;
+    logLevel?: 'SILENT' | 'INFO';
+    /** What the health-checker reads: the drill's alarm states (local/detection.ts), as the deployed one reads DescribeAlarms. @default world.signals (direct probes) */
+    signals?: HealthSignals;
+  },
 ): Promise<LocalControlPlane> {
   const { config } = world;
   const app = config.application;
@@ -54,11 +64,21 @@ export async function startLocalControlPlane(
 
   const asLambda = (name: string, h: (e: unknown, c: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>): LocalLambda => (payload) => h(payload, fakeLambdaContext(name));
   const lambdas: Record<string, LocalLambda> = {
-    [localFunctionArn(app, 'health-checker')]: asLambda('health-checker', healthChecker({ ...common, signals: world.signals, logger: createLogger('health-checker', logLevel) })),
-    [localFunctionArn(app, 'traffic-router')]: asLambda('traffic-router', trafficRouter({ ...common, traffic: world.traffic, logger: createLogger('traffic-router', logLevel) })),
+    [localFunctionArn(app, 'health-checker')]: asLambda('health-checker', healthChecker({ ...common, signals: opts.signals ?? world.signals, logger: createLogger('health-checker', logLevel) })),
+    [localFunctionArn(app, 'traffic-router')]: asLambda(
+      'traffic-router',
+      trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: world.idempotency }, logger: createLogger('traffic-router', logLevel) }),
+    ),
     [localFunctionArn(app, 'failover-orchestrator')]: asLambda(
       'failover-orchestrator',
-      failoverOrchestrator({ ...common, siteState: world.siteState, dataStores: world.dataStores, logger: createLogger('failover-orchestrator', logLevel) }),
+      failoverOrchestrator({
+        ...common,
+        siteState: world.siteState,
+        dataStores: world.dataStores,
+        scaler: world.scaler,
+        idempotency: { persistenceStore: world.idempotency },
+        logger: createLogger('failover-orchestrator', logLevel),
+      }),
     ),
     [localFunctionArn(app, 'data-consistency-validator')]: asLambda(
       'data-consistency-validator',
@@ -100,5 +120,10 @@ export async function startLocalControlPlane(
     realTimeCallbackStates: opts.realTimeApproval ? ['RequestApproval'] : [],
     broker,
   });
-  return { machine, broker, approvalServer };
+  const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, { lambdas, snsPublish }, {
+    timeScale: world.time.factor,
+    realTimeCallbackStates: opts.realTimeApproval ? ['RequestApproval'] : [],
+    broker,
+  });
+  return { machine, failbackMachine, broker, approvalServer };
 }

@@ -2,8 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrConfig } from '../config/schema';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
-import { startLocalControlPlane } from './control-plane';
-import { LocalDetector } from './detection';
+import { startLocalControlPlane, type LocalControlPlane } from './control-plane';
+import { LocalDetection } from './detection';
 import type { HistoryEvent } from './runtime/history';
 import type { ExecutionResult, LocalExecution } from './runtime/local-state-machine';
 import { scenario as findScenario, type Approver, type Outcome } from './scenarios';
@@ -22,6 +22,10 @@ export interface DrillOptions {
   readonly onEvent?: (event: DrillEvent) => void;
   /** Hard limit on the whole drill in real ms (a manual approval may take a person's time). */
   readonly deadlineMs?: number;
+  /** Called once the world and the local control plane run, for tests that must look inside (approval records, the broker). */
+  readonly inspect?: (handles: { world: LocalWorld; controlPlane: LocalControlPlane }) => void;
+  /** Real ms every simulated data-store control-plane call takes, after the scenario's own setting (benchmarks). */
+  readonly storeCallLatencyMs?: number;
 }
 
 export type DrillEvent = { readonly type: string; readonly at: number } & Record<string, unknown>;
@@ -45,6 +49,8 @@ export interface DrillSummary {
   readonly theoreticalMinMs: number;
   readonly lostWrites: number;
   readonly acknowledgedWrites: number;
+  /** Calls on the Route 53 API stand-in (ChangeResourceRecordSets, GetChange, ListResourceRecordSets). */
+  readonly route53ApiCalls: number;
   readonly activeRegion: string | null;
   readonly completedSteps?: string[];
   readonly remainingSteps?: string[];
@@ -96,13 +102,20 @@ function outcomeOf(result: ExecutionResult): Outcome {
   }
 }
 
-/** Plays the approver from the emailed link, as a person would: open the page, then submit its form. */
+/**
+ * Plays the approver from the emailed link, as a person would: open the page, then submit its form to
+ * the form's own action (so a page that dropped the link's signature would fail here too). Over the RPO
+ * target the person ticks the data-loss box, as an approver who approves must.
+ */
 async function answerApproval(url: string, decision: 'approve' | 'reject', approver: string): Promise<{ status: number }> {
   const page = await httpCall(url, { timeoutMs: 5_000 });
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  if (page.status !== 200 || !csrf) return { status: page.status };
+  const action = /<form method="post" action="([^"]*)"/.exec(page.body)?.[1];
+  if (page.status !== 200 || !csrf || action === undefined) return { status: page.status };
+  const target = new URL(action.replace(/&amp;/g, '&'), url).toString();
   const form = new URLSearchParams({ csrf, decision, approver, reason: decision === 'reject' ? 'drill: rejected by --approve reject' : '' });
-  const res = await httpCall(url, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 5_000 });
+  if (decision === 'approve' && page.body.includes('name="acceptDataLoss"')) form.set('acceptDataLoss', 'yes');
+  const res = await httpCall(target, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 5_000 });
   return { status: res.status };
 }
 
@@ -122,9 +135,31 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
   const deadline = Date.now() + (opts.deadlineMs ?? (approve === 'manual' ? config.approval.timeoutSeconds * 1000 + 60_000 : 60_000));
 
   await world.start();
-  const cp = await startLocalControlPlane(world, { realTimeApproval: approve === 'manual' });
+  // Detection starts executions through the real alarm-trigger handler; the first one started is the drill's.
+  let tTrigger = 0;
   let execution: LocalExecution | undefined;
-  let detector: LocalDetector | undefined;
+  const detection: LocalDetection = new LocalDetection(world, {
+    run: (input, name) => cp.machine.start(input, name),
+    decorateInput: (input) => ({ ...input, dryRun: Boolean(opts.dryRun), ...(opts.approvalMode ? { approvalMode: opts.approvalMode } : {}) }),
+    onTransition: (t) => emit('alarm', { alarm: t.alarmName, signal: t.signalId, state: t.state, previous: t.previous, round: t.round }),
+    onTrigger: (d) => emit('alarm-trigger', { region: d.region, alarm: d.alarmName, eventId: d.eventId, ...(d.result ? { action: d.result.action, reason: d.result.reason } : { error: d.error }) }),
+    onExecutionStarted: (ex, region, input) => {
+      const alarms = (input as { trigger?: { alarms?: string[] } }).trigger?.alarms ?? [];
+      emit('execution-started', { executionName: ex.name, executionArn: ex.id, region, alarms });
+      ex.onEvent((e) => {
+        if (e.type.endsWith('StateEntered')) emit('state-entered', { state: e.stateName, stateType: e.stateType, index: e.index });
+        else if (e.type.endsWith('StateExited')) emit('state-exited', { state: e.stateName, index: e.index });
+        else if (e.type === 'TaskFailed') emit('task-failed', { state: e.stateName, error: e.error, cause: e.cause });
+        else if (e.type === 'TaskRetryScheduled') emit('task-retry', { state: e.stateName });
+      });
+      if (!execution) {
+        execution = ex;
+        tTrigger = Date.now();
+      }
+    },
+  });
+  const cp = await startLocalControlPlane(world, { realTimeApproval: approve === 'manual', signals: detection.signals });
+  opts.inspect?.({ world, controlPlane: cp });
   try {
     emit('drill-started', {
       scenario: sc.name,
@@ -156,6 +191,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
         rpoWithinTarget: record?.summary.rpoWithinTarget ?? null,
         expiresAt: record ? new Date(record.expiresAt).toISOString() : null,
         approver: approve,
+        incidentId: record?.incidentId ?? null,
+        subject: m.subject,
+        // The email as sent: a link, an expiry and the evidence; the task token never leaves the store.
+        email: m.body,
       });
       if (!url || approve === 'none' || approve === 'manual') return;
       const decision = approve === 'reject' ? 'reject' : 'approve';
@@ -166,46 +205,19 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
     });
 
     sc.prepare?.(world);
+    if (opts.storeCallLatencyMs !== undefined) for (const s of world.data.stores) s.callLatencyMs = opts.storeCallLatencyMs;
     world.load.start();
-    const warm = await until(() => world.load.acknowledgedBy(world.primary).length >= 20, deadline);
+    // Canaries run all the time, as deployed: the alarms are settled (OK) when the fault comes.
+    detection.start();
+    const warm = await until(() => world.load.acknowledgedBy(world.primary).length >= 20 && detection.round > config.detection.evaluationPeriods, deadline);
     if (!warm) throw new Error('the local world did not start serving writes');
     const tFault = Date.now();
     sc.inject(world);
     emit('fault-injected', { scenario: sc.name, description: sc.description });
 
-    let tTrigger = 0;
-    const started = new Promise<LocalExecution>((resolve) => {
-      detector = new LocalDetector(
-        world,
-        (t) => emit('alarm', { signal: t.signalId, state: t.state }),
-        (alarms) => {
-          tTrigger = Date.now();
-          const incidentId = `${config.application}-${world.primary}-${tTrigger}`;
-          const input = {
-            incidentId,
-            direction: 'failover',
-            fromRegion: world.primary,
-            toRegion: world.standby,
-            trigger: { source: 'drill', at: new Date(tTrigger).toISOString(), alarms },
-            dryRun: Boolean(opts.dryRun),
-            ...(opts.approvalMode ? { approvalMode: opts.approvalMode } : {}),
-          };
-          const ex = cp.machine.start(input, incidentId);
-          emit('execution-started', { executionName: ex.name, executionArn: ex.id, alarms });
-          ex.onEvent((e) => {
-            if (e.type.endsWith('StateEntered')) emit('state-entered', { state: e.stateName, stateType: e.stateType, index: e.index });
-            else if (e.type.endsWith('StateExited')) emit('state-exited', { state: e.stateName, index: e.index });
-            else if (e.type === 'TaskFailed') emit('task-failed', { state: e.stateName, error: e.error, cause: e.cause });
-            else if (e.type === 'TaskRetryScheduled') emit('task-retry', { state: e.stateName });
-          });
-          resolve(ex);
-        },
-      );
-      detector.start();
-    });
-    // Scenarios where detection never reaches quorum end with no execution.
-    const detectionDeadline = Date.now() + time.ms(config.detection.probeIntervalSeconds * (config.detection.evaluationPeriods + 6)) + 2_000;
-    execution = await raceTimeout(started, detectionDeadline - Date.now(), undefined);
+    const faultRound = detection.round;
+    // Without quorum there is no execution: give detection enough rounds to be sure of that.
+    await until(() => execution !== undefined || detection.round >= faultRound + config.detection.evaluationPeriods + 6, deadline);
 
     let result: ExecutionResult | undefined;
     if (execution) {
@@ -214,7 +226,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
       if (result.status === 'ABORTED') execution.stop();
       await approvalDecided;
     }
-    detector?.stop();
+    // Some scenarios need detection to keep running (late duplicates, a flapping primary) before judging.
+    await until(() => detection.round >= faultRound + (sc.minRounds ?? 0), deadline);
+    await detection.stop();
     const outcome: Outcome = result ? outcomeOf(result) : 'NO_ACTION';
 
     // Let clients see the change (TTL) and the load recover before measuring.
@@ -245,11 +259,17 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
     const incomplete = findOutput(execution?.events ?? [], 'DescribeIncomplete') as { completedSteps?: string[]; remainingSteps?: string[] } | undefined;
     const plan = opts.dryRun ? collectPlan(execution?.events ?? []) : undefined;
     const invariants = checkInvariants(world, outcome, execution, result, sc.name);
+    const started = detection.executions;
+    invariants.push({
+      name: 'one-execution-per-incident',
+      held: started.length <= 1,
+      detail: started.length <= 1 ? `${started.length} execution(s) started` : `${started.length} executions started: ${started.map((e) => e.name).join(', ')}`,
+    });
     const summary: DrillSummary = {
       type: 'summary',
       scenario: sc.name,
       outcome,
-      executions: execution ? 1 : 0,
+      executions: started.length,
       executionName: execution?.name ?? null,
       detectionMs,
       controlPlaneMs,
@@ -258,6 +278,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
       theoreticalMinMs,
       lostWrites,
       acknowledgedWrites: acknowledged,
+      route53ApiCalls: world.router.dnsApiCalls,
       activeRegion: world.servingRegion,
       ...(outcome === 'INCOMPLETE'
         ? { completedSteps: incomplete?.completedSteps ?? [], remainingSteps: incomplete?.remainingSteps ?? POST_APPROVAL_STEPS.map((s) => s.state) }
@@ -278,8 +299,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
     };
     return summary;
   } finally {
-    detector?.stop();
-    execution?.stop();
+    await detection.stop();
+    for (const ex of detection.executions) ex.stop();
     await world.stop();
   }
 }
@@ -308,6 +329,11 @@ function collectPlan(events: readonly HistoryEvent[]): string[] {
     const key = POST_APPROVAL_STEPS.find((s) => s.state === e.stateName)?.key;
     const r = key ? steps[key] : undefined;
     if (r && typeof r === 'object' && Array.isArray((r as { plan?: unknown }).plan)) plan.push(...((r as { plan: string[] }).plan));
+  }
+  for (const e of events) {
+    // ScaleStandby's plan (pilot light / warm standby) comes back inside PrepareStandby's output.
+    const scale = e.type.endsWith('StateExited') && e.stateName === 'PrepareStandby' ? (e.output as { prepare?: { scale?: { plan?: unknown } } } | undefined)?.prepare?.scale : undefined;
+    if (scale && Array.isArray(scale.plan)) plan.push(...(scale.plan as string[]));
   }
   for (const e of events) {
     if (e.type === 'TaskStateExited' && e.stateName === 'PromoteStore' && e.output && Array.isArray((e.output as { plan?: unknown }).plan)) {
@@ -340,6 +366,10 @@ function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalEx
     });
   } else {
     invariants.push({ name: 'traffic-unchanged', held: world.servingRegion === world.primary || outcome === 'INCOMPLETE', detail: `serving ${world.servingRegion}` });
+  }
+  if (world.config.traffic.strategy === 'arc-routing-control') {
+    // Failure mode 4: with ARC, the failover path must not need the Route 53 control plane at all.
+    invariants.push({ name: 'zero-route53-api-calls', held: world.router.dnsApiCalls === 0, detail: `${world.router.dnsApiCalls} Route 53 API call(s)` });
   }
   const shiftedOntoDead = world.router.applied.some((a) => Object.entries(a.weights).some(([r, w]) => w > 0 && world.apps[r].fault === 'down'));
   invariants.push({ name: 'never-shift-to-unhealthy', held: !shiftedOntoDead, detail: shiftedOntoDead ? 'traffic moved onto a region that was down' : 'ok' });

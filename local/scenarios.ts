@@ -1,4 +1,5 @@
 import type { DrConfig } from '../config/schema';
+import { detectionFaults } from './detection';
 import type { LocalWorld } from './world/world';
 
 export type Outcome = 'FAILED_OVER' | 'NO_ACTION' | 'REFUSED' | 'REJECTED' | 'TIMED_OUT' | 'INCOMPLETE' | 'DRY_RUN';
@@ -20,12 +21,33 @@ export interface Scenario {
   readonly expected: Outcome;
   /** The approver this scenario needs unless the user chose one. */
   readonly defaultApprover?: Approver;
+  /** Canary rounds after the fault that detection keeps running before the drill judges (duplicates, flapping). */
+  readonly minRounds?: number;
 }
 
-const down = (w: LocalWorld, region: string) => {
+/** The application of `region` stops answering and its unreplicated writes are lost. */
+const appDown = (w: LocalWorld, region: string) => {
   w.apps[region].fault = 'down';
   w.data.crash(region);
 };
+
+/** The whole region goes dark: its application, and also its canary and its copy of the control plane. */
+const down = (w: LocalWorld, region: string) => {
+  appDown(w, region);
+  detectionFaults(w).darkRegions.add(region);
+};
+
+/** A five-endpoint ARC cluster for the drill; the first endpoint sits in the primary region. */
+function arcTraffic(c: DrConfig): DrConfig['traffic'] {
+  const endpointRegions = [c.regions.primary.name, c.regions.standby.name, 'eu-west-1', 'ap-southeast-2', 'ap-northeast-1'];
+  return {
+    strategy: 'arc-routing-control',
+    clusterEndpoints: endpointRegions.map((region, i) => ({ region, endpoint: `https://host-${'abcde'[i].repeat(6)}.route53-recovery-cluster.${region}.amazonaws.com/v1` })),
+    routingControlArns: Object.fromEntries(
+      [c.regions.primary.name, c.regions.standby.name].map((r) => [r, `arn:aws:route53-recovery-control::111122223333:controlpanel/drill/routingcontrol/${r}`]),
+    ),
+  };
+}
 
 export const SCENARIOS: Record<string, Scenario> = {
   'primary-down': {
@@ -44,12 +66,48 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'standby-down': {
     name: 'standby-down',
-    description: 'Both regions fail: the control plane must refuse and escalate, never shift traffic onto a dead standby.',
+    description: 'The primary region goes dark and the standby application is down too: the control plane must refuse and escalate, never shift traffic onto a dead standby.',
     inject: (w) => {
       down(w, w.primary);
-      down(w, w.standby);
+      // The standby's application, not its region: its control plane is what has to refuse.
+      appDown(w, w.standby);
     },
     expected: 'REFUSED',
+  },
+  'false-alarm': {
+    name: 'false-alarm',
+    description:
+      "Only the standby canary's path to the primary breaks (a network problem between the regions); every other signal sees the primary healthy. One signal alone: an alert, and no execution at all.",
+    inject: (w) => {
+      detectionFaults(w).brokenPaths.add(`${w.standby}->${w.primary}`);
+    },
+    expected: 'NO_ACTION',
+  },
+  flapping: {
+    name: 'flapping',
+    description: 'The primary flaps: it fails for 6 canary rounds, answers for 3, again and again, so its alarms fire and clear repeatedly. Exactly one execution.',
+    inject: (w) => {
+      let round = 0;
+      detectionFaults(w).onRound = () => {
+        w.apps[w.primary].fault = round++ % 9 < 6 ? 'errors' : 'none';
+      };
+    },
+    // Three flaps: the quorum is met again twice after the execution started.
+    minRounds: 27,
+    expected: 'FAILED_OVER',
+  },
+  'duplicate-events': {
+    name: 'duplicate-events',
+    description:
+      "The primary fails (its region still up, so both regions' triggers run); every alarm event reaches each trigger three times, and again a few rounds later (EventBridge retries). Exactly one execution.",
+    inject: (w) => {
+      w.apps[w.primary].fault = 'errors';
+      const f = detectionFaults(w);
+      f.deliveries = 3;
+      f.redeliverAfterRounds = 3;
+    },
+    minRounds: 10,
+    expected: 'FAILED_OVER',
   },
   'replication-lag': {
     name: 'replication-lag',
@@ -73,6 +131,19 @@ export const SCENARIOS: Record<string, Scenario> = {
     inject: (w) => down(w, w.primary),
     expected: 'TIMED_OUT',
     defaultApprover: 'none',
+  },
+  'dns-api-down': {
+    name: 'dns-api-down',
+    description:
+      'us-east-1 is impaired: the primary and the Route 53 API are down, and so is the ARC cluster endpoint there. The ARC strategy must fail over through another endpoint with zero Route 53 API calls.',
+    configure: (c) => ({ ...c, traffic: arcTraffic(c) }),
+    inject: (w) => {
+      w.router.dnsApiAvailable = false;
+      const first = w.arc?.endpoints[0];
+      if (first) w.arc!.setAvailable(first.endpoint, false);
+      down(w, w.primary);
+    },
+    expected: 'FAILED_OVER',
   },
   'many-stores': {
     name: 'many-stores',

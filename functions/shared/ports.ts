@@ -2,7 +2,7 @@
  * Narrow ports the use cases depend on. Each has three implementations: AWS SDK v3 adapters
  * (functions/shared/aws), the local drill world (local/), and whatever a unit test needs.
  */
-import type { DataStoreConfig } from '../../config/schema';
+import type { DataStoreConfig, DrConfig } from '../../config/schema';
 
 export type RegionName = string;
 export type SiteStateValue = 'ACTIVE' | 'PASSIVE';
@@ -17,9 +17,17 @@ export interface Signal {
   /** The region observed. */
   readonly target: RegionName;
   readonly healthy: boolean;
+  /**
+   * What the observer reported. `no-data` is silence (an alarm in INSUFFICIENT_DATA): from a vantage
+   * inside the observed region it means that region is dark; from any other vantage it means only that
+   * the observer is dark, so it says nothing about the target. Absent: derived from `healthy`.
+   */
+  readonly state?: SignalState;
   readonly detail: string;
   readonly observedAt: string;
 }
+
+export type SignalState = 'ok' | 'alarm' | 'no-data';
 
 export interface HealthSignals {
   /** Current signals about both regions, read at call time (never cached across an incident). */
@@ -63,10 +71,19 @@ export interface PromotionResult {
 export interface StoreComparison {
   readonly store: string;
   readonly compared: number;
-  /** Keys present in the old primary but missing in the new one (writes at risk). */
+  /** Keys present in the old primary but missing in the new one (writes at risk); capped, see missingCount. */
   readonly missingInTarget: string[];
-  /** Keys whose values differ. */
+  /** How many keys are missing in the new primary: the lists are capped to keep the state payload small. */
+  readonly missingCount: number;
+  /** Keys whose values differ (capped like missingInTarget). */
   readonly differing: string[];
+  /**
+   * False when the comparison could not cover the whole store (a region unreachable, a store kind that
+   * cannot be compared item by item): "0 missing" then means "unknown", never "all well".
+   */
+  readonly complete: boolean;
+  /** What was compared and how, in a sentence for the report. */
+  readonly detail: string;
 }
 
 export interface DataStores {
@@ -76,6 +93,28 @@ export interface DataStores {
   promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult>;
   /** Compares the store between regions (post-failover). */
   compare(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<StoreComparison>;
+}
+
+/** One thing to bring to production size in the standby region (config `standby.scaling`). */
+export type ScalingTarget = NonNullable<DrConfig['standby']>['scaling'][number];
+
+export interface ScalingResult {
+  /** e.g. `ecs-service orders/api`. */
+  readonly target: string;
+  /** Capacity before, as the provider reported it (null when it had none configured). */
+  readonly before: number | null;
+  /** Capacity asked for (never less than before: a failover never scales down). */
+  readonly after: number;
+  readonly changed: boolean;
+  /** The capacity is serving (tasks running, instances in service, concurrency READY). */
+  readonly ready: boolean;
+  readonly detail: string;
+}
+
+/** Pilot light / warm standby: raises capacity in one region; reads first so a retry changes nothing. */
+export interface StandbyScaler {
+  /** With `dryRun`, only reads and says what it would change. */
+  scale(target: ScalingTarget, region: RegionName, opts: { dryRun: boolean }): Promise<ScalingResult>;
 }
 
 export interface SiteState {
@@ -130,6 +169,13 @@ export interface ApprovalStore {
    * (someone decided first): the conditional write that makes a link single-use.
    */
   decide(approvalId: string, decision: { status: Exclude<ApprovalStatus, 'PENDING'>; by: string; at: number; reason?: string }): Promise<boolean>;
+  /**
+   * Undoes a decision that never reached Step Functions, only while the record still holds the decision
+   * made at `decidedAt`: back to PENDING when delivery failed and may be retried (decidedBy/At and reason
+   * cleared), or to EXPIRED when Step Functions no longer waits (the late answer kept, `note` as reason).
+   * Returns false when the record holds something else.
+   */
+  revertDecision(approvalId: string, revert: { decidedAt: number; to: 'PENDING' | 'EXPIRED'; note?: string }): Promise<boolean>;
 }
 
 /** Error raised when Step Functions no longer waits for the token (timed out, already answered). */
@@ -156,6 +202,41 @@ export interface AuditEntry {
 
 export interface AuditLog {
   record(entry: AuditEntry): Promise<void>;
+}
+
+/** Who holds an incident lock. Times are epoch ms. */
+export interface IncidentLockHolder {
+  readonly incidentId: string;
+  readonly acquiredAt: number;
+  readonly expiresAt: number;
+}
+
+/**
+ * One failover per incident: a conditional write on `key` that only one caller wins until the holder's
+ * `expiresAt`. Regional on purpose (each region's copy only activates itself), never a global table.
+ */
+export interface IncidentLock {
+  /** Takes `key` for `incidentId` unless a live holder has it; returns the holder either way. */
+  acquire(key: string, holder: IncidentLockHolder, now: number): Promise<{ acquired: boolean; holder: IncidentLockHolder }>;
+}
+
+/** Starts the failover state machine of this region. */
+export interface FailoverStarter {
+  /**
+   * Starts an execution named `name`. An execution of that name that already exists is not an error:
+   * `started` is then false and `executionId` names the existing one.
+   */
+  start(name: string, input: unknown): Promise<{ executionId: string; started: boolean }>;
+}
+
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
+/**
+ * Copies the state of an alarm that lives in another region (Route 53 health-check alarms exist only in
+ * us-east-1) onto a same-named alarm in this region, so every signal can be read locally.
+ */
+export interface AlarmMirror {
+  mirror(alarmName: string, state: AlarmStateValue, reason: string): Promise<void>;
 }
 
 export interface Clock {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// Namespace import keeps zod's locales out of the bundles (see config/schema.ts).
+import * as z from 'zod';
 import { InvalidInputError } from './errors';
 
 /**

@@ -50,6 +50,11 @@ export interface FailoverStateMachineProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+const STATE_MACHINES_DIR = resolve(__dirname, '..', '..', 'state-machines');
+/** The ASL files this construct deploys: the failover, and the planned return (docs/adr/0002). */
+export const FAILOVER_DEFINITION_FILE = resolve(STATE_MACHINES_DIR, 'failover.asl.json');
+export const FAILBACK_DEFINITION_FILE = resolve(STATE_MACHINES_DIR, 'failback.asl.json');
+
 /** Every `${Name}` placeholder in an ASL document, in order of first appearance. */
 export function aslPlaceholders(definition: string): string[] {
   return [...new Set([...definition.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1]))];
@@ -73,7 +78,7 @@ export class FailoverStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: FailoverStateMachineProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const file = props.definitionFile ?? resolve(__dirname, '..', '..', 'state-machines', 'failover.asl.json');
+    const file = props.definitionFile ?? FAILOVER_DEFINITION_FILE;
     const definition = readFileSync(file, 'utf8');
 
     const fns = props.functions;
@@ -104,7 +109,8 @@ export class FailoverStateMachine extends Construct {
     // The ARN is built from the name, since referencing the group here would make key and group depend on each other.
     const added = props.logEncryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsForFailoverExecutions',
+        // One statement per state machine (Failover, Failback) on the same key: Sids must differ.
+        sid: `AllowCloudWatchLogsFor${id}Executions`,
         principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
         actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
         resources: ['*'],

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 
 export interface StateTablesProps {
   /**
-   * What happens to the approvals and incident-lock tables when the stack is deleted. Both hold
+   * What happens to the approvals, incident-lock and idempotency tables when the stack is deleted. They hold
    * short-lived items that expire through TTL, so nothing of value is lost by default.
    *
    * @default RemovalPolicy.DESTROY
@@ -34,6 +34,7 @@ export class StateTables extends Construct {
     approvals: 'ApprovalsTable',
     audit: 'AuditTable',
     incidentLock: 'IncidentLockTable',
+    idempotency: 'IdempotencyTable',
   } as const;
 
   /** Partition key `approvalId`; items expire through the `ttl` attribute (epoch seconds). */
@@ -42,6 +43,11 @@ export class StateTables extends Construct {
   readonly audit: dynamodb.Table;
   /** Partition key `lockId`; a lock is released by its `ttl` if its holder dies. */
   readonly incidentLock: dynamodb.Table;
+  /**
+   * Powertools idempotency records of the state-changing steps (partition key `id` = execution + step
+   * hash, TTL `expiration`): a Retry or redrive gets the stored result instead of acting twice.
+   */
+  readonly idempotency: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: StateTablesProps = {}) {
     super(scope, id);
@@ -74,7 +80,15 @@ export class StateTables extends Construct {
       removalPolicy: ephemeral,
     });
 
-    for (const table of [this.approvals, this.incidentLock]) {
+    // Attribute names are Powertools' defaults (DynamoDBPersistenceLayer).
+    this.idempotency = new dynamodb.Table(this, 'Idempotency', {
+      ...common,
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+      removalPolicy: ephemeral,
+    });
+
+    for (const table of [this.approvals, this.incidentLock, this.idempotency]) {
       Validations.of(table).acknowledge({
         id: 'AwsSolutions::AwsSolutions-DDB3',
         reason: 'Items live minutes to days and expire by TTL; a restore would bring back stale task tokens and locks. The audit table has PITR.',
@@ -83,6 +97,7 @@ export class StateTables extends Construct {
     pinLogicalId(this.approvals, StateTables.LOGICAL_IDS.approvals);
     pinLogicalId(this.audit, StateTables.LOGICAL_IDS.audit);
     pinLogicalId(this.incidentLock, StateTables.LOGICAL_IDS.incidentLock);
+    pinLogicalId(this.idempotency, StateTables.LOGICAL_IDS.idempotency);
   }
 }
 

@@ -29,6 +29,7 @@ export const FUNCTION_ENV = {
   siteStateParameterPrefix: 'SITE_STATE_PARAMETER_PREFIX',
   alarmNamePrefix: 'ALARM_NAME_PREFIX',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
 } as const;
 
 const NODE20_REASON =
@@ -44,6 +45,8 @@ export interface TaskFunctionsProps {
   readonly approvalsTable: dynamodb.ITable;
   readonly auditTable: dynamodb.ITable;
   readonly incidentLockTable: dynamodb.ITable;
+  /** Powertools idempotency records of traffic-router and failover-orchestrator (partition key `id`). */
+  readonly idempotencyTable: dynamodb.ITable;
   readonly alertTopic: sns.ITopic;
   readonly escalationTopic: sns.ITopic;
   readonly approvalTopic: sns.ITopic;
@@ -95,6 +98,7 @@ const SPECS = {
   dataConsistencyValidator: { id: 'DataConsistencyValidator', dir: 'data-consistency-validator', description: 'Estimates data at risk before approval and validates after failover', timeout: Duration.seconds(840) },
   approvalRequest: { id: 'ApprovalRequest', dir: 'approval-request', description: 'Stores the task token under a random id and emails a signed link (RequestApproval)', timeout: Duration.seconds(30) },
   approvalCallback: { id: 'ApprovalCallback', dir: 'approval-callback', description: 'Serves the approval page and answers the waiting task', timeout: Duration.seconds(25) },
+  alarmTrigger: { id: 'AlarmTrigger', dir: 'alarm-trigger', description: 'Starts one failover per incident when a quorum of detection alarms agree (its IAM: infra/constructs/detection.ts)', timeout: Duration.seconds(30) },
 } satisfies Record<string, FunctionSpec>;
 
 /**
@@ -108,6 +112,8 @@ export class TaskFunctions extends Construct {
   readonly dataConsistencyValidator: nodejs.NodejsFunction;
   readonly approvalRequest: nodejs.NodejsFunction;
   readonly approvalCallback: nodejs.NodejsFunction;
+  /** Invoked by EventBridge, not by the state machine; Detection grants what it needs. */
+  readonly alarmTrigger: nodejs.NodejsFunction;
 
   private readonly config: DrConfig;
   private readonly envs = new Map<nodejs.NodejsFunction, Record<string, string>>();
@@ -139,6 +145,7 @@ export class TaskFunctions extends Construct {
       [FUNCTION_ENV.siteStateParameterPrefix]: siteStateParameterPrefix(app),
       [FUNCTION_ENV.alarmNamePrefix]: alarmNamePrefix(app),
       [FUNCTION_ENV.stateMachineArn]: props.stateMachineArn,
+      [FUNCTION_ENV.idempotencyTable]: props.idempotencyTable.tableName,
     };
 
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_24_X;
@@ -183,11 +190,17 @@ export class TaskFunctions extends Construct {
     this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator);
     this.approvalRequest = make(SPECS.approvalRequest);
     this.approvalCallback = make(SPECS.approvalCallback);
+    this.alarmTrigger = make(SPECS.alarmTrigger);
 
     for (const fn of this.all()) props.auditTable.grant(fn, 'dynamodb:PutItem');
     this.grantHealthChecker();
+    // Powertools: conditional put (claim the key), get (read a stored result), update (save it), delete (free it after a failure).
+    for (const fn of [this.trafficRouter, this.failoverOrchestrator]) {
+      props.idempotencyTable.grant(fn, 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    }
     this.grantTrafficRouter();
     this.grantFailoverOrchestrator(regionNames);
+    this.grantStandbyScaling();
     this.grantDataConsistencyValidator(regionNames);
     props.approvalsTable.grant(this.approvalRequest, 'dynamodb:PutItem');
     props.approvalTopic.grantPublish(this.approvalRequest);
@@ -200,9 +213,9 @@ export class TaskFunctions extends Construct {
     this.acknowledgeNagFindings(runtime);
   }
 
-  /** All six functions, in workflow order. */
+  /** All seven functions, in workflow order (the alarm trigger first: it starts the workflow). */
   all(): nodejs.NodejsFunction[] {
-    return [this.healthChecker, this.trafficRouter, this.failoverOrchestrator, this.dataConsistencyValidator, this.approvalRequest, this.approvalCallback];
+    return [this.alarmTrigger, this.healthChecker, this.trafficRouter, this.failoverOrchestrator, this.dataConsistencyValidator, this.approvalRequest, this.approvalCallback];
   }
 
   /**
@@ -296,6 +309,60 @@ export class TaskFunctions extends Construct {
     }
   }
 
+  /**
+   * Pilot light / warm standby. Only the standby region's copy ever scales (each copy activates only its
+   * own region, and failback needs no scaling), so only that copy gets these rights, on exactly the
+   * configured services, groups and function versions.
+   */
+  private grantStandbyScaling(): void {
+    const stack = Stack.of(this);
+    const { standby, regions } = this.config;
+    if (standby.scaling.length === 0 || stack.region !== regions.standby.name) return;
+    const region = stack.region;
+    const ecs = standby.scaling.flatMap((t) => (t.kind === 'ecs-service' ? [t] : []));
+    const asgs = standby.scaling.flatMap((t) => (t.kind === 'asg' ? [t] : []));
+    const lambdas = standby.scaling.flatMap((t) => (t.kind === 'lambda-provisioned-concurrency' ? [t] : []));
+    if (ecs.length > 0) {
+      const clusterName = (c: string) => (c.startsWith('arn:') ? c.split('/').pop()! : c);
+      this.failoverOrchestrator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ScaleStandbyEcsServices',
+          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          resources: ecs.map((t) => stack.formatArn({ service: 'ecs', region, resource: 'service', resourceName: `${clusterName(t.cluster)}/${t.service}` })),
+        }),
+      );
+    }
+    if (asgs.length > 0) {
+      const groupArns = asgs.map((t) =>
+        // The group's UUID is only known after it exists, hence the one wildcard segment.
+        stack.formatArn({ service: 'autoscaling', region, resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${t.name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      );
+      this.failoverOrchestrator.addToRolePolicy(new iam.PolicyStatement({ sid: 'ScaleStandbyAutoScalingGroups', actions: ['autoscaling:UpdateAutoScalingGroup'], resources: groupArns }));
+      // DescribeAutoScalingGroups has no resource-level permissions.
+      this.failoverOrchestrator.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+      const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+      Validations.of(this).acknowledge(
+        ...asgs.map((t) => ({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${region}:${account}:autoScalingGroup:*:autoScalingGroupName/${t.name}]`,
+          reason: 'The group id segment of an Auto Scaling group ARN is generated; the name pins the group.',
+        })),
+      );
+    }
+    if (lambdas.length > 0) {
+      this.failoverOrchestrator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ScaleStandbyProvisionedConcurrency',
+          actions: ['lambda:GetProvisionedConcurrencyConfig', 'lambda:PutProvisionedConcurrencyConfig'],
+          resources: lambdas.map((t) =>
+            t.functionName.startsWith('arn:')
+              ? `${t.functionName}:${t.qualifier}`
+              : stack.formatArn({ service: 'lambda', region, resource: 'function', resourceName: `${t.functionName}:${t.qualifier}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          ),
+        }),
+      );
+    }
+  }
+
   private grantDataConsistencyValidator(regionNames: readonly string[]): void {
     const stack = Stack.of(this);
     this.dataConsistencyValidator.addToRolePolicy(
@@ -307,7 +374,7 @@ export class TaskFunctions extends Construct {
       this.dataConsistencyValidator.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'CompareDynamoDbReplicaKeys',
-          // Key sets only (a projected Scan); both regions because either may be the one being left.
+          // Whole items (checksums of the values); both regions because either may be the one being left.
           actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
           resources: tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName }))),
         }),
@@ -322,6 +389,10 @@ export class TaskFunctions extends Construct {
           actions: ['s3:GetReplicationConfiguration'],
           resources: buckets.map((b) => `arn:${stack.partition}:s3:::${b}`),
         }),
+      );
+      this.dataConsistencyValidator.addToRolePolicy(
+        // Post-failover comparison lists keys and sizes only; it never reads object contents.
+        new iam.PolicyStatement({ sid: 'CompareS3Listings', actions: ['s3:ListBucket'], resources: buckets.map((b) => `arn:${stack.partition}:s3:::${b}`) }),
       );
     }
   }

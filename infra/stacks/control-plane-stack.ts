@@ -3,12 +3,14 @@ import type { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { AlertTopics } from '../constructs/alert-topics';
 import { ApprovalApi } from '../constructs/approval-api';
-import { FailoverStateMachine } from '../constructs/failover-state-machine';
+import { ControlPlaneDashboard } from '../constructs/dashboard';
+import { Detection } from '../constructs/detection';
+import { FAILBACK_DEFINITION_FILE, FailoverStateMachine } from '../constructs/failover-state-machine';
 import { SigningSecret } from '../constructs/signing-secret';
 import { SiteStateParameter } from '../constructs/site-state';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
-import { failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
+import { failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The validated config. The stack's `env.region` must be one of its two regions. */
@@ -47,10 +49,18 @@ export class ControlPlaneStack extends Stack {
       approvalsTable: tables.approvals,
       auditTable: tables.audit,
       incidentLockTable: tables.incidentLock,
+      idempotencyTable: tables.idempotency,
       alertTopic: topics.alertTopic,
       escalationTopic: topics.escalationTopic,
       approvalTopic: topics.approvalTopic,
       signingSecret: signing.secret,
+      stateMachineArn: FailoverStateMachine.arnForName(this, stateMachineName),
+    });
+    const detection = new Detection(this, 'Detection', {
+      config,
+      alertTopic: topics.alertTopic,
+      alarmTrigger: functions.alarmTrigger,
+      incidentLockTable: tables.incidentLock,
       stateMachineArn: FailoverStateMachine.arnForName(this, stateMachineName),
     });
     const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback });
@@ -62,6 +72,29 @@ export class ControlPlaneStack extends Stack {
       escalationTopic: topics.escalationTopic,
       taskResponders: [functions.approvalCallback],
       logEncryptionKey: topics.key,
+    });
+    // The planned return: same functions and topics, its own definition (docs/adr/0002).
+    new FailoverStateMachine(this, 'Failback', {
+      stateMachineName: failbackStateMachineName(app),
+      definitionFile: FAILBACK_DEFINITION_FILE,
+      functions,
+      alertTopic: topics.alertTopic,
+      escalationTopic: topics.escalationTopic,
+      taskResponders: [functions.approvalCallback],
+      logEncryptionKey: topics.key,
+    });
+    new ControlPlaneDashboard(this, 'Dashboard', {
+      config,
+      taskFunctions: {
+        AssessHealth: functions.healthChecker,
+        AssessDataRisk: functions.dataConsistencyValidator,
+        Orchestrator: functions.failoverOrchestrator,
+        ShiftTraffic: functions.trafficRouter,
+        RequestApproval: functions.approvalRequest,
+        AlarmTrigger: functions.alarmTrigger,
+      },
+      stateMachineNames: [stateMachineName, failbackStateMachineName(app)],
+      alarms: [...detection.signalAlarms.values(), detection.compositeAlarm],
     });
   }
 }

@@ -1,7 +1,10 @@
 import type { DrConfig } from '../../config/schema';
 import { ApprovalServer } from './approval-server';
 import { DataPlane } from './data-plane';
-import { GlobalRouter } from './global-router';
+import { ArcRoutingControlTraffic } from '../../functions/shared/aws/arc-routing-control-traffic';
+import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency';
+import type { TrafficControl } from '../../functions/shared/ports';
+import { ArcClusterStandIn, GlobalRouter } from './global-router';
 import { LoadGenerator } from './load-generator';
 import { RegionalApp } from './regional-app';
 import {
@@ -12,6 +15,7 @@ import {
   LocalNotifier,
   LocalRoute53Traffic,
   LocalSiteState,
+  LocalStandbyScaler,
 } from './adapters';
 
 /** Converts AWS durations to local ones. */
@@ -48,8 +52,14 @@ export class LocalWorld {
   readonly audit = new InMemoryAuditLog();
   readonly siteState: LocalSiteState;
   readonly signals: LocalHealthSignals;
-  readonly traffic: LocalRoute53Traffic;
+  /** Chosen by `config.traffic.strategy`, like the Lambda's deps. */
+  readonly traffic: TrafficControl;
+  /** The ARC cluster stand-in, with the arc-routing-control strategy. */
+  readonly arc?: ArcClusterStandIn;
   readonly dataStores: LocalDataStores;
+  readonly scaler = new LocalStandbyScaler();
+  /** The drill's stand-in for the idempotency table: a redrive of the same execution finds its results here. */
+  readonly idempotency = new InMemoryIdempotencyStore();
   approvalServer?: ApprovalServer;
   replicationLagMs: number;
 
@@ -63,13 +73,15 @@ export class LocalWorld {
     this.replicationLagMs = settings.replicationLagMs;
     const lagReal = () => time.ms(this.replicationLagMs / 1000);
     this.data = new DataPlane(config.dataStores, [this.primary, this.standby], lagReal);
+    // Active-active serves from both regions, both writing (multi-writer stores); the others from the primary.
+    const activeActive = config.traffic.strategy === 'active-active';
     this.apps = {
       [this.primary]: new RegionalApp(this.primary, 'ACTIVE', this.data),
-      [this.standby]: new RegionalApp(this.standby, 'PASSIVE', this.data),
+      [this.standby]: new RegionalApp(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE', this.data),
     };
     this.router = new GlobalRouter(
       { [this.primary]: () => this.apps[this.primary].url, [this.standby]: () => this.apps[this.standby].url },
-      { [this.primary]: 100, [this.standby]: 0 },
+      activeActive ? { [this.primary]: 50, [this.standby]: 50 } : { [this.primary]: 100, [this.standby]: 0 },
       { syncMs: time.ms(config.drill.dnsSyncSeconds), ttlMs: time.ms(config.globalDomain.ttlSeconds) },
     );
     this.load = new LoadGenerator(() => this.router.url, config.drill.writeIntervalMs);
@@ -77,7 +89,20 @@ export class LocalWorld {
     // Loopback answers in about a millisecond; a scaled 2 s timeout would be flaky on a loaded machine.
     const probeTimeoutMs = Math.max(100, time.ms(config.detection.probeTimeoutMs / 1000));
     this.signals = new LocalHealthSignals(this.apps, () => this.router.url, probeTimeoutMs);
-    this.traffic = new LocalRoute53Traffic(this.router, Math.max(1, time.ms(2)), time.ms(120) + 1_000);
+    const traffic = config.traffic;
+    if (traffic.strategy === 'arc-routing-control') {
+      const arc = new ArcClusterStandIn(this.router, traffic.clusterEndpoints, traffic.routingControlArns, this.primary);
+      this.arc = arc;
+      // The real ARC adapter (endpoint rotation included), talking to the stand-in instead of AWS.
+      this.traffic = new ArcRoutingControlTraffic({
+        endpoints: traffic.clusterEndpoints,
+        clientFor: (e) => arc.clientFor(e) as never,
+        routingControlArns: traffic.routingControlArns,
+      });
+    } else {
+      const mode = traffic.strategy === 'active-active' ? 'drain-source' : 'all-to-target';
+      this.traffic = new LocalRoute53Traffic(this.router, Math.max(1, time.ms(2)), time.ms(120) + 1_000, mode);
+    }
     this.dataStores = new LocalDataStores(this.data, this.apps, () => this.replicationLagMs);
   }
 

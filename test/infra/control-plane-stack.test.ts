@@ -109,8 +109,8 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
 describe.each(roles)('%s stack: task functions', (role) => {
   const template = templates[role];
 
-  test('six functions: Node 20 on arm64, active tracing, own log group with retention', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+  test('six task functions plus the alarm trigger (test/infra/detection.test.ts): arm64, active tracing, own log group with retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 7);
     for (const id of FUNCTION_IDS) {
       const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
       expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({
@@ -160,10 +160,12 @@ describe.each(roles)('%s stack: task functions', (role) => {
 describe.each(roles)('%s stack: least-privilege IAM', (role) => {
   const region = () => stacks[role].region;
   const common = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'dynamodb:PutItem'];
+  // Powertools idempotency records of the state-changing steps.
+  const idempotency = ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
   const expectedActions: Record<FunctionId, string[]> = {
     HealthChecker: [...common, 'cloudwatch:DescribeAlarms'],
-    TrafficRouter: [...common, 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:GetChange'],
-    FailoverOrchestrator: [...common, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
+    TrafficRouter: [...common, ...idempotency, 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:GetChange'],
+    FailoverOrchestrator: [...common, ...idempotency, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
     DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
     ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
     ApprovalCallback: [...common, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
@@ -243,11 +245,11 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
     expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([expectedSecretResource(role)]);
   });
 
-  test('approval-callback answers task tokens of this region\'s failover state machine only', () => {
+  test('approval-callback answers task tokens of this region\'s failover and failback state machines only', () => {
     const statements = statementsOf(role, 'ApprovalCallback');
-    const sm = partitionArn(`states:${region()}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`);
-    expect(resourcesFor(statements, 'states:SendTaskSuccess')).toEqual([sm]);
-    expect(resourcesFor(statements, 'states:SendTaskFailure')).toEqual([sm]);
+    const sm = ['failover', 'failback'].map((n) => partitionArn(`states:${region()}:\${AWS::AccountId}:stateMachine:${APP}-dr-${n}`));
+    expect(resourcesFor(statements, 'states:SendTaskSuccess').sort()).toEqual(sm.sort());
+    expect(resourcesFor(statements, 'states:SendTaskFailure').sort()).toEqual(sm.sort());
     expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([expectedSecretResource(role)]);
   });
 });
@@ -357,7 +359,7 @@ describe.each(roles)('%s stack: state tables', (role) => {
 
   test('keep their pinned logical ids', () => {
     const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table')).sort();
-    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'IncidentLockTable']);
+    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'IdempotencyTable', 'IncidentLockTable']);
   });
 
   test('are pay-per-request and encrypted', () => {

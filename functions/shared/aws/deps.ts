@@ -1,7 +1,12 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -9,6 +14,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DrConfig } from '../../../config/schema';
+import type { AlarmTriggerDeps } from '../../alarm-trigger/alarm-trigger';
 import type { ApprovalCallbackDeps } from '../../approval-callback/approval-callback';
 import type { ApprovalRequestDeps } from '../../approval-request/approval-request';
 import type { DataConsistencyValidatorDeps } from '../../data-consistency-validator/data-consistency-validator';
@@ -17,15 +23,21 @@ import type { HealthCheckerDeps } from '../../health-checker/health-checker';
 import type { TrafficRouterDeps } from '../../traffic-router/traffic-router';
 import { ConfigurationError, InvalidInputError } from '../errors';
 import { systemClock, type RegionName } from '../ports';
+import { ArcRoutingControlTraffic } from './arc-routing-control-traffic';
 import { AwsDataStores } from './aws-data-stores';
+import { CloudWatchAlarmMirror } from './cloudwatch-alarm-mirror';
 import { CloudWatchHealthSignals } from './cloudwatch-health-signals';
+import { DynamoDbIncidentLock } from './dynamodb-incident-lock';
+import { SfnFailoverStarter } from './sfn-failover-starter';
 import { DynamoDbApprovalStore } from './dynamodb-approval-store';
 import { DynamoDbAuditLog } from './dynamodb-audit-log';
 import { configFromEnv, ENV, requireEnv } from './environment';
+import type { StepIdempotencyOptions } from './idempotency';
 import { Route53WeightedTraffic } from './route53-weighted-traffic';
 import { secretsSigningKey } from './secrets-signing-key';
 import { SfnTaskCallbacks } from './sfn-task-callbacks';
 import { SnsNotifier } from './sns-notifier';
+import { AwsStandbyScaler } from './scaling-standby';
 import { SsmSiteState } from './ssm-site-state';
 
 /**
@@ -94,40 +106,75 @@ export function healthCheckerAwsDeps(env: Env = process.env): HealthCheckerDeps 
   };
 }
 
-export function trafficRouterAwsDeps(env: Env = process.env): TrafficRouterDeps {
+/** Step results live in this region's table: each copy of the control plane keeps its own. */
+function idempotencyStore(region: RegionName, env: Env): StepIdempotencyOptions {
+  const tableName = requireEnv(ENV.idempotencyTable, env);
+  return { persistenceStore: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: new DynamoDBClient(clientConfig(region)) }) };
+}
+
+function trafficControl(config: DrConfig, region: RegionName): TrafficRouterDeps['traffic'] {
+  const traffic = config.traffic;
+  const regions = [config.regions.primary, config.regions.standby].map((r) => ({ name: r.name, host: new URL(r.apiEndpoint).hostname }));
+  switch (traffic.strategy) {
+    case 'arc-routing-control':
+      return new ArcRoutingControlTraffic({
+        endpoints: traffic.clusterEndpoints,
+        // One attempt per endpoint: rotating to the next endpoint beats retrying a dark one.
+        clientFor: (e) => new Route53RecoveryClusterClient({ ...clientConfig(e.region), maxAttempts: 1, endpoint: e.endpoint }),
+        routingControlArns: traffic.routingControlArns,
+      });
+    case 'route53-weighted':
+    case 'active-active':
+      return new Route53WeightedTraffic({
+        // Route 53 is a global service: the SDK resolves its one endpoint whatever region the client names.
+        route53: new Route53Client(clientConfig(region)),
+        hostedZoneId: traffic.hostedZoneId,
+        recordName: config.globalDomain.name,
+        ttlSeconds: config.globalDomain.ttlSeconds,
+        regions,
+        mode: traffic.strategy === 'active-active' ? 'drain-source' : 'all-to-target',
+      });
+  }
+}
+
+export function trafficRouterAwsDeps(env: Env = process.env): TrafficRouterDeps & { idempotency: StepIdempotencyOptions } {
   const config = configFromEnv(env);
   const region = requireEnv(ENV.controlPlaneRegion, env);
   const auditTable = requireEnv(ENV.auditTable, env);
-  const traffic = config.traffic;
-  if (traffic.strategy !== 'route53-weighted') {
-    throw new ConfigurationError(`Traffic strategy ${traffic.strategy} not implemented yet (traffic.strategy in ${ENV.config})`);
-  }
   return {
     config,
-    traffic: new Route53WeightedTraffic({
-      // Route 53 is a global service: the SDK resolves its one endpoint whatever region the client names.
-      route53: new Route53Client(clientConfig(region)),
-      hostedZoneId: traffic.hostedZoneId,
-      recordName: config.globalDomain.name,
-      ttlSeconds: config.globalDomain.ttlSeconds,
-      regions: [config.regions.primary, config.regions.standby].map((r) => ({ name: r.name, host: new URL(r.apiEndpoint).hostname })),
-    }),
+    traffic: trafficControl(config, region),
     audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: auditTable }),
     clock: systemClock,
+    idempotency: idempotencyStore(region, env),
   };
 }
 
-export function failoverOrchestratorAwsDeps(env: Env = process.env): FailoverOrchestratorDeps {
+export function failoverOrchestratorAwsDeps(env: Env = process.env): FailoverOrchestratorDeps & { idempotency: StepIdempotencyOptions } {
   const config = configFromEnv(env);
   const region = requireEnv(ENV.controlPlaneRegion, env);
   const parameterPrefix = requireEnv(ENV.siteStateParameterPrefix, env);
   const auditTable = requireEnv(ENV.auditTable, env);
+  // Capacity is only ever raised in the region this copy activates: its own.
+  const ownRegionOnly = <C>(make: (r: RegionName) => C) => {
+    let client: C | undefined;
+    return (r: RegionName): C => {
+      if (r !== region) throw new InvalidInputError(`The control plane in ${region} scales only its own region, not ${r}`);
+      return (client ??= make(r));
+    };
+  };
   return {
     config,
     siteState: new SsmSiteState({ ssmFor: perRegion(config, (r) => new SSMClient(clientConfig(r))), parameterPrefix }),
     dataStores: dataStores(config),
+    scaler: new AwsStandbyScaler({
+      ecsFor: ownRegionOnly((r) => new ECSClient(clientConfig(r))),
+      autoScalingFor: ownRegionOnly((r) => new AutoScalingClient(clientConfig(r))),
+      lambdaFor: ownRegionOnly((r) => new LambdaClient(clientConfig(r))),
+    }),
     audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: auditTable }),
     clock: systemClock,
+    idempotency: idempotencyStore(region, env),
   };
 }
 
@@ -177,5 +224,39 @@ export function approvalCallbackAwsDeps(env: Env = process.env): ApprovalCallbac
     audit: new DynamoDbAuditLog({ documentClient: ddb, tableName: auditTable }),
     clock: systemClock,
     signingKey: secretsSigningKey(new SecretsManagerClient(clientConfig(region)), signingSecretArn),
+  };
+}
+
+export function alarmTriggerAwsDeps(env: Env = process.env): AlarmTriggerDeps {
+  const config = configFromEnv(env);
+  const region = requireEnv(ENV.controlPlaneRegion, env);
+  const alarmNamePrefix = requireEnv(ENV.alarmNamePrefix, env);
+  const starter = new SfnFailoverStarter({ sfn: new SFNClient(clientConfig(region)), stateMachineArn: requireEnv(ENV.stateMachineArn, env) });
+  // Static stability: this copy may only ever start the state machine that activates its own region.
+  if (starter.region !== region) {
+    throw new ConfigurationError(`${ENV.stateMachineArn} is in ${starter.region}, but this copy runs in ${region}; each region's trigger starts its own state machine only`);
+  }
+  const cloudWatch = new CloudWatchClient(clientConfig(region));
+  const parameterPrefix = requireEnv(ENV.siteStateParameterPrefix, env);
+  const ssm = new SSMClient(clientConfig(region));
+  return {
+    config,
+    region,
+    alarmNamePrefix,
+    signals: new CloudWatchHealthSignals({ cloudWatch, alarmNamePrefix, globalDomainName: config.globalDomain.name, probeTimeoutMs: config.detection.probeTimeoutMs }),
+    lock: new DynamoDbIncidentLock({ dynamoDb: new DynamoDBClient(clientConfig(region)), tableName: requireEnv(ENV.incidentLockTable, env) }),
+    starter,
+    notifier: new SnsNotifier({ sns: new SNSClient(clientConfig(region)), topicArns: { alert: requireEnv(ENV.alertTopicArn, env) } }),
+    // Only this region's parameter is ever read: nothing on the trigger path calls the other region.
+    siteState: new SsmSiteState({
+      ssmFor: (r) => {
+        if (r !== region) throw new InvalidInputError(`The alarm trigger in ${region} reads only its own site state, not ${r}`);
+        return ssm;
+      },
+      parameterPrefix,
+    }),
+    audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: requireEnv(ENV.auditTable, env) }),
+    clock: systemClock,
+    mirror: new CloudWatchAlarmMirror({ cloudWatch, alarmNamePrefix }),
   };
 }

@@ -24,6 +24,8 @@ export const ENV = {
   /** CloudWatch alarm name prefix of the detection alarms the health-checker reads. */
   alarmNamePrefix: 'ALARM_NAME_PREFIX',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Powertools idempotency records of the state-changing steps (key: execution + step + store). */
+  idempotencyTable: 'IDEMPOTENCY_TABLE',
 } as const;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {

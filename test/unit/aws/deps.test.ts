@@ -22,6 +22,9 @@ import { DynamoDbApprovalStore } from '../../../functions/shared/aws/dynamodb-ap
 import { DynamoDbAuditLog } from '../../../functions/shared/aws/dynamodb-audit-log';
 import { ENV } from '../../../functions/shared/aws/environment';
 import { Route53WeightedTraffic } from '../../../functions/shared/aws/route53-weighted-traffic';
+import { ArcRoutingControlTraffic } from '../../../functions/shared/aws/arc-routing-control-traffic';
+import { AwsStandbyScaler } from '../../../functions/shared/aws/scaling-standby';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { SfnTaskCallbacks } from '../../../functions/shared/aws/sfn-task-callbacks';
 import { SnsNotifier } from '../../../functions/shared/aws/sns-notifier';
 import { SsmSiteState } from '../../../functions/shared/aws/ssm-site-state';
@@ -43,12 +46,13 @@ const fullEnv = (): NodeJS.ProcessEnv => ({
   [ENV.siteStateParameterPrefix]: '/orders/dr/site-state',
   [ENV.alarmNamePrefix]: 'orders-dr-',
   [ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:failover',
+  [ENV.idempotencyTable]: 'idempotency-table',
 });
 
 const factories = {
   healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
-  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable] },
-  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable] },
+  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
+  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
   dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable] },
   approvalRequestAwsDeps: {
     make: approvalRequestAwsDeps,
@@ -74,15 +78,18 @@ describe('AWS deps factories with a full environment', () => {
 
   it('trafficRouterAwsDeps', () => {
     const deps = trafficRouterAwsDeps(fullEnv());
-    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'traffic']);
+    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'idempotency', 'traffic']);
     expect(deps.traffic).toBeInstanceOf(Route53WeightedTraffic);
+    expect(deps.idempotency.persistenceStore).toBeInstanceOf(DynamoDBPersistenceLayer);
     expect(deps.traffic.strategy).toBe('route53-weighted');
   });
 
   it('failoverOrchestratorAwsDeps', () => {
     const deps = failoverOrchestratorAwsDeps(fullEnv());
-    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores', 'siteState']);
+    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores', 'idempotency', 'scaler', 'siteState']);
     expect(deps.siteState).toBeInstanceOf(SsmSiteState);
+    expect(deps.scaler).toBeInstanceOf(AwsStandbyScaler);
+    expect(deps.idempotency.persistenceStore).toBeInstanceOf(DynamoDBPersistenceLayer);
     expect(deps.dataStores).toBeInstanceOf(AwsDataStores);
   });
 
@@ -126,14 +133,19 @@ describe('AWS deps factories with a missing variable', () => {
   });
 });
 
-describe('trafficRouterAwsDeps with other strategies', () => {
+describe('trafficRouterAwsDeps picks the adapter from traffic.strategy', () => {
   it.each([
-    ['arc-routing-control', { strategy: 'arc-routing-control', clusterEndpoints: [{ region: 'us-west-2', endpoint: 'https://host.example.com' }], routingControlArns: { 'us-east-1': 'arn:aws:route53-recovery-control::1:rc/a', 'us-west-2': 'arn:aws:route53-recovery-control::1:rc/b' } }],
-    ['active-active', { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
-  ])('%s is not implemented yet', (strategy, traffic) => {
+    [
+      'arc-routing-control',
+      { strategy: 'arc-routing-control', clusterEndpoints: [{ region: 'us-west-2', endpoint: 'https://host.example.com' }], routingControlArns: { 'us-east-1': 'arn:aws:route53-recovery-control::1:rc/a', 'us-west-2': 'arn:aws:route53-recovery-control::1:rc/b' } },
+      ArcRoutingControlTraffic,
+    ],
+    ['active-active', { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, Route53WeightedTraffic],
+  ] as const)('%s', (strategy, traffic, adapter) => {
     const env = { ...fullEnv(), [ENV.config]: JSON.stringify({ ...configInput, traffic }) };
-    expect(() => trafficRouterAwsDeps(env)).toThrow(ConfigurationError);
-    expect(() => trafficRouterAwsDeps(env)).toThrow(`strategy ${strategy} not implemented yet`);
+    const deps = trafficRouterAwsDeps(env);
+    expect(deps.traffic).toBeInstanceOf(adapter);
+    expect(deps.traffic.strategy).toBe(strategy);
   });
 });
 
