@@ -252,7 +252,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
     if (shift) emit('traffic-shifted', { to: world.standby, afterMs: shift.at - tFault });
     const dt = world.load.downtime(tFault);
     const d = config.detection;
-    const theoreticalMinMs = Math.round(time.ms(d.datapointsToAlarm * d.probeIntervalSeconds + config.drill.dnsSyncSeconds + config.globalDomain.ttlSeconds));
+    // A routing-control flip changes answers without a record change, so only Route 53 record changes wait for INSYNC.
+    const syncSeconds = config.traffic.strategy === 'arc-routing-control' ? 0 : config.drill.dnsSyncSeconds;
+    const theoreticalMinMs = Math.round(time.ms(d.datapointsToAlarm * d.probeIntervalSeconds + syncSeconds + config.globalDomain.ttlSeconds));
     const lost = world.load.acknowledgedBy(world.primary).filter((a) => a.at >= tFault - time.ms(60) && !world.data.has(world.standby, a.id));
     const acknowledged = world.load.attempts.filter((a) => a.ok).length;
     const lostWrites = outcome === 'FAILED_OVER' ? lost.length : 0;

@@ -37,6 +37,18 @@ const down = (w: LocalWorld, region: string) => {
   detectionFaults(w).darkRegions.add(region);
 };
 
+function auroraStore(c: DrConfig, name: string): DrConfig['dataStores'][number] {
+  return {
+    kind: 'aurora-global',
+    name,
+    globalClusterIdentifier: `${name}-global`,
+    clusterArns: {
+      [c.regions.primary.name]: `arn:aws:rds:${c.regions.primary.name}:111122223333:cluster:${name}-a`,
+      [c.regions.standby.name]: `arn:aws:rds:${c.regions.standby.name}:111122223333:cluster:${name}-b`,
+    },
+  };
+}
+
 /** A five-endpoint ARC cluster for the drill; the first endpoint sits in the primary region. */
 function arcTraffic(c: DrConfig): DrConfig['traffic'] {
   const endpointRegions = [c.regions.primary.name, c.regions.standby.name, 'eu-west-1', 'ap-southeast-2', 'ap-northeast-1'];
@@ -119,6 +131,8 @@ export const SCENARIOS: Record<string, Scenario> = {
   'promotion-fails': {
     name: 'promotion-fails',
     description: 'Promoting the Aurora global cluster fails: the execution ends INCOMPLETE and lists what remains.',
+    // Multi-writer stores need no promotion, so the fault needs an Aurora store: add one if the config has none.
+    configure: (c) => (c.dataStores.some((s) => s.kind === 'aurora-global') ? c : { ...c, dataStores: [...c.dataStores, auroraStore(c, 'ledger')] }),
     inject: (w) => {
       down(w, w.primary);
       for (const s of w.data.stores) if (s.singleWriter) s.failPromotion = 'InvalidGlobalClusterStateFault: global cluster is being modified';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, parseConfig } from '../../config/load';
 import { runDrill, type DrillEvent, type DrillOptions } from '../../local/drill';
 
-const config = loadConfig(join(__dirname, '..', '..', 'dr.config.json'));
+const config = loadConfig(join(__dirname, '..', '..', 'examples', 'configs', 'aurora-route53.config.json'));
 const PRIMARY = config.regions.primary.name;
 const STANDBY = config.regions.standby.name;
 

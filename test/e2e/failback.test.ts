@@ -4,7 +4,7 @@ import { startLocalControlPlane, type LocalControlPlane } from '../../local/cont
 import { httpCall } from '../../local/world/http';
 import { LocalWorld, TimeScale } from '../../local/world/world';
 
-const config = loadConfig(join(__dirname, '..', '..', 'dr.config.json'));
+const config = loadConfig(join(__dirname, '..', '..', 'examples', 'configs', 'aurora-route53.config.json'));
 const PRIMARY = config.regions.primary.name;
 const STANDBY = config.regions.standby.name;
 

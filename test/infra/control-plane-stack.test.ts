@@ -9,7 +9,7 @@ import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, s
 
 // One app for the whole file, bundling skipped: synthesizing is what costs time, not asserting.
 const root = resolve(__dirname, '..', '..');
-const config = loadConfig(resolve(root, 'dr.config.json'));
+const config = loadConfig(resolve(root, 'examples', 'configs', 'aurora-route53.config.json'));
 const aslPath = resolve(root, 'state-machines', 'failover.asl.json');
 const aslText = readFileSync(aslPath, 'utf8');
 const PRIMARY = config.regions.primary.name;
@@ -202,7 +202,7 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
   });
 
   test('traffic-router changes records only in the configured hosted zone, and only the global name', () => {
-    if (config.traffic.strategy === 'arc-routing-control') throw new Error('dr.config.json is expected to use Route 53 here');
+    if (config.traffic.strategy === 'arc-routing-control') throw new Error('the Aurora + Route 53 example config is expected to use Route 53 here');
     const statements = statementsOf(role, 'TrafficRouter');
     const zone = partitionArn(`route53:::hostedzone/${config.traffic.hostedZoneId}`);
     expect(resourcesFor(statements, 'route53:ChangeResourceRecordSets')).toEqual([zone]);

@@ -12,7 +12,7 @@ import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { logicalIdOf, render, resourcesFor, roleOf, statementsOfRole } from './template-helpers';
 
 // One app for the whole file, bundling skipped (the canary's inline script is bundled by esbuild in-process).
-const config = loadConfig(resolve(__dirname, '..', '..', 'dr.config.json'));
+const config = loadConfig(resolve(__dirname, '..', '..', 'examples', 'configs', 'aurora-route53.config.json'));
 const APP = config.application;
 const PRIMARY = config.regions.primary.name;
 const STANDBY = config.regions.standby.name;

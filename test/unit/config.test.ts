@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../../config/load';
 
-const good = () => JSON.parse(JSON.stringify(loadConfig('dr.config.json'))) as Record<string, any>;
+const good = () => JSON.parse(JSON.stringify(loadConfig('examples/configs/aurora-route53.config.json'))) as Record<string, any>;
 
 function issuesOf(raw: unknown): string[] {
   try {
