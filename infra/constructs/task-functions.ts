@@ -8,29 +8,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import type { DrConfig } from '../../config/schema';
 import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
 
-/**
- * The environment contract with functions/shared/aws/environment.ts (`ENV`). infra never imports handler
- * code, so the names are repeated here; test/infra checks both sides name the same set.
- */
-export const FUNCTION_ENV = {
-  config: 'DR_CONFIG',
-  controlPlaneRegion: 'CONTROL_PLANE_REGION',
-  alertTopicArn: 'ALERT_TOPIC_ARN',
-  escalationTopicArn: 'ESCALATION_TOPIC_ARN',
-  approvalTopicArn: 'APPROVAL_TOPIC_ARN',
-  approvalsTable: 'APPROVALS_TABLE',
-  auditTable: 'AUDIT_TABLE',
-  incidentLockTable: 'INCIDENT_LOCK_TABLE',
-  signingSecretArn: 'SIGNING_SECRET_ARN',
-  approvalBaseUrl: 'APPROVAL_BASE_URL',
-  siteStateParameterPrefix: 'SITE_STATE_PARAMETER_PREFIX',
-  alarmNamePrefix: 'ALARM_NAME_PREFIX',
-  stateMachineArn: 'STATE_MACHINE_ARN',
-  idempotencyTable: 'IDEMPOTENCY_TABLE',
-} as const;
+/** The names the handlers read (one contract, shared with functions/shared/aws/environment.ts). */
+export const FUNCTION_ENV = LAMBDA_ENV;
 
 const NODE20_REASON =
   'nodejs20.x matches the Node 20 toolchain the project is pinned to. Lambda deprecated it on 2026-04-30 and blocks creating ' +
