@@ -27,7 +27,7 @@ const WAITS: Record<string, string> = {
   FenceOldPrimary: 'the old primary to be marked PASSIVE',
   PromoteData: 'every data store to be promoted in the standby',
   PromoteStore: 'a data store promotion',
-  ShiftTraffic: 'the record change to be INSYNC',
+  ShiftTraffic: 'the traffic change to take effect (record INSYNC or routing control flipped)',
   ActivateStandby: 'the standby to be marked ACTIVE',
   VerifyRecovery: 'requests through the global name to reach the standby',
   ValidateData: 'the data comparison between the regions',
