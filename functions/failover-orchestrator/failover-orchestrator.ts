@@ -1,6 +1,6 @@
 import type { DrConfig } from '../../config/schema';
-import { InvalidInputError, StepFailedError, TransientError } from '../shared/errors';
-import type { AuditLog, Clock, DataStores, PromotionResult, ScalingResult, SiteState, StandbyScaler } from '../shared/ports';
+import { InvalidInputError, StepFailedError, ThrottledError, TransientError } from '../shared/errors';
+import type { AuditLog, Clock, DataStores, PromotionResult, ScalingResult, SiteState, SiteStateValue, StandbyScaler } from '../shared/ports';
 import { parseRequest, POST_APPROVAL_STEPS, requireState, type FailoverRequest } from '../shared/workflow';
 
 export interface FailoverOrchestratorDeps {
@@ -35,20 +35,22 @@ async function audit(deps: FailoverOrchestratorDeps, request: FailoverRequest & 
 
 /**
  * Split-brain guard. The old primary may be unreachable (that is usually why we are here), so fencing
- * is best effort: an unreachable region cannot take writes either. The result says which it was.
+ * is best effort: an unreachable region cannot take writes either. The result says which it was. Only
+ * unreachability is skipped: a region that answers (even "throttled") must be fenced, or the step fails.
  */
 async function fence(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
   const region = request.fromRegion;
   if (request.dryRun) {
     return { step: 'fence', dryRun: true, changed: false, plan: [`set site state of ${region} to PASSIVE (its writers stop)`], summary: `Would fence ${region}.` };
   }
+  let current: SiteStateValue;
   try {
-    if ((await deps.siteState.get(region)) === 'PASSIVE') {
-      return { step: 'fence', dryRun: false, changed: false, fenced: true, summary: `${region} already PASSIVE.` };
-    }
-    await deps.siteState.set(region, 'PASSIVE');
-    return { step: 'fence', dryRun: false, changed: true, fenced: true, summary: `${region} set PASSIVE; its writers stop.` };
+    current = await deps.siteState.get(region);
   } catch (err) {
+    // Only a transport failure (timeout, refused, 5xx: a TransientError) means unreachable. Throttled, denied
+    // or a bad value all come from a region that answered: skipping its fence would leave two writers.
+    if (err instanceof ThrottledError) throw err;
+    if (!(err instanceof TransientError)) throw new StepFailedError(`${region} answered but its site state could not be read: ${(err as Error).message}`, { cause: err });
     return {
       step: 'fence',
       dryRun: false,
@@ -57,6 +59,18 @@ async function fence(request: FailoverRequest, deps: FailoverOrchestratorDeps): 
       summary: `Could not reach ${region} to fence it (${(err as Error).message}); it is unreachable, so it takes no writes either. Fence it when it returns.`,
     };
   }
+  if (current === 'PASSIVE') {
+    return { step: 'fence', dryRun: false, changed: false, fenced: true, summary: `${region} already PASSIVE.` };
+  }
+  // It answered the read, so it is reachable and still ACTIVE: a failed write here (throttled, denied) must
+  // stop the failover (Retry, then INCOMPLETE), never pass as "unreachable", or two regions would take writes.
+  try {
+    await deps.siteState.set(region, 'PASSIVE');
+  } catch (err) {
+    if (err instanceof TransientError) throw err;
+    throw new StepFailedError(`${region} is reachable and ACTIVE, but setting it PASSIVE failed: ${(err as Error).message}`, { cause: err });
+  }
+  return { step: 'fence', dryRun: false, changed: true, fenced: true, summary: `${region} set PASSIVE; its writers stop.` };
 }
 
 /** Scaling targets running at once: each is a handful of calls, but 50 at once would meet API throttling. */

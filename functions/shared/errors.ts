@@ -18,6 +18,12 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * The dependency answered "slow down": it is reachable, just busy. Still a TransientError to the ASL (same
+ * `name`, so the same Retry matches); the type lets a use case tell a busy region from an unreachable one.
+ */
+export class ThrottledError extends TransientError {}
+
 /** A failover step could not do its job (after the dependency answered). Not retried. */
 export class StepFailedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -30,6 +30,9 @@ export class TaskTokenBroker implements TaskCallbacks {
     const settled = new Promise<unknown>((resolve, reject) => {
       waiter = { resolve, reject };
     });
+    // When the callback Lambda itself fails, the task cancels its ticket before ever awaiting it: without a
+    // handler that rejection is unhandled, and Node ends the whole drill process on it.
+    settled.catch(() => undefined);
     this.waiting.set(token, waiter);
     return {
       token,

@@ -29,11 +29,21 @@ import type { RegionalApp } from './regional-app';
 
 export class LocalSiteState implements SiteState {
   constructor(private readonly apps: Record<string, RegionalApp>) {}
+  /** A region that is down cannot be reached: a TransientError, as the SSM adapter reports ECONNREFUSED. */
   async get(region: string): Promise<SiteStateValue> {
-    return this.app(region).readSiteState();
+    const app = this.app(region);
+    return this.reach(region, () => app.readSiteState());
   }
   async set(region: string, value: SiteStateValue): Promise<void> {
-    this.app(region).writeSiteState(value);
+    const app = this.app(region);
+    this.reach(region, () => app.writeSiteState(value));
+  }
+  private reach<T>(region: string, call: () => T): T {
+    try {
+      return call();
+    } catch (err) {
+      throw new TransientError(`SSM in ${region}: ${(err as Error).message}`);
+    }
   }
   private app(region: string): RegionalApp {
     const a = this.apps[region];

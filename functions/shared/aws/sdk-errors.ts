@@ -1,4 +1,4 @@
-import { TransientError } from '../errors';
+import { ThrottledError, TransientError } from '../errors';
 
 /**
  * Error names the SDK's own retry strategy treats as throttling, plus the Route 53 and DynamoDB
@@ -48,6 +48,12 @@ export function errorName(err: unknown): string {
   return (err as SdkLikeError | null)?.name ?? 'Error';
 }
 
+/** The service answered and asked us to slow down (so it, and its region, are reachable). */
+export function isThrottling(err: unknown): boolean {
+  const e = err as SdkLikeError | null;
+  return THROTTLING.has(e?.name ?? '') || e?.$metadata?.httpStatusCode === 429;
+}
+
 /**
  * True when waiting and trying again may succeed: throttling, a 5xx, or the request never got an answer.
  * The SDK has already retried a few times by then; this decides whether the ASL retries the whole task.
@@ -65,6 +71,7 @@ export function isTransient(err: unknown): boolean {
 
 /** Rethrows `err`, as a TransientError when it is worth retrying, so the ASL Retry matches it by name. */
 export function rethrowSdkError(err: unknown, doing: string): never {
+  if (isThrottling(err)) throw new ThrottledError(`${doing} failed (${errorName(err)}): ${(err as Error).message}`, { cause: err });
   if (isTransient(err)) {
     throw new TransientError(`${doing} failed (${errorName(err)}): ${(err as Error).message}`, { cause: err });
   }
