@@ -24,6 +24,19 @@ export function localTopicArn(app: string, topic: Topic): string {
   return `arn:aws:sns:us-east-1:000000000000:${app}-${topic}-local`;
 }
 
+/** What the stacks substitute into the ASL, with local ARNs: the same placeholders, nothing that resolves in AWS. */
+export function localSubstitutions(app: string): Record<string, string> {
+  return {
+    HealthCheckerFunctionArn: localFunctionArn(app, 'health-checker'),
+    TrafficRouterFunctionArn: localFunctionArn(app, 'traffic-router'),
+    FailoverOrchestratorFunctionArn: localFunctionArn(app, 'failover-orchestrator'),
+    DataConsistencyValidatorFunctionArn: localFunctionArn(app, 'data-consistency-validator'),
+    ApprovalRequestFunctionArn: localFunctionArn(app, 'approval-request'),
+    AlertTopicArn: localTopicArn(app, 'alert'),
+    EscalationTopicArn: localTopicArn(app, 'escalation'),
+  };
+}
+
 export interface LocalControlPlane {
   readonly machine: LocalStateMachine;
   /** The planned return (state-machines/failback.asl.json), on the same handlers, broker and world. */
@@ -106,15 +119,7 @@ export async function startLocalControlPlane(
     const attributes = Object.fromEntries(Object.entries(input.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']));
     await world.notifier.publish({ topic, subject: input.Subject ?? '', body: input.Message, attributes });
   };
-  const substitutions = {
-    HealthCheckerFunctionArn: localFunctionArn(app, 'health-checker'),
-    TrafficRouterFunctionArn: localFunctionArn(app, 'traffic-router'),
-    FailoverOrchestratorFunctionArn: localFunctionArn(app, 'failover-orchestrator'),
-    DataConsistencyValidatorFunctionArn: localFunctionArn(app, 'data-consistency-validator'),
-    ApprovalRequestFunctionArn: localFunctionArn(app, 'approval-request'),
-    AlertTopicArn: localTopicArn(app, 'alert'),
-    EscalationTopicArn: localTopicArn(app, 'escalation'),
-  };
+  const substitutions = localSubstitutions(app);
   const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, { lambdas, snsPublish }, {
     timeScale: world.time.factor,
     realTimeCallbackStates: opts.realTimeApproval ? ['RequestApproval'] : [],

@@ -7,7 +7,7 @@ import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency
 import { createLogger } from '../../functions/shared/middleware';
 import type { AuditEntry, DataStores, Signal, SiteStateValue, TrafficControl } from '../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
-import { localFunctionArn, localTopicArn } from '../../local/control-plane';
+import { localFunctionArn, localSubstitutions, localTopicArn } from '../../local/control-plane';
 import { LocalStateMachine, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { config } from '../unit/aws/fixtures';
@@ -81,15 +81,7 @@ function world() {
   };
   const machine = new LocalStateMachine(
     readFileSync(join(__dirname, '..', '..', 'state-machines', 'failover.asl.json'), 'utf8'),
-    {
-      HealthCheckerFunctionArn: localFunctionArn(app, 'health-checker'),
-      TrafficRouterFunctionArn: localFunctionArn(app, 'traffic-router'),
-      FailoverOrchestratorFunctionArn: localFunctionArn(app, 'failover-orchestrator'),
-      DataConsistencyValidatorFunctionArn: localFunctionArn(app, 'data-consistency-validator'),
-      ApprovalRequestFunctionArn: localFunctionArn(app, 'approval-request'),
-      AlertTopicArn: localTopicArn(app, 'alert'),
-      EscalationTopicArn: localTopicArn(app, 'escalation'),
-    },
+    localSubstitutions(app),
     { lambdas, snsPublish: async (m) => void alerts.push(m) },
     { timeScale: 6_000 },
   );

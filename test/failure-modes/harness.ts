@@ -32,7 +32,7 @@ import type {
 } from '../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
 import { alarmNamePrefix } from '../../infra/naming';
-import { FAILBACK_ASL, FAILOVER_ASL, localFunctionArn, localTopicArn } from '../../local/control-plane';
+import { FAILBACK_ASL, FAILOVER_ASL, localFunctionArn, localSubstitutions, localTopicArn } from '../../local/control-plane';
 import { InMemoryIncidentLock, LocalFailoverStarter } from '../../local/detection';
 import { LocalStateMachine, type ExecutionResult, type LocalExecution, type LocalLambda, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { TaskError, TaskTokenBroker } from '../../local/runtime/task-token-broker';
@@ -440,15 +440,7 @@ export class SharedEngine {
   private bound?: { broker: TaskTokenBroker; lambdas: Record<string, LocalLambda>; snsPublish: (input: SnsPublishInput) => Promise<void> };
 
   constructor(app: string, options: Pick<HarnessOptions, 'timeScale' | 'approvalTimer'> = {}) {
-    const substitutions = {
-      HealthCheckerFunctionArn: localFunctionArn(app, 'health-checker'),
-      TrafficRouterFunctionArn: localFunctionArn(app, 'traffic-router'),
-      FailoverOrchestratorFunctionArn: localFunctionArn(app, 'failover-orchestrator'),
-      DataConsistencyValidatorFunctionArn: localFunctionArn(app, 'data-consistency-validator'),
-      ApprovalRequestFunctionArn: localFunctionArn(app, 'approval-request'),
-      AlertTopicArn: localTopicArn(app, 'alert'),
-      EscalationTopicArn: localTopicArn(app, 'escalation'),
-    };
+    const substitutions = localSubstitutions(app);
     const current = () => {
       if (!this.bound) throw new Error('SharedEngine used before bind()');
       return this.bound;
