@@ -16,7 +16,8 @@ const SDK_EXTERNAL: BuildOptions = { ...INFRA, external: ['@aws-sdk/*', '@smithy
 export function handlerEntries(): Array<{ name: string; entry: string }> {
   const dir = join(ROOT, 'functions');
   return readdirSync(dir)
-    .filter((d) => existsSync(join(dir, d, 'handler.ts')))
+    // The canary script runs in Synthetics (inline code with the runtime's SDK), not as a Lambda bundle.
+    .filter((d) => d !== 'canary' && existsSync(join(dir, d, 'handler.ts')))
     .sort()
     .map((d) => ({ name: d, entry: join(dir, d, 'handler.ts') }));
 }

@@ -4,7 +4,7 @@
  * dry-runs each message and hands it back to the queue, so nothing is written twice and nothing is lost.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { SiteStateClient } from '../functions/site-state-client';
+import { SiteStateClient } from '../functions/shared/aws/site-state-client';
 
 export interface Order {
   readonly id: string;

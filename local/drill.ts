@@ -84,7 +84,8 @@ const until = async (cond: () => boolean, deadline: number, stepMs = 2): Promise
   return true;
 };
 
-function outcomeOf(result: ExecutionResult): Outcome {
+/** The outcome as the drill names it, from the execution result. */
+export function outcomeOf(result: ExecutionResult): Outcome {
   if (result.status === 'SUCCEEDED') {
     const o = (result.output as { outcome?: Outcome } | undefined)?.outcome;
     return o ?? 'FAILED_OVER';

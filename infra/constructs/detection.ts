@@ -53,7 +53,7 @@ export interface DetectionProps {
   /**
    * The canary script's entry, bundled with esbuild into the canary's inline code (no Docker, no asset).
    *
-   * @default `<repo>/functions/canary/index.ts`
+   * @default `<repo>/functions/canary/handler.ts`
    */
   readonly canaryEntry?: string;
   /**
@@ -130,7 +130,7 @@ export class Detection extends Construct {
     this.canary = new synthetics.Canary(this, 'Canary', {
       canaryName: detectionNames.canaryName(app),
       runtime: props.canaryRuntime ?? synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
-      test: synthetics.Test.custom({ code: synthetics.Code.fromInline(bundleCanary(props.canaryEntry ?? resolve(__dirname, '..', '..', 'functions', 'canary', 'index.ts'))), handler: 'index.handler' }),
+      test: synthetics.Test.custom({ code: synthetics.Code.fromInline(bundleCanary(props.canaryEntry ?? resolve(__dirname, '..', '..', 'functions', 'canary', 'handler.ts'))), handler: 'index.handler' }),
       // Synthetics' fastest schedule; each run covers its minute with rounds every probeIntervalSeconds.
       schedule: synthetics.Schedule.rate(Duration.minutes(1)),
       timeout: Duration.seconds(canaryTimeoutSeconds),

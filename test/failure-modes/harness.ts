@@ -783,17 +783,4 @@ export function primaryImpaired(world: FakeWorld): void {
   world.alarms.set(world.alarmName('route53-health-check', 'global', world.primary), 'ALARM');
 }
 
-/** The outcome as the drill names it, from the execution result. */
-export function outcomeOf(result: ExecutionResult): string {
-  if (result.status === 'SUCCEEDED') return String((result.output as { outcome?: string } | undefined)?.outcome ?? 'FAILED_OVER');
-  switch (result.error) {
-    case 'ApprovalRejected':
-      return 'REJECTED';
-    case 'ApprovalTimedOut':
-      return 'TIMED_OUT';
-    case 'FailoverIncomplete':
-      return 'INCOMPLETE';
-    default:
-      return 'REFUSED';
-  }
-}
+export { outcomeOf } from '../../local/drill';

@@ -119,7 +119,7 @@ describe('the bundled canary script (what the Synthetics canary runs)', () => {
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
   it('exports index.handler, needs only the runtime SDK, probes and publishes a datapoint per target to each region', async () => {
-    const script = bundleCanary(resolve(__dirname, '..', '..', 'functions', 'canary', 'index.ts'));
+    const script = bundleCanary(resolve(__dirname, '..', '..', 'functions', 'canary', 'handler.ts'));
     const sent: Array<{ region: string; input: { Namespace: string; MetricData: Array<{ MetricName: string; Value: number; Dimensions: Array<{ Value: string }> }> } }> = [];
     class CloudWatchClient {
       constructor(private readonly cfg: { region: string }) {}

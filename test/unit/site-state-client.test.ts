@@ -3,7 +3,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createWorker, type Order } from '../../examples/worker';
-import { SiteStateClient } from '../../functions/site-state-client';
+import { SiteStateClient } from '../../functions/shared/aws/site-state-client';
 
 const ssm = new SSMClient({ region: 'us-west-2' });
 const ssmMock = mockClient(ssm);
