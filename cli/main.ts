@@ -1,17 +1,17 @@
 #!/usr/bin/env node
 import '../local/runtime/polyfills';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../config/load';
 import { runDrill, type DrillEvent } from '../local/drill';
 import { renderDrillReport } from '../local/report/report';
 import { SCENARIOS } from '../local/scenarios';
-import { defaultClients, type AwsClients } from './aws/clients';
+import { defaultClients, type AwsClientsFactory } from './aws/clients';
 import { CliError } from './aws/errors';
 import { registerAwsCommands } from './commands/aws';
 import { registerPlan } from './commands/plan';
-import { action, processIo, readConfig, type CliIo } from './io';
+import { action, EXIT_CODES, processIo, readConfig, unexpectedErrorLine, type CliIo } from './io';
 import { buildPlan, loadFailoverDefinition } from './plan/plan';
 import { humanSummary } from './print';
 import { DrillProgress } from './progress';
@@ -22,8 +22,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface ProgramDeps {
   readonly io?: CliIo;
-  /** AWS SDK clients per region; tests pass mocked ones. */
-  readonly clients?: () => AwsClients;
+  /** AWS SDK clients per region for the resolved profile; tests pass mocked ones. */
+  readonly clients?: AwsClientsFactory;
   readonly now?: () => Date;
 }
 
@@ -47,12 +47,23 @@ type DrillFlags = {
   config: string;
 };
 
+/** `drctl/0.1.0 node/v24.x linux/x64`, the shape of `aws --version`; the version is package.json's. */
+export function versionLine(): string {
+  const pkg = JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return `drctl/${pkg.version} node/${process.version} ${process.platform}/${process.arch}`;
+}
+
 export function buildProgram(deps: ProgramDeps = {}): Command {
   const io = deps.io ?? processIo;
   const program = new Command('drctl')
     .description('Disaster-recovery control plane for a two-region AWS application: drills, plans and failovers.')
+    .version(versionLine(), '--version', 'print the drctl version and exit')
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `\nThe AWS commands (failover, failback, status, history) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
+    );
 
   program
     .command('drill')
@@ -119,38 +130,35 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
     );
 
   registerPlan(program, io);
-  registerAwsCommands(program, { io, clients: deps.clients ?? lazyClients(), now: deps.now ?? (() => new Date()) });
+  // Clients are created by the AWS commands only, so `drctl drill` and `drctl plan` never load credentials.
+  registerAwsCommands(program, { io, clients: deps.clients ?? defaultClients, now: deps.now ?? (() => new Date()) });
   return program;
 }
 
-/** Created on first use, so `drctl drill` and `drctl plan` never load credentials. */
-function lazyClients(): () => AwsClients {
-  let clients: AwsClients | undefined;
-  return () => (clients ??= defaultClients());
-}
-
-/** Parses and runs; commander's own usage errors exit 2 like every other bad input. */
+/**
+ * Parses and runs, and always ends with an exit code of 0, 1 or 2 (see EXIT_CODES): commander's usage
+ * errors exit 2 like every other bad input, and whatever a command could not handle is one line on
+ * stderr and exit 2, never a stack trace (DRCTL_DEBUG=1 adds it, for a bug report).
+ */
 export async function run(argv: readonly string[], deps: ProgramDeps = {}): Promise<number> {
-  const program = buildProgram(deps).exitOverride();
-  for (const c of program.commands) c.exitOverride();
+  const io = deps.io ?? processIo;
   process.exitCode = undefined;
   try {
+    const program = buildProgram(deps).exitOverride();
+    for (const c of program.commands) c.exitOverride();
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    throw err;
+    io.err(`drctl: ${unexpectedErrorLine(err)}\n`);
+    if (process.env.DRCTL_DEBUG) io.err(`${(err as Error)?.stack ?? String(err)}\n`);
+    return 2;
   }
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 if (require.main === module) {
-  run(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: Error) => {
-      process.stderr.write(`drctl: ${err.stack ?? err.message}\n`);
-      process.exitCode = 70;
-    },
-  );
+  // run() reports every failure itself; this only sets the code.
+  void run(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

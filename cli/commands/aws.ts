@@ -1,16 +1,61 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../../config/load';
+import type { DrConfig } from '../../config/schema';
 import { formatHistory } from '../../local/runtime/history';
-import type { AwsClients } from '../aws/clients';
+import type { AwsClients, AwsClientsFactory } from '../aws/clients';
+import { CliError } from '../aws/errors';
 import { getExecutionHistory } from '../aws/history';
+import { resolveSession } from '../aws/session';
 import { startExecution, type Direction, type StartResult } from '../aws/start-execution';
 import { getStatus, type StatusReport } from '../aws/status';
 import { action, positiveInt, readConfig, type CliIo } from '../io';
 
 export interface AwsCommandDeps {
   readonly io: CliIo;
-  readonly clients: () => AwsClients;
+  /** Called once per command with the resolved profile; tests pass mocked clients. */
+  readonly clients: AwsClientsFactory;
   readonly now: () => Date;
+}
+
+/** The options every AWS command shares, named as the AWS CLI names them. */
+interface AwsFlags {
+  profile?: string;
+  region?: string;
+  output?: 'json' | 'text';
+  json: boolean;
+  config: string;
+}
+
+/** `--profile`, `--region`, `--output json` (and `--json`, its short form) and `--config`, on one command. */
+function addAwsOptions(cmd: Command, regionHelp: string, jsonHelp: string): Command {
+  return cmd
+    .option('--profile <name>', 'AWS profile from ~/.aws/config or ~/.aws/credentials (default: AWS_PROFILE, else the SDK default chain)')
+    .option('--region <region>', regionHelp)
+    .addOption(new Option('--output <format>', `text for people, json: ${jsonHelp}`).choices(['json', 'text']))
+    .option('--json', 'the same as --output json', false)
+    .option('--config <file>', 'config file', DEFAULT_CONFIG_FILE);
+}
+
+/** The format asked for; `--json` with `--output text` is a contradiction, not a preference. */
+function outputFormat(o: AwsFlags): 'json' | 'text' {
+  if (o.json && o.output === 'text') throw new CliError('--json and --output text contradict each other: pass one');
+  return o.json ? 'json' : (o.output ?? 'text');
+}
+
+/** A region flag must name one of the two regions the control plane is deployed in. */
+function checkRegion(config: DrConfig, region: string | undefined): void {
+  const names = [config.regions.primary.name, config.regions.standby.name];
+  if (region !== undefined && !names.includes(region)) throw new CliError(`--region ${region} is not one of the configured regions (${names.join(', ')})`);
+}
+
+/** Config, output format and AWS clients for one run of an AWS command, with every check done before the first AWS call. */
+async function prepare(deps: AwsCommandDeps, o: AwsFlags): Promise<{ config: DrConfig; format: 'json' | 'text'; clients: () => AwsClients }> {
+  const format = outputFormat(o);
+  const config = readConfig(o.config);
+  checkRegion(config, o.region);
+  const session = await resolveSession({ profile: o.profile });
+  let clients: AwsClients | undefined;
+  return { config, format, clients: () => (clients ??= deps.clients(session)) };
 }
 
 function describeStart(r: StartResult, config: { approval: { mode: string; approvers: string[] } }): string {
@@ -38,21 +83,23 @@ function registerStart(program: Command, deps: AwsCommandDeps, direction: Direct
     direction === 'failover'
       ? 'Start a failover to REGION in AWS: runs the copy of the state machine in the region being activated (static stability).'
       : 'Start a planned failback to the primary region REGION in AWS, from its own copy of the failback state machine.';
-  program
+  const cmd = program
     .command(direction)
     .description(description)
     .requiredOption('--to <region>', direction === 'failover' ? 'the standby region to activate' : 'the primary region to return to')
     .option('--dry-run', 'run every check and report the planned changes without making them', false)
     .option('--reason <text>', 'why, for the audit trail and the approval email')
-    .option('--incident <id>', 'incident id (and execution name); default: one per direction, region and UTC day, so a repeated command finds the same execution')
-    .option('--config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .option('--json', 'one JSON object with the outcome, execution name and ARN', false)
-    .addHelpText('after', '\nExit codes: 0 started or already running for this incident; 1 this incident already ran (pass --incident); 2 bad input or AWS not set up.')
+    .option('--incident <id>', 'incident id (and execution name); default: one per direction, region and UTC day, so a repeated command finds the same execution');
+  addAwsOptions(cmd, 'the region to call; it must be the --to region, whose copy of the state machine runs the change', 'one object with the outcome, execution name and ARN')
+    .addHelpText('after', '\nExit codes: 0 started or already running for this incident; 1 this incident already ran (pass --incident); 2 bad input, config, credentials or AWS unreachable.')
     .action(
-      action(deps.io, async (o: { to: string; dryRun: boolean; reason?: string; incident?: string; config: string; json: boolean }) => {
-        const config = readConfig(o.config);
-        const r = await startExecution(deps.clients(), config, { direction, to: o.to, dryRun: o.dryRun, reason: o.reason, incident: o.incident, now: deps.now() });
-        deps.io.out(o.json ? `${JSON.stringify(r)}\n` : `${describeStart(r, config)}\n`);
+      action(deps.io, async (o: AwsFlags & { to: string; dryRun: boolean; reason?: string; incident?: string }) => {
+        const { config, format, clients } = await prepare(deps, o);
+        if (o.region !== undefined && o.region !== o.to) {
+          throw new CliError(`--region ${o.region} contradicts --to ${o.to}: a ${direction} always runs in the region it activates (static stability); drop --region or make it ${o.to}`);
+        }
+        const r = await startExecution(clients(), config, { direction, to: o.to, dryRun: o.dryRun, reason: o.reason, incident: o.incident, now: deps.now() });
+        deps.io.out(format === 'json' ? `${JSON.stringify(r)}\n` : `${describeStart(r, config)}\n`);
         return r.outcome === 'already-ran' ? 1 : 0;
       }),
     );
@@ -76,30 +123,35 @@ export function registerAwsCommands(program: Command, deps: AwsCommandDeps): voi
   registerStart(program, deps, 'failover');
   registerStart(program, deps, 'failback');
 
-  program
+  const status = program
     .command('status')
     .description('Where traffic is served (each region\'s ACTIVE/PASSIVE switch) and the recent executions in both regions.')
-    .option('--config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .option('--limit <n>', 'executions to list per region', positiveInt('--limit', 100), 5)
-    .option('--json', 'one JSON object', false)
+    .option('--limit <n>', 'executions to list per region', positiveInt('--limit', 100), 5);
+  addAwsOptions(status, 'only read this region (one of the config\'s two)', 'one object')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 read, and exactly one region ACTIVE (or --region read); 1 read, but both regions or neither say ACTIVE; 2 nothing could be read (credentials, network), or bad input.',
+    )
     .action(
-      action(deps.io, async (o: { config: string; limit: number; json: boolean }) => {
-        const s = await getStatus(deps.clients(), readConfig(o.config), { limit: o.limit });
-        deps.io.out(o.json ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
+      action(deps.io, async (o: AwsFlags & { limit: number }) => {
+        const { config, format, clients } = await prepare(deps, o);
+        const s = await getStatus(clients(), config, { limit: o.limit, region: o.region });
+        deps.io.out(format === 'json' ? `${JSON.stringify(s)}\n` : `${formatStatus(s)}\n`);
+        return s.warning ? 1 : 0;
       }),
     );
 
-  program
+  const history = program
     .command('history')
     .description('The event history of an execution (name or ARN) as a table, like the console\'s Events tab.')
-    .argument('<execution>', 'execution name (looked up in both regions) or execution ARN')
-    .option('--region <region>', 'only look in this region')
-    .option('--config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .option('--json', 'one JSON object: the execution and its events', false)
+    .argument('<execution>', 'execution name (looked up in both regions) or execution ARN');
+  addAwsOptions(history, 'only look in this region', 'one object, the execution and its events')
+    .addHelpText('after', '\nExit codes: 0 found and printed; 2 no such execution, bad input, credentials or AWS unreachable.')
     .action(
-      action(deps.io, async (execution: string, o: { region?: string; config: string; json: boolean }) => {
-        const h = await getExecutionHistory(deps.clients(), readConfig(o.config), execution, { region: o.region });
-        if (o.json) {
+      action(deps.io, async (execution: string, o: AwsFlags) => {
+        const { config, format, clients } = await prepare(deps, o);
+        const h = await getExecutionHistory(clients(), config, execution, { region: o.region });
+        if (format === 'json') {
           deps.io.out(`${JSON.stringify(h)}\n`);
           return;
         }

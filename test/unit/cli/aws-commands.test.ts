@@ -56,12 +56,18 @@ const sdkError = (name: string, extra: Record<string, unknown> = {}) => Object.a
 
 let dir: string;
 let configFile: string;
+// A developer's own AWS_PROFILE must not decide these tests: drctl checks that a named profile exists.
+const savedProfile = process.env.AWS_PROFILE;
 beforeAll(() => {
+  delete process.env.AWS_PROFILE;
   dir = mkdtempSync(join(tmpdir(), 'drctl-aws-'));
   configFile = join(dir, 'dr.config.json');
   writeFileSync(configFile, JSON.stringify(input));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
+});
 
 beforeEach(() => {
   for (const r of [EAST, WEST]) {
@@ -75,7 +81,7 @@ beforeEach(() => {
 async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run([...args, '--config', configFile], { io: { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false }, clients: () => clients, now: () => NOW });
+  const code = await run([...args, '--config', configFile], { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, clients: () => clients, now: () => NOW });
   process.exitCode = undefined;
   return { code, out, err };
 }
@@ -166,7 +172,7 @@ describe('drctl failover / failback', () => {
   });
 
   test.each([
-    ['CredentialsProviderError', /No AWS credentials found: set AWS_PROFILE/],
+    ['CredentialsProviderError', /No AWS credentials found: pass --profile NAME or set AWS_PROFILE/],
     ['ExpiredTokenException', /credentials have expired/],
     ['UnrecognizedClientException', /AWS rejected the credentials/],
   ])('%s becomes a one-line hint with exit 2, no stack trace', async (name, hint) => {
@@ -175,6 +181,36 @@ describe('drctl failover / failback', () => {
     expect(code).toBe(2);
     expect(err).toMatch(hint);
     expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  test('--region must be the region being activated: the copy there runs the change', async () => {
+    const { code, err } = await drctl('failover', '--to', WEST, '--region', EAST);
+    expect(code).toBe(2);
+    expect(err).toContain('--region us-east-1 contradicts --to us-west-2');
+    expect(sfn[EAST]).not.toHaveReceivedAnyCommand();
+    expect(sfn[WEST]).not.toHaveReceivedAnyCommand();
+    sfn[WEST].on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: NOW });
+    expect((await drctl('failover', '--to', WEST, '--region', WEST)).code).toBe(0);
+    expect(sfn[WEST]).toHaveReceivedCommand(StartExecutionCommand);
+  });
+
+  test('--output json is --json', async () => {
+    sfn[WEST].on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: NOW });
+    const { code, out } = await drctl('failover', '--to', WEST, '--output', 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ outcome: 'started', region: WEST, executionName: 'manual-failover-us-west-2-20261122' });
+  });
+
+  test.each([
+    ['ThrottlingException', sdkError('ThrottlingException', { $fault: 'client', $metadata: { httpStatusCode: 400 } }), /AWS answered ThrottlingException in us-west-2: ThrottlingException happened/],
+    ['a 500', sdkError('InternalServerError', { $fault: 'server', $metadata: { httpStatusCode: 500 } }), /AWS answered InternalServerError in us-west-2/],
+    ['a timeout', Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }), /Cannot reach the AWS endpoint in us-west-2 \(no answer in time\)/],
+  ])('any other AWS error (%s) is one line and exit 2, never a stack trace', async (_what, error, message) => {
+    sfn[WEST].on(StartExecutionCommand).rejects(error);
+    const { code, err } = await drctl('failover', '--to', WEST);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+    expect(err.trim().split('\n')).toHaveLength(1);
   });
 
   test('paginates ListStateMachines to find the state machine', async () => {
@@ -227,7 +263,7 @@ describe('drctl status', () => {
     expect(out).toContain('Cannot reach the AWS endpoint in us-east-1 (ETIMEDOUT)');
   });
 
-  test('both regions ACTIVE is called out as a possible split brain', async () => {
+  test('both regions ACTIVE is called out as a possible split brain, exit 1', async () => {
     for (const r of [EAST, WEST]) {
       ssm[r].on(GetParameterCommand).resolves({ Parameter: { Value: 'ACTIVE' } });
       sfn[r].on(ListExecutionsCommand).resolves({ executions: [] });
@@ -235,6 +271,46 @@ describe('drctl status', () => {
     const s = await getStatus(clients, config);
     expect(s.activeRegion).toBeNull();
     expect(s.warning).toMatch(/split brain/);
+    const { code, out } = await drctl('status');
+    expect(code).toBe(1);
+    expect(out).toContain('warning: both regions say ACTIVE');
+  });
+
+  test('no region ACTIVE (fenced, not yet activated) exits 1', async () => {
+    for (const r of [EAST, WEST]) {
+      ssm[r].on(GetParameterCommand).resolves({ Parameter: { Value: 'PASSIVE' } });
+      sfn[r].on(ListExecutionsCommand).resolves({ executions: [] });
+    }
+    const { code, out } = await drctl('status', '--output', 'json');
+    expect(code).toBe(1);
+    expect(JSON.parse(out)).toMatchObject({ activeRegion: null, warning: expect.stringMatching(/no region says ACTIVE/) });
+  });
+
+  test('nothing readable in either region exits 2 instead of printing UNKNOWNs', async () => {
+    for (const r of [EAST, WEST]) {
+      ssm[r].on(GetParameterCommand).rejects(sdkError('TimeoutError', { code: 'ETIMEDOUT' }));
+      sfn[r].on(ListStateMachinesCommand).rejects(sdkError('TimeoutError', { code: 'ETIMEDOUT' }));
+    }
+    const { code, out, err } = await drctl('status');
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/^drctl: Nothing could be read: us-east-1: .*Cannot reach the AWS endpoint in us-east-1 \(ETIMEDOUT\).*; us-west-2: .*Cannot reach the AWS endpoint in us-west-2/);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('--region reads that region only; a region outside the config is refused', async () => {
+    ssm[WEST].on(GetParameterCommand).resolves({ Parameter: { Value: 'PASSIVE' } });
+    sfn[WEST].on(ListExecutionsCommand).resolves({ executions: [] });
+    const { code, out } = await drctl('status', '--region', WEST, '--json');
+    expect(code).toBe(0);
+    const s = JSON.parse(out);
+    expect(s.regions.map((r: { region: string }) => r.region)).toEqual([WEST]);
+    expect(s.warning).toBeUndefined();
+    expect(ssm[EAST]).not.toHaveReceivedAnyCommand();
+    expect(sfn[EAST]).not.toHaveReceivedAnyCommand();
+    const bad = await drctl('status', '--region', 'eu-west-1');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--region eu-west-1 is not one of the configured regions (us-east-1, us-west-2)');
   });
 
   test('a missing switch says the control plane may not be deployed', async () => {
