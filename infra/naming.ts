@@ -18,3 +18,9 @@ export const failbackStateMachineName = (application: string): string => `${appl
 
 /** The same name in both regions: the owner region creates it, the other imports its replica by name. */
 export const signingSecretName = (application: string): string => `${application}-dr/approval-signing-key`;
+
+/**
+ * Start of the stacks' export names (`<app>-dr:<OutputKey>`). Exports are unique per account and region,
+ * so the application name keeps two applications' control planes from colliding.
+ */
+export const exportNamePrefix = (application: string): string => `${application}-dr`;

@@ -68,6 +68,10 @@ export class ApprovalApi extends Construct {
       },
     });
 
+    // RestApi adds an `Endpoint` output under a construct-path key with no export name; the stack exports
+    // the same URL as `<app>-dr:ApprovalApiUrl` (infra/stacks/control-plane-stack.ts) instead.
+    this.api.node.tryRemoveChild('Endpoint');
+
     const integration = new apigw.LambdaIntegration(props.handler, { allowTestInvoke: false });
     const approval = this.api.root.addResource('approvals').addResource('{approvalId}');
     for (const method of ['GET', 'HEAD', 'POST']) {

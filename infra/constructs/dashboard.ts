@@ -25,6 +25,11 @@ export interface ControlPlaneDashboardProps {
   readonly dashboardName?: string;
 }
 
+/** The AWS console's origin for a region; GovCloud has its own domain. */
+export function consoleOrigin(region: string): string {
+  return region.startsWith('us-gov-') ? 'https://console.amazonaws-us-gov.com' : `https://${region}.console.aws.amazon.com`;
+}
+
 const WIDTH = 24;
 /** A graph may hold many metrics, but past ten lines nobody reads it. */
 const STORES_PER_GRAPH = 10;
@@ -37,6 +42,10 @@ const STORES_PER_GRAPH = 10;
  */
 export class ControlPlaneDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
+  /** The dashboard's name as a plain string (known at synth time, unlike `dashboard.dashboardName`). */
+  readonly dashboardName: string;
+  /** Where an operator opens it: the CloudWatch console in this stack's region. */
+  readonly consoleUrl: string;
 
   constructor(scope: Construct, id: string, props: ControlPlaneDashboardProps) {
     super(scope, id);
@@ -47,8 +56,10 @@ export class ControlPlaneDashboard extends Construct {
     const regions = [config.regions.primary.name, config.regions.standby.name];
     const period = Duration.seconds(config.detection.probeIntervalSeconds);
 
+    this.dashboardName = props.dashboardName ?? `${app}-dr-${stack.region}`;
+    this.consoleUrl = `${consoleOrigin(stack.region)}/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${encodeURIComponent(this.dashboardName)}`;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: props.dashboardName ?? `${app}-dr-${stack.region}`,
+      dashboardName: this.dashboardName,
       defaultInterval: Duration.hours(3),
     });
 

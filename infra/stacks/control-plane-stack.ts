@@ -8,9 +8,10 @@ import { Detection } from '../constructs/detection';
 import { FAILBACK_DEFINITION_FILE, FailoverStateMachine } from '../constructs/failover-state-machine';
 import { SigningSecret } from '../constructs/signing-secret';
 import { SiteStateParameter } from '../constructs/site-state';
+import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
-import { failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
+import { exportNamePrefix, failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The validated config. The stack's `env.region` must be one of its two regions. */
@@ -30,7 +31,7 @@ export class ControlPlaneStack extends Stack {
     const stateMachineName = failoverStateMachineName(app);
 
     const tables = new StateTables(this, 'Tables');
-    new SiteStateParameter(this, 'SiteState', {
+    const siteState = new SiteStateParameter(this, 'SiteState', {
       parameterPrefix: siteStateParameterPrefix(app),
       initialValue: isPrimary ? 'ACTIVE' : 'PASSIVE',
     });
@@ -65,7 +66,7 @@ export class ControlPlaneStack extends Stack {
     });
     const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback });
     functions.setApprovalBaseUrl(api.url);
-    new FailoverStateMachine(this, 'Failover', {
+    const failover = new FailoverStateMachine(this, 'Failover', {
       stateMachineName,
       functions,
       alertTopic: topics.alertTopic,
@@ -74,7 +75,7 @@ export class ControlPlaneStack extends Stack {
       logEncryptionKey: topics.key,
     });
     // The planned return: same functions and topics, its own definition (docs/adr/0002).
-    new FailoverStateMachine(this, 'Failback', {
+    const failback = new FailoverStateMachine(this, 'Failback', {
       stateMachineName: failbackStateMachineName(app),
       definitionFile: FAILBACK_DEFINITION_FILE,
       functions,
@@ -83,7 +84,7 @@ export class ControlPlaneStack extends Stack {
       taskResponders: [functions.approvalCallback],
       logEncryptionKey: topics.key,
     });
-    new ControlPlaneDashboard(this, 'Dashboard', {
+    const dashboard = new ControlPlaneDashboard(this, 'Dashboard', {
       config,
       taskFunctions: {
         AssessHealth: functions.healthChecker,
@@ -95,6 +96,23 @@ export class ControlPlaneStack extends Stack {
       },
       stateMachineNames: [stateMachineName, failbackStateMachineName(app)],
       alarms: [...detection.signalAlarms.values(), detection.compositeAlarm],
+    });
+    // What an operator or another stack needs (docs/deploy.md lists them). No approver role: approvers
+    // decide through the signed link and have no AWS identity (docs/runbook-approvers.md).
+    new StackOutputs(this, 'Outputs', {
+      exportPrefix: exportNamePrefix(app),
+      outputs: [
+        { key: 'ApprovalApiUrl', value: api.url, description: 'Base URL of the approval API; the emailed links are <url>approvals/<id>?...' },
+        { key: 'FailoverStateMachineArn', value: failover.stateMachine.stateMachineArn, description: 'The failover workflow in this region (drctl failover starts the copy in the region it activates)' },
+        { key: 'FailbackStateMachineArn', value: failback.stateMachine.stateMachineArn, description: 'The planned return to the primary region' },
+        { key: 'AlertTopicArn', value: topics.alertTopic.topicArn, description: 'Every stage alert of every execution (subscribe chat notifications here)' },
+        { key: 'EscalationTopicArn', value: topics.escalationTopic.topicArn, description: 'Escalations: refused or incomplete failovers and unanswered approvals' },
+        { key: 'ApprovalTopicArn', value: topics.approvalTopic.topicArn, description: 'Approval requests carrying the signed link (approvers only)' },
+        { key: 'SiteStateParameterName', value: siteState.parameter.parameterName, description: "This region's ACTIVE/PASSIVE switch: the application's writers read it and stop on PASSIVE" },
+        { key: 'SiteStateParameterPrefix', value: siteStateParameterPrefix(app), description: 'Prefix of the switches: <prefix>/<region>, each stored in its own region' },
+        { key: 'DashboardUrl', value: dashboard.consoleUrl, description: "This region's CloudWatch dashboard: detection, executions in both regions, step durations, replication lag" },
+        { key: 'AuditTableName', value: tables.audit.tableName, description: 'The durable audit trail of every incident (Step Functions keeps an execution 90 days)' },
+      ],
     });
   }
 }

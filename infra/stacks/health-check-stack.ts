@@ -2,6 +2,8 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { Route53HealthChecks } from '../constructs/route53-health-checks';
+import { StackOutputs } from '../constructs/stack-outputs';
+import { exportNamePrefix } from '../naming';
 
 export interface HealthCheckStackProps extends StackProps {
   readonly config: DrConfig;
@@ -15,6 +17,15 @@ export interface HealthCheckStackProps extends StackProps {
 export class HealthCheckStack extends Stack {
   constructor(scope: Construct, id: string, props: HealthCheckStackProps) {
     super(scope, id, props);
-    new Route53HealthChecks(this, 'HealthChecks', { config: props.config });
+    const checks = new Route53HealthChecks(this, 'HealthChecks', { config: props.config });
+    // The ids a routing control or a record set can reuse: HealthCheckIdUsEast1, HealthCheckIdUsWest2, ...
+    new StackOutputs(this, 'Outputs', {
+      exportPrefix: exportNamePrefix(props.config.application),
+      outputs: [...checks.healthChecks].map(([region, check]) => ({
+        key: `HealthCheckId${region.replace(/(^|-)([a-z0-9])/g, (_m, _dash, c: string) => c.toUpperCase())}`,
+        value: check.healthCheckId,
+        description: `Route 53 health check of the health URL in ${region}`,
+      })),
+    });
   }
 }
