@@ -111,7 +111,7 @@ export async function handleAlarmEvent(event: unknown, deps: AlarmTriggerDeps): 
   const { detection } = config;
   const regions = [config.regions.primary.name, config.regions.standby.name];
   if (!regions.includes(region)) throw new ConfigurationError(`This copy runs in ${region}, which is not one of the configured regions (${regions.join(', ')})`);
-  const peer = regions.find((r) => r !== region)!;
+  const peer = region === regions[0] ? regions[1] : regions[0];
   const now = deps.clock.now();
   const base = { alarmName: e.detail.alarmName, eventId: e.id };
 

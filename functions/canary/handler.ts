@@ -28,7 +28,9 @@ export const handler = async () => {
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     publish: async (region, round) => {
-      await clients.get(region)!.send(new PutMetricDataCommand({ Namespace: config.namespace, MetricData: metricData(config.vantage, round) }));
+      const client = clients.get(region);
+      if (!client) throw new Error(`No CloudWatch client for ${region}: the canary publishes only to its metricRegions`);
+      await client.send(new PutMetricDataCommand({ Namespace: config.namespace, MetricData: metricData(config.vantage, round) }));
     },
   });
   console.log(JSON.stringify({ canary: 'dr-probe', ...summary }));

@@ -453,7 +453,7 @@ export function canonicalItem(item: Record<string, AttributeValue>): string {
 
 /** Partition key alone, or `[partition, sort]` as JSON so no separator can make two keys collide. */
 export function keyString(item: Record<string, AttributeValue>, keySchema: KeySchemaElement[]): string {
-  const parts = keySchema.map((k) => attributeString(item[k.AttributeName!]));
+  const parts = keySchema.map((k) => attributeString(item[k.AttributeName ?? '']));
   return parts.length === 1 ? parts[0] : JSON.stringify(parts);
 }
 

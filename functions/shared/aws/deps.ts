@@ -160,7 +160,8 @@ export function failoverOrchestratorAwsDeps(env: Env = process.env): FailoverOrc
     let client: C | undefined;
     return (r: RegionName): C => {
       if (r !== region) throw new InvalidInputError(`The control plane in ${region} scales only its own region, not ${r}`);
-      return (client ??= make(r));
+      client ??= make(r);
+      return client;
     };
   };
   return {

@@ -1,5 +1,5 @@
 import { IdempotencyConfig, IdempotencyItemAlreadyExistsError, IdempotencyRecordStatus, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { TransientError } from '../errors';

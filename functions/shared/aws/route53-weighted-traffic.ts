@@ -131,16 +131,18 @@ export class Route53WeightedTraffic implements TrafficControl {
     const { hostedZoneId, recordName } = this.props;
     const wanted = normalizeName(recordName);
     const found = new Map<string, ResourceRecordSet>();
-    let start: { name: string; type: RRType; identifier?: string } | undefined = { name: recordName, type: 'CNAME' };
+    type RecordStart = { name: string; type: RRType; identifier?: string };
+    let start: RecordStart | undefined = { name: recordName, type: 'CNAME' };
     // Records come sorted by name then type, so the set ends at the first record of another name or type.
     while (start) {
+      const from: RecordStart = start;
       const page = await callAws('Route 53 ListResourceRecordSets', () =>
         this.props.route53.send(
           new ListResourceRecordSetsCommand({
             HostedZoneId: hostedZoneId,
-            StartRecordName: start!.name,
-            StartRecordType: start!.type,
-            ...(start!.identifier ? { StartRecordIdentifier: start!.identifier } : {}),
+            StartRecordName: from.name,
+            StartRecordType: from.type,
+            ...(from.identifier ? { StartRecordIdentifier: from.identifier } : {}),
           }),
         ),
       );
