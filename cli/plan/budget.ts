@@ -1,6 +1,6 @@
 import type { DataStoreConfig, DrConfig } from '../../config/schema';
 import { MUTATING_STEPS } from '../../functions/shared/workflow';
-import { type AslMachine, type AslState, type PathStep, walk } from './asl-path';
+import { type AslMachine, type PathStep, walk } from './asl-path';
 import { TIMINGS, type Figure } from './prices';
 
 /** One addend of a budget, with the figure it came from. */
@@ -309,4 +309,4 @@ export function rpoEstimate(config: DrConfig): RpoEstimate {
   return { rpoSeconds: Math.max(0, ...stores.map((s) => s.seconds)), targetSeconds: config.objectives.rpoSeconds, stores };
 }
 
-export type { AslMachine, AslState };
+export type { AslMachine };

@@ -15,7 +15,7 @@ type State = Record<string, unknown> & { Type: string };
 type Machine = { StartAt: string; States: Record<string, State> } & Record<string, unknown>;
 
 /** Placeholders the CDK construct and the local control plane substitute. */
-export const KNOWN_PLACEHOLDERS = new Set([
+const KNOWN_PLACEHOLDERS = new Set([
   'HealthCheckerFunctionArn',
   'TrafficRouterFunctionArn',
   'FailoverOrchestratorFunctionArn',
@@ -35,7 +35,7 @@ function load(file: string): { text: string; machine: Machine } {
 }
 
 /** Lint against the engine limits; returns one message per violation. */
-export function lintEngineLimits(machine: Machine): string[] {
+function lintEngineLimits(machine: Machine): string[] {
   const problems: string[] = [];
   if (machine.QueryLanguage === 'JSONata') problems.push('top-level QueryLanguage JSONata is not supported by the local engine');
   const walk = (m: Machine, nested: boolean) => {
@@ -64,7 +64,7 @@ export function lintEngineLimits(machine: Machine): string[] {
 }
 
 /** Structural checks asl-validator does not make: dangling Next, unreachable states, unguarded tasks. */
-export function lintStructure(machine: Machine): string[] {
+function lintStructure(machine: Machine): string[] {
   const problems: string[] = [];
   const check = (m: Machine, where: string) => {
     const names = new Set(Object.keys(m.States));

@@ -7,7 +7,7 @@ import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency
 import { createLogger } from '../../functions/shared/middleware';
 import type { AuditEntry, DataStores, Signal, SiteStateValue, TrafficControl } from '../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
-import { localFunctionArn, localSubstitutions, localTopicArn } from '../../local/control-plane';
+import { localFunctionArn, localSubstitutions } from '../../local/control-plane';
 import { LocalStateMachine, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { config } from '../unit/aws/fixtures';

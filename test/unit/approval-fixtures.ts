@@ -59,7 +59,7 @@ export class FakeApprovalStore implements ApprovalStore {
     await this.beforeDecide?.();
     const r = this.records.get(approvalId);
     this.writes.push(`decide:${d.status}`);
-    if (!r || r.status !== 'PENDING') return false;
+    if (r?.status !== 'PENDING') return false;
     this.records.set(approvalId, { ...r, status: d.status, decidedBy: d.by, decidedAt: d.at, reason: d.reason });
     return true;
   }

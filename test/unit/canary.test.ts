@@ -22,7 +22,15 @@ const base: CanaryConfig = {
 /** A clock that only moves when the loop sleeps or a probe "takes" time. */
 function fakeTime(start = 1_000_000) {
   let now = start;
-  return { now: () => now, sleep: async (ms: number) => void (now += ms), advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('runCanary', () => {

@@ -22,7 +22,9 @@ const env = (): NodeJS.ProcessEnv => ({
 });
 
 const mocks = { cw: mockClient(CloudWatchClient), ddb: mockClient(DynamoDBClient), sfn: mockClient(SFNClient), sns: mockClient(SNSClient), ssm: mockClient(SSMClient) };
-beforeEach(() => Object.values(mocks).forEach((m) => m.reset()));
+beforeEach(() => {
+  for (const m of Object.values(mocks)) m.reset();
+});
 
 describe('alarmTriggerAwsDeps', () => {
   it.each([ENV.config, ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.stateMachineArn, ENV.incidentLockTable, ENV.alertTopicArn, ENV.siteStateParameterPrefix, ENV.auditTable])(

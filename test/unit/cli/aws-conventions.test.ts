@@ -92,7 +92,7 @@ afterAll(() => {
 async function drctl(args: string[], deps: ProgramDeps = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run(args, { io: { out: (t) => void (out += t), err: (t) => void (err += t), isTTY: false }, now: () => new Date('2026-11-22T03:04:05Z'), ...deps });
+  const code = await run(args, { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, now: () => new Date('2026-11-22T03:04:05Z'), ...deps });
   process.exitCode = undefined;
   return { code, out, err };
 }

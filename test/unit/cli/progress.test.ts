@@ -5,7 +5,7 @@ import { DrillProgress } from '../../../cli/progress';
 const T0 = 1_000_000;
 const definition = loadFailoverDefinition();
 const ev = (type: string, at: number, fields: Record<string, unknown> = {}): DrillEvent => ({ type, at: T0 + at, ...fields });
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC (\x1b) starts the ANSI colour codes this strips.
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
 function recorder() {
@@ -65,9 +65,9 @@ describe('drill progress on a terminal', () => {
     p.onEvent(ev('approval-requested', 173, { url: 'http://127.0.0.1:1234/approvals/abc', approver: 'manual' }));
     const block = p.renderBlock().map(stripAnsi);
     expect(block).toContain('  ✓ Init  1 ms');
-    expect(block.some((l) => /^  \S PrepareStandby  230 ms$/.test(l))).toBe(true);
+    expect(block.some((l) => /^ {2}\S PrepareStandby {2}230 ms$/.test(l))).toBe(true);
     expect(block).toContain('      ✓ ScaleStandby  9 ms');
-    expect(block.some((l) => /^ {6}\S RequestApproval  228 ms$/.test(l))).toBe(true);
+    expect(block.some((l) => /^ {6}\S RequestApproval {2}228 ms$/.test(l))).toBe(true);
     expect(block.at(-1)).toBe('  waiting for the approver to answer the emailed link: http://127.0.0.1:1234/approvals/abc');
   });
 
