@@ -167,6 +167,17 @@ export const drillSchema = z.strictObject({
   dnsSyncSeconds: z.number().min(0).max(120).default(5),
 });
 
+export const deploymentSchema = z.strictObject({
+  /**
+   * Create API Gateway's account-level CloudWatch Logs role (`AWS::ApiGateway::Account`) in each control-plane
+   * region. That setting is one per account and region: creating it replaces the role anyone else set, and
+   * deleting the stack can leave API Gateway without one. Leave it off in a shared account, where it is already
+   * set; turn it on only in an account where nothing sets it. The approval API's access logs need the role
+   * either way: with it off, the deploy fails in a region where the account has none (docs/deploy.md).
+   */
+  apiGatewayAccountRole: z.boolean().default(false),
+});
+
 export const configSchema = z
   .strictObject({
     /** Name of the protected application; prefixes resource names. */
@@ -185,6 +196,8 @@ export const configSchema = z
     drill: drillSchema.default(drillSchema.parse({})),
     /** How the standby region is kept between incidents. @default hot, nothing to scale */
     standby: standbySchema.default(standbySchema.parse({})),
+    /** What the stacks may create beyond their own resources, for accounts shared with other teams. */
+    deployment: deploymentSchema.default(deploymentSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.regions.primary.name === cfg.regions.standby.name) {

@@ -32,6 +32,14 @@ export interface ApprovalApiProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly accessLogRetention?: logs.RetentionDays;
+  /**
+   * Create the account-level API Gateway CloudWatch Logs role (`AWS::ApiGateway::Account`, one per account
+   * and region). It replaces whatever role is set, so in a shared account leave it to whoever owns that
+   * setting; the access logs need some role to be set either way.
+   *
+   * @default false
+   */
+  readonly manageAccountCloudWatchRole?: boolean;
 }
 
 /**
@@ -55,8 +63,9 @@ export class ApprovalApi extends Construct {
     this.api = new apigw.RestApi(this, 'Api', {
       description: 'DR approval links (approve / reject a failover)',
       endpointTypes: [apigw.EndpointType.REGIONAL],
-      // Access logs to CloudWatch need the account-level API Gateway logging role.
-      cloudWatchRole: true,
+      // Access logs to CloudWatch need the account-level API Gateway logging role; creating it is an
+      // account-wide change, so only on request (config `deployment.apiGatewayAccountRole`).
+      cloudWatchRole: props.manageAccountCloudWatchRole ?? false,
       deployOptions: {
         stageName: props.stageName ?? 'prod',
         throttlingRateLimit: props.throttlingRateLimit ?? 5,

@@ -64,7 +64,7 @@ export class ControlPlaneStack extends Stack {
       incidentLockTable: tables.incidentLock,
       stateMachineArn: FailoverStateMachine.arnForName(this, stateMachineName),
     });
-    const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback });
+    const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback, manageAccountCloudWatchRole: config.deployment.apiGatewayAccountRole });
     functions.setApprovalBaseUrl(api.url);
     const failover = new FailoverStateMachine(this, 'Failover', {
       stateMachineName,
