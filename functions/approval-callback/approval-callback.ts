@@ -31,7 +31,14 @@ export interface HttpResponse {
   readonly body: string;
   /** Why, in one word, for the handler's log line; never sent to the client. */
   readonly outcome: string;
+  /** The incident of a link whose signature and record checked out, for the handler's log keys; never sent. */
+  readonly incidentId?: string;
+  /** Its execution ARN, likewise. */
+  readonly executionId?: string;
 }
+
+/** Tags a response with the verified record's incident and execution (only ever after the signature check). */
+const about = (record: ApprovalRecord, response: HttpResponse): HttpResponse => ({ ...response, incidentId: record.incidentId, executionId: record.executionId });
 
 const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -89,17 +96,18 @@ async function checkLink(req: HttpRequest, method: string, deps: ApprovalCallbac
   if (record.action !== APPROVAL_ACTION || record.expiresAt !== exp) {
     return fail(403, 'record-mismatch', 'Invalid link', 'This link does not match the approval request it names. Nothing was decided.');
   }
-  if (record.status === 'EXPIRED') return { ok: false, response: expiredPage(record, method) };
+  if (record.status === 'EXPIRED') return { ok: false, response: about(record, expiredPage(record, method)) };
   if (record.status !== 'PENDING') {
     const by = record.decidedBy ? ` by ${record.decidedBy}` : '';
     const when = record.decidedAt ? ` at ${new Date(record.decidedAt).toISOString()}` : '';
-    return fail(409, 'already-decided', 'Already decided', `This request was already ${record.status.toLowerCase()}${by}${when}. Each link works once; nothing was changed.`);
+    const page = messagePage('Already decided', `This request was already ${record.status.toLowerCase()}${by}${when}. Each link works once; nothing was changed.`);
+    return { ok: false, response: about(record, respond(409, 'already-decided', page, method)) };
   }
   const now = deps.clock.now();
   if (now >= Math.min(exp, record.expiresAt)) {
     // Housekeeping only on POST: a scanner's GET must leave no trace in the store.
     if (method === 'POST') await deps.approvals.decide(approvalId, { status: 'EXPIRED', by: 'nobody: expired unanswered', at: now });
-    return { ok: false, response: expiredPage(record, method) };
+    return { ok: false, response: about(record, expiredPage(record, method)) };
   }
   return { ok: true, record, exp, sig };
 }
@@ -115,9 +123,9 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalCall
   if (method !== 'POST') {
     // Mail scanners fetch every link: GET and HEAD only ever render, they never decide.
     const action = `?exp=${exp}&sig=${sig}`;
-    return respond(200, 'rendered', confirmationPage(record, action, deps.clock.now(), deps.config.approval), method);
+    return about(record, respond(200, 'rendered', confirmationPage(record, action, deps.clock.now(), deps.config.approval), method));
   }
-  return decide(req, record, deps);
+  return about(record, await decide(req, record, deps));
 }
 
 async function decide(req: HttpRequest, record: ApprovalRecord, deps: ApprovalCallbackDeps): Promise<HttpResponse> {

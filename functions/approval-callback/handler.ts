@@ -10,6 +10,9 @@ export const MAX_FORM_BYTES = 8_192;
 /** Query strings beyond this are not an emailed link (which is about 120 characters). */
 export const MAX_QUERY_CHARS = 2_048;
 
+/** The workflow state whose task an approval answers (the same name in failover.asl.json and failback.asl.json). */
+export const APPROVAL_STATE_NAME = 'RequestApproval';
+
 const PAGE_HEADERS = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
 
 export class BadHttpRequestError extends Error {
@@ -55,7 +58,9 @@ export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) 
       return { statusCode: bad.statusCode, headers: PAGE_HEADERS, body };
     }
     try {
-      const { outcome, ...response } = await handleApprovalRequest(request, deps);
+      const { outcome, incidentId, executionId, ...response } = await handleApprovalRequest(request, deps);
+      // A verified link belongs to one execution's RequestApproval task: its lines join that execution's logs.
+      if (incidentId) logger.appendKeys({ incidentId, ...(executionId ? { executionId } : {}), stateName: APPROVAL_STATE_NAME });
       // Neither the query (signature) nor the record (task token) is logged: only what happened.
       logger.info('approval request answered', { method: request.method, statusCode: response.statusCode, outcome });
       return response;
