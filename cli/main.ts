@@ -16,8 +16,8 @@ import { buildPlan, loadFailoverDefinition } from './plan/plan';
 import { humanSummary } from './print';
 import { DrillProgress } from './progress';
 
-// The project pins Node 20 on purpose (see TOOLCHAIN.md); the SDK's eight-line notice about Node 22
-// would bury the one line an operator needs.
+// npm scripts run on the pinned Node 24, but a linked `drctl` runs on whatever `node` the shell finds; on
+// Node 20 the SDK's eight-line notice about Node 22 would bury the one line an operator needs.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface ProgramDeps {

@@ -16,8 +16,8 @@ import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
 export const FUNCTION_ENV = LAMBDA_ENV;
 
 const NODE20_REASON =
-  'nodejs20.x matches the Node 20 toolchain the project is pinned to. Lambda deprecated it on 2026-04-30 and blocks creating ' +
-  'functions with it from 2027-02-01: pass `runtime` (nodejs22.x or later) before then.';
+  'nodejs20.x was asked for explicitly (`runtime`). Lambda deprecated it on 2026-04-30 and blocks creating ' +
+  'functions with it from 2027-02-01: pass nodejs22.x or later (the default is nodejs24.x) before then.';
 
 /** Lambda's limit on the total size of a function's environment variables (names plus values). */
 export const LAMBDA_ENV_LIMIT_BYTES = 4096;
