@@ -28,15 +28,20 @@ export function measurement(
   name: string,
   value: number | null,
   unit: string,
-  goal?: { max: number },
+  goal?: { max: number } | { min: number },
   detail?: Record<string, unknown>,
 ): Measurement {
+  const judged = goal
+    ? 'max' in goal
+      ? { goal: `<= ${goal.max}`, met: value === null ? null : value <= goal.max }
+      : { goal: `>= ${goal.min}`, met: value === null ? null : value >= goal.min }
+    : {};
   return {
     type: 'measurement',
     name,
     value,
     unit,
-    ...(goal ? { goal: `<= ${goal.max}`, met: value === null ? null : value <= goal.max } : {}),
+    ...judged,
     ...(detail ? { detail } : {}),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--only rto,stores,validator,bundles,plan] [--runs N]`
+ * `npm run bench [-- --json] [--only rto,throughput,stores,validator,bundles,plan] [--runs N] [--seeds N]`
  *
  * Measures, in this run: RTO against the physical limit, failover scaling with data stores, the
  * post-failover validator at 1M items, Lambda bundle size and cold load, and drctl's projected AWS RTO.
@@ -10,12 +10,12 @@ import { availableParallelism, loadavg, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load';
 import { benchBundles } from './bundles';
-import { benchManyStores, benchRto } from './drill';
+import { benchManyStores, benchRto, benchThroughput } from './drill';
 import { measurement, progress, round, type Measurement } from './lib';
 import { benchPlan } from './plan';
 import { benchValidator } from './validator';
 
-const SECTIONS = ['rto', 'stores', 'validator', 'bundles', 'plan'] as const;
+const SECTIONS = ['rto', 'throughput', 'stores', 'validator', 'bundles', 'plan'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -25,10 +25,11 @@ interface Args {
   storeRuns: number;
   samples: number;
   items: number;
+  seeds: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { json: false, only: new Set(SECTIONS), runs: 15, storeRuns: 3, samples: 10, items: 1_000_000 };
+  const args: Args = { json: false, only: new Set(SECTIONS), runs: 15, storeRuns: 3, samples: 10, items: 1_000_000, seeds: 200 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -51,6 +52,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a.startsWith('--store-runs')) args.storeRuns = int(1);
     else if (a.startsWith('--samples')) args.samples = int(1);
     else if (a.startsWith('--items')) args.items = int(1_000);
+    else if (a.startsWith('--seeds')) args.seeds = int(10);
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -106,6 +108,7 @@ async function main(): Promise<number> {
 
   // Drills first: they are the most sensitive to other work on the machine, and nothing else is running yet.
   await section('rto', ['downtimeRatio', 'controlPlaneMs'], () => benchRto(config, args.runs));
+  await section('throughput', ['seedsPerMinute', 'randomSchedulesPerMinute'], () => benchThroughput(config, args.seeds));
   await section('stores', ['manyStoresRatio'], () => benchManyStores(config, args.storeRuns));
   await section('validator', ['validator1MSeconds', 'validator1MPeakMB'], () => benchValidator(args.items));
   await section('bundles', ['bundleMaxKB', 'coldInitMaxMs'], () => benchBundles(args.samples));
@@ -117,9 +120,9 @@ async function main(): Promise<number> {
     type: 'summary',
     date: startedAt.toISOString(),
     downtimeRatio: value('downtimeRatio'),
-    // Against the floor of each run's own probe phase (see docs/benchmarks.md): the stable figure.
-    downtimeRatioPhaseAdjusted: (all.find((m) => m.name === 'downtimeRatio')?.detail?.medianPhaseAdjustedRatio as number | undefined) ?? null,
     controlPlaneMs: value('controlPlaneMs'),
+    seedsPerMinute: value('seedsPerMinute'),
+    randomSchedulesPerMinute: value('randomSchedulesPerMinute'),
     manyStoresRatio: value('manyStoresRatio'),
     validator1MSeconds: value('validator1MSeconds'),
     validator1MPeakMB: value('validator1MPeakMB'),

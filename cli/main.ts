@@ -1,20 +1,13 @@
 #!/usr/bin/env node
 import '../local/runtime/polyfills';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_CONFIG_FILE } from '../config/load';
-import { runDrill, type DrillEvent } from '../local/drill';
-import { renderDrillReport } from '../local/report/report';
-import { SCENARIOS } from '../local/scenarios';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, CommanderError } from 'commander';
 import { defaultClients, type AwsClientsFactory } from './aws/clients';
-import { CliError } from './aws/errors';
 import { registerAwsCommands } from './commands/aws';
+import { registerDrill } from './commands/drill';
 import { registerPlan } from './commands/plan';
-import { action, EXIT_CODES, processIo, readConfig, unexpectedErrorLine, type CliIo } from './io';
-import { buildPlan, loadFailoverDefinition } from './plan/plan';
-import { humanSummary } from './print';
-import { DrillProgress } from './progress';
+import { EXIT_CODES, processIo, unexpectedErrorLine, type CliIo } from './io';
 
 // npm scripts run on the pinned Node 24, but a linked `drctl` runs on whatever `node` the shell finds; on
 // Node 20 the SDK's eight-line notice about Node 22 would bury the one line an operator needs.
@@ -26,26 +19,6 @@ export interface ProgramDeps {
   readonly clients?: AwsClientsFactory;
   readonly now?: () => Date;
 }
-
-/** Fails before a long drill if the report could not be written afterwards. */
-function checkReportPath(file: string): string {
-  const path = resolve(file);
-  if (!/\.html?$/i.test(path)) throw new CliError(`--report ${file}: the report is an HTML page; give a file name ending in .html`);
-  const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
-  else if (!statSync(dir).isDirectory()) throw new CliError(`--report ${file}: ${dir} is not a directory`);
-  return path;
-}
-
-type DrillFlags = {
-  scenario: string;
-  approve?: 'auto' | 'manual' | 'reject' | 'none';
-  approvalMode?: 'required' | 'auto-when-safe';
-  dryRun: boolean;
-  json: boolean;
-  report?: string;
-  config: string;
-};
 
 /** `drctl/0.1.0 node/v24.x linux/x64`, the shape of `aws --version`; the version is package.json's. */
 export function versionLine(): string {
@@ -65,70 +38,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
       `\nThe AWS commands (failover, failback, status, history) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
     );
 
-  program
-    .command('drill')
-    .description('Run a failover drill in a simulated two-region world on 127.0.0.1, with the same state machine and handlers as AWS.')
-    .addOption(new Option('--scenario <name>', 'fault to inject').choices(Object.keys(SCENARIOS)).default('primary-down'))
-    .addOption(new Option('--approve <who>', 'how the approver answers: auto approves, manual waits for you, reject rejects, none never answers').choices(['auto', 'manual', 'reject', 'none']))
-    .addOption(new Option('--approval-mode <mode>', "override the config's approval mode").choices(['required', 'auto-when-safe']))
-    .option('--dry-run', 'run every check and report the planned changes without making them', false)
-    .option('--json', 'one JSON object per line; the last is the summary', false)
-    .option('--report <file.html>', 'also write a self-contained HTML report: state graph, timeline, RTO measured vs projected, data')
-    .option('--config <file>', 'config file', DEFAULT_CONFIG_FILE)
-    .addHelpText('after', '\nExit codes: 0 the drill reached a terminal state and every invariant held (whatever the outcome); 1 an invariant was violated; 2 bad input.')
-    .action(
-      action(io, async (o: DrillFlags) => {
-        const config = readConfig(o.config);
-        const reportPath = o.report ? checkReportPath(o.report) : undefined;
-        const definition = loadFailoverDefinition();
-        const t0 = Date.now();
-        const events: DrillEvent[] = [];
-        const progress = o.json ? undefined : new DrillProgress({ write: (s) => io.out(s) }, { tty: io.isTTY, t0, definition, quorum: config.detection.quorum });
-        let displayFailed = false;
-        const onEvent = (e: DrillEvent) => {
-          events.push(e);
-          if (o.json) return io.out(`${JSON.stringify(e)}\n`);
-          try {
-            progress!.onEvent(e);
-          } catch (err) {
-            // The drill calls this from inside the world and the engine: a display bug must not change its outcome.
-            if (!displayFailed) io.err(`drctl: could not display a ${e.type} event: ${(err as Error).message}\n`);
-            displayFailed = true;
-          }
-        };
-        let summary;
-        try {
-          summary = await runDrill({ config, scenario: o.scenario, approve: o.approve, approvalMode: o.approvalMode, dryRun: o.dryRun, onEvent });
-        } finally {
-          progress?.stop();
-        }
-        if (o.json) {
-          const { history, ...rest } = summary;
-          io.out(`${JSON.stringify({ ...rest, historyEvents: history.length })}\n`);
-        } else io.out(`${humanSummary(summary)}\n`);
-        if (reportPath) {
-          const plan = buildPlan(config, definition, { approvalMode: o.approvalMode });
-          const html = renderDrillReport({
-            summary,
-            events,
-            definition,
-            projection: {
-              rtoSeconds: plan.rtoSeconds,
-              rtoTargetSeconds: plan.rto.targetSeconds,
-              rpoSeconds: plan.rpoSeconds,
-              rpoTargetSeconds: plan.rpo.targetSeconds,
-              terms: plan.rto.terms.map((t) => ({ key: t.key, label: t.label, seconds: t.seconds })),
-              approvalNote: plan.rto.approval.note,
-            },
-          });
-          writeFileSync(reportPath, html);
-          // Keep stdout one JSON object per line; the path goes where people look.
-          (o.json ? io.err : io.out)(`report written to ${reportPath}\n`);
-        }
-        return summary.invariantsHeld ? 0 : 1;
-      }),
-    );
-
+  registerDrill(program, io);
   registerPlan(program, io);
   // Clients are created by the AWS commands only, so `drctl drill` and `drctl plan` never load credentials.
   registerAwsCommands(program, { io, clients: deps.clients ?? defaultClients, now: deps.now ?? (() => new Date()) });

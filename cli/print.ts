@@ -1,16 +1,35 @@
 import { formatHistory } from '../local/runtime/history';
 import type { DrillEvent, DrillSummary } from '../local/drill';
 
-const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v} ms`);
+/** AWS milliseconds as people read them: `850 ms`, `19.8 s`, `2 min 5.0 s`. */
+export function awsDuration(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  if (Math.abs(v) < 1000) return `${v} ms`;
+  if (Math.abs(v) < 60_000) return `${(v / 1000).toFixed(1)} s`;
+  const min = Math.floor(v / 60_000);
+  return `${min} min ${((v - min * 60_000) / 1000).toFixed(1)} s`;
+}
+const ms = awsDuration;
 
-/** Plain lines for people (and for logs when stdout is not a terminal). */
-export function humanEvent(e: DrillEvent, t0: number): string | undefined {
-  const t = `+${String(e.at - t0).padStart(5)} ms`;
+/** AWS time since the drill started, as a fixed-width prefix `  +2:05.3`. */
+export function clockPrefix(t: number): string {
+  const min = Math.floor(t / 60_000);
+  const sec = ((t - min * 60_000) / 1000).toFixed(1).padStart(4, '0');
+  return `+${min}:${sec}`.padStart(9);
+}
+
+/** Plain lines for people (and for logs when stdout is not a terminal). Times are AWS time since the drill started. */
+export function humanEvent(e: DrillEvent): string | undefined {
+  const t = clockPrefix(e.t);
   switch (e.type) {
     case 'drill-started':
-      return `${t}  drill "${e.scenario}": ${e.description}\n${' '.repeat(11)}primary ${(e.regions as { primary: string }).primary}, standby ${(e.regions as { standby: string }).standby}; 1 AWS minute = ${Math.round(60_000 / Number(e.timeScale))} ms here; approver: ${e.approve}${e.dryRun ? '; DRY RUN' : ''}`;
+      return `${t}  drill "${e.scenario}" (seed ${e.seed}): ${e.description}\n${' '.repeat(11)}primary ${(e.regions as { primary: string }).primary}, standby ${(e.regions as { standby: string }).standby}; AWS time on a virtual clock; approver: ${e.approve}${e.dryRun ? '; DRY RUN' : ''}`;
     case 'fault-injected':
-      return `${t}  FAULT  ${e.description}`;
+      return `${t}  FAULT  ${e.kind}: ${e.detail}`;
+    case 'fault-healed':
+      return `${t}  HEALED ${e.kind}: ${e.detail}`;
+    case 'operator':
+      return `${t}  operator: ${e.do}${e.reason ? ` (${e.reason})` : ''}`;
     case 'alarm':
       return `${t}  alarm  ${e.signal} -> ${e.state}`;
     case 'execution-started': {
@@ -35,7 +54,9 @@ export function humanEvent(e: DrillEvent, t0: number): string | undefined {
     case 'approval-answered':
       return `${t}  approver submitted "${e.decision}" (HTTP ${e.httpStatus ?? e.error})`;
     case 'traffic-shifted':
-      return `${t}  clients now reach ${e.to} (${e.afterMs} ms after the fault)`;
+      return `${t}  clients now reach ${Array.isArray(e.to) ? e.to.join(' and ') : e.to} (DNS answers changed, TTL run out)`;
+    case 'execution-ended':
+      return `${t}  execution ${e.execution} ${e.status}${e.error ? ` (${e.error})` : ''}`;
     default:
       return undefined;
   }
@@ -47,19 +68,22 @@ export function humanSummary(s: DrillSummary): string {
     'Execution history',
     formatHistory(s.history),
     '',
-    `Outcome: ${s.outcome}   (scenario ${s.scenario}, ${s.executions} execution${s.executions === 1 ? '' : 's'})`,
+    `Outcome: ${s.outcome}   (scenario ${s.scenario}, seed ${s.seed}, ${s.executions} execution${s.executions === 1 ? '' : 's'}; all times AWS time)`,
     `  serving region now     ${s.activeRegion ?? 'none'}`,
-    `  detection              ${ms(s.detectionMs)}   (AWS ~${s.projectedAws.detectionSeconds ?? 'n/a'} s)`,
-    `  control plane          ${ms(s.controlPlaneMs)}   (AWS ~${s.projectedAws.controlPlaneSeconds ?? 'n/a'} s, approval wait excluded)`,
-    `  approval wait          ${ms(s.approvalWaitMs)}`,
-    `  client downtime        ${ms(s.downtimeMs)}   (AWS ~${s.projectedAws.downtimeSeconds} s; physical minimum ${s.theoreticalMinMs} ms = AWS ~${s.projectedAws.theoreticalMinSeconds} s)`,
+    `  detection              ${ms(s.detectionMs)}   (fault ${ms(s.faultPhaseMs)} into the deciding canary's interval)`,
+    `  control plane          ${ms(s.controlPlaneMs)}   (start to traffic change made, approval wait excluded)`,
+    `  approval wait          ${ms(s.approvalWaitMs)}${s.estimatedRpoMs !== null ? `   (approver shown an estimated loss of ${ms(s.estimatedRpoMs)})` : ''}`,
+    `  client downtime        ${ms(s.downtimeMs)}   (physical floor for this fault phase ${ms(s.theoreticalMinMs)})`,
     `  lost writes            ${s.lostWrites} of ${s.acknowledgedWrites} acknowledged`,
   ];
   if (s.completedSteps) lines.push(`  completed steps        ${s.completedSteps.join(', ') || 'none'}`, `  remaining steps        ${s.remainingSteps?.join(', ')}`);
   if (s.plan) lines.push('  plan (nothing changed):', ...s.plan.map((p) => `    - ${p}`));
   if (s.error) lines.push(`  ended with             ${s.error}: ${s.cause ?? ''}`);
+  lines.push(`  expected               ${s.matched ? 'met' : 'MISSED'}${s.expected.adjustedFor ? ` (adjusted for ${s.expected.adjustedFor.join(', ')})` : ''}`);
+  for (const c of s.expectations) if (!c.matched) lines.push(`    ✗ ${c.key}: expected ${JSON.stringify(c.expected)}, got ${JSON.stringify(c.actual)}`);
   lines.push(`  invariants             ${s.invariantsHeld ? 'all held' : 'VIOLATED'}`);
   for (const i of s.invariants) if (!i.held) lines.push(`    ✗ ${i.name}: ${i.detail}`);
-  lines.push(`  emails and alerts in   ${s.outboxDir}`);
+  if (s.outboxDir) lines.push(`  emails and alerts in   ${s.outboxDir}`);
+  lines.push(`  replay                 drctl drill --scenario ${s.scenario} --seed ${s.seed}`);
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import type { DrillEvent } from '../local/drill';
 import type { AslMachine, AslState } from './plan/asl-path';
-import { humanEvent } from './print';
+import { awsDuration, humanEvent } from './print';
 
 export interface ProgressOutput {
   write(chunk: string): unknown;
@@ -9,8 +9,8 @@ export interface ProgressOutput {
 export interface ProgressOptions {
   /** Live step list with a spinner (a terminal); otherwise one plain line per event. */
   readonly tty: boolean;
-  /** When the drill started (real ms), for elapsed times. */
-  readonly t0: number;
+  /** Kept for callers; times shown are the drill's own AWS time (each event's `t`). */
+  readonly t0?: number;
   /** The failover definition, for each state's comment ("what it is doing"). */
   readonly definition?: AslMachine;
   /** Signals needed to start a failover, to show detection progress. */
@@ -75,13 +75,15 @@ export class DrillProgress {
   private drawnLines = 0;
   private frame = 0;
   private timer: NodeJS.Timeout | undefined;
+  private lastT = 0;
 
   constructor(
     private readonly out: ProgressOutput,
     private readonly opts: ProgressOptions,
   ) {
     this.states = indexStates(opts.definition);
-    this.now = opts.now ?? Date.now;
+    // The drill reports AWS time on its events: "now" is the latest AWS time seen.
+    this.now = opts.now ?? (() => this.lastT);
     if (opts.tty && opts.animate !== false) {
       this.timer = setInterval(() => this.redraw(), 100);
       // A drill that ends early must not be kept alive by its own spinner.
@@ -112,6 +114,7 @@ export class DrillProgress {
   }
 
   onEvent(e: DrillEvent): void {
+    this.lastT = Math.max(this.lastT, e.t);
     this.track(e);
     if (!this.opts.tty) {
       const line = this.plainLine(e);
@@ -137,7 +140,7 @@ export class DrillProgress {
 
   /** The live block as it would be drawn now (no cursor movement); exposed for tests. */
   renderBlock(): string[] {
-    const elapsed = ((this.now() - this.opts.t0) / 1000).toFixed(1);
+    const elapsed = (this.now() / 1000).toFixed(1);
     const spin = this.phase === 'finished' ? '•' : SPINNER[this.frame % SPINNER.length];
     const lines = [`${ANSI.bold}${spin} drill ${this.scenario}${ANSI.reset}  ${ANSI.dim}${elapsed} s${ANSI.reset}`];
     const shown = this.steps.slice(-14);
@@ -165,7 +168,7 @@ export class DrillProgress {
 
   private duration(s: Step): string {
     const end = s.exitedAt ?? (this.phase === 'finished' ? undefined : this.now());
-    return end === undefined ? '' : `${ANSI.dim}  ${end - s.enteredAt} ms${ANSI.reset}`;
+    return end === undefined ? "" : `${ANSI.dim}  ${awsDuration(end - s.enteredAt)}${ANSI.reset}`;
   }
 
   private track(e: DrillEvent): void {
@@ -189,7 +192,7 @@ export class DrillProgress {
       case 'state-entered': {
         const name = String(e.state);
         const parent = this.states.get(name)?.parent;
-        const step: Step = { name: e.index !== undefined ? `${name}[${e.index}]` : name, status: 'running', enteredAt: e.at, children: new Map() };
+        const step: Step = { name: e.index !== undefined ? `${name}[${e.index}]` : name, status: 'running', enteredAt: e.t, children: new Map() };
         const owner = parent ? [...this.steps].reverse().find((s) => s.name === parent) : undefined;
         if (owner) owner.children.set(step.name, step);
         else this.steps.push(step);
@@ -202,7 +205,7 @@ export class DrillProgress {
         if (!step) break;
         if (e.type === 'state-exited') {
           step.status = step.status === 'retried' ? 'retried' : 'done';
-          step.exitedAt = e.at;
+          step.exitedAt = e.t;
         } else if (e.type === 'task-retry') step.status = 'retried';
         else step.status = 'failed';
         break;
@@ -223,7 +226,7 @@ export class DrillProgress {
   }
 
   private plainLine(e: DrillEvent): string | undefined {
-    const line = humanEvent(e, this.opts.t0);
+    const line = humanEvent(e);
     if (e.type === 'state-entered' && line) {
       const name = String(e.state);
       const wait = WAITS[name];
@@ -235,7 +238,7 @@ export class DrillProgress {
   /** Lines worth keeping in the scrollback: faults, alarms, alerts, approvals, the traffic switch. */
   private permanentLine(e: DrillEvent): string | undefined {
     if (e.type === 'state-entered' || e.type === 'state-exited' || e.type === 'task-retry') return undefined;
-    return humanEvent(e, this.opts.t0);
+    return humanEvent(e);
   }
 
   private draw(): void {

@@ -156,13 +156,14 @@ export const objectivesSchema = z.strictObject({
   rpoSeconds: z.number().nonnegative(),
 });
 
+/** The local drill runs on a virtual clock: every figure here is AWS time (see docs/adr/0014-virtual-time.md). */
 export const drillSchema = z.strictObject({
-  /** How many times faster than AWS time the local world runs (600: one AWS minute = 100 ms). */
-  timeScale: z.number().int().min(1).max(6_000).default(600),
-  /** Replication lag between the local stores in AWS milliseconds (scaled like everything else). */
+  /** Replication lag between the local stores in AWS milliseconds. */
   replicationLagMs: z.number().int().min(0).max(3_600_000).default(500),
-  /** Real milliseconds between the load generator's writes through the global router (its resolution for downtime). */
-  writeIntervalMs: z.number().int().min(1).max(1_000).default(2),
+  /** AWS milliseconds between the load generator's writes through the global name (its resolution for downtime). */
+  writeIntervalMs: z.number().int().min(50).max(60_000).default(500),
+  /** AWS milliseconds every simulated data-store control-plane call takes (promote, compare, lag). */
+  storeCallLatencyMs: z.number().int().min(0).max(60_000).default(0),
   /** AWS seconds until a Route 53 change is INSYNC in the local stand-in (AWS: "within 60 s", usually less). */
   dnsSyncSeconds: z.number().min(0).max(120).default(5),
 });

@@ -8,7 +8,9 @@ import { createHandler as dataConsistencyValidator } from '../functions/data-con
 import { createHandler as approvalRequest } from '../functions/approval-request/handler';
 import { createHandler as approvalCallback } from '../functions/approval-callback/handler';
 import type { Clock, HealthSignals, Topic } from '../functions/shared/ports';
-import { ApprovalServer, fakeLambdaContext } from './world/approval-server';
+import { ApprovalServer, fakeLambdaContext, toApiGatewayEvent, type ApiHandler } from './world/approval-server';
+import { sleep, type SimRequest, type SimResponse } from './sim/network';
+import { simClock } from './sim/virtual-time';
 import type { LocalWorld } from './world/world';
 import { LocalStateMachine, type LocalLambda, type SnsPublishInput } from './runtime/local-state-machine';
 import { TaskTokenBroker } from './runtime/task-token-broker';
@@ -42,8 +44,22 @@ export interface LocalControlPlane {
   /** The planned return (state-machines/failback.asl.json), on the same handlers, broker and world. */
   readonly failbackMachine: LocalStateMachine;
   readonly broker: TaskTokenBroker;
-  readonly approvalServer: ApprovalServer;
+  /** The approval API's base URL as emailed: on the simulated network, or the real server's when one runs. */
+  readonly approvalBaseUrl: string;
+  /** The approval-callback handler behind API Gateway (what the page and the form post reach). */
+  readonly approvalHandler: ApiHandler;
+  /** The real HTTP server for a person or a browser (`serveApprovalsOverHttp`), else undefined. */
+  readonly approvalServer?: ApprovalServer;
+  stop(): Promise<void>;
 }
+
+/** Init duration of a Node.js Lambda with an SDK v3 client, p50 (the SDK team's benchmark; docs/local-runtime.md). */
+export const LAMBDA_COLD_START_MS = 375;
+/** A warm invocation's overhead, AWS ms (range, drawn from the drill's seed). */
+export const LAMBDA_WARM_INVOKE_MS = [15, 40] as const;
+
+/** The approval API's host on the simulated network (API Gateway in the standby region). */
+export const SIM_APPROVAL_HOST = 'approvals.drill.test';
 
 /**
  * Wires the real handler factories to the local world's ports and the ASL file to the local engine:
@@ -52,30 +68,46 @@ export interface LocalControlPlane {
 export async function startLocalControlPlane(
   world: LocalWorld,
   opts: {
-    realTimeApproval: boolean;
+    /** Also serve the approval page on a real 127.0.0.1 port, for a person or a browser. @default false */
+    serveApprovalsOverHttp?: boolean;
     signingKey?: Buffer;
     clock?: Clock;
     logLevel?: 'SILENT' | 'INFO';
     /** What the health-checker reads: the drill's alarm states (local/detection.ts), as the deployed one reads DescribeAlarms. @default world.signals (direct probes) */
     signals?: HealthSignals;
-  },
+    /** Random approval ids and CSRF tokens, seeded in a drill. @default crypto */
+    randomId?: () => string;
+  } = {},
 ): Promise<LocalControlPlane> {
   const { config } = world;
   const app = config.application;
-  const clock: Clock = opts.clock ?? { now: () => Date.now() };
+  const clock: Clock = opts.clock ?? simClock;
   const logLevel = opts.logLevel ?? 'SILENT';
-  const key = opts.signingKey ?? Buffer.from(`local-drill-signing-key-${Math.random()}`);
+  const key = opts.signingKey ?? Buffer.from(`local-drill-signing-key-${world.rng.fork('signing-key').hex(16)}`);
   const signingKey = async () => key;
   const broker = new TaskTokenBroker();
   const common = { config, audit: world.audit, clock };
 
-  const approvalServer = new ApprovalServer(
-    approvalCallback({ ...common, approvals: world.approvals, callbacks: broker, signingKey, logger: createLogger('approval-callback', logLevel) }),
-  );
-  await approvalServer.start();
-  world.approvalServer = approvalServer;
+  const approvalHandler: ApiHandler = approvalCallback({ ...common, approvals: world.approvals, callbacks: broker, signingKey, logger: createLogger('approval-callback', logLevel) });
+  world.net.host(SIM_APPROVAL_HOST, world.standby, (req) => callApi(approvalHandler, req));
+  let approvalServer: ApprovalServer | undefined;
+  if (opts.serveApprovalsOverHttp) {
+    approvalServer = new ApprovalServer(approvalHandler);
+    await approvalServer.start();
+  }
+  const approvalBaseUrl = approvalServer?.url ?? `http://${SIM_APPROVAL_HOST}`;
 
-  const asLambda = (name: string, h: (e: unknown, c: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>): LocalLambda => (payload) => h(payload, fakeLambdaContext(name));
+  // Lambda's own time on the virtual clock: a cold start on a function's first invocation, then a warm invoke.
+  const latencyRng = world.rng.fork('lambda-latency');
+  const warm = new Set<string>();
+  const asLambda =
+    (name: string, h: (e: unknown, c: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>): LocalLambda =>
+    async (payload) => {
+      const cold = !warm.has(name);
+      warm.add(name);
+      await sleep((cold ? LAMBDA_COLD_START_MS : 0) + latencyRng.int(LAMBDA_WARM_INVOKE_MS[0], LAMBDA_WARM_INVOKE_MS[1]));
+      return h(payload, fakeLambdaContext(name));
+    };
   const lambdas: Record<string, LocalLambda> = {
     [localFunctionArn(app, 'health-checker')]: asLambda('health-checker', healthChecker({ ...common, signals: opts.signals ?? world.signals, logger: createLogger('health-checker', logLevel) })),
     [localFunctionArn(app, 'traffic-router')]: asLambda(
@@ -103,8 +135,9 @@ export async function startLocalControlPlane(
         ...common,
         approvals: world.approvals,
         notifier: world.notifier,
-        approvalBaseUrl: approvalServer.url,
+        approvalBaseUrl,
         signingKey,
+        ...(opts.randomId ? { randomId: opts.randomId } : {}),
         logger: createLogger('approval-request', logLevel),
       }),
     ),
@@ -120,15 +153,16 @@ export async function startLocalControlPlane(
     await world.notifier.publish({ topic, subject: input.Subject ?? '', body: input.Message, attributes });
   };
   const substitutions = localSubstitutions(app);
-  const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, { lambdas, snsPublish }, {
-    timeScale: world.time.factor,
-    realTimeCallbackStates: opts.realTimeApproval ? ['RequestApproval'] : [],
-    broker,
-  });
-  const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, { lambdas, snsPublish }, {
-    timeScale: world.time.factor,
-    realTimeCallbackStates: opts.realTimeApproval ? ['RequestApproval'] : [],
-    broker,
-  });
-  return { machine, failbackMachine, broker, approvalServer };
+  const integrations = { lambdas, snsPublish, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
+  const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, integrations, { broker });
+  const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, integrations, { broker });
+  return { machine, failbackMachine, broker, approvalBaseUrl, approvalHandler, approvalServer, stop: async () => approvalServer?.stop() };
+}
+
+/** API Gateway's proxy integration over the simulated network: the same event shape the Lambda gets in AWS. */
+async function callApi(handler: ApiHandler, req: SimRequest): Promise<SimResponse> {
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  const result = await handler(toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, headers), fakeLambdaContext('approval-callback'));
+  const outHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+  return { status: result.statusCode, headers: outHeaders, body: req.method === 'HEAD' ? '' : result.body };
 }

@@ -1,24 +1,24 @@
 import type { DrConfig } from '../config/schema';
-import { createHandler as alarmTrigger } from '../functions/alarm-trigger/handler';
 import type { AlarmStateChange, TriggerResult } from '../functions/alarm-trigger/alarm-trigger';
+import { createHandler as alarmTrigger } from '../functions/alarm-trigger/handler';
 import { createLogger } from '../functions/shared/middleware';
-import type { AlarmStateValue, Clock, FailoverStarter, HealthSignals, IncidentLock, IncidentLockHolder, Signal, SiteState, SiteStateValue } from '../functions/shared/ports';
+import type { AlarmStateValue, FailoverStarter, HealthSignals, IncidentLock, IncidentLockHolder, Signal, SiteState, SiteStateValue } from '../functions/shared/ports';
 import { alarmNamePrefix } from '../infra/naming';
 import type { LocalExecution } from './runtime/local-state-machine';
+import type { Rng } from './sim/random';
+import { simClock, simNow } from './sim/virtual-time';
 import { fakeLambdaContext } from './world/approval-server';
-import { httpCall } from './world/http';
 import type { LocalWorld } from './world/world';
 
 /**
- * The drill's detection, built like the deployed one: a canary per region (vantage) probing both regional
- * apps and the global router every scaled `probeIntervalSeconds`; CloudWatch-like alarms with the same
- * M-of-N rule and missing-data treatment as infra/constructs/detection.ts; "Alarm State Change" events
- * delivered to each live region's copy of the real alarm-trigger handler, which takes an in-memory incident
- * lock and starts the local state machine. Detection time is measured, not scripted.
+ * The drill's detection, built like the deployed one, on the virtual clock: a canary per region (vantage) probing
+ * both regional apps and the global name every `probeIntervalSeconds`, each canary on its own seeded phase;
+ * CloudWatch-like alarms with the same M-of-N rule and missing-data treatment as infra/constructs/detection.ts;
+ * Route 53 health checkers (a third, slower signal: 30 s checks, 3 failures to flip, a 1-minute metric);
+ * "Alarm State Change" events delivered by a simulated EventBridge (at least once) to each live region's copy
+ * of the real alarm-trigger handler, which takes an in-memory incident lock and starts the local state machine.
+ * Detection time is measured, not scripted.
  */
-
-/** Rounds still probing at once; more would only pile up sockets against a hanging target. */
-const MAX_ROUNDS_IN_FLIGHT = 16;
 
 /** One alarm event handed to one region's trigger, and what the trigger made of it. */
 export interface TriggerDelivery {
@@ -29,32 +29,18 @@ export interface TriggerDelivery {
   readonly error?: string;
 }
 
-/** The `global` target: the canaries' probe of the global name (the local router). */
+/** The `global` target: the canaries' probe of the global name. */
 export const GLOBAL_TARGET = 'global';
 
-/** Faults that act on detection itself. Scenarios set them through `detectionFaults(world)`. */
-export interface DetectionFaults {
-  /** Whole regions gone dark: their canary publishes nothing and their copy of the control plane is down. */
-  readonly darkRegions: Set<string>;
-  /** Probe paths that fail although the target is fine, as `<vantage>-><target>`. */
-  readonly brokenPaths: Set<string>;
-  /** Copies of every alarm event each live region's trigger receives (EventBridge delivers at least once). */
-  deliveries: number;
-  /** Rounds after which every ALARM event is delivered once more (an EventBridge retry); 0 = never. */
-  redeliverAfterRounds: number;
-  /** Runs before each canary round: faults that follow the rounds (flapping). */
-  onRound?: () => void;
-}
+/** Route 53 health checking as documented: checks every 30 s, unhealthy after 3 failures, a 1-minute metric. */
+export const ROUTE53_CHECK = { intervalMs: 30_000, failureThreshold: 3, metricPeriodMs: 60_000 } as const;
 
-const faultsByWorld = new WeakMap<LocalWorld, DetectionFaults>();
-
-export function detectionFaults(world: LocalWorld): DetectionFaults {
-  let f = faultsByWorld.get(world);
-  if (!f) {
-    f = { darkRegions: new Set(), brokenPaths: new Set(), deliveries: 1, redeliverAfterRounds: 0 };
-    faultsByWorld.set(world, f);
-  }
-  return f;
+/** What a scenario can do to event delivery (EventBridge delivers at least once, and retries for up to 24 h). */
+export interface EventDeliveryFaults {
+  /** Copies of every alarm event each live region's trigger receives. */
+  copies: number;
+  /** Every ALARM event is delivered once more this many AWS ms later (a retry); 0 = never. */
+  redeliverAfterMs: number;
 }
 
 type Datapoint = boolean | null;
@@ -105,10 +91,14 @@ export class AlarmEvaluator {
     for (const d of this.defs) this.states.set(d.name, 'INSUFFICIENT_DATA');
   }
 
-  /** Closes one round: `failed` maps `<vantage>-><target>` to whether the probe failed; absent = no datapoint. */
-  observe(failed: ReadonlyMap<string, boolean>, round: number, at: number): AlarmTransition[] {
+  /**
+   * Closes one period: `failed` maps `<vantage>-><target>` to whether the probe failed; absent = no datapoint.
+   * With `vantage`, only that canary's alarms are evaluated (each canary runs on its own schedule).
+   */
+  observe(failed: ReadonlyMap<string, boolean>, round: number, at: number, vantage?: string): AlarmTransition[] {
     const out: AlarmTransition[] = [];
     for (const d of this.defs) {
+      if (vantage !== undefined && d.vantage !== vantage) continue;
       const point = failed.get(`${d.vantage}->${d.target}`);
       const w = this.windows.get(d.name) ?? [];
       w.push(point === undefined ? (d.missing === 'breaching' ? true : null) : point);
@@ -177,7 +167,7 @@ export class LocalFailoverStarter implements FailoverStarter {
 class OwnSiteStateReader implements SiteState {
   constructor(private readonly world: LocalWorld) {}
   async get(region: string): Promise<SiteStateValue> {
-    if (detectionFaults(this.world).darkRegions.has(region)) throw new Error(`${region} is dark`);
+    if (this.world.darkRegions.has(region)) throw new Error(`${region} is dark`);
     return this.world.apps[region].siteState;
   }
   async set(): Promise<void> {
@@ -193,6 +183,8 @@ export interface LocalDetectionOptions {
   readonly onTrigger?: (delivery: TriggerDelivery) => void;
   /** Per-drill changes to the execution input (dry run, approval mode): what an operator's drill adds. */
   readonly decorateInput?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** Seeded randomness: canary phases, EventBridge delivery delays. */
+  readonly rng: Rng;
 }
 
 /**
@@ -205,21 +197,19 @@ export class LocalDetection {
   readonly transitions: AlarmTransition[] = [];
   readonly deliveries: TriggerDelivery[] = [];
   readonly signals: HealthSignals;
-  /** AWS-time clock: event ages and cooldowns are judged in the deployed configuration's seconds. */
-  readonly clock: Clock;
-  /** Rounds evaluated so far. */
-  round = 0;
-  private launched = 0;
-  private timer?: NodeJS.Timeout;
+  readonly delivery: EventDeliveryFaults = { copies: 1, redeliverAfterMs: 0 };
+  /** Each canary's first run, AWS epoch ms (seeded), by vantage. */
+  readonly firstRunAt: Record<string, number> = {};
+  /** Canary runs evaluated so far, over all vantages. */
+  rounds = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly completed = new Map<number, ReadonlyMap<string, boolean>>();
-  private evaluating: Promise<void> = Promise.resolve();
   private seq = 0;
   private readonly triggers: Record<string, (event: unknown) => Promise<TriggerResult>>;
-  private readonly pendingRedeliveries: Array<{ dueRound: number; event: AlarmStateChange; region: string }> = [];
   private readonly regions: string[];
-  private readonly startedAt = Date.now();
+  private readonly pending = new Set<Promise<unknown>>();
+  private readonly route53 = new Map<string, { failures: number; successes: number; healthy: boolean; alarm: AlarmStateValue }>();
+  private readonly route53Alarm: (target: string) => string;
 
   constructor(
     private readonly world: LocalWorld,
@@ -228,18 +218,25 @@ export class LocalDetection {
     const { config } = world;
     this.regions = [world.primary, world.standby];
     const prefix = alarmNamePrefix(config.application);
+    this.route53Alarm = (target) => `${prefix}route53-health-check--global--${target}`;
+    for (const r of this.regions) this.route53.set(r, { failures: 0, successes: 0, healthy: true, alarm: 'OK' });
     this.evaluator = new AlarmEvaluator(config.detection, prefix, this.regions);
-    this.clock = { now: () => this.startedAt + (Date.now() - this.startedAt) * world.time.factor };
     const evaluator = this.evaluator;
-    const clock = this.clock;
     this.signals = {
-      read: async (regions) => evaluator.signals(regions, new Date(clock.now()).toISOString()),
+      read: async (regions) => {
+        const observedAt = new Date(simNow()).toISOString();
+        return [...evaluator.signals(regions, observedAt), ...this.route53Signals(regions, observedAt)];
+      },
       probeGlobal: (attempts) => world.signals.probeGlobal(attempts),
     };
     this.starters = Object.fromEntries(
       this.regions.map((r) => [
         r,
-        new LocalFailoverStarter(r, (input, name) => opts.run(opts.decorateInput ? opts.decorateInput(input as Record<string, unknown>) : input, name), (ex, region, input) => opts.onExecutionStarted?.(ex, region, input)),
+        new LocalFailoverStarter(
+          r,
+          (input, name) => opts.run(opts.decorateInput ? opts.decorateInput(input as Record<string, unknown>) : input, name),
+          (ex, region, input) => opts.onExecutionStarted?.(ex, region, input),
+        ),
       ]),
     );
     const siteState = new OwnSiteStateReader(world);
@@ -255,7 +252,7 @@ export class LocalDetection {
           notifier: world.notifier,
           siteState,
           audit: world.audit,
-          clock,
+          clock: simClock,
           logger: createLogger('alarm-trigger', 'SILENT'),
         });
         return [region, (event: unknown) => handler(event, fakeLambdaContext('alarm-trigger'))];
@@ -268,82 +265,132 @@ export class LocalDetection {
     return Object.values(this.starters).flatMap((s) => [...s.executions.values()]);
   }
 
+  /** Starts every canary at its own seeded phase within one interval, and the Route 53 checkers. */
   start(): void {
-    const interval = this.world.time.ms(this.world.config.detection.probeIntervalSeconds);
-    // Rounds start on the interval's grid even while earlier ones still wait for slow probes, as the
-    // deployed canary's rounds do (its probe timeout is shorter than its interval; here the scaled timeout
-    // has a floor). Their datapoints are evaluated strictly in round order.
-    this.timer = setInterval(() => {
-      if (this.stopped || this.inFlight.size >= MAX_ROUNDS_IN_FLIGHT) return;
-      const probing = this.probeRound(++this.launched);
-      this.inFlight.add(probing);
-      void probing.finally(() => this.inFlight.delete(probing));
-    }, interval);
+    const interval = this.world.config.detection.probeIntervalSeconds * 1000;
+    for (const vantage of this.regions) {
+      const phase = this.opts.rng.int(0, interval - 1);
+      this.firstRunAt[vantage] = simNow() + phase;
+      this.every(interval, phase, () => this.canaryRun(vantage));
+    }
+    const r53phase = this.opts.rng.int(0, ROUTE53_CHECK.intervalMs - 1);
+    this.every(ROUTE53_CHECK.intervalMs, r53phase, () => this.route53Check());
+    this.every(ROUTE53_CHECK.metricPeriodMs, r53phase + ROUTE53_CHECK.metricPeriodMs - 1, () => this.route53Evaluate());
   }
 
+  private every(intervalMs: number, phaseMs: number, fn: () => Promise<void> | void): void {
+    const t = setTimeout(() => {
+      if (this.stopped) return;
+      this.track(fn());
+      this.timers.push(setInterval(() => this.stopped || this.track(fn()), intervalMs));
+    }, phaseMs);
+    this.timers.push(t);
+  }
+
+  private track(p: Promise<void> | void): void {
+    if (!p) return;
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Stops scheduling; waits for probes and deliveries already under way. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    await Promise.all([...this.inFlight]);
-    await this.evaluating;
+    for (const t of this.timers) clearTimeout(t);
+    while (this.pending.size) await Promise.all([...this.pending]);
   }
 
-  /** One canary round from every live vantage; its datapoints wait until the rounds before it are evaluated. */
-  private async probeRound(round: number): Promise<void> {
-    const faults = detectionFaults(this.world);
-    faults.onRound?.();
-    const probeTimeoutMs = Math.max(100, this.world.time.ms(this.world.config.detection.probeTimeoutMs / 1000));
-    const live = this.regions.filter((v) => !faults.darkRegions.has(v));
+  /** One canary run from `vantage`: probes every target, then closes the period of that canary's alarms. */
+  private async canaryRun(vantage: string): Promise<void> {
+    const at = simNow();
+    const dark = this.world.darkRegions.has(vantage);
     const targets = [...this.regions, GLOBAL_TARGET];
-    const results = await Promise.all(
-      live.flatMap((vantage) => targets.map(async (target) => [`${vantage}->${target}`, await this.probe(vantage, target, probeTimeoutMs)] as const)),
-    );
-    this.completed.set(round, new Map(results));
-    this.evaluating = this.evaluating.then(() => this.evaluateReady());
-    await this.evaluating;
+    const timeoutMs = this.world.config.detection.probeTimeoutMs;
+    const results = dark ? [] : await Promise.all(targets.map(async (target) => [`${vantage}->${target}`, await this.probe(`canary:${vantage}`, target, timeoutMs)] as const));
+    if (this.stopped) return;
+    const round = ++this.rounds;
+    const transitions = this.evaluator.observe(new Map(results), round, at, vantage);
+    for (const t of transitions) this.publish(t);
   }
 
-  private async evaluateReady(): Promise<void> {
-    while (!this.stopped && this.completed.has(this.round + 1)) {
-      const round = this.round + 1;
-      const datapoints = this.completed.get(round)!;
-      this.completed.delete(round);
-      await this.evaluate(round, datapoints);
-      this.round = round;
-    }
-  }
-
-  /** One evaluation and the resulting events delivered, awaited: what a round caused is settled before the next. */
-  private async evaluate(round: number, datapoints: ReadonlyMap<string, boolean>): Promise<void> {
-    const faults = detectionFaults(this.world);
-    const at = this.clock.now();
-    const transitions = this.evaluator.observe(datapoints, round, at);
-    const deliveries: Array<Promise<void>> = [];
-    for (const t of transitions) {
-      this.transitions.push(t);
-      this.opts.onTransition?.(t);
-      for (const region of this.regions.filter((r) => !faults.darkRegions.has(r))) {
-        const event = this.event(t, region, at);
-        for (let i = 0; i < Math.max(1, faults.deliveries); i++) deliveries.push(this.deliver(region, event));
-        if (faults.redeliverAfterRounds > 0 && t.state === 'ALARM') this.pendingRedeliveries.push({ dueRound: round + faults.redeliverAfterRounds, event, region });
-      }
-    }
-    for (const p of this.pendingRedeliveries.filter((r) => r.dueRound <= round)) {
-      this.pendingRedeliveries.splice(this.pendingRedeliveries.indexOf(p), 1);
-      if (!faults.darkRegions.has(p.region)) deliveries.push(this.deliver(p.region, p.event));
-    }
-    await Promise.all(deliveries);
-  }
-
-  private async probe(vantage: string, target: string, timeoutMs: number): Promise<boolean> {
-    if (detectionFaults(this.world).brokenPaths.has(`${vantage}->${target}`)) return true;
+  /** A probe fails on anything but a timely 2xx. */
+  private async probe(from: string, target: string, timeoutMs: number): Promise<boolean> {
     const base = target === GLOBAL_TARGET ? this.world.router.url : this.world.apps[target].url;
     try {
-      const res = await httpCall(`${base}/health`, { timeoutMs });
+      const res = await this.world.net.request(`${base}/health`, { from, timeoutMs });
       return !(res.status >= 200 && res.status < 300);
     } catch {
       return true;
     }
+  }
+
+  private async route53Check(): Promise<void> {
+    const results = await Promise.all(this.regions.map(async (r) => [r, await this.probe('route53-checkers', r, 4_000)] as const));
+    for (const [region, failed] of results) {
+      const hc = this.route53.get(region)!;
+      if (failed) {
+        hc.failures++;
+        hc.successes = 0;
+        if (hc.failures >= ROUTE53_CHECK.failureThreshold) hc.healthy = false;
+      } else {
+        hc.successes++;
+        hc.failures = 0;
+        if (hc.successes >= ROUTE53_CHECK.failureThreshold) hc.healthy = true;
+      }
+    }
+  }
+
+  /** The 1-minute HealthCheckStatus metric and its alarm (forwarded from us-east-1 and mirrored in each region). */
+  private route53Evaluate(): void {
+    if (this.stopped) return;
+    for (const region of this.regions) {
+      const hc = this.route53.get(region)!;
+      const next: AlarmStateValue = hc.healthy ? 'OK' : 'ALARM';
+      if (next === hc.alarm) continue;
+      const previous = hc.alarm;
+      hc.alarm = next;
+      this.publish({
+        alarmName: this.route53Alarm(region),
+        signalId: `route53:${region}`,
+        vantage: 'global',
+        target: region,
+        state: next,
+        previous,
+        reason: hc.healthy ? 'health check healthy' : `health check failed ${ROUTE53_CHECK.failureThreshold} consecutive checks`,
+        round: 0,
+        at: simNow(),
+      });
+    }
+  }
+
+  private route53Signals(regions: readonly string[], observedAt: string): Signal[] {
+    return regions.map((target) => {
+      const alarm = this.route53.get(target)?.alarm ?? 'INSUFFICIENT_DATA';
+      const state = alarm === 'OK' ? 'ok' : alarm === 'ALARM' ? 'alarm' : 'no-data';
+      return { id: `route53:${target}`, source: 'route53-health-check' as const, vantage: 'global', target, healthy: state === 'ok', state, detail: `alarm ${this.route53Alarm(target)} ${alarm}`, observedAt };
+    });
+  }
+
+  /** An alarm transition: EventBridge delivers it to every live region's trigger, a little later, at least once. */
+  private publish(t: AlarmTransition): void {
+    this.transitions.push(t);
+    this.opts.onTransition?.(t);
+    for (const region of this.regions) {
+      if (this.world.darkRegions.has(region)) continue;
+      const event = this.event(t, region, t.at);
+      for (let i = 0; i < Math.max(1, this.delivery.copies); i++) this.deliverLater(region, event, this.opts.rng.int(100, 900));
+      if (this.delivery.redeliverAfterMs > 0 && t.state === 'ALARM') this.deliverLater(region, event, this.delivery.redeliverAfterMs);
+    }
+  }
+
+  private deliverLater(region: string, event: AlarmStateChange, afterMs: number): void {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    this.track(done);
+    setTimeout(() => {
+      if (this.world.darkRegions.has(region)) return resolve();
+      void this.deliver(region, event).finally(resolve);
+    }, afterMs);
   }
 
   private event(t: AlarmTransition, region: string, at: number): AlarmStateChange {

@@ -1,34 +1,52 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrConfig } from '../config/schema';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
-import { startLocalControlPlane, type LocalControlPlane } from './control-plane';
+import { FAILOVER_ASL, startLocalControlPlane, type LocalControlPlane } from './control-plane';
 import { LocalDetection } from './detection';
+import { applyFault, checkFaults, type AppliedFault } from './fault-schedule';
+import { physicalFloorMs } from './measure';
 import type { HistoryEvent } from './runtime/history';
-import type { ExecutionResult, LocalExecution } from './runtime/local-state-machine';
-import { scenario as findScenario, type Approver, type Outcome } from './scenarios';
-import { httpCall } from './world/http';
-import { LocalWorld, TimeScale } from './world/world';
+import { allStates, type ExecutionResult, type LocalExecution } from './runtime/local-state-machine';
+import { loadScenario, resolveRegion, scenarioConfig, ScenarioError, type ApproverDecision, type Expectation, type OperatorAction, type Outcome, type Scenario } from './scenario-file';
+import { sleep, type SimNetwork } from './sim/network';
+import { createRng } from './sim/random';
+import { realClock, Simulation, SIM_EPOCH, simNow } from './sim/virtual-time';
 import type { OutboxMessage } from './world/adapters';
+import { LocalWorld } from './world/world';
+
+export type { Outcome } from './scenario-file';
+
+/** How the drill plays the approver: the scenario's own answer, or one chosen on the command line. */
+export type Approver = 'auto' | 'manual' | 'reject' | 'none';
+
+/** Faults that impair what canaries and health checks watch: detection is measured from the first of them. */
+const IMPAIRING: ReadonlySet<string> = new Set(['region-down', 'app-down', 'region-slow', 'region-errors', 'partition']);
+
+/** The seed a drill uses unless told otherwise; printed in every summary so any run can be replayed. */
+export const DEFAULT_SEED = 1;
 
 export interface DrillOptions {
   readonly config: DrConfig;
-  readonly scenario?: string;
+  /** A built-in scenario's name, a path to a scenario file, or a parsed scenario. @default primary-down */
+  readonly scenario?: string | Scenario;
+  /** Everything random in the run comes from it. @default DEFAULT_SEED */
+  readonly seed?: number;
+  /** Overrides the scenario's approver: auto approves at once, manual waits for a person, reject, none. */
   readonly approve?: Approver;
   readonly approvalMode?: 'required' | 'auto-when-safe';
   readonly dryRun?: boolean;
-  /** Folder for the outbox ("emails"); default .drill/outbox */
-  readonly outDir?: string;
+  /** Folder for the outbox ("emails"); null writes none. @default .drill/outbox */
+  readonly outDir?: string | null;
   readonly onEvent?: (event: DrillEvent) => void;
-  /** Hard limit on the whole drill in real ms (a manual approval may take a person's time). */
-  readonly deadlineMs?: number;
-  /** Called once the world and the local control plane run, for tests that must look inside (approval records, the broker). */
-  readonly inspect?: (handles: { world: LocalWorld; controlPlane: LocalControlPlane }) => void;
-  /** Real ms every simulated data-store control-plane call takes, after the scenario's own setting (benchmarks). */
-  readonly storeCallLatencyMs?: number;
+  /** Called once the world and the local control plane run, for tests that must look inside. */
+  readonly inspect?: (handles: { world: LocalWorld; controlPlane: LocalControlPlane; detection: LocalDetection }) => void;
+  /** The drill gives up past this much AWS time (an invariant then fails). @default 6 h */
+  readonly maxDurationMs?: number;
 }
 
-export type DrillEvent = { readonly type: string; readonly at: number } & Record<string, unknown>;
+/** `at` is AWS time (virtual epoch ms); `t` is AWS ms since the drill started. */
+export type DrillEvent = { readonly type: string; readonly at: number; readonly t: number } & Record<string, unknown>;
 
 export interface Invariant {
   readonly name: string;
@@ -36,17 +54,33 @@ export interface Invariant {
   readonly detail: string;
 }
 
+export interface ExpectationCheck {
+  readonly key: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+  readonly matched: boolean;
+}
+
 export interface DrillSummary {
   readonly type: 'summary';
   readonly scenario: string;
+  readonly seed: number;
   readonly outcome: Outcome;
   readonly executions: number;
   readonly executionName: string | null;
+  /** AWS ms from the first fault to the execution's start. */
   readonly detectionMs: number | null;
+  /** AWS ms the control plane took from the start to traffic moved, minus the approval wait. */
   readonly controlPlaneMs: number | null;
   readonly approvalWaitMs: number;
+  readonly approvalRequested: boolean;
+  /** The estimated data loss the approver was shown, AWS ms (null: none asked, or unknown). */
+  readonly estimatedRpoMs: number | null;
   readonly downtimeMs: number;
-  readonly theoreticalMinMs: number;
+  /** The physical floor of this seed's fault phase: detection by quorum + record sync + TTL, AWS ms. */
+  readonly theoreticalMinMs: number | null;
+  /** AWS ms between the fault and the previous canary run of the quorum's later vantage (seeded). */
+  readonly faultPhaseMs: number | null;
   readonly lostWrites: number;
   readonly acknowledgedWrites: number;
   /** Calls on the Route 53 API stand-in (ChangeResourceRecordSets, GetChange, ListResourceRecordSets). */
@@ -57,32 +91,19 @@ export interface DrillSummary {
   readonly plan?: string[];
   readonly error?: string;
   readonly cause?: string;
-  readonly timeScale: number;
-  /** The measured local figures projected to AWS time (× timeScale). */
-  readonly projectedAws: { detectionSeconds: number | null; controlPlaneSeconds: number | null; downtimeSeconds: number; theoreticalMinSeconds: number };
+  /** The scenario's `expect` as applied to this run (adjusted for --approve / --dry-run), and each check. */
+  readonly expected: Expectation & { readonly adjustedFor?: string[] };
+  readonly expectations: ExpectationCheck[];
+  readonly matched: boolean;
   readonly invariants: Invariant[];
   readonly invariantsHeld: boolean;
+  /** AWS ms the drill covered. */
+  readonly durationMs: number;
   readonly history: HistoryEvent[];
-  readonly outboxDir: string;
+  readonly outboxDir: string | null;
+  /** Real time, for information only: never part of a result (it changes with machine load). */
+  readonly wall: { readonly elapsedMs: number; readonly simulationSteps: number };
 }
-
-/** Resolves with `p`, or with `fallback` after `ms`; the timer never outlives the race. */
-async function raceTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<T>((r) => (timer = setTimeout(() => r(fallback), Math.max(0, ms))))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const until = async (cond: () => boolean, deadline: number, stepMs = 2): Promise<boolean> => {
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return true;
-};
 
 /** The outcome as the drill names it, from the execution result. */
 export function outcomeOf(result: ExecutionResult): Outcome {
@@ -104,217 +125,422 @@ export function outcomeOf(result: ExecutionResult): Outcome {
 }
 
 /**
- * Plays the approver from the emailed link, as a person would: open the page, then submit its form to
- * the form's own action (so a page that dropped the link's signature would fail here too). Over the RPO
- * target the person ticks the data-loss box, as an approver who approves must.
+ * Plays the approver from the emailed link, as a person would: open the page, then submit its form to the form's
+ * own action (so a page that dropped the link's signature would fail here too). Over the RPO target the person
+ * ticks the data-loss box, as an approver who approves must. It goes over the simulated network.
  */
-async function answerApproval(url: string, decision: 'approve' | 'reject', approver: string): Promise<{ status: number }> {
-  const page = await httpCall(url, { timeoutMs: 5_000 });
+export async function answerApproval(net: SimNetwork, url: string, decision: 'approve' | 'reject', approver: string, reason?: string): Promise<{ status: number }> {
+  const page = await net.request(url, { from: 'clients', timeoutMs: 30_000 });
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
   const action = /<form method="post" action="([^"]*)"/.exec(page.body)?.[1];
   if (page.status !== 200 || !csrf || action === undefined) return { status: page.status };
   const target = new URL(action.replace(/&amp;/g, '&'), url).toString();
-  const form = new URLSearchParams({ csrf, decision, approver, reason: decision === 'reject' ? 'drill: rejected by --approve reject' : '' });
+  const form = new URLSearchParams({ csrf, decision, approver, reason: decision === 'reject' ? (reason ?? 'drill: rejected by the scenario approver') : (reason ?? '') });
   if (decision === 'approve' && page.body.includes('name="acceptDataLoss"')) form.set('acceptDataLoss', 'yes');
-  const res = await httpCall(target, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 5_000 });
+  const res = await net.request(target, { from: 'clients', method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 30_000 });
   return { status: res.status };
 }
 
+/** The approver this run plays: the command line wins over the scenario. */
+function approverOf(sc: Scenario, approve: Approver | undefined): { decision: ApproverDecision; afterMs: number } {
+  if (approve === undefined) return { decision: sc.approver.decision, afterMs: sc.approver.after };
+  if (approve === 'auto') return { decision: 'approve', afterMs: sc.approver.decision === 'approve' ? sc.approver.after : 0 };
+  return { decision: approve, afterMs: sc.approver.decision === approve ? sc.approver.after : 0 };
+}
+
+/** The scenario's `expect`, adjusted where the command line changed what a correct control plane ends with. */
+export function effectiveExpect(sc: Scenario, config: DrConfig, o: { decision: ApproverDecision; dryRun: boolean; approvalModeOverride: boolean }): Expectation & { adjustedFor?: string[] } {
+  const e: Expectation & { adjustedFor?: string[] } = { ...sc.expect };
+  const adjusted: string[] = [];
+  const wouldAct = e.outcome === 'FAILED_OVER' || e.outcome === 'INCOMPLETE';
+  const keepPrimary = (outcome: Outcome) => {
+    e.outcome = outcome;
+    e.activeRegion = 'primary';
+    delete e.maxLostWrites;
+    delete e.alerts;
+    delete e.maxDowntime;
+  };
+  if (o.dryRun && wouldAct) {
+    keepPrimary('DRY_RUN');
+    delete e.approvalRequested;
+    adjusted.push('--dry-run');
+  } else if (wouldAct && o.decision === 'reject' && sc.approver.decision !== 'reject') {
+    keepPrimary('REJECTED');
+    adjusted.push('--approve reject');
+  } else if (wouldAct && o.decision === 'none' && sc.approver.decision !== 'none' && config.approval.onTimeout === 'abort') {
+    keepPrimary('TIMED_OUT');
+    adjusted.push('--approve none');
+  }
+  if (o.approvalModeOverride && e.approvalRequested !== undefined) {
+    delete e.approvalRequested;
+    adjusted.push('--approval-mode');
+  }
+  if (adjusted.length) e.adjustedFor = adjusted;
+  return e;
+}
+
+const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+
 /**
- * Runs one drill: starts the world and the local control plane, starts the client load, injects the
- * scenario's fault, lets detection trigger the failover state machine, plays the approver, and measures.
+ * Runs one drill inside its own simulation: builds the world and the local control plane, starts the client load
+ * and the canaries, applies the scenario's faults at their AWS times, lets detection trigger the failover state
+ * machine, plays the approver and the operator, and measures. The same seed, scenario and config give the same
+ * run on any machine at any load (apart from `wall`).
  */
 export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
-  const sc = findScenario(opts.scenario ?? 'primary-down');
-  const config = sc.configure ? sc.configure(opts.config) : opts.config;
-  const approve: Approver = opts.approve ?? sc.defaultApprover ?? 'auto';
-  const emit = (type: string, fields: Record<string, unknown> = {}) => opts.onEvent?.({ type, at: Date.now(), ...fields });
-  const time = new TimeScale(config.drill.timeScale);
-  const world = new LocalWorld(config, time, { replicationLagMs: sc.replicationLagMs ?? config.drill.replicationLagMs });
-  const outboxDir = opts.outDir ?? join(process.cwd(), '.drill', 'outbox');
-  mkdirSync(outboxDir, { recursive: true });
-  const deadline = Date.now() + (opts.deadlineMs ?? (approve === 'manual' ? config.approval.timeoutSeconds * 1000 + 60_000 : 60_000));
-
-  await world.start();
-  // Detection starts executions through the real alarm-trigger handler; the first one started is the drill's.
-  let tTrigger = 0;
-  let execution: LocalExecution | undefined;
-  const detection: LocalDetection = new LocalDetection(world, {
-    run: (input, name) => cp.machine.start(input, name),
-    decorateInput: (input) => ({ ...input, dryRun: Boolean(opts.dryRun), ...(opts.approvalMode ? { approvalMode: opts.approvalMode } : {}) }),
-    onTransition: (t) => emit('alarm', { alarm: t.alarmName, signal: t.signalId, state: t.state, previous: t.previous, round: t.round }),
-    onTrigger: (d) => emit('alarm-trigger', { region: d.region, alarm: d.alarmName, eventId: d.eventId, ...(d.result ? { action: d.result.action, reason: d.result.reason } : { error: d.error }) }),
-    onExecutionStarted: (ex, region, input) => {
-      const alarms = (input as { trigger?: { alarms?: string[] } }).trigger?.alarms ?? [];
-      emit('execution-started', { executionName: ex.name, executionArn: ex.id, region, alarms });
-      ex.onEvent((e) => {
-        if (e.type.endsWith('StateEntered')) emit('state-entered', { state: e.stateName, stateType: e.stateType, index: e.index });
-        else if (e.type.endsWith('StateExited')) emit('state-exited', { state: e.stateName, index: e.index });
-        else if (e.type === 'TaskFailed') emit('task-failed', { state: e.stateName, error: e.error, cause: e.cause });
-        else if (e.type === 'TaskRetryScheduled') emit('task-retry', { state: e.stateName });
-      });
-      if (!execution) {
-        execution = ex;
-        tTrigger = Date.now();
-      }
-    },
+  const sc = typeof opts.scenario === 'object' ? opts.scenario : loadScenario(opts.scenario ?? 'primary-down');
+  const config = scenarioConfig(opts.config, sc);
+  const stateNames = new Set(allStates(JSON.parse(readFileSync(FAILOVER_ASL, 'utf8')) as { States: Record<string, { Type: string }> }).map(([n]) => n));
+  checkFaults(sc.faults, config, stateNames);
+  sc.operator.forEach((op, i) => {
+    if (op.do === 'redrive') throw new ScenarioError(`operator[${i}].do: redrive is not modelled by the local runtime yet`);
   });
-  const cp = await startLocalControlPlane(world, { realTimeApproval: approve === 'manual', signals: detection.signals });
-  opts.inspect?.({ world, controlPlane: cp });
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const wallStart = realClock.now();
+  const sim = Simulation.install({ seed, start: SIM_EPOCH, maxVirtualMs: (opts.maxDurationMs ?? 6 * 3_600_000) + 3_600_000 });
   try {
-    emit('drill-started', {
-      scenario: sc.name,
-      description: sc.description,
-      approve,
-      approvalMode: opts.approvalMode ?? config.approval.mode,
-      dryRun: Boolean(opts.dryRun),
-      timeScale: time.factor,
-      regions: { primary: world.primary, standby: world.standby },
-      globalRouter: world.router.url,
-      approvalEndpoint: cp.approvalServer.url,
-    });
-    world.notifier.on((m: OutboxMessage) => {
-      const file = join(outboxDir, `${m.at}-${m.topic}-${Math.random().toString(36).slice(2, 8)}.txt`);
-      writeFileSync(file, `Topic: ${m.topic}\nSubject: ${m.subject}\n\n${m.body}\n`);
-      if (m.topic === 'approval') return;
-      emit('alert', { topic: m.topic, subject: m.subject, message: m.body });
-    });
-
-    let approvalDecided: Promise<unknown> = Promise.resolve();
-    world.notifier.on((m) => {
-      if (m.topic !== 'approval') return;
-      const url = m.body.split('\n').find((l) => l.startsWith(cp.approvalServer.url));
-      const record = [...world.approvals.records.values()].at(-1);
-      emit('approval-requested', {
-        url,
-        estimatedRpoMs: record?.summary.estimatedRpoMs ?? null,
-        rpoTargetMs: record?.summary.rpoTargetMs ?? null,
-        rpoWithinTarget: record?.summary.rpoWithinTarget ?? null,
-        expiresAt: record ? new Date(record.expiresAt).toISOString() : null,
-        approver: approve,
-        incidentId: record?.incidentId ?? null,
-        subject: m.subject,
-        // The email as sent: a link, an expiry and the evidence; the task token never leaves the store.
-        email: m.body,
-      });
-      if (!url || approve === 'none' || approve === 'manual') return;
-      const decision = approve === 'reject' ? 'reject' : 'approve';
-      approvalDecided = answerApproval(url, decision, config.approval.approvers[0]).then(
-        (r) => emit('approval-answered', { decision, httpStatus: r.status }),
-        (err: Error) => emit('approval-answered', { decision, error: err.message }),
-      );
-    });
-
-    sc.prepare?.(world);
-    if (opts.storeCallLatencyMs !== undefined) for (const s of world.data.stores) s.callLatencyMs = opts.storeCallLatencyMs;
-    world.load.start();
-    // Canaries run all the time, as deployed: the alarms are settled (OK) when the fault comes.
-    detection.start();
-    const warm = await until(() => world.load.acknowledgedBy(world.primary).length >= 20 && detection.round > config.detection.evaluationPeriods, deadline);
-    if (!warm) throw new Error('the local world did not start serving writes');
-    const tFault = Date.now();
-    sc.inject(world);
-    emit('fault-injected', { scenario: sc.name, description: sc.description });
-
-    const faultRound = detection.round;
-    // Without quorum there is no execution: give detection enough rounds to be sure of that.
-    await until(() => execution !== undefined || detection.round >= faultRound + config.detection.evaluationPeriods + 6, deadline);
-
-    let result: ExecutionResult | undefined;
-    if (execution) {
-      const remaining = Math.max(1, deadline - Date.now());
-      result = await raceTimeout<ExecutionResult>(execution.result, remaining, { status: 'ABORTED', error: 'DrillDeadline', cause: 'the drill deadline passed' });
-      if (result.status === 'ABORTED') execution.stop();
-      await approvalDecided;
-    }
-    // Some scenarios need detection to keep running (late duplicates, a flapping primary) before judging.
-    await until(() => detection.round >= faultRound + (sc.minRounds ?? 0), deadline);
-    await detection.stop();
-    const outcome: Outcome = result ? outcomeOf(result) : 'NO_ACTION';
-
-    // Let clients see the change (TTL) and the load recover before measuring.
-    const applied = () => world.router.applied.find((a) => a.at >= tTrigger && (a.weights[world.standby] ?? 0) > 0);
-    if (outcome === 'FAILED_OVER') {
-      await until(() => applied() !== undefined, Date.now() + time.ms(config.globalDomain.ttlSeconds) + 5_000);
-      const shiftedAt = applied()?.at ?? Date.now();
-      await until(() => world.load.attempts.filter((a) => a.at > shiftedAt && a.ok).length >= 10, Date.now() + 5_000);
-    } else {
-      const n = world.load.attempts.length;
-      await until(() => world.load.attempts.length >= n + 10, Date.now() + 2_000);
-    }
-    await world.load.stop();
-    // Wait for replication still in flight between live regions, so lost means lost.
-    await until(() => world.data.stores.every((s) => Object.values(s.byRegion).every((r) => r.crashed || r.replicationBacklog === 0)), Date.now() + 5_000);
-
-    const shift = applied();
-    const approvalWaitMs = approvalWait(execution?.events ?? []);
-    const detectionMs = execution ? tTrigger - tFault : null;
-    const controlPlaneMs = execution && shift ? Math.max(0, shift.at - tTrigger - approvalWaitMs) : null;
-    if (shift) emit('traffic-shifted', { to: world.standby, afterMs: shift.at - tFault });
-    const dt = world.load.downtime(tFault);
-    const d = config.detection;
-    // A routing-control flip changes answers without a record change, so only Route 53 record changes wait for INSYNC.
-    const syncSeconds = config.traffic.strategy === 'arc-routing-control' ? 0 : config.drill.dnsSyncSeconds;
-    const theoreticalMinMs = Math.round(time.ms(d.datapointsToAlarm * d.probeIntervalSeconds + syncSeconds + config.globalDomain.ttlSeconds));
-    const lost = world.load.acknowledgedBy(world.primary).filter((a) => a.at >= tFault - time.ms(60) && !world.data.has(world.standby, a.id));
-    const acknowledged = world.load.attempts.filter((a) => a.ok).length;
-    const lostWrites = outcome === 'FAILED_OVER' ? lost.length : 0;
-    const incomplete = findOutput(execution?.events ?? [], 'DescribeIncomplete') as { completedSteps?: string[]; remainingSteps?: string[] } | undefined;
-    const plan = opts.dryRun ? collectPlan(execution?.events ?? []) : undefined;
-    const invariants = checkInvariants(world, outcome, execution, result, sc.name);
-    const started = detection.executions;
-    invariants.push({
-      name: 'one-execution-per-incident',
-      held: started.length <= 1,
-      detail: started.length <= 1 ? `${started.length} execution(s) started` : `${started.length} executions started: ${started.map((e) => e.name).join(', ')}`,
-    });
-    const summary: DrillSummary = {
-      type: 'summary',
-      scenario: sc.name,
-      outcome,
-      executions: started.length,
-      executionName: execution?.name ?? null,
-      detectionMs,
-      controlPlaneMs,
-      approvalWaitMs,
-      downtimeMs: dt.ms,
-      theoreticalMinMs,
-      lostWrites,
-      acknowledgedWrites: acknowledged,
-      route53ApiCalls: world.router.dnsApiCalls,
-      activeRegion: world.servingRegion,
-      ...(outcome === 'INCOMPLETE'
-        ? { completedSteps: incomplete?.completedSteps ?? [], remainingSteps: incomplete?.remainingSteps ?? POST_APPROVAL_STEPS.map((s) => s.state) }
-        : {}),
-      ...(plan ? { plan } : {}),
-      ...(result && result.status !== 'SUCCEEDED' ? { error: result.error, cause: result.cause } : {}),
-      timeScale: time.factor,
-      projectedAws: {
-        detectionSeconds: detectionMs === null ? null : round(time.aws(detectionMs)),
-        controlPlaneSeconds: controlPlaneMs === null ? null : round(time.aws(controlPlaneMs)),
-        downtimeSeconds: round(time.aws(dt.ms)),
-        theoreticalMinSeconds: round(time.aws(theoreticalMinMs)),
-      },
-      invariants,
-      invariantsHeld: invariants.every((i) => i.held),
-      history: [...(execution?.events ?? [])],
-      outboxDir,
-    };
-    return summary;
+    const summary = await sim.run(drillBody(opts, sc, config, seed, sim));
+    return { ...summary, wall: { elapsedMs: realClock.now() - wallStart, simulationSteps: sim.steps } };
   } finally {
-    await detection.stop();
-    for (const ex of detection.executions) ex.stop();
-    await world.stop();
+    sim.uninstall();
   }
 }
 
-const round = (n: number) => Math.round(n * 10) / 10;
+type Body = Omit<DrillSummary, 'wall'>;
+
+async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, seed: number, sim: Simulation): Promise<Body> {
+  const t0 = simNow();
+  const emit = (type: string, fields: Record<string, unknown> = {}) => opts.onEvent?.({ type, at: simNow(), t: simNow() - t0, ...fields });
+  const rng = createRng(seed, 'drill');
+  const approver = approverOf(sc, opts.approve);
+  const world = new LocalWorld(config, { replicationLagMs: config.drill.replicationLagMs, seed });
+  // Relative by default, so the summary reads the same in every checkout.
+  const outboxDir = opts.outDir === null ? null : (opts.outDir ?? join('.drill', 'outbox'));
+  if (outboxDir) mkdirSync(outboxDir, { recursive: true });
+  const maxDurationMs = opts.maxDurationMs ?? 6 * 3_600_000;
+
+  // Detection starts executions through the real alarm-trigger handler; the first one started is the drill's.
+  let tTrigger: number | null = null;
+  let execution: LocalExecution | undefined;
+  const executionStarts: Array<{ name: string; at: number; by: 'detection' | 'operator' }> = [];
+  const allExecutions: LocalExecution[] = [];
+  const endedAt = new Map<string, number>();
+  const watch = (ex: LocalExecution, by: 'detection' | 'operator') => {
+    executionStarts.push({ name: ex.name, at: simNow(), by });
+    allExecutions.push(ex);
+    ex.onEvent((e) => {
+      if (e.type.endsWith('StateEntered')) emit('state-entered', { execution: ex.name, state: e.stateName, stateType: e.stateType, index: e.index });
+      else if (e.type.endsWith('StateExited')) emit('state-exited', { execution: ex.name, state: e.stateName, index: e.index });
+      else if (e.type === 'TaskFailed') emit('task-failed', { execution: ex.name, state: e.stateName, error: e.error, cause: e.cause });
+      else if (e.type === 'TaskRetryScheduled') emit('task-retry', { execution: ex.name, state: e.stateName });
+    });
+    void ex.result.then((r) => {
+      endedAt.set(ex.name, simNow());
+      emit('execution-ended', { execution: ex.name, status: r.status, ...(r.error ? { error: r.error } : {}) });
+    });
+  };
+  const detection: LocalDetection = new LocalDetection(world, {
+    rng: rng.fork('detection'),
+    run: (input, name) => cp.machine.start(input, name),
+    decorateInput: (input) => ({ ...input, dryRun: Boolean(opts.dryRun), ...(opts.approvalMode ? { approvalMode: opts.approvalMode } : {}) }),
+    onTransition: (t) => emit('alarm', { alarm: t.alarmName, signal: t.signalId, state: t.state, previous: t.previous }),
+    onTrigger: (d) => emit('alarm-trigger', { region: d.region, alarm: d.alarmName, eventId: d.eventId, ...(d.result ? { action: d.result.action, reason: d.result.reason } : { error: d.error }) }),
+    onExecutionStarted: (ex, region, input) => {
+      const alarms = (input as { trigger?: { alarms?: string[] } }).trigger?.alarms ?? [];
+      emit('execution-started', { executionName: ex.name, executionArn: ex.id, region, alarms, by: 'detection' });
+      watch(ex, 'detection');
+      if (!execution) {
+        execution = ex;
+        tTrigger = simNow();
+      }
+    },
+  });
+  const idRng = rng.fork('approval-ids');
+  const cp = await startLocalControlPlane(world, { serveApprovalsOverHttp: approver.decision === 'manual', signals: detection.signals, randomId: () => Buffer.from(idRng.hex(16), 'hex').toString('base64url') });
+  opts.inspect?.({ world, controlPlane: cp, detection });
+
+  const shiftsOntoDown: string[] = [];
+  world.router.onApply((weights) => {
+    for (const [r, w] of Object.entries(weights)) if (w > 0 && world.apps[r].impairment.down) shiftsOntoDown.push(`${r} at +${simNow() - t0} ms`);
+    const on = Object.entries(weights).filter(([, w]) => w > 0).map(([r]) => r);
+    emit('traffic-shifted', { to: on.length === 1 ? on[0] : on, weights });
+  });
+
+  let lastActivity = t0;
+  const pendingWork = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    pendingWork.add(p);
+    void p.finally(() => {
+      pendingWork.delete(p);
+      lastActivity = simNow();
+    });
+  };
+
+  let mails = 0;
+  world.notifier.on((m: OutboxMessage) => {
+    mails++;
+    if (outboxDir) writeFileSync(join(outboxDir, `${seed}-${String(mails).padStart(3, '0')}-${m.topic}.txt`), `Topic: ${m.topic}\nSubject: ${m.subject}\nDate: ${new Date(m.at).toISOString()}\n\n${m.body}\n`);
+    if (m.topic === 'approval') return;
+    emit('alert', { topic: m.topic, subject: m.subject, message: m.body });
+  });
+
+  let approvalRequested = false;
+  let estimatedRpoMs: number | null = null;
+  const approvalUrls: string[] = [];
+  let releaseRealTime: (() => void) | undefined;
+  world.notifier.on((m) => {
+    if (m.topic !== 'approval') return;
+    approvalRequested = true;
+    const url = m.body.split('\n').find((l) => l.startsWith(cp.approvalBaseUrl));
+    if (url) approvalUrls.push(url);
+    const record = [...world.approvals.records.values()].at(-1);
+    estimatedRpoMs = record?.summary.estimatedRpoMs ?? null;
+    emit('approval-requested', {
+      url,
+      estimatedRpoMs,
+      rpoTargetMs: record?.summary.rpoTargetMs ?? null,
+      rpoWithinTarget: record?.summary.rpoWithinTarget ?? null,
+      expiresAt: record ? new Date(record.expiresAt).toISOString() : null,
+      approver: approver.decision,
+      incidentId: record?.incidentId ?? null,
+      subject: m.subject,
+      // The email as sent: a link, an expiry and the evidence; the task token never leaves the store.
+      email: m.body,
+    });
+    if (!url) return;
+    if (approver.decision === 'manual') {
+      // A person is in the loop: from now on, virtual time follows real time until the request is settled.
+      releaseRealTime ??= sim.holdRealTime();
+      return;
+    }
+    if (approver.decision === 'none') return;
+    const decision = approver.decision;
+    track(
+      sleep(approver.afterMs)
+        .then(() => answerApproval(world.net, url, decision, config.approval.approvers[0]))
+        .then(
+          (r) => emit('approval-answered', { decision, httpStatus: r.status }),
+          (err: Error) => emit('approval-answered', { decision, error: err.message }),
+        ),
+    );
+  });
+
+  const operate = async (op: OperatorAction, i: number) => {
+    emit('operator', { index: i, do: op.do, ...(op.reason ? { reason: op.reason } : {}) });
+    if (op.do === 'approve' || op.do === 'reject') {
+      const url = approvalUrls.at(-1);
+      if (!url) return emit('operator-failed', { index: i, do: op.do, reason: 'no approval has been requested' });
+      const r = await answerApproval(world.net, url, op.do, config.approval.approvers[0], op.reason);
+      return emit('approval-answered', { decision: op.do, httpStatus: r.status, by: 'operator' });
+    }
+    if (op.do === 'failover' || op.do === 'failback') {
+      const to = op.do === 'failover' ? world.standby : world.primary;
+      const from = to === world.primary ? world.standby : world.primary;
+      const incidentId = `manual-${op.do}-${to}-${utcDay(simNow())}`;
+      const input = { incidentId, direction: op.do, fromRegion: from, toRegion: to, trigger: { source: 'manual', at: new Date(simNow()).toISOString(), ...(op.reason ? { reason: op.reason } : {}) }, dryRun: Boolean(opts.dryRun) };
+      const machine = op.do === 'failover' ? cp.machine : cp.failbackMachine;
+      const ex = machine.start(input, incidentId, op.do === 'failover' ? 'failover' : 'failback');
+      emit('execution-started', { executionName: ex.name, executionArn: ex.id, region: to, alarms: [], by: 'operator' });
+      watch(ex, 'operator');
+      if (!execution && op.do === 'failover') {
+        execution = ex;
+        tTrigger = simNow();
+      }
+      track(ex.result);
+    }
+  };
+
+  // Faults and operator actions at their AWS times.
+  const applied: AppliedFault[] = [];
+  const at = (ms: number, fn: () => void | Promise<void>) => track(sleep(ms).then(fn));
+  for (const [i, f] of sc.faults.entries()) {
+    at(f.at, () => {
+      const a = applyFault(f, world, detection);
+      applied.push(a);
+      emit('fault-injected', { index: i, kind: f.kind, detail: a.summary });
+      if (f.for !== undefined) {
+        at(f.for, () => {
+          a.heal();
+          emit('fault-healed', { index: i, kind: f.kind, detail: a.summary });
+        });
+      }
+    });
+  }
+  for (const [i, op] of sc.operator.entries()) at(op.at, () => operate(op, i));
+
+  emit('drill-started', {
+    scenario: sc.name,
+    description: sc.description,
+    seed,
+    approve: approver.decision,
+    approvalMode: opts.approvalMode ?? config.approval.mode,
+    dryRun: Boolean(opts.dryRun),
+    regions: { primary: world.primary, standby: world.standby },
+    faults: sc.faults.map((f) => ({ at: f.at, kind: f.kind })),
+    approvalEndpoint: cp.approvalBaseUrl,
+  });
+  world.load.start();
+  // Canaries run all the time, as deployed: by the time the first fault comes, the alarms are settled.
+  detection.start();
+
+  // Run until everything scheduled has happened, no execution is running, and nothing has happened for `settle`.
+  const running = () => allExecutions.some((ex) => !endedAt.has(ex.name));
+  let gaveUp = false;
+  for (;;) {
+    await sleep(1_000);
+    if (releaseRealTime && (!execution || endedAt.has(execution.name) || [...world.approvals.records.values()].every((r) => r.status !== 'PENDING'))) {
+      releaseRealTime();
+    }
+    for (const t of endedAt.values()) lastActivity = Math.max(lastActivity, t);
+    // A fault's healing is scheduled before the fault's own work settles, so nothing scheduled is ever missed here.
+    if (pendingWork.size === 0 && !running() && simNow() - lastActivity >= sc.settle) break;
+    if (simNow() - t0 > maxDurationMs) {
+      gaveUp = true;
+      break;
+    }
+  }
+  releaseRealTime?.();
+  await detection.stop();
+  await world.load.stop();
+  for (const ex of allExecutions) if (!endedAt.has(ex.name)) ex.stop();
+  // Replication between live regions that is still in flight lands before the count, so lost means lost.
+  for (let i = 0; i < 600 && world.data.stores.some((s) => Object.values(s.byRegion).some((r) => !r.crashed && r.replicationBacklog > 0 && r.oldestUnshippedAt === undefined)); i++) {
+    await sleep(1_000);
+  }
+  await cp.stop();
+
+  const result = execution ? await execution.result : undefined;
+  const outcome: Outcome = result ? outcomeOf(result) : 'NO_ACTION';
+  // Detection is measured from the first fault that impairs what the observers watch (not a lag, a throttle or duplicates).
+  const impairing = sc.faults.filter((f) => IMPAIRING.has(f.kind));
+  const firstFault = impairing.length ? t0 + Math.min(...impairing.map((f) => f.at)) : null;
+  const trigger = tTrigger as number | null;
+  const exec = execution as LocalExecution | undefined;
+  const shift = trigger === null ? undefined : world.router.applied.find((a) => a.at >= trigger && (a.weights[world.standby] ?? 0) > 0);
+  const approvalWaitMs = approvalWait(exec?.events ?? []);
+  const detectionMs = exec && firstFault !== null && trigger !== null ? trigger - firstFault : null;
+  // From the execution's start to the traffic change made (ShiftTraffic done), less the time a person took.
+  const shifted = exec?.events.find((e) => e.stateName === 'ShiftTraffic' && e.type === 'TaskStateExited');
+  const controlPlaneMs = exec && shifted && trigger !== null ? shifted.timestamp - trigger - approvalWaitMs : null;
+  const dt = world.load.downtime(firstFault ?? t0);
+  const floor = firstFault === null ? null : physicalFloorMs(config, detection.firstRunAt, firstFault);
+  const lost = world.load.acknowledgedBy(world.primary).filter((a) => !world.data.has(world.standby, a.id));
+  const acknowledged = world.load.attempts.filter((a) => a.ok).length;
+  const lostWrites = outcome === 'FAILED_OVER' ? lost.length : 0;
+  const incomplete = findOutput(exec?.events ?? [], 'DescribeIncomplete') as { completedSteps?: string[]; remainingSteps?: string[] } | undefined;
+  const plan = opts.dryRun ? collectPlan(exec?.events ?? []) : undefined;
+
+  const invariants = checkInvariants(world, outcome, exec, result, shiftsOntoDown);
+  const started = executionStarts.length;
+  const byDetection = executionStarts.filter((s) => s.by === 'detection');
+  invariants.push({
+    name: 'one-execution-per-incident',
+    held: byDetection.length <= 1,
+    detail: byDetection.length <= 1 ? `${byDetection.length} execution(s) started by detection` : `${byDetection.length} executions started: ${byDetection.map((e) => e.name).join(', ')}`,
+  });
+  const early = byDetection.filter((s) => firstFault === null || s.at < firstFault);
+  invariants.push({
+    name: 'no-execution-before-fault',
+    held: early.length === 0,
+    detail: early.length === 0 ? 'every execution started after the first fault' : `${early.map((e) => `${e.name} at +${e.at - t0} ms`).join(', ')} started before any fault`,
+  });
+  const figures: Record<string, number | null> = { detectionMs, controlPlaneMs, approvalWaitMs, downtimeMs: dt.ms, theoreticalMinMs: floor?.floorMs ?? null };
+  const negative = Object.entries(figures).filter(([, v]) => v !== null && !(Number.isFinite(v) && v >= 0));
+  invariants.push({ name: 'measurements-valid', held: negative.length === 0, detail: negative.length === 0 ? 'no negative or non-finite figure' : negative.map(([k, v]) => `${k}=${v}`).join(', ') });
+  invariants.push({ name: 'drill-finished', held: !gaveUp, detail: gaveUp ? `still running after ${maxDurationMs / 60_000} min of AWS time` : 'everything scheduled happened and settled' });
+  if (shift && outcome === 'FAILED_OVER' && !dt.recovered) {
+    invariants.push({ name: 'clients-recovered', held: false, detail: 'traffic moved but clients never wrote successfully again' });
+  }
+
+  const expected = effectiveExpect(sc, config, { decision: approver.decision, dryRun: Boolean(opts.dryRun), approvalModeOverride: opts.approvalMode !== undefined });
+  const alertSubjects = world.notifier.outbox.filter((m) => m.topic !== 'approval').map((m) => m.subject);
+  const expectations = checkExpectations(expected, config, {
+    outcome,
+    executions: started,
+    activeRegion: world.servingRegion,
+    lostWrites,
+    approvalRequested,
+    detectionMs,
+    downtimeMs: dt.ms,
+    estimatedRpoMs,
+    alertSubjects,
+  });
+  const matched = expectations.every((c) => c.matched);
+
+  return {
+    type: 'summary',
+    scenario: sc.name,
+    seed,
+    outcome,
+    executions: started,
+    executionName: exec?.name ?? null,
+    detectionMs,
+    controlPlaneMs,
+    approvalWaitMs,
+    approvalRequested,
+    estimatedRpoMs,
+    downtimeMs: dt.ms,
+    theoreticalMinMs: floor?.floorMs ?? null,
+    faultPhaseMs: floor?.phaseMs ?? null,
+    lostWrites,
+    acknowledgedWrites: acknowledged,
+    route53ApiCalls: world.router.dnsApiCalls,
+    activeRegion: world.servingRegion,
+    ...(outcome === 'INCOMPLETE'
+      ? { completedSteps: incomplete?.completedSteps ?? [], remainingSteps: incomplete?.remainingSteps ?? POST_APPROVAL_STEPS.map((s) => s.state) }
+      : {}),
+    ...(plan ? { plan } : {}),
+    ...(result && result.status !== 'SUCCEEDED' ? { error: result.error, cause: result.cause } : {}),
+    expected,
+    expectations,
+    matched,
+    invariants,
+    invariantsHeld: invariants.every((i) => i.held),
+    durationMs: simNow() - t0,
+    history: [...(exec?.events ?? [])],
+    outboxDir,
+  };
+}
+
+interface Observed {
+  readonly outcome: Outcome;
+  readonly executions: number;
+  readonly activeRegion: string | null;
+  readonly lostWrites: number;
+  readonly approvalRequested: boolean;
+  readonly detectionMs: number | null;
+  readonly downtimeMs: number;
+  readonly estimatedRpoMs: number | null;
+  readonly alertSubjects: readonly string[];
+}
+
+/** One check per key of `expect`; a figure that was not measured never meets a bound. */
+export function checkExpectations(e: Expectation, config: DrConfig, o: Observed): ExpectationCheck[] {
+  const out: ExpectationCheck[] = [];
+  const add = (key: string, expected: unknown, actual: unknown, matched: boolean) => out.push({ key, expected, actual, matched });
+  if (e.outcome !== undefined) add('outcome', e.outcome, o.outcome, o.outcome === e.outcome);
+  if (e.executions !== undefined) add('executions', e.executions, o.executions, o.executions === e.executions);
+  if (e.activeRegion !== undefined) {
+    const want = e.activeRegion === null ? null : resolveRegion(e.activeRegion, config, 'expect.activeRegion');
+    add('activeRegion', want, o.activeRegion, o.activeRegion === want);
+  }
+  if (e.maxLostWrites !== undefined) add('maxLostWrites', e.maxLostWrites, o.lostWrites, o.lostWrites <= e.maxLostWrites);
+  if (e.approvalRequested !== undefined) add('approvalRequested', e.approvalRequested, o.approvalRequested, o.approvalRequested === e.approvalRequested);
+  if (e.maxDetection !== undefined) add('maxDetection', e.maxDetection, o.detectionMs, o.detectionMs !== null && o.detectionMs <= e.maxDetection);
+  if (e.maxDowntime !== undefined) add('maxDowntime', e.maxDowntime, o.downtimeMs, o.downtimeMs <= e.maxDowntime);
+  if (e.minEstimatedRpo !== undefined) add('minEstimatedRpo', e.minEstimatedRpo, o.estimatedRpoMs, o.estimatedRpoMs !== null && o.estimatedRpoMs >= e.minEstimatedRpo);
+  for (const subject of e.alerts ?? []) {
+    const hit = o.alertSubjects.find((s) => s.toLowerCase().includes(subject.toLowerCase()));
+    add(`alerts: "${subject}"`, subject, hit ?? null, hit !== undefined);
+  }
+  return out;
+}
 
 function approvalWait(events: readonly HistoryEvent[]): number {
   const entered = events.find((e) => e.stateName === 'RequestApproval' && e.type === 'TaskStateEntered');
   if (!entered) return 0;
   const left = events.find((e) => e.stateName === 'RequestApproval' && (e.type === 'TaskStateExited' || e.type === 'TaskFailed'));
-  return (left?.timestamp ?? Date.now()) - entered.timestamp;
+  return (left?.timestamp ?? simNow()) - entered.timestamp;
 }
 
 function findOutput(events: readonly HistoryEvent[], state: string): unknown {
@@ -331,7 +557,7 @@ function collectPlan(events: readonly HistoryEvent[]): string[] {
     const steps = (e.output as { steps?: Record<string, unknown> }).steps ?? {};
     const key = POST_APPROVAL_STEPS.find((s) => s.state === e.stateName)?.key;
     const r = key ? steps[key] : undefined;
-    if (r && typeof r === 'object' && Array.isArray((r as { plan?: unknown }).plan)) plan.push(...((r as { plan: string[] }).plan));
+    if (r && typeof r === 'object' && Array.isArray((r as { plan?: unknown }).plan)) plan.push(...(r as { plan: string[] }).plan);
   }
   for (const e of events) {
     // ScaleStandby's plan (pilot light / warm standby) comes back inside PrepareStandby's output.
@@ -346,11 +572,11 @@ function collectPlan(events: readonly HistoryEvent[]): string[] {
   return plan;
 }
 
-function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalExecution | undefined, result: ExecutionResult | undefined, scenarioName: string): Invariant[] {
+function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalExecution | undefined, result: ExecutionResult | undefined, shiftsOntoDown: readonly string[]): Invariant[] {
   // A region that is down takes no writes whatever its site state says.
-  const writers = world.activeRegions().filter((r) => world.apps[r].fault !== 'down');
+  const writers = world.activeRegions().filter((r) => !world.apps[r].impairment.down);
   const invariants: Invariant[] = [
-    { name: 'at-most-one-writer', held: writers.length <= 1, detail: `regions accepting writes: ${writers.join(', ') || 'none'}` },
+    { name: 'at-most-one-writer', held: world.config.traffic.strategy === 'active-active' || writers.length <= 1, detail: `regions accepting writes: ${writers.join(', ') || 'none'}` },
     {
       name: 'execution-terminal',
       held: !execution || (result !== undefined && result.status !== 'ABORTED'),
@@ -367,15 +593,17 @@ function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalEx
       held: world.servingRegion === world.standby && world.apps[world.standby].siteState === 'ACTIVE',
       detail: `serving ${world.servingRegion}, ${world.standby} is ${world.apps[world.standby].siteState}`,
     });
-  } else {
-    invariants.push({ name: 'traffic-unchanged', held: world.servingRegion === world.primary || outcome === 'INCOMPLETE', detail: `serving ${world.servingRegion}` });
+  } else if (outcome !== 'INCOMPLETE') {
+    invariants.push({ name: 'traffic-unchanged', held: world.servingRegion === world.primary, detail: `serving ${world.servingRegion}` });
   }
   if (world.config.traffic.strategy === 'arc-routing-control') {
     // Failure mode 4: with ARC, the failover path must not need the Route 53 control plane at all.
     invariants.push({ name: 'zero-route53-api-calls', held: world.router.dnsApiCalls === 0, detail: `${world.router.dnsApiCalls} Route 53 API call(s)` });
   }
-  const shiftedOntoDead = world.router.applied.some((a) => Object.entries(a.weights).some(([r, w]) => w > 0 && world.apps[r].fault === 'down'));
-  invariants.push({ name: 'never-shift-to-unhealthy', held: !shiftedOntoDead, detail: shiftedOntoDead ? 'traffic moved onto a region that was down' : 'ok' });
-  void scenarioName;
+  invariants.push({
+    name: 'never-shift-to-unhealthy',
+    held: shiftsOntoDown.length === 0,
+    detail: shiftsOntoDown.length === 0 ? 'traffic never moved onto a region that was down' : `traffic moved onto a region that was down: ${shiftsOntoDown.join(', ')}`,
+  });
   return invariants;
 }

@@ -13,6 +13,8 @@ export interface ApprovalRequestDeps {
   /** Base URL of the approval endpoint, e.g. https://abc.execute-api.us-west-2.amazonaws.com/prod */
   readonly approvalBaseUrl: string;
   readonly signingKey: () => Promise<Buffer>;
+  /** Unguessable ids (approval id, CSRF token). @default 128 random bits from node:crypto; a drill passes a seeded source. */
+  readonly randomId?: () => string;
 }
 
 export interface ApprovalRequested {
@@ -72,7 +74,8 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   const now = deps.clock.now();
   const timeoutSeconds = timeoutOf(risk, deps.config);
   const expiresAt = now + timeoutSeconds * 1000;
-  const approvalId = randomId();
+  const newId = deps.randomId ?? randomId;
+  const approvalId = newId();
   const record: ApprovalRecord = {
     approvalId,
     taskToken,
@@ -85,7 +88,7 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
     createdAt: now,
     status: 'PENDING',
     // Independent of the link: holding the URL alone is not enough to post a decision.
-    csrfToken: randomId(),
+    csrfToken: newId(),
     summary: {
       application: deps.config.application,
       verdict: health.verdict ?? 'UNKNOWN',

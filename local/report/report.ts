@@ -54,7 +54,7 @@ export function renderDrillReport(input: DrillReportInput): string {
 <body>
 <header>
   <h1>Failover drill <code>${esc(s.scenario)}</code> <span class="badge ${outcomeClass}" id="outcome">${esc(s.outcome)}</span></h1>
-  <p class="meta">execution <code>${esc(s.executionName ?? 'none started')}</code> · serving region now <strong>${esc(s.activeRegion ?? 'none')}</strong> · 1 AWS minute = ${Math.round(60_000 / s.timeScale)} ms locally · invariants <strong class="${s.invariantsHeld ? 'ok' : 'ko'}">${s.invariantsHeld ? 'all held' : 'VIOLATED'}</strong> · generated ${esc(generated)}</p>
+  <p class="meta">execution <code>${esc(s.executionName ?? 'none started')}</code> · serving region now <strong>${esc(s.activeRegion ?? 'none')}</strong> · seed ${s.seed} · AWS time on a virtual clock · expected <strong class="${s.matched ? 'ok' : 'ko'}">${s.matched ? 'met' : 'MISSED'}</strong> · invariants <strong class="${s.invariantsHeld ? 'ok' : 'ko'}">${s.invariantsHeld ? 'all held' : 'VIOLATED'}</strong> · generated ${esc(generated)}</p>
 </header>
 <main>
 <section id="graph">
@@ -138,29 +138,31 @@ function nodeSvg(n: PlacedNode, statuses: Map<string, StateRun>, taken: Set<stri
 function rtoSection(s: DrillSummary, p: ReportProjection | undefined): string {
   const projected = (key: string) => p?.terms.filter((t) => t.key === key).reduce((a, t) => a + t.seconds, 0);
   const controlPlaneProjected = p ? (projected('orchestration') ?? 0) + (projected('promotion') ?? 0) + (projected('traffic') ?? 0) : undefined;
-  const rows: [string, string, string, string, string][] = [
-    ['detection', fmtMs(s.detectionMs), fmtS(s.projectedAws.detectionSeconds), p ? fmtS(projected('detection')) : 'n/a', 'fault → quorum of alarms → execution started'],
-    ['control plane', fmtMs(s.controlPlaneMs), fmtS(s.projectedAws.controlPlaneSeconds), p ? fmtS(controlPlaneProjected) : 'n/a', 'execution start → traffic switched, approval wait excluded (projection: orchestration + promotion + traffic switch)'],
-    ['approval wait', fmtMs(s.approvalWaitMs), fmtS(s.approvalWaitMs * s.timeScale / 1000), 'human time', p?.approvalNote ?? 'a person deciding'],
-    ['client downtime', fmtMs(s.downtimeMs), fmtS(s.projectedAws.downtimeSeconds), p ? fmtS(p.rtoSeconds) : 'n/a', `failed writes seen by clients; RTO target ${p ? `${p.rtoTargetSeconds} s` : 'n/a'}`],
-    ['physical minimum', fmtMs(s.theoreticalMinMs), fmtS(s.projectedAws.theoreticalMinSeconds), '', 'detection datapoints + DNS sync + TTL, no orchestration at all'],
+  const sec = (v: number | null) => (v === null ? null : v / 1000);
+  const rows: [string, string, string, string][] = [
+    ['detection', fmtS(sec(s.detectionMs)), p ? fmtS(projected('detection')) : 'n/a', 'fault → quorum of alarms → execution started'],
+    ['control plane', fmtS(sec(s.controlPlaneMs)), p ? fmtS(controlPlaneProjected) : 'n/a', 'execution start → traffic change made, approval wait excluded (projection: orchestration + promotion + traffic switch)'],
+    ['approval wait', fmtS(sec(s.approvalWaitMs)), 'human time', p?.approvalNote ?? 'a person deciding'],
+    ['client downtime', fmtS(sec(s.downtimeMs)), p ? fmtS(p.rtoSeconds) : 'n/a', `failed writes seen by clients; RTO target ${p ? `${p.rtoTargetSeconds} s` : 'n/a'}`],
+    ['physical minimum', fmtS(sec(s.theoreticalMinMs)), '', "this run's fault phase: quorum of alarm datapoints + DNS sync + TTL, no orchestration at all"],
   ];
-  const table = `<table class="rto"><thead><tr><th>term</th><th>measured here</th><th>measured × time scale</th><th>projected for AWS</th><th>what it covers</th></tr></thead><tbody>${rows
-    .map((r) => `<tr data-term="${esc(r[0])}">${r.map((c, i) => `<td${i > 0 && i < 4 ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
+  const table = `<table class="rto"><thead><tr><th>term</th><th>measured (AWS time)</th><th>projected for AWS</th><th>what it covers</th></tr></thead><tbody>${rows
+    .map((r) => `<tr data-term="${esc(r[0])}">${r.map((c, i) => `<td${i > 0 && i < 3 ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
   return `${table}${p ? budgetBars(s, p) : '<p class="muted">No projection was given.</p>'}`;
 }
 
-/** Two stacked bars on one scale: the projected terms, and what the drill measured (scaled to AWS time). */
+/** Two stacked bars on one scale: the projected terms, and what the drill measured (AWS time). */
 function budgetBars(s: DrillSummary, p: ReportProjection): string {
+  const downtimeSeconds = s.downtimeMs / 1000;
   const measured = [
-    { label: 'detection', seconds: s.projectedAws.detectionSeconds ?? 0, cls: 't-detection' },
-    { label: 'control plane', seconds: s.projectedAws.controlPlaneSeconds ?? 0, cls: 't-orchestration' },
+    { label: 'detection', seconds: (s.detectionMs ?? 0) / 1000, cls: 't-detection' },
+    { label: 'control plane', seconds: (s.controlPlaneMs ?? 0) / 1000, cls: 't-orchestration' },
   ];
-  const rest = Math.max(0, s.projectedAws.downtimeSeconds - measured.reduce((a, m) => a + m.seconds, 0));
+  const rest = Math.max(0, downtimeSeconds - measured.reduce((a, m) => a + m.seconds, 0));
   measured.push({ label: 'clients following (TTL, DNS sync)', seconds: rest, cls: 't-dnsTtl' });
   const projected = p.terms.map((t) => ({ label: t.label, seconds: t.seconds, cls: `t-${t.key}` }));
-  const total = Math.max(p.rtoSeconds, s.projectedAws.downtimeSeconds, p.rtoTargetSeconds, 1);
+  const total = Math.max(p.rtoSeconds, downtimeSeconds, p.rtoTargetSeconds, 1);
   const width = 760;
   const scale = width / total;
   const bar = (y: number, parts: { label: string; seconds: number; cls: string }[]) => {
@@ -177,7 +179,7 @@ function budgetBars(s: DrillSummary, p: ReportProjection): string {
   const target = p.rtoTargetSeconds * scale;
   return `<svg xmlns="http://www.w3.org/2000/svg" class="bars" width="${width + 170}" height="96" viewBox="0 0 ${width + 170} 96">
 <text x="0" y="26">projected</text><g transform="translate(90,10)">${bar(0, projected)}<text x="${p.rtoSeconds * scale + 6}" y="15">${esc(fmtS(p.rtoSeconds))}</text></g>
-<text x="0" y="62">measured</text><g transform="translate(90,46)">${bar(0, measured)}<text x="${s.projectedAws.downtimeSeconds * scale + 6}" y="15">${esc(fmtS(s.projectedAws.downtimeSeconds))}</text></g>
+<text x="0" y="62">measured</text><g transform="translate(90,46)">${bar(0, measured)}<text x="${downtimeSeconds * scale + 6}" y="15">${esc(fmtS(downtimeSeconds))}</text></g>
 <line class="target" x1="${90 + target}" x2="${90 + target}" y1="4" y2="80"/><text class="target-label" x="${90 + target + 4}" y="92">RTO target ${p.rtoTargetSeconds} s</text>
 </svg>`;
 }

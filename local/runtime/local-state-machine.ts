@@ -18,14 +18,25 @@ export interface LocalIntegrations {
   readonly lambdas: Record<string, LocalLambda>;
   /** Emulation of `arn:aws:states:::sns:publish`. */
   readonly snsPublish: (input: SnsPublishInput) => Promise<void>;
+  /**
+   * Called before every Task's integration runs, with the state's name: throwing fails that attempt with the
+   * thrown error's name (a drill's `step-fails` and `throttle` faults), as the service would.
+   */
+  readonly beforeTask?: (stateName: string, resource: string) => void;
 }
 
+/**
+ * Every duration is AWS time on whatever clock is installed: run it inside a simulation (local/sim/virtual-time.ts)
+ * and Wait, Retry (with its BackoffRate, MaxDelaySeconds and jitter), TimeoutSeconds and HeartbeatSeconds take
+ * virtual time only.
+ */
 export interface LocalRuntimeOptions {
-  /** How many times faster than AWS time: divides Retry intervals, Wait states and callback timeouts. */
-  readonly timeScale: number;
-  /** States whose callback wait runs in real time (a person is answering), by state name. */
-  readonly realTimeCallbackStates?: readonly string[];
   readonly broker?: TaskTokenBroker;
+  /**
+   * Callback states whose TimeoutSeconds(Path) is not enforced here: the caller plays the timeout itself (the
+   * failure-mode harness, which must never race a click against a timer). Never set in a drill. @default none
+   */
+  readonly callerTimedCallbackStates?: readonly string[];
 }
 
 export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -59,6 +70,9 @@ export function substitute(definitionText: string, substitutions: Record<string,
 }
 
 type State = Record<string, unknown> & { Type: string };
+
+/** Definitions (after substitution and preparation) that the engine's validator has accepted in this process. */
+const VALIDATED = new Set<string>();
 type Machine = { States: Record<string, State> };
 
 /** Every state of the machine, nested Parallel branches and Map processors included. */
@@ -89,49 +103,58 @@ function replaceToken(value: unknown, token: string): unknown {
 /**
  * Runs an ASL definition in-process with aws-local-stepfunctions, mapping each Task's Resource to a
  * local integration. Anything it does not know is refused when the machine is built, so a drill can
- * never reach AWS. Time-based fields are scaled by `timeScale`.
+ * never reach AWS. Durations are AWS time on the installed clock (see LocalRuntimeOptions).
  */
 export class LocalStateMachine {
   readonly definition: StateMachineDefinition;
   readonly broker: TaskTokenBroker;
   private readonly overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
-  private readonly retryOverrides: Record<string, number[]> = {};
-  private readonly waitOverrides: Record<string, number> = {};
   private readonly engine: StateMachine;
+  private messages = 0;
 
   constructor(
     definitionText: string,
     substitutions: Record<string, string>,
     private readonly integrations: LocalIntegrations,
-    private readonly options: LocalRuntimeOptions,
+    private readonly options: LocalRuntimeOptions = {},
   ) {
-    if (!(options.timeScale >= 1)) throw new Error('timeScale must be >= 1');
     const machine = JSON.parse(substitute(definitionText, substitutions)) as Machine & Record<string, unknown>;
-    // The execution-level timeout is the drill's job (it may wait for a person in real time).
-    delete machine.TimeoutSeconds;
     this.broker = options.broker ?? new TaskTokenBroker();
     for (const [name, state] of allStates(machine)) this.prepare(name, state);
     this.definition = machine as unknown as StateMachineDefinition;
-    this.engine = new StateMachine(this.definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    // Validating compiles the ASL schema (tens of ms); a definition that passed once is the same definition again.
+    const key = JSON.stringify(machine);
+    const noValidate = VALIDATED.has(key);
+    this.engine = new StateMachine(this.definition, { validationOptions: noValidate ? { noValidate: true } : { checkArn: true, checkPaths: true } });
+    VALIDATED.add(key);
+  }
+
+  /** Wraps an integration so the drill's task faults apply to it. */
+  private guarded(name: string, resource: string, fn: (input: unknown) => Promise<unknown>): (input: unknown) => Promise<unknown> {
+    return async (input) => {
+      try {
+        this.integrations.beforeTask?.(name, resource);
+      } catch (err) {
+        throw asTaskError(err);
+      }
+      return fn(input);
+    };
   }
 
   private prepare(name: string, state: State): void {
-    const retry = state.Retry as Array<{ IntervalSeconds?: number }> | undefined;
-    if (retry) this.retryOverrides[name] = retry.map((r) => ((r.IntervalSeconds ?? 1) * 1000) / this.options.timeScale);
-    if (state.Type === 'Wait' && typeof state.Seconds === 'number') this.waitOverrides[name] = (state.Seconds * 1000) / this.options.timeScale;
     if (state.Type !== 'Task') return;
     const resource = String(state.Resource);
     if (LAMBDA_ARN.test(resource)) {
       const fn = this.lambda(resource, name);
-      this.overrides[name] = async (input) => fn(input);
+      this.overrides[name] = this.guarded(name, resource, async (input) => fn(input));
     } else if (resource === LAMBDA_INVOKE) {
       const fn = this.lambda(String((state.Parameters as Record<string, unknown> | undefined)?.FunctionName), name);
-      this.overrides[name] = async (input) => ({ StatusCode: 200, Payload: await fn((input as { Payload?: unknown }).Payload) });
+      this.overrides[name] = this.guarded(name, resource, async (input) => ({ StatusCode: 200, Payload: await fn((input as { Payload?: unknown }).Payload) }));
     } else if (resource === SNS_PUBLISH) {
-      this.overrides[name] = async (input) => {
+      this.overrides[name] = this.guarded(name, resource, async (input) => {
         await this.integrations.snsPublish(input as SnsPublishInput);
-        return { MessageId: `local-${Date.now().toString(36)}` };
-      };
+        return { MessageId: `local-message-${++this.messages}` };
+      });
     } else if (resource === LAMBDA_CALLBACK) {
       this.prepareCallback(name, state);
     } else {
@@ -155,7 +178,7 @@ export class LocalStateMachine {
   /**
    * `.waitForTaskToken`: mint a token, put it where the definition reads `$$.Task.Token`, invoke the
    * function, then wait for the broker. TimeoutSeconds(Path) and HeartbeatSeconds(Path) are enforced here,
-   * scaled, because the engine would count them in real seconds and evaluates the paths after Parameters.
+   * because the engine ignores HeartbeatSeconds and evaluates the paths after Parameters.
    */
   private prepareCallback(name: string, state: State): void {
     const params = (state.Parameters ?? {}) as Record<string, unknown>;
@@ -170,21 +193,19 @@ export class LocalStateMachine {
     carry(TIMEOUT_FIELD, 'TimeoutSeconds', 'TimeoutSecondsPath');
     carry(HEARTBEAT_FIELD, 'HeartbeatSeconds', 'HeartbeatSecondsPath');
     state.Parameters = params;
-    // Long enough for a person answering in real time; our own timer below is the real limit.
+    // The engine's own limit must never fire first; our timer below is the real one (the engine overflows above 2,147,483 s).
     state.TimeoutSeconds = 2_000_000;
-    const realTime = this.options.realTimeCallbackStates?.includes(name) ?? false;
-    const scale = realTime ? 1 : this.options.timeScale;
-    this.overrides[name] = async (input) => {
+    this.overrides[name] = this.guarded(name, LAMBDA_CALLBACK, async (input) => {
       const { [TIMEOUT_FIELD]: timeoutSeconds, [HEARTBEAT_FIELD]: heartbeatSeconds, ...rest } = input as Record<string, unknown>;
       const ticket = this.broker.issue();
       const timers: NodeJS.Timeout[] = [];
       const arm = (seconds: unknown, error: string) => {
         if (typeof seconds !== 'number' || !(seconds > 0)) return undefined;
-        const t = setTimeout(() => ticket.cancel(new TaskError(error, `${name} got no answer in ${seconds} s (AWS time)`)), (seconds * 1000) / scale);
+        const t = setTimeout(() => ticket.cancel(new TaskError(error, `${name} got no answer in ${seconds} s`)), seconds * 1000);
         timers.push(t);
         return t;
       };
-      arm(timeoutSeconds, 'States.Timeout');
+      if (!this.options.callerTimedCallbackStates?.includes(name)) arm(timeoutSeconds, 'States.Timeout');
       let hb = arm(heartbeatSeconds, 'States.HeartbeatTimeout');
       ticket.onHeartbeat(() => {
         if (hb) clearTimeout(hb);
@@ -200,14 +221,14 @@ export class LocalStateMachine {
       } finally {
         timers.forEach(clearTimeout);
       }
-    };
+    });
   }
 
   /** Starts an execution. `name` is the execution name (unique per incident in AWS). */
   start(input: unknown, name: string, stateMachineName = 'failover'): LocalExecution {
     const id = `arn:aws:states:local:000000000000:execution:${stateMachineName}:${name}`;
     const run = this.engine.run(input as Parameters<StateMachine['run']>[0], {
-      overrides: { taskResourceLocalHandlers: this.overrides as never, retryIntervalOverrides: this.retryOverrides, waitTimeOverrides: this.waitOverrides },
+      overrides: { taskResourceLocalHandlers: this.overrides as never },
       context: {
         Execution: { Id: id, Name: name },
         StateMachine: { Id: `arn:aws:states:local:000000000000:stateMachine:${stateMachineName}`, Name: stateMachineName },

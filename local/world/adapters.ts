@@ -21,21 +21,29 @@ import { compareFeeds, hashValue } from '../../functions/data-consistency-valida
 import { describeTarget } from '../../functions/shared/aws/scaling-standby';
 import type { ScalingResult, ScalingTarget, StandbyScaler } from '../../functions/shared/ports';
 import type { DataPlane } from './data-plane';
+import type { SimNetwork } from '../sim/network';
+import { sleep } from '../sim/network';
+import { simNow } from '../sim/virtual-time';
+import type { AwsApiFaults } from './aws-api-faults';
 import type { GlobalRouter } from './global-router';
-import { httpCall } from './http';
 import type { RegionalApp } from './regional-app';
 
 /** The local world's implementations of the ports: same contracts as the AWS adapters. */
 
 export class LocalSiteState implements SiteState {
-  constructor(private readonly apps: Record<string, RegionalApp>) {}
+  constructor(
+    private readonly apps: Record<string, RegionalApp>,
+    private readonly apis?: AwsApiFaults,
+  ) {}
   /** A region that is down cannot be reached: a TransientError, as the SSM adapter reports ECONNREFUSED. */
   async get(region: string): Promise<SiteStateValue> {
     const app = this.app(region);
+    this.apis?.check('ssm', region);
     return this.reach(region, () => app.readSiteState());
   }
   async set(region: string, value: SiteStateValue): Promise<void> {
     const app = this.app(region);
+    this.apis?.check('ssm', region);
     this.reach(region, () => app.writeSiteState(value));
   }
   private reach<T>(region: string, call: () => T): T {
@@ -81,10 +89,10 @@ export class LocalRoute53Traffic implements TrafficControl {
     } catch (err) {
       throw new TransientError(`ChangeResourceRecordSets failed: ${(err as Error).message}`);
     }
-    const deadline = Date.now() + this.maxWaitMs;
+    const deadline = simNow() + this.maxWaitMs;
     while (this.router.dnsApi.getChange(change.id).status !== 'INSYNC') {
-      if (Date.now() > deadline) throw new TransientError(`change ${change.id} not INSYNC in time`);
-      await new Promise((r) => setTimeout(r, this.pollMs));
+      if (simNow() > deadline) throw new TransientError(`change ${change.id} not INSYNC in time`);
+      await sleep(this.pollMs);
     }
     const after = Object.fromEntries(Object.keys(weights).map((r) => [r, r === to ? 100 : 0]));
     return { before, after: { weights: after }, changeId: change.id, via: 'route53:ChangeResourceRecordSets (local)' };
@@ -93,9 +101,12 @@ export class LocalRoute53Traffic implements TrafficControl {
 
 export class LocalHealthSignals implements HealthSignals {
   constructor(
+    private readonly net: SimNetwork,
     private readonly apps: Record<string, RegionalApp>,
     private readonly routerUrl: () => string,
     private readonly probeTimeoutMs: number,
+    /** Where the post-failover probe runs from: the standby region's Lambda. */
+    private readonly verifyFrom: string,
   ) {}
 
   /** One probe per (vantage, target): each region's canary looks at both regions. */
@@ -106,12 +117,12 @@ export class LocalHealthSignals implements HealthSignals {
   }
 
   private async probe(vantage: string, target: string): Promise<Signal> {
-    const started = Date.now();
+    const started = simNow();
     const base = { id: `canary:${vantage}->${target}`, source: 'canary' as const, vantage, target, observedAt: new Date(started).toISOString() };
     try {
-      const res = await httpCall(`${this.apps[target].url}/health`, { timeoutMs: this.probeTimeoutMs });
+      const res = await this.net.request(`${this.apps[target].url}/health`, { from: `canary:${vantage}`, timeoutMs: this.probeTimeoutMs });
       const healthy = res.status >= 200 && res.status < 300;
-      return { ...base, healthy, detail: `HTTP ${res.status} in ${Date.now() - started} ms` };
+      return { ...base, healthy, detail: `HTTP ${res.status} in ${simNow() - started} ms` };
     } catch (err) {
       return { ...base, healthy: false, detail: (err as Error).message };
     }
@@ -121,8 +132,8 @@ export class LocalHealthSignals implements HealthSignals {
     const out: Array<{ ok: boolean; servedBy: string | null; detail: string }> = [];
     for (let i = 0; i < attempts; i++) {
       try {
-        const res = await httpCall(`${this.routerUrl()}/health`, { timeoutMs: this.probeTimeoutMs });
-        const servedBy = typeof res.headers['x-served-by-region'] === 'string' ? res.headers['x-served-by-region'] : null;
+        const res = await this.net.request(`${this.routerUrl()}/health`, { from: this.verifyFrom, timeoutMs: this.probeTimeoutMs });
+        const servedBy = res.headers['x-served-by-region'] ?? null;
         out.push({ ok: res.status === 200, servedBy, detail: `HTTP ${res.status}` });
       } catch (err) {
         out.push({ ok: false, servedBy: null, detail: (err as Error).message });
@@ -137,22 +148,25 @@ export class LocalDataStores implements DataStores {
     private readonly data: DataPlane,
     private readonly apps: Record<string, RegionalApp>,
     /** AWS ms of lag the local stores report (what CloudWatch's ReplicationLatency would say). */
-    private readonly reportedLagMs: () => number,
+    private readonly reportedLagMs: (store: string) => number,
+    private readonly apis?: AwsApiFaults,
   ) {}
 
   private async call(store: string): Promise<void> {
     const latency = this.data.store(store).callLatencyMs;
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    if (latency > 0) await sleep(latency);
   }
 
   async replicationLagMs(store: DataStoreConfig): Promise<number | null> {
     await this.call(store.name);
-    return this.reportedLagMs();
+    this.apis?.check('cloudwatch');
+    return this.reportedLagMs(store.name);
   }
 
   async promote(store: DataStoreConfig, to: string, opts: { planned: boolean }): Promise<PromotionResult> {
     const pair = this.data.store(store.name);
     await this.call(store.name);
+    this.apis?.check(pair.singleWriter ? 'rds' : 'dynamodb', to);
     if (pair.failPromotion) throw new Error(pair.failPromotion);
     if (!pair.singleWriter) return { store: store.name, kind: store.kind, action: 'none', detail: `${store.name} is multi-writer; ${to} already accepts writes.` };
     if (pair.writer === to) return { store: store.name, kind: store.kind, action: 'none', detail: `${to} is already the writer of ${store.name}.` };
@@ -169,6 +183,7 @@ export class LocalDataStores implements DataStores {
   async compare(store: DataStoreConfig, from: string, to: string): Promise<StoreComparison> {
     const pair = this.data.store(store.name);
     await this.call(store.name);
+    this.apis?.check(pair.singleWriter ? 'rds' : 'dynamodb', to);
     const source = pair.byRegion[from];
     const target = pair.byRegion[to];
     const down = [source, target].find((r) => r.crashed);
@@ -241,11 +256,13 @@ export interface OutboxMessage {
 export class LocalNotifier implements Notifier {
   readonly outbox: OutboxMessage[] = [];
   private readonly listeners: Array<(m: OutboxMessage) => void> = [];
+  constructor(private readonly apis?: AwsApiFaults) {}
   on(l: (m: OutboxMessage) => void): void {
     this.listeners.push(l);
   }
   async publish(message: { topic: Topic; subject: string; body: string; attributes?: Record<string, string> }): Promise<void> {
-    const m = { ...message, at: Date.now() };
+    this.apis?.check('sns');
+    const m = { ...message, at: simNow() };
     this.outbox.push(m);
     for (const l of this.listeners) l(m);
   }

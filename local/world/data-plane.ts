@@ -1,4 +1,5 @@
 import type { DataStoreConfig } from '../../config/schema';
+import { simNow } from '../sim/virtual-time';
 import { RegionalStore, type Item } from './regional-store';
 
 /**
@@ -10,10 +11,12 @@ export class StorePair {
   readonly byRegion: Record<string, RegionalStore>;
   writer: string;
   promotions = 0;
-  /** Simulated latency of a control-plane call on this store (real ms), for scaling tests. */
+  /** Latency of a control-plane call on this store (AWS ms). */
   callLatencyMs = 0;
-  /** When set, promotion fails with this message (scenario `promotion-fails`). */
+  /** When set, promotion fails with this message. */
   failPromotion?: string;
+  /** Replication lag of this store in AWS ms, when a fault sets one (else the world's). */
+  lagOverrideMs?: number;
 
   constructor(
     readonly config: DataStoreConfig,
@@ -21,8 +24,9 @@ export class StorePair {
     lagMs: () => number,
   ) {
     const [a, b] = regions;
-    const sa = new RegionalStore(a, lagMs);
-    const sb = new RegionalStore(b, lagMs);
+    const lag = () => this.lagOverrideMs ?? lagMs();
+    const sa = new RegionalStore(a, lag);
+    const sb = new RegionalStore(b, lag);
     sa.replicateTo(sb);
     sb.replicateTo(sa);
     this.byRegion = { [a]: sa, [b]: sb };
@@ -53,7 +57,7 @@ export class DataPlane {
       if (s.singleWriter && s.writer !== region) return `${s.config.name} is read-only in ${region} (writer is ${s.writer})`;
       if (s.byRegion[region].crashed) return `${s.config.name} unavailable in ${region}`;
     }
-    const now = Date.now();
+    const now = simNow();
     for (const s of this.stores) s.byRegion[region].write(key, value, now);
     return undefined;
   }

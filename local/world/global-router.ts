@@ -1,7 +1,8 @@
-import type { Server } from 'node:http';
 import { GetRoutingControlStateCommand, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
-import type { Socket } from 'node:net';
-import { close, createServer, httpCall, listen, readBody, sendJson, trackSockets } from './http';
+import { json, type SimNetwork, type SimRequest, type SimResponse } from '../sim/network';
+import type { Rng } from '../sim/random';
+import { simNow } from '../sim/virtual-time';
+import type { AwsApiFaults } from './aws-api-faults';
 
 export interface ChangeInfo {
   readonly id: string;
@@ -16,28 +17,31 @@ export interface ChangeInfo {
  * (scenario `dns-api-down`) and every call is counted.
  */
 export class GlobalRouter {
-  private server?: Server;
-  private sockets = new Set<Socket>();
-  url = '';
+  readonly url: string;
   /** Weights clients currently act on. */
   private effective: Record<string, number>;
   /** Weights as last written through the API. */
   private published: Record<string, number>;
   private readonly changes = new Map<string, ChangeInfo>();
-  private readonly timers = new Set<NodeJS.Timeout>();
   private seq = 0;
   dnsApiAvailable = true;
   dnsApiCalls = 0;
   /** Each weight change that reached clients, in order. */
   readonly applied: Array<{ at: number; weights: Record<string, number> }> = [];
+  private readonly applyListeners: Array<(weights: Record<string, number>) => void> = [];
 
   constructor(
+    private readonly net: SimNetwork,
     private readonly upstreams: Record<string, () => string>,
     initial: Record<string, number>,
     private readonly timing: { syncMs: number; ttlMs: number },
+    private readonly rng: Rng,
   ) {
     this.effective = { ...initial };
     this.published = { ...initial };
+    // The global name: resolution costs nothing here, the request then goes straight to the chosen region
+    // from the sender (so a partition between the sender and that region applies).
+    this.url = net.host('global.drill.test', 'dns', (req) => this.forward(req));
   }
 
   get weights(): Record<string, number> {
@@ -61,13 +65,13 @@ export class GlobalRouter {
     changeWeights: (weights: Record<string, number>): ChangeInfo => {
       this.callApi();
       this.published = { ...weights };
-      const change: ChangeInfo = { id: `C${++this.seq}`, status: 'PENDING', submittedAt: Date.now() };
+      const change: ChangeInfo = { id: `C${++this.seq}`, status: 'PENDING', submittedAt: simNow() };
       this.changes.set(change.id, change);
-      this.after(this.timing.syncMs, () => {
+      setTimeout(() => {
         change.status = 'INSYNC';
         // Resolvers keep serving the old answer until its TTL runs out.
-        this.after(this.timing.ttlMs, () => this.apply(weights));
-      });
+        setTimeout(() => this.apply(weights), this.timing.ttlMs);
+      }, this.timing.syncMs);
       return change;
     },
     getChange: (id: string): ChangeInfo => {
@@ -81,63 +85,43 @@ export class GlobalRouter {
   /** A routing-control flip (ARC data plane): no Route 53 API call, clients follow after the TTL. */
   setRoutingControl(weights: Record<string, number>): void {
     this.published = { ...weights };
-    this.after(this.timing.ttlMs, () => this.apply(weights));
+    setTimeout(() => this.apply(weights), this.timing.ttlMs);
+  }
+
+  /** Called each time clients start acting on new weights. */
+  onApply(listener: (weights: Record<string, number>) => void): void {
+    this.applyListeners.push(listener);
   }
 
   private apply(weights: Record<string, number>): void {
     this.effective = { ...weights };
-    this.applied.push({ at: Date.now(), weights: { ...weights } });
-  }
-
-  private after(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
+    this.applied.push({ at: simNow(), weights: { ...weights } });
+    for (const l of this.applyListeners) l({ ...weights });
   }
 
   private pick(): string | undefined {
     const entries = Object.entries(this.effective).filter(([, w]) => w > 0);
     const total = entries.reduce((n, [, w]) => n + w, 0);
     if (total === 0) return undefined;
-    let r = Math.random() * total;
+    let r = this.rng.next() * total;
     for (const [region, w] of entries) {
       if ((r -= w) < 0) return region;
     }
     return entries[entries.length - 1][0];
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => {
-      void (async () => {
-        const region = this.pick();
-        if (!region) return sendJson(res, 503, { error: 'no region has weight' });
-        const body = req.method === 'POST' ? await readBody(req) : undefined;
-        try {
-          const up = await httpCall(`${this.upstreams[region]()}${req.url ?? '/'}`, {
-            method: req.method,
-            body,
-            headers: body !== undefined ? { 'content-type': 'application/json' } : {},
-            timeoutMs: 1_000,
-          });
-          res.writeHead(up.status, { 'content-type': String(up.headers['content-type'] ?? 'application/json'), 'x-served-by-region': region });
-          res.end(up.body);
-        } catch (err) {
-          sendJson(res, 502, { error: `upstream ${region}: ${(err as Error).message}` }, { 'x-served-by-region': region });
-        }
-      })().catch(() => res.destroy());
+  private async forward(req: SimRequest): Promise<SimResponse> {
+    const region = this.pick();
+    if (!region) return json(503, { error: 'no region has weight' });
+    const up = await this.net.request(`${this.upstreams[region]()}${req.url.pathname}${req.url.search}`, {
+      from: req.from,
+      method: req.method,
+      body: req.body,
+      headers: { ...req.headers },
+      // The caller's own timeout is what the caller sees; this one only bounds the forwarded request.
+      timeoutMs: 120_000,
     });
-    this.sockets = trackSockets(server);
-    this.server = server;
-    this.url = await listen(server);
-    return this.url;
-  }
-
-  async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    if (this.server) await close(this.server, this.sockets);
+    return { ...up, headers: { ...up.headers, 'x-served-by-region': region } };
   }
 }
 
@@ -167,6 +151,7 @@ export class ArcClusterStandIn {
     /** Routing control ARN per region. */
     private readonly controls: Readonly<Record<string, string>>,
     initiallyOn: string,
+    private readonly apis?: AwsApiFaults,
   ) {
     this.endpoints = endpoints.map((e) => ({ ...e, available: true, calls: 0 }));
     for (const [region, arn] of Object.entries(controls)) this.states.set(arn, region === initiallyOn ? 'On' : 'Off');
@@ -190,7 +175,7 @@ export class ArcClusterStandIn {
         const e = this.endpoints.find((x) => x.endpoint === endpoint.endpoint);
         if (!e) throw arcError('ValidationException', `unknown cluster endpoint ${endpoint.endpoint}`);
         e.calls++;
-        if (!e.available) throw arcError('EndpointTemporarilyUnavailableException', `cluster endpoint in ${e.region} is unavailable`);
+        if (!e.available || this.apis?.isDown(`arc-endpoint:${e.region}`)) throw arcError('EndpointTemporarilyUnavailableException', `cluster endpoint in ${e.region} is unavailable`);
         if (command instanceof GetRoutingControlStateCommand) {
           const arn = String(command.input.RoutingControlArn);
           const state = this.states.get(arn);

@@ -1,29 +1,44 @@
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
 import type { SiteStateValue } from '../../functions/shared/ports';
-import { close, createServer, listen, readBody, sendJson, trackSockets } from './http';
+import { json, sleep, type SimNetwork, type SimRequest, type SimResponse } from '../sim/network';
+import type { Rng } from '../sim/random';
 import type { DataPlane } from './data-plane';
 
-export type AppFault = 'none' | 'down' | 'slow' | 'errors';
+/** What a scenario can do to a region's application (combinable). */
+export interface AppImpairment {
+  /** Connections refused, as an unreachable load balancer. */
+  down: boolean;
+  /** Extra AWS ms before every answer (`region-slow`). */
+  latencyMs: number;
+  /** Share of requests answered 503 (`region-errors`), 0..1. */
+  errorRate: number;
+}
 
 /**
- * One region's application: `/health` for canaries and health checks, `/orders` for clients.
- * Its site state is the region's write gate (what SSM holds in AWS): a PASSIVE region refuses writes.
+ * One region's application on the simulated network: `/health` for canaries and health checks, `/orders` for
+ * clients. Its site state is the region's write gate (what SSM holds in AWS): a PASSIVE region refuses writes.
  */
 export class RegionalApp {
-  private server?: Server;
-  private sockets = new Set<Socket>();
-  url = '';
-  fault: AppFault = 'none';
-  /** How long a `slow` region takes to answer (real ms). */
-  slowMs = 3_000;
+  readonly url: string;
+  readonly impairment: AppImpairment = { down: false, latencyMs: 0, errorRate: 0 };
   requests = 0;
 
   constructor(
     readonly region: string,
     private siteStateValue: SiteStateValue,
     private readonly data: DataPlane,
-  ) {}
+    net: SimNetwork,
+    private readonly rng: Rng,
+  ) {
+    this.url = net.host(`app.${region}.drill.test`, region, (req) => this.route(req), { refuses: () => this.impairment.down });
+  }
+
+  /** A one-word label of the current impairment, for reports and invariants. */
+  get fault(): 'none' | 'down' | 'slow' | 'errors' {
+    if (this.impairment.down) return 'down';
+    if (this.impairment.errorRate > 0) return 'errors';
+    if (this.impairment.latencyMs > 0) return 'slow';
+    return 'none';
+  }
 
   get siteState(): SiteStateValue {
     return this.siteStateValue;
@@ -31,61 +46,40 @@ export class RegionalApp {
 
   /** The SSM parameter in this region: unreachable while the region is down. */
   readSiteState(): SiteStateValue {
-    if (this.fault === 'down') throw new Error(`${this.region} unreachable (connection refused)`);
+    if (this.impairment.down) throw new Error(`${this.region} unreachable (connection refused)`);
     return this.siteStateValue;
   }
 
   writeSiteState(value: SiteStateValue): void {
-    if (this.fault === 'down') throw new Error(`${this.region} unreachable (connection refused)`);
+    if (this.impairment.down) throw new Error(`${this.region} unreachable (connection refused)`);
     this.siteStateValue = value;
   }
 
-  async start(): Promise<string> {
-    const server = createServer((req, res) => {
-      this.requests++;
-      void this.route(req, res).catch((err: Error) => {
-        if (!res.headersSent) sendJson(res, 500, { error: err.message });
-      });
-    });
-    // A region that is down drops connections at once, as an unreachable load balancer does.
-    server.on('connection', (socket) => {
-      if (this.fault === 'down') socket.destroy();
-    });
-    this.sockets = trackSockets(server);
-    this.server = server;
-    this.url = await listen(server);
-    return this.url;
-  }
-
-  private async route(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
-    if (this.fault === 'down') {
-      req.socket.destroy();
-      return;
-    }
-    if (this.fault === 'slow') await new Promise((r) => setTimeout(r, this.slowMs));
-    if (this.fault === 'errors') return sendJson(res, 503, { error: 'internal error' }, { 'x-served-by-region': this.region });
+  private async route(req: SimRequest): Promise<SimResponse> {
+    this.requests++;
+    if (this.impairment.latencyMs > 0) await sleep(this.impairment.latencyMs);
     const headers = { 'x-served-by-region': this.region };
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (req.method === 'GET' && url.pathname === '/health') {
-      return sendJson(res, 200, { ok: true, region: this.region, siteState: this.siteStateValue }, headers);
+    if (this.impairment.errorRate > 0 && this.rng.next() < this.impairment.errorRate) return json(503, { error: 'internal error' }, headers);
+    const path = req.url.pathname;
+    if (req.method === 'GET' && path === '/health') return json(200, { ok: true, region: this.region, siteState: this.siteStateValue }, headers);
+    if (req.method === 'POST' && path === '/orders') {
+      let body: { id?: string };
+      try {
+        body = JSON.parse(req.body || '{}') as { id?: string };
+      } catch {
+        return json(400, { error: 'body must be JSON' }, headers);
+      }
+      if (!body.id) return json(400, { error: 'id required' }, headers);
+      if (this.siteStateValue !== 'ACTIVE') return json(503, { error: `${this.region} is PASSIVE: writes are fenced` }, headers);
+      const refused = this.data.write(this.region, body.id, req.body);
+      if (refused) return json(503, { error: refused }, headers);
+      return json(201, { id: body.id, region: this.region }, headers);
     }
-    if (req.method === 'POST' && url.pathname === '/orders') {
-      const body = JSON.parse((await readBody(req)) || '{}') as { id?: string };
-      if (!body.id) return sendJson(res, 400, { error: 'id required' }, headers);
-      if (this.siteStateValue !== 'ACTIVE') return sendJson(res, 503, { error: `${this.region} is PASSIVE: writes are fenced` }, headers);
-      const refused = this.data.write(this.region, body.id, JSON.stringify(body));
-      if (refused) return sendJson(res, 503, { error: refused }, headers);
-      return sendJson(res, 201, { id: body.id, region: this.region }, headers);
-    }
-    const m = /^\/orders\/([^/]+)$/.exec(url.pathname);
+    const m = /^\/orders\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && m) {
       const item = this.data.read(this.region, decodeURIComponent(m[1]));
-      return item ? sendJson(res, 200, item, headers) : sendJson(res, 404, { error: 'not found' }, headers);
+      return item ? json(200, item, headers) : json(404, { error: 'not found' }, headers);
     }
-    return sendJson(res, 404, { error: 'not found' }, headers);
-  }
-
-  async stop(): Promise<void> {
-    if (this.server) await close(this.server, this.sockets);
+    return json(404, { error: 'not found' }, headers);
   }
 }

@@ -1,3 +1,5 @@
+import { simNow } from '../sim/virtual-time';
+
 /**
  * One region's copy of the application's data, replicating asynchronously to its peer with a lag,
  * like DynamoDB global tables or Aurora global database. When a region fails abruptly, what it had
@@ -14,8 +16,12 @@ export class RegionalStore {
   private readonly items = new Map<string, Item>();
   private peer?: RegionalStore;
   private readonly inFlight = new Set<NodeJS.Timeout>();
+  /** Items written while replication is stalled: shipped when it resumes, lost if the region crashes first. */
+  private held: Item[] = [];
   /** A crashed region ships nothing more and accepts nothing. */
   crashed = false;
+  /** Replication out of this copy is stalled (`replication-stall`, or a partition between the regions). */
+  private stalled = false;
 
   constructor(
     readonly region: string,
@@ -30,7 +36,7 @@ export class RegionalStore {
     this.lagMs = lagMs;
   }
 
-  write(key: string, value: string, now = Date.now()): Item {
+  write(key: string, value: string, now = simNow()): Item {
     if (this.crashed) throw new Error(`${this.region} store unavailable`);
     const item = { key, value, writtenAt: now, origin: this.region };
     this.items.set(key, item);
@@ -38,9 +44,22 @@ export class RegionalStore {
     return item;
   }
 
+  /** Stops (true) or resumes (false) shipping to the peer; on resume, what was held leaves in write order. */
+  setStalled(stalled: boolean): void {
+    this.stalled = stalled;
+    if (stalled) return;
+    const held = this.held;
+    this.held = [];
+    for (const item of held) this.ship(item);
+  }
+
   private ship(item: Item): void {
     const peer = this.peer;
     if (!peer) return;
+    if (this.stalled) {
+      this.held.push(item);
+      return;
+    }
     const t = setTimeout(() => {
       this.inFlight.delete(t);
       if (!this.crashed) peer.applyReplicated(item);
@@ -58,9 +77,10 @@ export class RegionalStore {
   /** Abrupt failure: everything not yet replicated is gone with the region. */
   crash(): number {
     this.crashed = true;
-    const lost = this.inFlight.size;
+    const lost = this.inFlight.size + this.held.length;
     for (const t of this.inFlight) clearTimeout(t);
     this.inFlight.clear();
+    this.held = [];
     return lost;
   }
 
@@ -82,11 +102,17 @@ export class RegionalStore {
 
   /** Items written here and not yet applied at the peer. */
   get replicationBacklog(): number {
-    return this.inFlight.size;
+    return this.inFlight.size + this.held.length;
+  }
+
+  /** The write time of the oldest item not yet applied at the peer, or undefined when caught up. */
+  get oldestUnshippedAt(): number | undefined {
+    return this.held[0]?.writtenAt;
   }
 
   stop(): void {
     for (const t of this.inFlight) clearTimeout(t);
     this.inFlight.clear();
+    this.held = [];
   }
 }

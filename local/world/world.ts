@@ -1,12 +1,9 @@
 import type { DrConfig } from '../../config/schema';
-import { ApprovalServer } from './approval-server';
-import { DataPlane } from './data-plane';
 import { ArcRoutingControlTraffic } from '../../functions/shared/aws/arc-routing-control-traffic';
 import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency';
 import type { TrafficControl } from '../../functions/shared/ports';
-import { ArcClusterStandIn, GlobalRouter } from './global-router';
-import { LoadGenerator } from './load-generator';
-import { RegionalApp } from './regional-app';
+import { SimNetwork } from '../sim/network';
+import { createRng, type Rng } from '../sim/random';
 import {
   InMemoryApprovalStore,
   InMemoryAuditLog,
@@ -17,37 +14,38 @@ import {
   LocalSiteState,
   LocalStandbyScaler,
 } from './adapters';
-
-/** Converts AWS durations to local ones. */
-export class TimeScale {
-  constructor(readonly factor: number) {}
-  /** AWS seconds -> real ms. */
-  ms(awsSeconds: number): number {
-    return (awsSeconds * 1000) / this.factor;
-  }
-  /** Real ms -> AWS seconds. */
-  aws(realMs: number): number {
-    return (realMs * this.factor) / 1000;
-  }
-}
+import { AwsApiFaults } from './aws-api-faults';
+import { DataPlane } from './data-plane';
+import { ArcClusterStandIn, GlobalRouter } from './global-router';
+import { LoadGenerator } from './load-generator';
+import { RegionalApp } from './regional-app';
+import { TaskFaults } from './task-faults';
 
 export interface WorldSettings {
   /** Replication lag between regions in AWS ms. */
   readonly replicationLagMs: number;
+  /** Seed of every random choice in the world (latency jitter, weighted answers, error rates). @default 1 */
+  readonly seed?: number;
 }
 
 /**
- * The simulated two-region world, all on 127.0.0.1: regional apps with their stores, the weighted
- * global name, an approval endpoint, and a client writing orders. Started and stopped by the drill.
+ * The simulated two-region world, on the in-process network and the virtual clock (local/sim/): regional apps
+ * with their stores, the weighted global name, the ARC stand-in, AWS API faults, and a client writing orders.
+ * All durations are AWS time.
  */
 export class LocalWorld {
   readonly primary: string;
   readonly standby: string;
+  readonly rng: Rng;
+  readonly net: SimNetwork;
+  readonly apis: AwsApiFaults;
+  /** Faults the local Step Functions runtime applies to Task states. */
+  readonly taskFaults: TaskFaults;
   readonly apps: Record<string, RegionalApp>;
   readonly data: DataPlane;
   readonly router: GlobalRouter;
   readonly load: LoadGenerator;
-  readonly notifier = new LocalNotifier();
+  readonly notifier: LocalNotifier;
   readonly approvals = new InMemoryApprovalStore();
   readonly audit = new InMemoryAuditLog();
   readonly siteState: LocalSiteState;
@@ -60,38 +58,43 @@ export class LocalWorld {
   readonly scaler = new LocalStandbyScaler();
   /** The drill's stand-in for the idempotency table: a redrive of the same execution finds its results here. */
   readonly idempotency = new InMemoryIdempotencyStore();
-  approvalServer?: ApprovalServer;
+  /** Regions whose whole footprint is dark: app, canary and control-plane copy (`region-down`). */
+  readonly darkRegions = new Set<string>();
   replicationLagMs: number;
 
   constructor(
     readonly config: DrConfig,
-    readonly time: TimeScale,
     settings: WorldSettings,
   ) {
     this.primary = config.regions.primary.name;
     this.standby = config.regions.standby.name;
+    this.rng = createRng(settings.seed ?? 1, 'world');
+    this.net = new SimNetwork(this.rng.fork('network'), [this.primary, this.standby]);
+    this.apis = new AwsApiFaults(this.rng.fork('aws-apis'));
+    this.taskFaults = new TaskFaults(this.rng.fork('task-faults'));
+    this.notifier = new LocalNotifier(this.apis);
     this.replicationLagMs = settings.replicationLagMs;
-    const lagReal = () => time.ms(this.replicationLagMs / 1000);
-    this.data = new DataPlane(config.dataStores, [this.primary, this.standby], lagReal);
+    this.data = new DataPlane(config.dataStores, [this.primary, this.standby], () => this.replicationLagMs);
+    for (const s of this.data.stores) s.callLatencyMs = config.drill.storeCallLatencyMs;
     // Active-active serves from both regions, both writing (multi-writer stores); the others from the primary.
     const activeActive = config.traffic.strategy === 'active-active';
     this.apps = {
-      [this.primary]: new RegionalApp(this.primary, 'ACTIVE', this.data),
-      [this.standby]: new RegionalApp(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE', this.data),
+      [this.primary]: new RegionalApp(this.primary, 'ACTIVE', this.data, this.net, this.rng.fork(`app:${this.primary}`)),
+      [this.standby]: new RegionalApp(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE', this.data, this.net, this.rng.fork(`app:${this.standby}`)),
     };
     this.router = new GlobalRouter(
+      this.net,
       { [this.primary]: () => this.apps[this.primary].url, [this.standby]: () => this.apps[this.standby].url },
       activeActive ? { [this.primary]: 50, [this.standby]: 50 } : { [this.primary]: 100, [this.standby]: 0 },
-      { syncMs: time.ms(config.drill.dnsSyncSeconds), ttlMs: time.ms(config.globalDomain.ttlSeconds) },
+      { syncMs: config.drill.dnsSyncSeconds * 1000, ttlMs: config.globalDomain.ttlSeconds * 1000 },
+      this.rng.fork('router'),
     );
-    this.load = new LoadGenerator(() => this.router.url, config.drill.writeIntervalMs);
-    this.siteState = new LocalSiteState(this.apps);
-    // Loopback answers in about a millisecond; a scaled 2 s timeout would be flaky on a loaded machine.
-    const probeTimeoutMs = Math.max(100, time.ms(config.detection.probeTimeoutMs / 1000));
-    this.signals = new LocalHealthSignals(this.apps, () => this.router.url, probeTimeoutMs);
+    this.load = new LoadGenerator(this.net, () => this.router.url, config.drill.writeIntervalMs);
+    this.siteState = new LocalSiteState(this.apps, this.apis);
+    this.signals = new LocalHealthSignals(this.net, this.apps, () => this.router.url, config.detection.probeTimeoutMs, this.standby);
     const traffic = config.traffic;
     if (traffic.strategy === 'arc-routing-control') {
-      const arc = new ArcClusterStandIn(this.router, traffic.clusterEndpoints, traffic.routingControlArns, this.primary);
+      const arc = new ArcClusterStandIn(this.router, traffic.clusterEndpoints, traffic.routingControlArns, this.primary, this.apis);
       this.arc = arc;
       // The real ARC adapter (endpoint rotation included), talking to the stand-in instead of AWS.
       this.traffic = new ArcRoutingControlTraffic({
@@ -101,14 +104,10 @@ export class LocalWorld {
       });
     } else {
       const mode = traffic.strategy === 'active-active' ? 'drain-source' : 'all-to-target';
-      this.traffic = new LocalRoute53Traffic(this.router, Math.max(1, time.ms(2)), time.ms(120) + 1_000, mode);
+      // GetChange every 2 s for up to 2 minutes, as the AWS adapter polls.
+      this.traffic = new LocalRoute53Traffic(this.router, 2_000, 120_000, mode);
     }
-    this.dataStores = new LocalDataStores(this.data, this.apps, () => this.replicationLagMs);
-  }
-
-  async start(): Promise<void> {
-    await Promise.all(Object.values(this.apps).map((a) => a.start()));
-    await this.router.start();
+    this.dataStores = new LocalDataStores(this.data, this.apps, (store) => this.data.store(store).lagOverrideMs ?? this.replicationLagMs, this.apis);
   }
 
   /** Which region currently serves the global name (all weight on one region), or null. */
@@ -123,9 +122,16 @@ export class LocalWorld {
       .map((a) => a.region);
   }
 
+  /** Replication stalled (true) or resumed (false) for `store` (a name) or every store (`*`). */
+  stallReplication(store: string, stalled: boolean): void {
+    for (const s of this.data.stores) {
+      if (store !== '*' && s.config.name !== store) continue;
+      for (const r of Object.values(s.byRegion)) r.setStalled(stalled);
+    }
+  }
+
   async stop(): Promise<void> {
     await this.load.stop();
-    await Promise.all([...Object.values(this.apps).map((a) => a.stop()), this.router.stop(), this.approvalServer?.stop()]);
     this.data.stop();
   }
 }

@@ -1,5 +1,9 @@
 import { LocalStateMachine, substitute } from '../../local/runtime/local-state-machine';
 import { TaskNoLongerWaitingError } from '../../functions/shared/ports';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and callback timeouts are AWS time on the virtual clock: none of them waits for real.
+useVirtualTime();
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:worker';
 const TOPIC = 'arn:aws:sns:us-east-1:000000000000:alerts';
@@ -21,12 +25,12 @@ describe('substitute', () => {
 describe('LocalStateMachine', () => {
   it('refuses a Resource it does not emulate, so a drill can never call AWS', () => {
     const def = machine({ A: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 't' }, End: true } });
-    expect(() => new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined }, { timeScale: 1 })).toThrow(/refuses Resource arn:aws:states:::dynamodb:putItem/);
+    expect(() => new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined })).toThrow(/refuses Resource arn:aws:states:::dynamodb:putItem/);
   });
 
   it('refuses a Lambda ARN with no local handler', () => {
     const def = machine({ A: { Type: 'Task', Resource: FN, End: true } });
-    expect(() => new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined }, { timeScale: 1 })).toThrow(/no local handler for .*worker/);
+    expect(() => new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined })).toThrow(/no local handler for .*worker/);
   });
 
   it('runs Lambda tasks with JSON payloads and publishes SNS messages, recording a console-like history', async () => {
@@ -35,7 +39,7 @@ describe('LocalStateMachine', () => {
       A: { Type: 'Task', Resource: FN, Parameters: { 'n.$': '$.n' }, ResultPath: '$.r', Next: 'B' },
       B: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', Parameters: { TopicArn: TOPIC, 'Message.$': "States.Format('n={}', $.r.doubled)" }, ResultPath: null, End: true },
     });
-    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: async (p) => ({ doubled: (p as { n: number }).n * 2 }) }, snsPublish: async (m) => void published.push(m) }, { timeScale: 1 });
+    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: async (p) => ({ doubled: (p as { n: number }).n * 2 }) }, snsPublish: async (m) => void published.push(m) });
     const ex = sm.start({ n: 21 }, 'run-1');
     const result = await ex.result;
     expect(result).toEqual({ status: 'SUCCEEDED', output: { n: 21, r: { doubled: 42 } } });
@@ -70,11 +74,44 @@ describe('LocalStateMachine', () => {
         throw e;
       },
     };
-    // 30 s retry intervals at a 600x scale are 50 ms each: the test needs no real 30 s.
-    const sm = new LocalStateMachine(def, {}, { lambdas, snsPublish: async () => undefined }, { timeScale: 600 });
+    const sm = new LocalStateMachine(def, {}, { lambdas, snsPublish: async () => undefined });
+    const started = Date.now();
     const result = await sm.start({}, 'run-2').result;
     expect(calls).toBe(3);
     expect(result).toMatchObject({ status: 'FAILED', error: 'TransientError', cause: 'attempt 3 failed' });
+    // BackoffRate 2 (the default): 30 s, then 60 s, in AWS time on the virtual clock.
+    expect(Date.now() - started).toBe(90_000);
+  });
+
+  it('waits between retries as AWS does: BackoffRate, MaxDelaySeconds, and FULL jitter drawn from the seed', async () => {
+    const failing = async () => {
+      const e = new Error('busy');
+      e.name = 'TransientError';
+      throw e;
+    };
+    const run = async (retry: Record<string, unknown>) => {
+      const def = machine({ A: { Type: 'Task', Resource: FN, Retry: [{ ErrorEquals: ['TransientError'], ...retry }], End: true } });
+      const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: failing }, snsPublish: async () => undefined });
+      const ex = sm.start({}, 'backoff');
+      const started = Date.now();
+      await ex.result;
+      const retried = ex.events.filter((e) => e.type === 'TaskFailed').map((e) => e.timestamp - started);
+      return { total: Date.now() - started, retried };
+    };
+    // 1 s, 3 s, 9 s capped at 5 s: 1 + 3 + 5.
+    expect((await run({ IntervalSeconds: 1, BackoffRate: 3, MaxAttempts: 3, MaxDelaySeconds: 5 })).total).toBe(9_000);
+    // FULL jitter: each wait is drawn in [0, interval] (from the seed), so the three together fall short of 70 s.
+    const jittered = await run({ IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 3, JitterStrategy: 'FULL' });
+    expect((await run({ IntervalSeconds: 10, BackoffRate: 2, MaxAttempts: 3 })).total).toBe(70_000);
+    expect(jittered.total).toBeLessThan(70_000);
+  });
+
+  it('a Wait state takes its Seconds of virtual time', async () => {
+    const def = machine({ A: { Type: 'Wait', Seconds: 3_600, Next: 'B' }, B: { Type: 'Succeed' } });
+    const sm = new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined });
+    const started = Date.now();
+    expect(await sm.start({}, 'wait').result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(Date.now() - started).toBe(3_600_000);
   });
 
   describe('.waitForTaskToken', () => {
@@ -91,16 +128,30 @@ describe('LocalStateMachine', () => {
       TimedOut: { Type: 'Fail', Error: 'TimedOut', Cause: 'nobody answered' },
     }, 'Wait');
 
-    function setup(timeScale: number) {
+    function setup() {
       const tokens: string[] = [];
-      const sm: LocalStateMachine = new LocalStateMachine(def, {}, { lambdas: { [FN]: async (p) => void tokens.push((p as { token: string }).token) }, snsPublish: async () => undefined }, { timeScale });
-      return { sm, tokens };
+      let delivered!: (token: string) => void;
+      const first = new Promise<string>((r) => (delivered = r));
+      const sm: LocalStateMachine = new LocalStateMachine(
+        def,
+        {},
+        {
+          lambdas: {
+            [FN]: async (p) => {
+              tokens.push((p as { token: string }).token);
+              delivered(tokens[0]);
+            },
+          },
+          snsPublish: async () => undefined,
+        },
+      );
+      return { sm, tokens, first };
     }
 
     it('hands the function a fresh token and resumes with what SendTaskSuccess sent', async () => {
-      const { sm, tokens } = setup(1);
+      const { sm, tokens, first } = setup();
       const ex = sm.start({ ask: 'go?', timeout: 3600 }, 'cb-1');
-      while (tokens.length === 0) await new Promise((r) => setImmediate(r));
+      await first;
       expect(tokens[0]).toMatch(/^AQ[A-Za-z0-9+/=]{100,}$/);
       await sm.broker.sendSuccess(tokens[0], { ok: true });
       expect(await ex.result).toMatchObject({ status: 'SUCCEEDED', output: { ask: 'go?', answer: { ok: true } } });
@@ -109,18 +160,19 @@ describe('LocalStateMachine', () => {
     });
 
     it('fails the task with the sender\'s error on SendTaskFailure', async () => {
-      const { sm, tokens } = setup(1);
+      const { sm, tokens, first } = setup();
       const ex = sm.start({ ask: 'go?', timeout: 3600 }, 'cb-2');
-      while (tokens.length === 0) await new Promise((r) => setImmediate(r));
+      await first;
       await sm.broker.sendFailure(tokens[0], 'ApprovalRejected', 'no');
       expect(await ex.result).toMatchObject({ status: 'FAILED', error: 'ApprovalRejected', cause: 'no' });
     });
 
-    it('times out after TimeoutSecondsPath (AWS seconds, scaled) with States.Timeout', async () => {
-      // 60 AWS seconds at 6000x: 10 ms.
-      const { sm, tokens } = setup(6000);
+    it('times out after TimeoutSecondsPath (AWS seconds, on the virtual clock) with States.Timeout', async () => {
+      const { sm, tokens } = setup();
+      const started = Date.now();
       const result = await sm.start({ ask: 'go?', timeout: 60 }, 'cb-3').result;
       expect(result).toMatchObject({ status: 'FAILED', error: 'TimedOut' });
+      expect(Date.now() - started).toBe(60_000);
       await expect(sm.broker.sendSuccess(tokens[0], {})).rejects.toBeInstanceOf(TaskNoLongerWaitingError);
     });
   });

@@ -11,6 +11,10 @@ import { localFunctionArn, localSubstitutions } from '../../local/control-plane'
 import { LocalStateMachine, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { config } from '../unit/aws/fixtures';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals and Waits are virtual time: nothing here waits on the real clock.
+useVirtualTime();
 
 const EAST = config.regions.primary.name;
 const WEST = config.regions.standby.name;
@@ -82,8 +86,7 @@ function world() {
   const machine = new LocalStateMachine(
     readFileSync(join(__dirname, '..', '..', 'state-machines', 'failover.asl.json'), 'utf8'),
     localSubstitutions(app),
-    { lambdas, snsPublish: async (m) => void alerts.push(m) },
-    { timeScale: 6_000 },
+    { lambdas, snsPublish: async (m) => void alerts.push(m) }
   );
   return { machine, effects, audit, alerts, store, fix: () => (ledgerBroken = false), sites };
 }

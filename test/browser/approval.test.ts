@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/load';
 import type { LocalControlPlane } from '../../local/control-plane';
 import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill';
 import type { LocalWorld } from '../../local/world/world';
+import { Simulation } from '../../local/sim/virtual-time';
 
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,8 +28,9 @@ interface ManualDrill {
 }
 
 /**
- * `drctl drill --approve manual` in process: resolves once the approval email is out. The world's stop is
- * held until `finish()`, so requests after the decision still reach the approval server deterministically.
+ * `drctl drill --approve manual` in process: resolves once the approval email is out. The drill runs on its
+ * virtual clock until it asks; from then on it follows real time (a person is answering). The approval server's
+ * stop is held until `finish()`, so requests after the decision still reach it.
  */
 async function startManualDrill(outDir: string): Promise<ManualDrill> {
   const events: DrillEvent[] = [];
@@ -37,21 +39,26 @@ async function startManualDrill(outDir: string): Promise<ManualDrill> {
   const held = new Promise<void>((r) => (release = r));
   let asked!: (url: string) => void;
   const requested = new Promise<string>((r) => (asked = r));
+  let releaseRealTime: (() => void) | undefined;
   const done = runDrill({
     config: loadConfig(join(ROOT, 'dr.config.json')),
     scenario: 'primary-down',
     approve: 'manual',
     outDir,
-    deadlineMs: 45_000,
     onEvent: (e) => {
       events.push(e);
-      if (e.type === 'approval-requested') asked(String(e.url));
+      if (e.type !== 'approval-requested') return;
+      // From the link on, this test is the person in the loop: the drill follows real time until finish(), so
+      // nothing the browser does (or its driver's own timers) races a virtual clock.
+      releaseRealTime = Simulation.current()?.holdRealTime();
+      asked(String(e.url));
     },
     inspect: (h) => {
       handles = h;
-      const stop = h.world.stop.bind(h.world);
+      const cp = h.controlPlane as { stop: () => Promise<void> };
+      const stop = cp.stop;
       // Held only once there is a link to use: a drill that never asks must end on its own.
-      h.world.stop = async () => {
+      cp.stop = async () => {
         if (events.some((e) => e.type === 'approval-requested')) await held;
         await stop();
       };
@@ -72,6 +79,7 @@ async function startManualDrill(outDir: string): Promise<ManualDrill> {
         if (r.status === 'PENDING') await handles.controlPlane.broker.sendFailure(r.taskToken, 'TestAborted', 'the browser test stopped early').catch(() => undefined);
       }
       release();
+      releaseRealTime?.();
       return done;
     },
   };
@@ -180,7 +188,7 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect(record(drill).status).toBe('PENDING');
       expect(drill.controlPlane.broker.pending).toBe(1);
       expect(exitedApproval(drill)).toBe(false);
-      expect(drill.controlPlane.approvalServer.requests.every((r) => r.status < 500)).toBe(true);
+      expect(drill.controlPlane.approvalServer!.requests.every((r) => r.status < 500)).toBe(true);
 
       const tampered = drill.url.replace(/sig=(.)/, (_, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`);
       expect((await page.goto(tampered))?.status()).toBe(403);

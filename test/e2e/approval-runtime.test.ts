@@ -6,9 +6,14 @@ import { FAILOVER_ASL } from '../../local/control-plane';
 import { allStates, LocalStateMachine } from '../../local/runtime/local-state-machine';
 import { TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { InMemoryApprovalStore, InMemoryAuditLog, LocalNotifier, type OutboxMessage } from '../../local/world/adapters';
-import { ApprovalServer, fakeLambdaContext } from '../../local/world/approval-server';
-import { httpCall } from '../../local/world/http';
+import { fakeLambdaContext, toApiGatewayEvent } from '../../local/world/approval-server';
+import { SimNetwork } from '../../local/sim/network';
+import { createRng } from '../../local/sim/random';
 import { approvalEvent, APPROVER, testConfig } from '../unit/approval-fixtures';
+import { useVirtualTime } from '../support/virtual-time';
+
+// TimeoutSecondsPath runs on the virtual clock: the 60 s timeout costs no real time.
+useVirtualTime();
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:orders-approval-request-local';
 type States = Record<string, Record<string, unknown>>;
@@ -18,84 +23,80 @@ const approvalBranch = prepare.Branches.find((b) => JSON.stringify(b).includes('
 
 /**
  * The approval branch of the real definition on the local runtime, with the real approval-request and
- * approval-callback handlers, the task-token broker and the drill's approval server. No Parallel, no world:
- * only what decides whether the link still works.
+ * approval-callback handlers (behind API Gateway's event shape, on the drill's simulated network) and the
+ * task-token broker. No Parallel, no world: only what decides whether the link still works. The handlers' clock
+ * stands still, so the link never expires by itself here: only the task's own timeout can end the wait.
  */
-async function approvalRuntime() {
+function approvalRuntime() {
   const config = testConfig();
   const approvals = new InMemoryApprovalStore();
   const notifier = new LocalNotifier();
   const audit = new InMemoryAuditLog();
   const broker = new TaskTokenBroker();
-  const clock = { now: () => Date.now() };
+  const frozen = Date.now();
+  const clock = { now: () => frozen };
   const key = Buffer.from('approval-runtime-test-key-32-bytes!');
   const signingKey = async () => key;
-  const server = new ApprovalServer(approvalCallback({ config, approvals, callbacks: broker, audit, clock, signingKey, logger: createLogger('approval-callback', 'SILENT') }));
-  await server.start();
-  const request = approvalRequest({ config, approvals, notifier, audit, clock, signingKey, approvalBaseUrl: server.url, logger: createLogger('approval-request', 'SILENT') });
+  const callback = approvalCallback({ config, approvals, callbacks: broker, audit, clock, signingKey, logger: createLogger('approval-callback', 'SILENT') });
+  const net = new SimNetwork(createRng(1), ['us-east-1', 'us-west-2']);
+  const base = net.host('approvals.test', 'us-west-2', async (req) => {
+    const r = await callback(toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, { ...req.headers }), fakeLambdaContext('approval-callback'));
+    return { status: r.statusCode, headers: {}, body: req.method === 'HEAD' ? '' : r.body };
+  });
+  const request = approvalRequest({ config, approvals, notifier, audit, clock, signingKey, approvalBaseUrl: base, logger: createLogger('approval-request', 'SILENT') });
   const machine = new LocalStateMachine(
     JSON.stringify({ StartAt: approvalBranch.StartAt, States: approvalBranch.States }),
     { ApprovalRequestFunctionArn: FN },
     { lambdas: { [FN]: (p) => request(p, fakeLambdaContext('approval-request')) }, snsPublish: async () => undefined },
-    { timeScale: 600, broker },
+    { broker },
   );
   const email = new Promise<OutboxMessage>((resolve) => notifier.on(resolve));
-  return { machine, approvals, broker, server, email, audit };
+  return { machine, approvals, broker, net, base, email, audit };
 }
 
-async function submit(url: string) {
-  const page = await httpCall(url);
+async function submit(net: SimNetwork, url: string) {
+  const page = await net.request(url, { from: 'clients', timeoutMs: 10_000 });
   const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
   const body = new URLSearchParams({ csrf, decision: 'approve', approver: APPROVER }).toString();
-  return { page, res: await httpCall(url, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }) };
+  return { page, res: await net.request(url, { from: 'clients', method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 10_000 }) };
 }
 
 describe('the approval branch of failover.asl.json on the local runtime', () => {
-  it('an unanswered request fails the branch with ApprovalTimedOut after TimeoutSecondsPath (scaled)', async () => {
-    const rt = await approvalRuntime();
-    try {
-      // 60 AWS seconds at 600x: the branch gives up after 100 ms of real time, by the runtime's own timer.
-      const state = { ...approvalEvent({ timeoutSeconds: 60 }).state };
-      const result = await rt.machine.start(state, 'inc-timeout').result;
-      expect(result).toMatchObject({ status: 'FAILED', error: 'ApprovalTimedOut' });
-      expect(rt.broker.pending).toBe(0);
-    } finally {
-      await rt.server.stop();
-    }
+  it('an unanswered request fails the branch with ApprovalTimedOut after TimeoutSecondsPath', async () => {
+    const rt = approvalRuntime();
+    const state = { ...approvalEvent({ timeoutSeconds: 60 }).state };
+    const started = Date.now();
+    const result = await rt.machine.start(state, 'inc-timeout').result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ApprovalTimedOut' });
+    // By the runtime's own timer, after exactly the 60 s (plus the Lambda's own time): virtual time, no real wait.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(60_000);
+    expect(rt.broker.pending).toBe(0);
   });
 
   it('a click after Step Functions stopped waiting gets the 410 page and the record ends EXPIRED', async () => {
-    const rt = await approvalRuntime();
-    try {
-      const state = { ...approvalEvent({ timeoutSeconds: 60 }).state };
-      const ex = rt.machine.start(state, 'inc-late');
-      const url = (await rt.email).body.split('\n').find((l) => l.startsWith(rt.server.url))!;
-      await ex.result;
-      const { page, res } = await submit(url);
-      // The link itself is still within its own expiry (AWS time is not scaled for the record), so only the task knows.
-      expect(page.status).toBe(200);
-      expect(res.status).toBe(410);
-      expect(res.body).toContain('Too late');
-      expect([...rt.approvals.records.values()][0]).toMatchObject({ status: 'EXPIRED', decidedBy: APPROVER });
-      expect(rt.audit.entries.map((e) => e.outcome)).toContain('LATE');
-    } finally {
-      await rt.server.stop();
-    }
+    const rt = approvalRuntime();
+    const state = { ...approvalEvent({ timeoutSeconds: 60 }).state };
+    const ex = rt.machine.start(state, 'inc-late');
+    const url = (await rt.email).body.split('\n').find((l) => l.startsWith(rt.base))!;
+    await ex.result;
+    const { page, res } = await submit(rt.net, url);
+    // The link itself is still within its own expiry (the handlers' clock stands still), so only the task knows.
+    expect(page.status).toBe(200);
+    expect(res.status).toBe(410);
+    expect(res.body).toContain('Too late');
+    expect([...rt.approvals.records.values()][0]).toMatchObject({ status: 'EXPIRED', decidedBy: APPROVER });
+    expect(rt.audit.entries.map((e) => e.outcome)).toContain('LATE');
   });
 
   it('a click in time settles the branch with the decision, and the second click gets 409', async () => {
-    const rt = await approvalRuntime();
-    try {
-      const state = { ...approvalEvent({ timeoutSeconds: 3_600 }).state };
-      const ex = rt.machine.start(state, 'inc-ok');
-      const url = (await rt.email).body.split('\n').find((l) => l.startsWith(rt.server.url))!;
-      expect((await submit(url)).res.status).toBe(200);
-      const result = await ex.result;
-      expect(result).toMatchObject({ status: 'SUCCEEDED', output: { decision: 'APPROVED', approver: APPROVER } });
-      expect((await submit(url)).page.status).toBe(409);
-    } finally {
-      await rt.server.stop();
-    }
+    const rt = approvalRuntime();
+    const state = { ...approvalEvent({ timeoutSeconds: 3_600 }).state };
+    const ex = rt.machine.start(state, 'inc-ok');
+    const url = (await rt.email).body.split('\n').find((l) => l.startsWith(rt.base))!;
+    expect((await submit(rt.net, url)).res.status).toBe(200);
+    const result = await ex.result;
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { decision: 'APPROVED', approver: APPROVER } });
+    expect((await submit(rt.net, url)).page.status).toBe(409);
   });
 });
 

@@ -26,9 +26,9 @@ describe('drill: primary-down with auto-approval (the walking skeleton end to en
     expect(typeof summary.lostWrites).toBe('number');
     const entered = new Set(summary.history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName));
     for (const state of MAIN_PATH) expect(entered).toContain(state);
-    // A person's approval went through the emailed link and the real approval page.
+    // A person's approval went through the emailed link and the real approval page (on the simulated network).
     const asked = events.find((e) => e.type === 'approval-requested');
-    expect(asked?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/approvals\/[A-Za-z0-9_-]+\?exp=\d+&sig=/);
+    expect(asked?.url).toMatch(/^http:\/\/approvals\.drill\.test\/approvals\/[A-Za-z0-9_-]+\?exp=\d+&sig=/);
     expect(events.find((e) => e.type === 'approval-answered')).toMatchObject({ decision: 'approve', httpStatus: 200 });
     expect(events.filter((e) => e.type === 'alert').map((e) => e.subject)).toEqual(expect.arrayContaining(['DR: failover starting', 'DR: failover complete']));
   });

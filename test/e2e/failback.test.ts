@@ -1,25 +1,17 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load';
 import { startLocalControlPlane, type LocalControlPlane } from '../../local/control-plane';
-import { httpCall } from '../../local/world/http';
-import { LocalWorld, TimeScale } from '../../local/world/world';
+import { answerApproval } from '../../local/drill';
+import { sleep } from '../../local/sim/network';
+import { LocalWorld } from '../../local/world/world';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Resync checks, Retry intervals and replication lag are virtual time: nothing here waits on the real clock.
+useVirtualTime();
 
 const config = loadConfig(join(__dirname, '..', '..', 'examples', 'configs', 'aurora-route53.config.json'));
 const PRIMARY = config.regions.primary.name;
 const STANDBY = config.regions.standby.name;
-
-/** Approves from the emailed link as a person would: open the page, submit its form. */
-async function approveFromEmail(body: string): Promise<number> {
-  const url = body.split('\n').find((l) => l.startsWith('http://127.0.0.1:'))!;
-  const page = await httpCall(url, { timeoutMs: 5_000 });
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  const action = /<form method="post" action="([^"]*)"/.exec(page.body)?.[1];
-  const form = new URLSearchParams({ csrf, decision: 'approve', approver: config.approval.approvers[0], reason: '' });
-  if (page.body.includes('name="acceptDataLoss"')) form.set('acceptDataLoss', 'yes');
-  const target = action === undefined ? url : new URL(action.replace(/&amp;/g, '&'), url).toString();
-  const res = await httpCall(target, { method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 5_000 });
-  return res.status;
-}
 
 const request = (incidentId: string, direction: 'failover' | 'failback', from: string, to: string, extra: Record<string, unknown> = {}) => ({
   incidentId,
@@ -36,16 +28,17 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
   const answered: Array<Promise<number>> = [];
 
   beforeEach(async () => {
-    world = new LocalWorld(config, new TimeScale(config.drill.timeScale), { replicationLagMs: config.drill.replicationLagMs });
-    await world.start();
-    cp = await startLocalControlPlane(world, { realTimeApproval: false });
+    world = new LocalWorld(config, { replicationLagMs: config.drill.replicationLagMs });
+    cp = await startLocalControlPlane(world);
+    // Approves from the emailed link as a person would: open the page, submit its form.
     world.notifier.on((m) => {
-      if (m.topic === 'approval') answered.push(approveFromEmail(m.body));
+      const url = m.body.split('\n').find((l) => l.startsWith(cp.approvalBaseUrl));
+      if (m.topic === 'approval' && url) answered.push(answerApproval(world.net, url, 'approve', config.approval.approvers[0]).then((r) => r.status));
     });
     // An incident: the primary goes down with a few orders written, the failover moves everything to the standby.
     for (let i = 0; i < 5; i++) world.data.write(PRIMARY, `before-${i}`, `{"id":"before-${i}"}`);
-    await new Promise((r) => setTimeout(r, world.time.ms(config.drill.replicationLagMs / 1000) + 20));
-    world.apps[PRIMARY].fault = 'down';
+    await sleep(config.drill.replicationLagMs + 20);
+    world.apps[PRIMARY].impairment.down = true;
     world.data.crash(PRIMARY);
     const failover = await cp.machine.start(request('inc-fb', 'failover', PRIMARY, STANDBY, { approvalMode: 'auto-when-safe' }), 'inc-fb').result;
     expect(failover).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_OVER' } });
@@ -58,7 +51,7 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
   });
 
   it('once the primary is back and caught up, a human approves and traffic, writers and data return to it', async () => {
-    world.apps[PRIMARY].fault = 'none';
+    world.apps[PRIMARY].impairment.down = false;
     world.data.recover(PRIMARY);
     const ex = cp.failbackMachine.start(request('inc-fb-back', 'failback', STANDBY, PRIMARY), 'inc-fb-back');
     const result = await ex.result;
@@ -88,7 +81,7 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
   });
 
   it('gives up after a bounded number of resync checks when replication never catches up, changing nothing', async () => {
-    world.apps[PRIMARY].fault = 'none';
+    world.apps[PRIMARY].impairment.down = false;
     world.data.recover(PRIMARY);
     // CloudWatch would report a lag far over the RPO target.
     world.replicationLagMs = 60_000;

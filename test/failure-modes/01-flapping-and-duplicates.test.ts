@@ -1,5 +1,9 @@
 import { incidentIdFor } from '../../functions/alarm-trigger/alarm-trigger';
 import { Harness, PRIMARY, STANDBY, T0, configWith, outcomeOf } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 1: a flapping alarm and duplicate events (EventBridge delivers at least once, and both

@@ -1,4 +1,8 @@
 import { Harness, PRIMARY, STANDBY, configWith, outcomeOf } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 2: EventBridge retries a delivery for up to 24 h, so an event may describe a world that

@@ -1,4 +1,8 @@
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 3: one signal failing alone (a broken network path, one observer's region dark) is an

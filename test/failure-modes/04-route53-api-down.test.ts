@@ -1,10 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runDrill } from '../../local/drill';
-import { startLocalControlPlane } from '../../local/control-plane';
-import { LocalWorld, TimeScale } from '../../local/world/world';
-import { PRIMARY, STANDBY, configWith, failoverInput } from './harness';
+import { parseScenario } from '../../local/scenario-file';
+import { PRIMARY, STANDBY, configWith } from './harness';
 
 /**
  * Failure mode 4: us-east-1 impaired, and with it the Route 53 control plane (ChangeResourceRecordSets,
@@ -14,7 +10,7 @@ import { PRIMARY, STANDBY, configWith, failoverInput } from './harness';
 describe('FM4 Route 53 API / us-east-1 impaired', () => {
   it('dns-api-down drill with ARC: FAILED_OVER, zero Route 53 control-plane calls, every invariant held', async () => {
     const config = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] });
-    const summary = await runDrill({ config, scenario: 'dns-api-down', approve: 'auto', outDir: mkdtempSync(join(tmpdir(), 'fm4-')) });
+    const summary = await runDrill({ config, scenario: 'dns-api-down', approve: 'auto', outDir: null });
 
     expect(summary.outcome).toBe('FAILED_OVER');
     expect(summary.activeRegion).toBe(STANDBY);
@@ -28,20 +24,21 @@ describe('FM4 Route 53 API / us-east-1 impaired', () => {
 
   it('the same outage with the route53-weighted strategy: ShiftTraffic needs the Route 53 API and the failover stops INCOMPLETE', async () => {
     const config = configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { mode: 'auto-when-safe' } });
-    const world = new LocalWorld(config, new TimeScale(600), { replicationLagMs: 500 });
-    await world.start();
-    try {
-      const cp = await startLocalControlPlane(world, { realTimeApproval: false });
-      world.router.dnsApiAvailable = false;
-      world.apps[PRIMARY].fault = 'down';
-      world.data.crash(PRIMARY);
-      const result = await cp.machine.start(failoverInput({ incidentId: 'inc-r53-down' }), 'inc-r53-down').result;
-      expect(result).toMatchObject({ status: 'FAILED', error: 'FailoverIncomplete' });
-      expect(result.cause).toMatch(/^Stopped at ShiftTraffic \(TransientError: ListResourceRecordSets failed/);
-      expect(world.router.dnsApiCalls).toBeGreaterThan(0);
-      expect(world.servingRegion).toBe(PRIMARY);
-    } finally {
-      await world.stop();
-    }
+    const scenario = parseScenario(
+      {
+        name: 'route53-api-down-weighted',
+        description: 'The Route 53 API and the primary fail together, with the route53-weighted strategy.',
+        faults: [
+          { at: '2m', kind: 'aws-api-down', service: 'route53' },
+          { at: '2m', kind: 'region-down', region: 'primary' },
+        ],
+        expect: { outcome: 'INCOMPLETE', activeRegion: 'primary' },
+      },
+      'fm4',
+    );
+    const summary = await runDrill({ config, scenario, outDir: null });
+    expect(summary).toMatchObject({ outcome: 'INCOMPLETE', error: 'FailoverIncomplete', activeRegion: PRIMARY, matched: true });
+    expect(summary.cause).toMatch(/^Stopped at ShiftTraffic \(TransientError: ListResourceRecordSets failed/);
+    expect(summary.route53ApiCalls).toBeGreaterThan(0);
   });
 });

@@ -14,6 +14,8 @@ import { ArcRoutingControlTraffic } from '../../functions/shared/aws/arc-routing
 import { TransientError } from '../../functions/shared/errors';
 import { runDrill } from '../../local/drill';
 import { Harness, PRIMARY, STANDBY, arcTraffic, configWith, failoverInput, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
 
 /**
  * Failure mode 5: one (or several) of the ARC cluster's five regional endpoints is down. The adapter
@@ -47,6 +49,8 @@ function cluster(up: (i: number) => boolean, onUpdate: (states: Record<string, R
 const adapter = () => new ArcRoutingControlTraffic({ endpoints: ENDPOINTS, clientFor: (e) => clients[ENDPOINTS.indexOf(e as (typeof ENDPOINTS)[number])], routingControlArns: ARNS });
 
 describe('FM5 an ARC cluster endpoint down', () => {
+  // Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+  useVirtualTime();
   it.each([1, 2, 3, 4])('%i endpoint(s) down: rotates to the next one and flips the controls there, once', async (down) => {
     const states = cluster((i) => i >= down);
     const shift = await adapter().shiftTo(STANDBY, PRIMARY);
@@ -90,6 +94,10 @@ describe('FM5 an ARC cluster endpoint down', () => {
     }
   });
 
+});
+
+// A drill runs its own simulation (local/sim/virtual-time.ts), so it sits outside the describe that installs one.
+describe('FM5 in a drill', () => {
   it('drill: the us-east-1 and the standby-region endpoints both down -> the failover goes through the third', async () => {
     const config = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] });
     const summary = await runDrill({

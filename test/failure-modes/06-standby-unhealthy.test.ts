@@ -1,5 +1,9 @@
 import type { AlarmStateValue } from '../../functions/shared/ports';
 import { Harness, PRIMARY, STANDBY, configWith, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 6: the primary is impaired but the standby is not healthy on every signal that can see

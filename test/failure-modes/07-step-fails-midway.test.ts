@@ -1,5 +1,9 @@
 import { POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired, type Op } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 7: a step fails for good midway. The execution ends INCOMPLETE, and the escalation lists

@@ -4,10 +4,13 @@ import { runFailoverOrchestrator } from '../../functions/failover-orchestrator/f
 import { ThrottledError } from '../../functions/shared/errors';
 import { SsmSiteState } from '../../functions/shared/aws/ssm-site-state';
 import { startLocalControlPlane } from '../../local/control-plane';
-import { httpCall } from '../../local/world/http';
-import { LocalWorld, TimeScale } from '../../local/world/world';
+import { LocalWorld } from '../../local/world/world';
 import type { HealthSignals, Signal } from '../../functions/shared/ports';
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 8: split brain. The old primary is fenced (its site state PASSIVE, so its writers stop)
@@ -57,8 +60,8 @@ describe('FM8 split brain', () => {
 
 describe('FM8 in the local world: the fenced primary refuses writes', () => {
   it('after the failover, a write sent straight to the old primary gets 503 (PASSIVE), the new primary takes it', async () => {
-    const world = new LocalWorld(config, new TimeScale(600), { replicationLagMs: 500 });
-    await world.start();
+    const world = new LocalWorld(config, { replicationLagMs: 500 });
+    const post = (region: string, id: string) => world.net.request(`${world.apps[region].url}/orders`, { from: 'clients', method: 'POST', body: JSON.stringify({ id }), headers: { 'content-type': 'application/json' }, timeoutMs: 2_000 });
     try {
       // The primary still answers (impaired, not dead), so fencing really has to stop its writers.
       const now = new Date().toISOString();
@@ -67,17 +70,17 @@ describe('FM8 in the local world: the fenced primary refuses writes', () => {
         read: async () => [signal(PRIMARY, PRIMARY, false), signal(PRIMARY, STANDBY, false), signal(STANDBY, PRIMARY, true), signal(STANDBY, STANDBY, true)],
         probeGlobal: (n) => world.signals.probeGlobal(n),
       };
-      const cp = await startLocalControlPlane(world, { realTimeApproval: false, signals });
-      const before = await httpCall(`${world.apps[PRIMARY].url}/orders`, { method: 'POST', body: '{"id":"o-before"}', headers: { 'content-type': 'application/json' }, timeoutMs: 2_000 });
+      const cp = await startLocalControlPlane(world, { signals });
+      const before = await post(PRIMARY, 'o-before');
       expect(before.status).toBe(201);
 
       const result = await cp.machine.start(failoverInput({ incidentId: 'inc-fenced-writes' }), 'inc-fenced-writes').result;
       expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_OVER' } });
 
-      const old = await httpCall(`${world.apps[PRIMARY].url}/orders`, { method: 'POST', body: '{"id":"o-after"}', headers: { 'content-type': 'application/json' }, timeoutMs: 2_000 });
+      const old = await post(PRIMARY, 'o-after');
       expect(old.status).toBe(503);
       expect(old.body).toContain('PASSIVE: writes are fenced');
-      const fresh = await httpCall(`${world.apps[STANDBY].url}/orders`, { method: 'POST', body: '{"id":"o-new"}', headers: { 'content-type': 'application/json' }, timeoutMs: 2_000 });
+      const fresh = await post(STANDBY, 'o-new');
       expect(fresh.status).toBe(201);
       expect(world.activeRegions()).toEqual([STANDBY]);
     } finally {

@@ -1,4 +1,8 @@
 import { Harness, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 9: replication lags beyond the RPO target when the primary fails. The approval email shows

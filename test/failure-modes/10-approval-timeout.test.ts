@@ -1,4 +1,8 @@
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 10: nobody answers the approval. TimeoutSecondsPath (the config's approval.timeoutSeconds)
@@ -7,7 +11,7 @@ import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primar
  */
 const make = (onTimeout: 'abort' | 'proceed') =>
   // 120 AWS seconds at 6000x: the engine's timer fires after 20 real ms.
-  new Harness(configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { mode: 'required', timeoutSeconds: 120, onTimeout } }), { approvalTimer: 'scaled', timeScale: 6_000 });
+  new Harness(configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { mode: 'required', timeoutSeconds: 120, onTimeout } }), { approvalTimer: 'virtual' });
 
 describe('FM10 approval never answered', () => {
   let h: Harness;

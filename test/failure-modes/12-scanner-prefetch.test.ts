@@ -1,4 +1,8 @@
 import { Harness, configWith, csrfOf, failoverInput, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 12: mail scanners fetch every link (GET, HEAD), and some even submit the forms they find,

@@ -1,6 +1,10 @@
 import { APPROVAL_ACTION } from '../../functions/approval-request/approval-request';
 import { signLink } from '../../functions/shared/signing';
 import { Harness, SIGNING_KEY, configWith, csrfOf, failoverInput, outcomeOf, primaryImpaired } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 13: links are HMAC-signed over the approval id, the expiry and the action, expire, and

@@ -1,4 +1,8 @@
 import { FUNCTIONS, Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired, type Op } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 14: Lambda throttled, SDK calls throttled or answered with 5xx. Each step's Retry (with

@@ -5,6 +5,10 @@ import { ThrottledError } from '../../functions/shared/errors';
 import { runDataConsistencyValidator } from '../../functions/data-consistency-validator/data-consistency-validator';
 import type { HistoryEvent } from '../../local/runtime/history';
 import { FakeClock, Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired, storeOf, type StoreKind } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 15: Step Functions Standard keeps at most 25,000 events per execution. Every loop in the

@@ -6,6 +6,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsDataStores } from '../../functions/shared/aws/aws-data-stores';
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired, storeOf } from './harness';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Failure mode 18: Aurora global database. A planned move (the region being left is healthy: failback)

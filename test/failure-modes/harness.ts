@@ -100,7 +100,7 @@ export function configWith(choice: ConfigChoice): DrConfig {
       detection: { probeIntervalSeconds: 10, datapointsToAlarm: 2, evaluationPeriods: 3, quorum: 2, probeTimeoutMs: 2000, maxEventAgeSeconds: 300, cooldownSeconds: 1800, ...choice.detection },
       objectives: choice.objectives ?? { rtoSeconds: 60, rpoSeconds: 5 },
       standby: choice.standby ?? { mode: 'hot', scaling: [] },
-      drill: { timeScale: 600, replicationLagMs: 500, writeIntervalMs: 2, dnsSyncSeconds: 5, ...choice.drill },
+      drill: { replicationLagMs: 500, writeIntervalMs: 500, dnsSyncSeconds: 5, ...choice.drill },
     },
     'failure-mode test config',
   );
@@ -416,12 +416,11 @@ export const FUNCTIONS: readonly FunctionName[] = ['health-checker', 'traffic-ro
 export interface HarnessOptions {
   /**
    * `manual`: the approval wait never runs out by itself; `timeOutApproval` plays the timeout (property
-   * tests: no race between a click and a timer). `scaled`: TimeoutSecondsPath runs on the scaled clock.
+   * tests: no race between a click and a timer). `virtual`: TimeoutSecondsPath runs on the virtual clock.
+   * Either way every Retry interval and Wait is virtual time: call `useVirtualTime()` in the test file.
    * @default 'manual'
    */
-  readonly approvalTimer?: 'manual' | 'scaled';
-  /** @default 1_000_000 (a 1 s Retry interval becomes 1 µs) */
-  readonly timeScale?: number;
+  readonly approvalTimer?: 'manual' | 'virtual';
   /** Error names the n-th invocation of a function fails with before running (Lambda throttling); 'ok' runs it. */
   readonly lambdaFaults?: Partial<Record<FunctionName, readonly string[]>>;
   /** An engine shared with earlier harnesses (whose executions must all have ended). @default a new one */
@@ -439,7 +438,7 @@ export class SharedEngine {
   readonly failback: LocalStateMachine;
   private bound?: { broker: TaskTokenBroker; lambdas: Record<string, LocalLambda>; snsPublish: (input: SnsPublishInput) => Promise<void> };
 
-  constructor(app: string, options: Pick<HarnessOptions, 'timeScale' | 'approvalTimer'> = {}) {
+  constructor(app: string, options: Pick<HarnessOptions, 'approvalTimer'> = {}) {
     const substitutions = localSubstitutions(app);
     const current = () => {
       if (!this.bound) throw new Error('SharedEngine used before bind()');
@@ -452,11 +451,7 @@ export class SharedEngine {
         return current().broker.issue();
       }
     })();
-    const runtime = {
-      timeScale: options.timeScale ?? 1_000_000,
-      realTimeCallbackStates: (options.approvalTimer ?? 'manual') === 'manual' ? ['RequestApproval'] : [],
-      broker,
-    };
+    const runtime = { broker, callerTimedCallbackStates: (options.approvalTimer ?? 'manual') === 'manual' ? ['RequestApproval'] : [] };
     this.failover = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, { lambdas, snsPublish }, runtime);
     this.failback = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, { lambdas, snsPublish }, runtime);
   }
@@ -518,6 +513,7 @@ export class Harness {
   readonly invocations = new Map<FunctionName, number>();
   private readonly triggers: Record<string, (event: unknown) => Promise<TriggerResult>>;
   private readonly callback: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  private eventSeq = 0;
 
   constructor(
     readonly config: DrConfig,
@@ -628,7 +624,7 @@ export class Harness {
   alarmEvent(alarmName: string, state: AlarmStateValue, region: string, opts: { at?: number; id?: string } = {}): AlarmStateChange {
     const at = opts.at ?? this.world.clock.now();
     return {
-      id: opts.id ?? `evt-${Math.random().toString(36).slice(2, 10)}`,
+      id: opts.id ?? `evt-${++this.eventSeq}`,
       'detail-type': 'CloudWatch Alarm State Change',
       source: 'aws.cloudwatch',
       time: new Date(at).toISOString(),

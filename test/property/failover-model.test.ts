@@ -1,5 +1,9 @@
 import fc from 'fast-check';
 import { caseArb, describeRun, runCase, violations } from './model';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
+useVirtualTime();
 
 /**
  * Model-based property test of detection + the failover workflow (see ./model.ts for the model and the

@@ -4,6 +4,10 @@ import type { Signal } from '../../functions/shared/ports';
 import type { Verdict } from '../../functions/shared/workflow';
 import { FAILOVER_ASL } from '../../local/control-plane';
 import { LocalStateMachine, type SnsPublishInput } from '../../local/runtime/local-state-machine';
+import { useVirtualTime } from '../support/virtual-time';
+
+// Retry intervals and Waits are virtual time: nothing here waits on the real clock.
+useVirtualTime();
 
 const P = 'us-east-1';
 const S = 'us-west-2';
@@ -70,7 +74,7 @@ describe('the failover definition ends on the verdict: alert for NO_ACTION, esca
         throw Object.assign(new Error(`${name} must not run after ${verdict}`), { name: 'UnexpectedCall' });
       };
     }
-    const machine = new LocalStateMachine(definition, substitutions, { lambdas, snsPublish: async (m) => void published.push(m) }, { timeScale: 600 });
+    const machine = new LocalStateMachine(definition, substitutions, { lambdas, snsPublish: async (m) => void published.push(m) });
     const input = { incidentId: 'inc-1', direction: 'failover', fromRegion: P, toRegion: S, trigger: { source: 'alarm', at: '2025-01-01T00:00:00Z' }, dryRun: false };
     const result = await machine.start(input, `verdict-${verdict}`).result;
     return { result, calls, published };

@@ -118,7 +118,7 @@ describe('bad input is one clear line and exit 2', () => {
   test('an unknown scenario is refused before anything starts, listing the known ones', async () => {
     const { code, err } = await drctl('drill', '--scenario', 'meteor');
     expect(code).toBe(2);
-    expect(err).toMatch(/argument 'meteor' is invalid.*primary-down/s);
+    expect(err).toMatch(/Unknown scenario "meteor": not a file, and not one of .*primary-down/s);
   });
 
   test('--report must name an HTML file, checked before the drill runs', async () => {

@@ -4,7 +4,8 @@ import { DrillProgress } from '../../../cli/progress';
 
 const T0 = 1_000_000;
 const definition = loadFailoverDefinition();
-const ev = (type: string, at: number, fields: Record<string, unknown> = {}): DrillEvent => ({ type, at: T0 + at, ...fields });
+// `at` is the virtual epoch; `t` is AWS ms since the drill started (what people are shown).
+const ev = (type: string, t: number, fields: Record<string, unknown> = {}): DrillEvent => ({ type, at: T0 + t, t, ...fields });
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC (\x1b) starts the ANSI colour codes this strips.
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
@@ -14,38 +15,39 @@ function recorder() {
 }
 
 describe('drill progress, plain lines (not a terminal)', () => {
-  test('one line per event with elapsed time, and what a long step waits for', () => {
+  test('one line per event with its AWS time since the start, and what a long step waits for', () => {
     const out = recorder();
-    const p = new DrillProgress(out, { tty: false, t0: T0, definition, quorum: 2 });
-    p.onEvent(ev('fault-injected', 100, { description: 'primary down' }));
-    p.onEvent(ev('execution-started', 150, { executionName: 'inc-1', region: 'us-west-2' }));
-    p.onEvent(ev('state-entered', 160, { state: 'RequestApproval', stateType: 'Task' }));
-    p.onEvent(ev('state-entered', 170, { state: 'Init', stateType: 'Pass' }));
+    const p = new DrillProgress(out, { tty: false, definition, quorum: 2 });
+    p.onEvent(ev('fault-injected', 100, { kind: 'region-down', detail: 'primary down' }));
+    p.onEvent(ev('execution-started', 19_500, { executionName: 'inc-1', region: 'us-west-2' }));
+    p.onEvent(ev('state-entered', 19_600, { state: 'RequestApproval', stateType: 'Task' }));
+    p.onEvent(ev('state-entered', 125_700, { state: 'Init', stateType: 'Pass' }));
     p.stop();
     const lines = out.text().trimEnd().split('\n');
     expect(lines).toEqual([
-      '+  100 ms  FAULT  primary down',
-      '+  150 ms  execution inc-1 started in us-west-2',
-      '+  160 ms    > RequestApproval  (waiting for the approver to answer the emailed link)',
-      '+  170 ms    > Init',
+      '  +0:00.1  FAULT  region-down: primary down',
+      '  +0:19.5  execution inc-1 started in us-west-2',
+      '  +0:19.6    > RequestApproval  (waiting for the approver to answer the emailed link)',
+      '  +2:05.7    > Init',
     ]);
     expect(out.text()).not.toContain('\x1b[');
   });
 });
 
 describe('drill progress on a terminal', () => {
-  let now = T0;
+  // AWS ms since the drill started, as the events report it.
+  let now = 0;
   const make = () => {
     const out = recorder();
-    const p = new DrillProgress(out, { tty: true, t0: T0, definition, quorum: 2, animate: false, now: () => now });
+    const p = new DrillProgress(out, { tty: true, definition, quorum: 2, animate: false, now: () => now });
     return { out, p };
   };
 
   test('while detecting: counts the signals in ALARM against the quorum', () => {
     const { p } = make();
-    now = T0 + 2_500;
-    p.onEvent(ev('drill-started', 0, { scenario: 'primary-down', regions: { primary: 'a', standby: 'b' }, timeScale: 600 }));
-    p.onEvent(ev('fault-injected', 100, { description: 'x' }));
+    now = 2_500;
+    p.onEvent(ev('drill-started', 0, { scenario: 'primary-down', regions: { primary: 'a', standby: 'b' }, seed: 1 }));
+    p.onEvent(ev('fault-injected', 100, { kind: 'region-down', detail: 'x' }));
     p.onEvent(ev('alarm', 120, { signal: 'canary:b->a', state: 'ALARM' }));
     const block = p.renderBlock().map(stripAnsi);
     expect(block[0]).toMatch(/drill primary-down\s+2\.5 s/);
@@ -54,7 +56,7 @@ describe('drill progress on a terminal', () => {
 
   test('during the execution: the step list, nested branch states, and the approval link being waited on', () => {
     const { p } = make();
-    now = T0 + 400;
+    now = 400;
     p.onEvent(ev('execution-started', 150, { executionName: 'inc-1' }));
     p.onEvent(ev('state-entered', 160, { state: 'Init', stateType: 'Pass' }));
     p.onEvent(ev('state-exited', 161, { state: 'Init' }));
@@ -89,7 +91,7 @@ describe('drill progress on a terminal', () => {
 
   test('redraws in place: important lines stay in the scrollback above the block, the block is erased and redrawn', () => {
     const { out, p } = make();
-    p.onEvent(ev('drill-started', 0, { scenario: 's', regions: { primary: 'a', standby: 'b' }, timeScale: 600, description: 'd' }));
+    p.onEvent(ev('drill-started', 0, { scenario: 's', regions: { primary: 'a', standby: 'b' }, seed: 1, description: 'd' }));
     const firstBlockLines = p.renderBlock().length;
     const before = out.chunks.length;
     p.onEvent(ev('alert', 10, { topic: 'alert', subject: 'DR: failover starting' }));

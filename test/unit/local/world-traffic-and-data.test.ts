@@ -2,8 +2,12 @@ import { GetRoutingControlStateCommand, UpdateRoutingControlStatesCommand } from
 import { parseConfig } from '../../../config/load';
 import { ArcRoutingControlTraffic } from '../../../functions/shared/aws/arc-routing-control-traffic';
 import { LocalRoute53Traffic } from '../../../local/world/adapters';
-import { LocalWorld, TimeScale } from '../../../local/world/world';
+import { LocalWorld } from '../../../local/world/world';
 import { configInput } from '../aws/fixtures';
+import { useVirtualTime } from '../../support/virtual-time';
+
+// GetChange polling and TTLs run on the virtual clock.
+useVirtualTime();
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -18,8 +22,8 @@ const arcTraffic = {
 
 const worlds: LocalWorld[] = [];
 function world(over: Record<string, unknown> = {}) {
-  // Constructed, never started: no servers, only the in-process stand-ins.
-  const w = new LocalWorld(parseConfig({ ...configInput, ...over }), new TimeScale(6_000), { replicationLagMs: 0 });
+  // Only the in-process stand-ins: the world has no servers at all.
+  const w = new LocalWorld(parseConfig({ ...configInput, ...over }), { replicationLagMs: 0 });
   worlds.push(w);
   return w;
 }
