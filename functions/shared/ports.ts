@@ -122,6 +122,20 @@ export interface SiteState {
   set(region: RegionName, value: SiteStateValue): Promise<void>;
 }
 
+/** A region's site state and when it last changed (SSM's LastModifiedDate), epoch ms. */
+export interface SiteStateRecord {
+  readonly value: SiteStateValue;
+  readonly changedAt: number;
+}
+
+/**
+ * Reads a site state with its change time: what the site-state reconciler compares across the two regions to
+ * find which ACTIVE is the older one (an old primary that returned after a failover it could not be fenced for).
+ */
+export interface SiteStateDescriber {
+  describe(region: RegionName): Promise<SiteStateRecord>;
+}
+
 export type Topic = 'alert' | 'escalation' | 'approval';
 
 export interface Notifier {
