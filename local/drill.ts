@@ -222,11 +222,11 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   // Detection starts executions through the real alarm-trigger handler; the first one started is the drill's.
   let tTrigger: number | null = null;
   let execution: LocalExecution | undefined;
-  const executionStarts: Array<{ name: string; at: number; by: 'detection' | 'operator' }> = [];
+  const executionStarts: Array<{ name: string; at: number; by: 'detection' | 'operator'; fromRegion: string }> = [];
   const allExecutions: LocalExecution[] = [];
   const endedAt = new Map<string, number>();
-  const watch = (ex: LocalExecution, by: 'detection' | 'operator') => {
-    executionStarts.push({ name: ex.name, at: simNow(), by });
+  const watch = (ex: LocalExecution, by: 'detection' | 'operator', fromRegion: string) => {
+    executionStarts.push({ name: ex.name, at: simNow(), by, fromRegion });
     allExecutions.push(ex);
     ex.onEvent((e) => {
       if (e.type.endsWith('StateEntered')) emit('state-entered', { execution: ex.name, state: e.stateName, stateType: e.stateType, index: e.index });
@@ -248,7 +248,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     onExecutionStarted: (ex, region, input) => {
       const alarms = (input as { trigger?: { alarms?: string[] } }).trigger?.alarms ?? [];
       emit('execution-started', { executionName: ex.name, executionArn: ex.id, region, alarms, by: 'detection' });
-      watch(ex, 'detection');
+      watch(ex, 'detection', String((input as { fromRegion?: string }).fromRegion ?? ''));
       if (!execution) {
         execution = ex;
         tTrigger = simNow();
@@ -341,7 +341,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
       const machine = op.do === 'failover' ? cp.machine : cp.failbackMachine;
       const ex = machine.start(input, incidentId, op.do === 'failover' ? 'failover' : 'failback');
       emit('execution-started', { executionName: ex.name, executionArn: ex.id, region: to, alarms: [], by: 'operator' });
-      watch(ex, 'operator');
+      watch(ex, 'operator', from);
       if (!execution && op.do === 'failover') {
         execution = ex;
         tTrigger = simNow();
@@ -433,10 +433,18 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   const invariants = checkInvariants(world, outcome, exec, result, shiftsOntoDown);
   const started = executionStarts.length;
   const byDetection = executionStarts.filter((s) => s.by === 'detection');
+  // An incident is a region being failed over from: a later failover away from the other region (the new primary
+  // died too) is a second incident, and must not be counted as a duplicate of the first.
+  const perIncident = new Map<string, string[]>();
+  for (const s of byDetection) perIncident.set(s.fromRegion, [...(perIncident.get(s.fromRegion) ?? []), s.name]);
+  const duplicated = [...perIncident.entries()].filter(([, names]) => names.length > 1);
   invariants.push({
     name: 'one-execution-per-incident',
-    held: byDetection.length <= 1,
-    detail: byDetection.length <= 1 ? `${byDetection.length} execution(s) started by detection` : `${byDetection.length} executions started: ${byDetection.map((e) => e.name).join(', ')}`,
+    held: duplicated.length === 0,
+    detail:
+      duplicated.length === 0
+        ? `${byDetection.length} execution(s) started by detection, ${perIncident.size} incident(s)`
+        : duplicated.map(([from, names]) => `${names.length} executions failing over from ${from}: ${names.join(', ')}`).join('; '),
   });
   const early = byDetection.filter((s) => firstFault === null || s.at < firstFault);
   invariants.push({
@@ -448,8 +456,10 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   const negative = Object.entries(figures).filter(([, v]) => v !== null && !(Number.isFinite(v) && v >= 0));
   invariants.push({ name: 'measurements-valid', held: negative.length === 0, detail: negative.length === 0 ? 'no negative or non-finite figure' : negative.map(([k, v]) => `${k}=${v}`).join(', ') });
   invariants.push({ name: 'drill-finished', held: !gaveUp, detail: gaveUp ? `still running after ${maxDurationMs / 60_000} min of AWS time` : 'everything scheduled happened and settled' });
-  if (shift && outcome === 'FAILED_OVER' && !dt.recovered) {
-    invariants.push({ name: 'clients-recovered', held: false, detail: 'traffic moved but clients never wrote successfully again' });
+  // Clients must be served again once traffic moved, as long as the region they moved to is itself healthy at the end.
+  const standbyHealthy = world.apps[world.standby].fault === 'none' && !world.darkRegions.has(world.standby);
+  if (shift && outcome === 'FAILED_OVER' && standbyHealthy && !dt.recovered) {
+    invariants.push({ name: 'clients-recovered', held: false, detail: 'traffic moved to a healthy standby but clients never wrote successfully again' });
   }
 
   const expected = effectiveExpect(sc, config, { decision: approver.decision, dryRun: Boolean(opts.dryRun), approvalModeOverride: opts.approvalMode !== undefined });
@@ -585,7 +595,13 @@ function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalEx
   ];
   if (execution) {
     const alerts = world.notifier.outbox.filter((m) => m.topic !== 'approval').length;
-    invariants.push({ name: 'alert-sent', held: alerts > 0, detail: `${alerts} alert(s) published` });
+    // With the SNS API down no alert can leave; the run must then say so rather than pretend one was sent.
+    const snsRefused = [...world.apis.refused.entries()].filter(([k]) => k.startsWith('sns@')).reduce((n, [, v]) => n + v, 0);
+    invariants.push({
+      name: 'alert-sent',
+      held: alerts > 0 || snsRefused > 0,
+      detail: alerts > 0 ? `${alerts} alert(s) published` : snsRefused > 0 ? `no alert could be published: the SNS API refused ${snsRefused} call(s)` : 'no alert published',
+    });
   }
   if (outcome === 'FAILED_OVER') {
     invariants.push({

@@ -11,6 +11,8 @@ import type {
   PromotionResult,
   Signal,
   SiteState,
+  SiteStateDescriber,
+  SiteStateRecord,
   SiteStateValue,
   StoreComparison,
   Topic,
@@ -30,7 +32,7 @@ import type { RegionalApp } from './regional-app';
 
 /** The local world's implementations of the ports: same contracts as the AWS adapters. */
 
-export class LocalSiteState implements SiteState {
+export class LocalSiteState implements SiteState, SiteStateDescriber {
   constructor(
     private readonly apps: Record<string, RegionalApp>,
     private readonly apis?: AwsApiFaults,
@@ -45,6 +47,11 @@ export class LocalSiteState implements SiteState {
     const app = this.app(region);
     this.apis?.check('ssm', region);
     this.reach(region, () => app.writeSiteState(value));
+  }
+  async describe(region: string): Promise<SiteStateRecord> {
+    const app = this.app(region);
+    this.apis?.check('ssm', region);
+    return this.reach(region, () => app.describeSiteState());
   }
   private reach<T>(region: string, call: () => T): T {
     try {

@@ -1,6 +1,7 @@
 import type { SiteStateValue } from '../../functions/shared/ports';
 import { json, sleep, type SimNetwork, type SimRequest, type SimResponse } from '../sim/network';
 import type { Rng } from '../sim/random';
+import { simNow } from '../sim/virtual-time';
 import type { DataPlane } from './data-plane';
 
 /** What a scenario can do to a region's application (combinable). */
@@ -21,6 +22,8 @@ export class RegionalApp {
   readonly url: string;
   readonly impairment: AppImpairment = { down: false, latencyMs: 0, errorRate: 0 };
   requests = 0;
+  /** When the site state last changed (SSM's LastModifiedDate), virtual epoch ms. */
+  private siteStateChangedAt = simNow();
 
   constructor(
     readonly region: string,
@@ -28,6 +31,8 @@ export class RegionalApp {
     private readonly data: DataPlane,
     net: SimNetwork,
     private readonly rng: Rng,
+    /** The region's own AWS services (SSM) are unreachable: the whole region is dark, not only this app. */
+    private readonly dark: () => boolean = () => false,
   ) {
     this.url = net.host(`app.${region}.drill.test`, region, (req) => this.route(req), { refuses: () => this.impairment.down });
   }
@@ -44,14 +49,19 @@ export class RegionalApp {
     return this.siteStateValue;
   }
 
-  /** The SSM parameter in this region: unreachable while the region is down. */
+  /** The SSM parameter in this region: unreachable while the region is dark (an app that is down alone does not take SSM with it). */
   readSiteState(): SiteStateValue {
-    if (this.impairment.down) throw new Error(`${this.region} unreachable (connection refused)`);
-    return this.siteStateValue;
+    return this.describeSiteState().value;
+  }
+
+  describeSiteState(): { value: SiteStateValue; changedAt: number } {
+    if (this.dark()) throw new Error(`${this.region} unreachable (connection refused)`);
+    return { value: this.siteStateValue, changedAt: this.siteStateChangedAt };
   }
 
   writeSiteState(value: SiteStateValue): void {
-    if (this.impairment.down) throw new Error(`${this.region} unreachable (connection refused)`);
+    if (this.dark()) throw new Error(`${this.region} unreachable (connection refused)`);
+    if (value !== this.siteStateValue) this.siteStateChangedAt = simNow();
     this.siteStateValue = value;
   }
 

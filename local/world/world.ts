@@ -79,8 +79,10 @@ export class LocalWorld {
     // Active-active serves from both regions, both writing (multi-writer stores); the others from the primary.
     const activeActive = config.traffic.strategy === 'active-active';
     this.apps = {
-      [this.primary]: new RegionalApp(this.primary, 'ACTIVE', this.data, this.net, this.rng.fork(`app:${this.primary}`)),
-      [this.standby]: new RegionalApp(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE', this.data, this.net, this.rng.fork(`app:${this.standby}`)),
+      [this.primary]: new RegionalApp(this.primary, 'ACTIVE', this.data, this.net, this.rng.fork(`app:${this.primary}`), () => this.darkRegions.has(this.primary)),
+      [this.standby]: new RegionalApp(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE', this.data, this.net, this.rng.fork(`app:${this.standby}`), () =>
+        this.darkRegions.has(this.standby),
+      ),
     };
     this.router = new GlobalRouter(
       this.net,
