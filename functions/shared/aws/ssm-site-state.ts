@@ -1,6 +1,6 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { StepFailedError } from '../errors';
-import type { RegionName, SiteState, SiteStateValue } from '../ports';
+import type { RegionName, SiteState, SiteStateDescriber, SiteStateRecord, SiteStateValue } from '../ports';
 import { callAws } from './sdk-errors';
 
 export interface SsmSiteStateProps {
@@ -17,7 +17,7 @@ const VALUES: readonly SiteStateValue[] = ['ACTIVE', 'PASSIVE'];
  * default: the stack creates both, so a missing one means the wrong prefix or region, and guessing
  * ACTIVE for it could leave two writers.
  */
-export class SsmSiteState implements SiteState {
+export class SsmSiteState implements SiteState, SiteStateDescriber {
   constructor(private readonly props: SsmSiteStateProps) {}
 
   parameterName(region: RegionName): string {
@@ -25,21 +25,37 @@ export class SsmSiteState implements SiteState {
   }
 
   async get(region: RegionName): Promise<SiteStateValue> {
+    return (await this.read(region)).value;
+  }
+
+  /** The value with SSM's LastModifiedDate (when the value was last written, by anyone), in epoch ms. */
+  async describe(region: RegionName): Promise<SiteStateRecord> {
+    const { name, value, lastModified } = await this.read(region);
+    const changedAt = lastModified?.getTime();
+    // The reconciler orders the two regions' ACTIVEs by this time: a guessed one could fence the wrong region.
+    if (changedAt === undefined || !Number.isFinite(changedAt)) {
+      throw new StepFailedError(`Site state parameter ${name} in ${region} came back without a LastModifiedDate; cannot tell when it changed`);
+    }
+    return { value, changedAt };
+  }
+
+  private async read(region: RegionName): Promise<{ name: string; value: SiteStateValue; lastModified?: Date }> {
     const name = this.parameterName(region);
-    let value: string | undefined;
+    let parameter: { Value?: string; LastModifiedDate?: Date } | undefined;
     try {
       const res = await callAws(`SSM GetParameter ${name} in ${region}`, () => this.props.ssmFor(region).send(new GetParameterCommand({ Name: name })));
-      value = res.Parameter?.Value;
+      parameter = res.Parameter;
     } catch (err) {
       if ((err as Error).name === 'ParameterNotFound') {
         throw new StepFailedError(`Site state parameter ${name} does not exist in ${region}; the control-plane stack creates it (check SITE_STATE_PARAMETER_PREFIX and the region)`, { cause: err });
       }
       throw err;
     }
+    const value = parameter?.Value;
     if (!VALUES.includes(value as SiteStateValue)) {
       throw new StepFailedError(`Site state parameter ${name} in ${region} holds ${JSON.stringify(value)}; expected ACTIVE or PASSIVE`);
     }
-    return value as SiteStateValue;
+    return { name, value: value as SiteStateValue, lastModified: parameter?.LastModifiedDate };
   }
 
   async set(region: RegionName, value: SiteStateValue): Promise<void> {

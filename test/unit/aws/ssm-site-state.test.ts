@@ -57,4 +57,34 @@ describe('SsmSiteState', () => {
     await expect(state.get('us-east-1')).rejects.toBeInstanceOf(TransientError);
     await expect(state.set('us-east-1', 'ACTIVE')).rejects.toBeInstanceOf(TransientError);
   });
+
+  describe('describe', () => {
+    const changed = new Date('2025-01-02T03:04:05.678Z');
+
+    it('reads the value and LastModifiedDate of ${prefix}/${region} from that region’s SSM, as epoch ms', async () => {
+      westMock.on(GetParameterCommand).resolves({ Parameter: { Name: '/orders/dr/site-state/us-west-2', Value: 'ACTIVE', LastModifiedDate: changed, Version: 7 } });
+      const { state, ssmFor } = siteState();
+      await expect(state.describe('us-west-2')).resolves.toEqual({ value: 'ACTIVE', changedAt: changed.getTime() });
+      expect(ssmFor).toHaveBeenCalledWith('us-west-2');
+      expect(westMock).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/orders/dr/site-state/us-west-2' });
+      expect(eastMock).not.toHaveReceivedAnyCommand();
+    });
+
+    it('fails like get: a missing parameter names it, a bad value is refused, throttling is transient', async () => {
+      eastMock.on(GetParameterCommand).rejectsOnce(awsError('ParameterNotFound')).resolvesOnce({ Parameter: { Value: 'active', LastModifiedDate: changed } }).rejectsOnce(awsError('ThrottlingException'));
+      const { state } = siteState();
+      const missing = await state.describe('us-east-1').catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(StepFailedError);
+      expect((missing as Error).message).toContain('/orders/dr/site-state/us-east-1');
+      await expect(state.describe('us-east-1')).rejects.toThrow(/holds "active"; expected ACTIVE or PASSIVE/);
+      await expect(state.describe('us-east-1')).rejects.toBeInstanceOf(TransientError);
+    });
+
+    it('refuses a record without a change time rather than guessing one', async () => {
+      eastMock.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: 'ACTIVE' } }).resolvesOnce({ Parameter: { Value: 'ACTIVE', LastModifiedDate: new Date('not a date') } });
+      const { state } = siteState();
+      await expect(state.describe('us-east-1')).rejects.toThrow(/without a LastModifiedDate/);
+      await expect(state.describe('us-east-1')).rejects.toBeInstanceOf(StepFailedError);
+    });
+  });
 });
