@@ -82,11 +82,19 @@ const SPECS = {
   approvalRequest: { id: 'ApprovalRequest', dir: 'approval-request', description: 'Stores the task token under a random id and emails a signed link (RequestApproval)', timeout: Duration.seconds(30) },
   approvalCallback: { id: 'ApprovalCallback', dir: 'approval-callback', description: 'Serves the approval page and answers the waiting task', timeout: Duration.seconds(25) },
   alarmTrigger: { id: 'AlarmTrigger', dir: 'alarm-trigger', description: 'Starts one failover per incident when a quorum of detection alarms agree (its IAM: infra/constructs/detection.ts)', timeout: Duration.seconds(30) },
+  // Under the one-minute schedule, so runs do not pile up; two bounded SSM reads in parallel, a write, a publish.
+  siteStateReconciler: {
+    id: 'SiteStateReconciler',
+    dir: 'site-state-reconciler',
+    description: 'Every minute: sets this region PASSIVE when both regions are ACTIVE and this one is the older (its IAM: infra/constructs/site-state-reconciler.ts)',
+    timeout: Duration.seconds(50),
+  },
 } satisfies Record<string, FunctionSpec>;
 
 /**
- * The six Lambda functions of the failover workflow, bundled from `functions/<dir>/handler.ts` with the
- * locally installed esbuild, each with only the IAM rights its own step needs.
+ * The six Lambda functions of the failover workflow, the alarm trigger that starts it and the site-state
+ * reconciler that runs beside it, bundled from `functions/<dir>/handler.ts` with the locally installed esbuild,
+ * each with only the IAM rights its own step needs.
  */
 export class TaskFunctions extends Construct {
   readonly healthChecker: nodejs.NodejsFunction;
@@ -97,6 +105,8 @@ export class TaskFunctions extends Construct {
   readonly approvalCallback: nodejs.NodejsFunction;
   /** Invoked by EventBridge, not by the state machine; Detection grants what it needs. */
   readonly alarmTrigger: nodejs.NodejsFunction;
+  /** Invoked by an EventBridge schedule, not by the state machine; SiteStateReconciliation grants what it needs. */
+  readonly siteStateReconciler: nodejs.NodejsFunction;
 
   private readonly config: DrConfig;
   private readonly envs = new Map<nodejs.NodejsFunction, Record<string, string>>();
@@ -174,6 +184,7 @@ export class TaskFunctions extends Construct {
     this.approvalRequest = make(SPECS.approvalRequest);
     this.approvalCallback = make(SPECS.approvalCallback);
     this.alarmTrigger = make(SPECS.alarmTrigger);
+    this.siteStateReconciler = make(SPECS.siteStateReconciler);
 
     for (const fn of this.all()) props.auditTable.grant(fn, 'dynamodb:PutItem');
     this.grantHealthChecker();
@@ -196,9 +207,18 @@ export class TaskFunctions extends Construct {
     this.acknowledgeNagFindings(runtime);
   }
 
-  /** All seven functions, in workflow order (the alarm trigger first: it starts the workflow). */
+  /** All eight functions, in workflow order (the alarm trigger first: it starts the workflow; the reconciler runs beside it). */
   all(): nodejs.NodejsFunction[] {
-    return [this.alarmTrigger, this.healthChecker, this.trafficRouter, this.failoverOrchestrator, this.dataConsistencyValidator, this.approvalRequest, this.approvalCallback];
+    return [
+      this.alarmTrigger,
+      this.healthChecker,
+      this.trafficRouter,
+      this.failoverOrchestrator,
+      this.dataConsistencyValidator,
+      this.approvalRequest,
+      this.approvalCallback,
+      this.siteStateReconciler,
+    ];
   }
 
   /**

@@ -8,6 +8,7 @@ import { Detection } from '../constructs/detection';
 import { FAILBACK_DEFINITION_FILE, FailoverStateMachine } from '../constructs/failover-state-machine';
 import { SigningSecret } from '../constructs/signing-secret';
 import { SiteStateParameter } from '../constructs/site-state';
+import { SiteStateReconciliation } from '../constructs/site-state-reconciler';
 import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
@@ -64,6 +65,8 @@ export class ControlPlaneStack extends Stack {
       incidentLockTable: tables.incidentLock,
       stateMachineArn: FailoverStateMachine.arnForName(this, stateMachineName),
     });
+    // Closes the split brain a failover leaves when it could not fence a dark primary (docs/adr/0016).
+    new SiteStateReconciliation(this, 'SiteStateReconciler', { config, reconciler: functions.siteStateReconciler, alertTopic: topics.alertTopic });
     const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback, manageAccountCloudWatchRole: config.deployment.apiGatewayAccountRole });
     functions.setApprovalBaseUrl(api.url);
     const failover = new FailoverStateMachine(this, 'Failover', {

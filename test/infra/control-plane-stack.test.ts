@@ -109,8 +109,8 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
 describe.each(roles)('%s stack: task functions', (role) => {
   const template = templates[role];
 
-  test('six task functions plus the alarm trigger (test/infra/detection.test.ts): arm64, active tracing, own log group with retention', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+  test('six task functions plus the alarm trigger (test/infra/detection.test.ts) and the site-state reconciler (test/infra/site-state-reconciler.test.ts): arm64, active tracing, own log group with retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     for (const id of FUNCTION_IDS) {
       const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
       expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({

@@ -75,6 +75,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   DataConsistencyValidator: [...XRAY, ...AUDIT, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan', 's3:GetReplicationConfiguration', 's3:ListBucket'],
   ApprovalRequest: [...XRAY, ...AUDIT, ...PUBLISH, ...SIGNING_KEY],
   ApprovalCallback: [...XRAY, ...AUDIT, ...SIGNING_KEY, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+  SiteStateReconciler: [...XRAY, ...AUDIT, ...PUBLISH, 'ssm:GetParameter', 'ssm:PutParameter'],
 };
 
 /** Actions without resource-level permissions (or, for DescribeAlarms, documented in task-functions.ts): the only ones allowed on `*`. */

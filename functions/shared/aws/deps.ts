@@ -61,7 +61,7 @@ export function clientConfig(region: RegionName) {
 }
 
 /** One client per configured region, created on first use; any other region is refused. */
-function perRegion<C>(config: DrConfig, make: (region: RegionName) => C): (region: RegionName) => C {
+export function perRegion<C>(config: DrConfig, make: (region: RegionName) => C): (region: RegionName) => C {
   const allowed = [config.regions.primary.name, config.regions.standby.name];
   const clients = new Map<RegionName, C>();
   return (region) => {
@@ -75,7 +75,7 @@ function perRegion<C>(config: DrConfig, make: (region: RegionName) => C): (regio
   };
 }
 
-function documentClient(region: RegionName): DynamoDBDocumentClient {
+export function documentClient(region: RegionName): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(region)), { marshallOptions: { removeUndefinedValues: true } });
 }
 
