@@ -1,7 +1,9 @@
 import type { DrConfig } from '../../config/schema';
+import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
-import type { AuditLog, Clock, DataStores, StoreComparison } from '../shared/ports';
+import type { AuditLog, Clock, ComparisonKeys, DataStores, StoreComparison } from '../shared/ports';
 import { parseRequest, requireState, type Verdict } from '../shared/workflow';
+import { fitStores, MissingWritesReportWriter, type MissingWritesReportPointer, type StoreFigures, type StoreSummary } from './missing-writes-report';
 
 export interface DataConsistencyValidatorDeps {
   readonly config: DrConfig;
@@ -79,8 +81,14 @@ export async function preflight(event: unknown, deps: DataConsistencyValidatorDe
   return result;
 }
 
+/** Upper bound of ValidateData's result in JSON bytes (UTF-8), whatever the number of stores, keys or differences. */
+export const VALIDATE_RESULT_MAX_BYTES = 32 * 1024;
+
 export interface DataReport {
-  readonly stores: StoreComparison[];
+  /** Per store: counts, what was compared, and the first few keys as far as VALIDATE_RESULT_MAX_BYTES allows. */
+  readonly stores: StoreSummary[];
+  /** Stores left out of `stores` to stay within the budget (only with very many stores); the audit report has them all. */
+  readonly storesOmitted?: number;
   /** Writes the old primary has that the new one lacks, over all stores (full counts, not the capped lists). */
   readonly missingWrites: number;
   readonly differing: number;
@@ -88,48 +96,102 @@ export interface DataReport {
   readonly incompleteStores: string[];
   readonly dryRun: boolean;
   readonly summary: string;
+  /** Where every missing and differing key is: the audit log, never the workflow state. */
+  readonly report: MissingWritesReportPointer;
 }
 
 function now(deps: DataConsistencyValidatorDeps): string {
   return new Date(deps.clock.now()).toISOString();
 }
 
-/** After traffic moved: which writes the old primary acknowledged that the new primary lacks. */
+/** Stores named in a summary line at most; the rest are counted. */
+const STORES_NAMED_IN_SUMMARY = 5;
+
+function describeIncompleteStores(stores: readonly StoreComparison[]): string {
+  const incomplete = stores.filter((s) => !s.complete);
+  if (incomplete.length === 0) return '';
+  const named = incomplete.slice(0, STORES_NAMED_IN_SUMMARY).map((s) => `${s.store} (${clip(s.detail, 160)})`);
+  const more = incomplete.length > named.length ? `; and ${incomplete.length - named.length} more` : '';
+  return ` Not fully compared: ${named.join('; ')}${more}.`;
+}
+
+/**
+ * After traffic moved: which writes the old primary acknowledged that the new primary lacks. The full key lists go
+ * to the audit log in parts as the comparison finds them; the result (stored in the workflow state) holds counts, a
+ * few keys and a pointer to the report, within VALIDATE_RESULT_MAX_BYTES.
+ */
 export async function postValidate(event: unknown, deps: DataConsistencyValidatorDeps): Promise<DataReport> {
   const request = parseRequest(requireState(event));
-  const stores = await Promise.all(deps.config.dataStores.map((s) => deps.dataStores.compare(s, request.fromRegion, request.toRegion)));
+  const executionId = request.execution?.id ?? '';
+  const at = now(deps);
+  const writer = new MissingWritesReportWriter({ audit: deps.audit, incidentId: request.incidentId, executionId, at, fromRegion: request.fromRegion, toRegion: request.toRegion });
+  const keysInReport = new Map<string, number>();
+  const stores = await Promise.all(
+    deps.config.dataStores.map(async (store) => {
+      let streamed = false;
+      const onKeys = async (keys: ComparisonKeys) => {
+        streamed = true;
+        keysInReport.set(store.name, (keysInReport.get(store.name) ?? 0) + keys.missingInTarget.length + keys.differing.length);
+        await writer.add(store.name, keys);
+      };
+      const cmp = await deps.dataStores.compare(store, request.fromRegion, request.toRegion, { onKeys });
+      // An adapter that does not stream returns its lists whole (or as far as it keeps them: keysInReport says).
+      if (!streamed) await onKeys({ missingInTarget: cmp.missingInTarget, differing: cmp.differing });
+      return cmp;
+    }),
+  );
+  const differingOf = (s: StoreComparison) => s.differingCount ?? s.differing.length;
   const missingWrites = stores.reduce((n, s) => n + s.missingCount, 0);
-  const differing = stores.reduce((n, s) => n + s.differing.length, 0);
+  const differing = stores.reduce((n, s) => n + differingOf(s), 0);
   const compared = stores.reduce((n, s) => n + s.compared, 0);
   const incompleteStores = stores.filter((s) => !s.complete).map((s) => s.store);
-  const partial = incompleteStores.length > 0 ? ` Not fully compared: ${stores.filter((s) => !s.complete).map((s) => `${s.store} (${s.detail})`).join('; ')}.` : '';
+  const partial = describeIncompleteStores(stores);
   const summary =
     incompleteStores.length === stores.length
       ? `Data check incomplete: no store could be compared, so missing writes are unknown.${partial} Run the comparison again when ${request.fromRegion} is reachable.`
       : missingWrites === 0 && differing === 0
       ? `Data check: ${compared} items compared across ${stores.length - incompleteStores.length} of ${stores.length} store(s); none missing in ${request.toRegion}.${partial}`
-      : `Data check: ${missingWrites} write(s) missing and ${differing} differing in ${request.toRegion} (of ${compared} compared); see the missing-writes report in the audit log.${partial}`;
-  const report: DataReport = { stores, missingWrites, differing, incompleteStores, dryRun: request.dryRun, summary };
-  const base = { incidentId: request.incidentId, executionId: request.execution?.id ?? '', at: now(deps) };
-  // The durable copy an operator reconciles from: every store, with what it could and could not check.
-  await deps.audit.record({
-    ...base,
-    step: 'MissingWritesReport',
-    outcome: missingWrites > 0 ? 'WRITES_MISSING' : incompleteStores.length > 0 ? 'UNKNOWN_FOR_SOME_STORES' : 'NONE_MISSING',
-    detail: {
-      fromRegion: request.fromRegion,
-      toRegion: request.toRegion,
+      : `Data check: ${missingWrites} write(s) missing and ${differing} differing in ${request.toRegion} (of ${compared} compared); every key is in the audit log under ${writer.pointer.sortKeyPrefix} of incident ${request.incidentId}.${partial}`;
+  const reportOutcome = missingWrites > 0 ? 'WRITES_MISSING' : incompleteStores.length > 0 ? 'UNKNOWN_FOR_SOME_STORES' : 'NONE_MISSING';
+  // The durable copy an operator reconciles from: every store, with what it could and could not check; the keys are in the parts.
+  const report = await writer.finish(
+    {
       missingWrites,
-      stores: stores.map((s) => ({ store: s.store, complete: s.complete, compared: s.compared, missingCount: s.missingCount, missingInTarget: s.missingInTarget, differing: s.differing, detail: s.detail })),
+      differing,
+      stores: stores.map((s) => ({
+        store: s.store,
+        complete: s.complete,
+        compared: s.compared,
+        missingCount: s.missingCount,
+        differingCount: differingOf(s),
+        keysInReport: keysInReport.get(s.store) ?? 0,
+        detail: s.detail,
+      })),
     },
-  });
+    reportOutcome,
+  );
+  const rest = { missingWrites, differing, incompleteStores, dryRun: request.dryRun, summary, report };
+  const figures: StoreFigures[] = stores.map((s) => ({
+    store: s.store,
+    complete: s.complete,
+    compared: s.compared,
+    missingCount: s.missingCount,
+    differingCount: differingOf(s),
+    missingInTarget: s.missingInTarget,
+    differing: s.differing,
+    detail: s.detail,
+  }));
+  const fitted = fitStores(figures, rest, VALIDATE_RESULT_MAX_BYTES);
+  const result: DataReport = { stores: fitted.stores, ...(fitted.storesOmitted > 0 ? { storesOmitted: fitted.storesOmitted } : {}), ...rest };
   await deps.audit.record({
-    ...base,
+    incidentId: request.incidentId,
+    executionId,
     step: 'ValidateData',
     outcome: missingWrites > 0 || differing > 0 ? 'MISSING_WRITES' : incompleteStores.length > 0 ? 'PARTIALLY_CHECKED' : 'CONSISTENT',
-    detail: { missingWrites, differing, incompleteStores, summary },
+    detail: { missingWrites, differing, incompleteStores, summary, report },
+    at: now(deps),
   });
-  return report;
+  return result;
 }
 
 export interface ResyncStatus {
@@ -168,8 +230,9 @@ export async function resyncCheck(event: unknown, deps: DataConsistencyValidator
       if (lag === null) reasons.push('lag unknown');
       else if (lag > rpoTargetMs) reasons.push(`lag ${lag} ms > ${rpoTargetMs} ms`);
       if (cmp.missingCount > 0) reasons.push(`${cmp.missingCount} item(s) not yet in ${to}`);
-      if (cmp.differing.length > 0) reasons.push(`${cmp.differing.length} item(s) differ`);
-      if (!cmp.complete && store.kind !== 'aurora-global') reasons.push(`not compared: ${cmp.detail}`);
+      const differing = cmp.differingCount ?? cmp.differing.length;
+      if (differing > 0) reasons.push(`${differing} item(s) differ`);
+      if (!cmp.complete && store.kind !== 'aurora-global') reasons.push(`not compared: ${clip(cmp.detail, 120)}`);
       return { store: store.name, lag, reasons };
     }),
   );
@@ -178,7 +241,7 @@ export async function resyncCheck(event: unknown, deps: DataConsistencyValidator
   const exhausted = !clean && attempt >= maxAttempts;
   const summary = clean
     ? `Resync check ${attempt}: ${to} has caught up with ${from} in every store (lag within ${rpoTargetMs} ms, data compares clean).`
-    : `Resync check ${attempt} of ${maxAttempts}: ${to} not caught up with ${from} (${blocking.join('; ')}).${exhausted ? ' Giving up: traffic stays where it is.' : ' Checking again.'}`;
+    : `Resync check ${attempt} of ${maxAttempts}: ${to} not caught up with ${from} (${blocking.slice(0, STORES_NAMED_IN_SUMMARY).join('; ')}${blocking.length > STORES_NAMED_IN_SUMMARY ? `; and ${blocking.length - STORES_NAMED_IN_SUMMARY} more store(s)` : ''}).${exhausted ? ' Giving up: traffic stays where it is.' : ' Checking again.'}`;
   const result: ResyncStatus = { clean, exhausted, attempt, maxAttempts, lagByStore: Object.fromEntries(checks.map((c) => [c.store, c.lag])), rpoTargetMs, blocking, summary };
   await deps.audit.record({
     incidentId: request.incidentId,

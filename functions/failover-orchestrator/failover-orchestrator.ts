@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { clip } from '../shared/bounded';
 import { InvalidInputError, StepFailedError, ThrottledError, TransientError } from '../shared/errors';
 import type { AuditLog, Clock, DataStores, PromotionResult, ScalingResult, SiteState, SiteStateValue, StandbyScaler } from '../shared/ports';
 import { parseRequest, POST_APPROVAL_STEPS, requireState, type FailoverRequest } from '../shared/workflow';
@@ -161,6 +162,15 @@ async function activate(request: FailoverRequest, deps: FailoverOrchestratorDeps
   return { step: 'activate', dryRun: false, changed: true, summary: `${region} set ACTIVE.` };
 }
 
+/** Characters of a failed step's error kept in the INCOMPLETE report (the execution history has all of it). */
+const ERROR_MAX_CHARS = 2_000;
+
+/**
+ * Characters of a store's promotion detail kept in the state: PromoteData's Map collects one result per store (up to
+ * 100), and its output must stay far below Step Functions' 256 KiB. The audit entry keeps the whole detail.
+ */
+export const PROMOTE_SUMMARY_MAX_CHARS = 300;
+
 export interface IncompleteReport {
   readonly failedStep: string;
   readonly completedSteps: string[];
@@ -176,7 +186,8 @@ export function describeIncomplete(state: Record<string, unknown>): IncompleteRe
   const remaining = POST_APPROVAL_STEPS.filter((s) => steps[s.key] === undefined).map((s) => s.state);
   const err = (state.error ?? {}) as { Error?: string; Cause?: string };
   const failedStep = remaining[0] ?? 'unknown';
-  const error = `${err.Error ?? 'Error'}: ${err.Cause ?? 'no cause given'}`;
+  // A cause may be up to 32,768 characters, and the report repeats it in its summary: the state keeps the start.
+  const error = clip(`${err.Error ?? 'Error'}: ${err.Cause ?? 'no cause given'}`, ERROR_MAX_CHARS);
   const warnings: string[] = [];
   const fence = steps.fence as { fenced?: boolean } | undefined;
   if (fence && fence.fenced === false) warnings.push(`${String(state.fromRegion)} was NOT fenced (unreachable): set it PASSIVE before it comes back`);
@@ -227,5 +238,5 @@ export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrch
       throw new InvalidInputError(`Unknown failover-orchestrator step ${JSON.stringify(step)}`);
   }
   await audit(deps, request, step, result);
-  return result;
+  return step === 'promote' ? { ...result, summary: clip(result.summary, PROMOTE_SUMMARY_MAX_CHARS) } : result;
 }

@@ -77,6 +77,8 @@ export interface StoreComparison {
   readonly missingCount: number;
   /** Keys whose values differ (capped like missingInTarget). */
   readonly differing: string[];
+  /** How many keys differ; absent means `differing` lists them all. */
+  readonly differingCount?: number;
   /**
    * False when the comparison could not cover the whole store (a region unreachable, a store kind that
    * cannot be compared item by item): "0 missing" then means "unknown", never "all well".
@@ -86,13 +88,28 @@ export interface StoreComparison {
   readonly detail: string;
 }
 
+/** A batch of the keys a comparison found. */
+export interface ComparisonKeys {
+  readonly missingInTarget: readonly string[];
+  readonly differing: readonly string[];
+}
+
+export interface CompareOptions {
+  /**
+   * Receives every missing and differing key, batch by batch as the comparison finds them, while the lists in
+   * the returned StoreComparison stay capped: the full report goes to the audit log, never into the state.
+   * An adapter that does not call it returns its whole lists instead.
+   */
+  readonly onKeys?: (keys: ComparisonKeys) => Promise<void>;
+}
+
 export interface DataStores {
   /** Replication lag from `from` to `to` in ms; null when the store cannot tell (no metric). */
   replicationLagMs(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<number | null>;
   /** Makes `to` the writer for `store`. `planned` is true when the old primary is healthy (switchover, RPO 0). */
   promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult>;
   /** Compares the store between regions (post-failover). */
-  compare(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<StoreComparison>;
+  compare(store: DataStoreConfig, from: RegionName, to: RegionName, opts?: CompareOptions): Promise<StoreComparison>;
 }
 
 /** One thing to bring to production size in the standby region (config `standby.scaling`). */

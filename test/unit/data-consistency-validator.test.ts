@@ -45,8 +45,12 @@ describe('post-failover validation', () => {
     expect(r.summary).toMatch(/^Data check: 250 write\(s\) missing and 1 differing in us-west-2 .* Not fully compared: ledger \(rows not compared\)\./);
     const report = audit.find((e) => e.step === 'MissingWritesReport');
     expect(report).toMatchObject({ outcome: 'WRITES_MISSING', incidentId: 'inc-1', executionId: 'exec-1' });
-    expect((report!.detail as { stores: Array<{ store: string; missingCount: number; missingInTarget: string[] }> }).stores[0]).toMatchObject({ store: 'orders', missingCount: 250, missingInTarget: ['a', 'b'] });
-    expect(audit.find((e) => e.step === 'ValidateData')).toMatchObject({ outcome: 'MISSING_WRITES' });
+    // This fake does not stream: the keys it returns are the report's keys, and the index says how many it had.
+    expect((report!.detail as { stores: Array<Record<string, unknown>> }).stores[0]).toMatchObject({ store: 'orders', missingCount: 250, differingCount: 1, keysInReport: 3 });
+    const part = audit.find((e) => e.step === 'MissingWritesReport:part-0001');
+    expect(part?.detail).toMatchObject({ part: 1, stores: { orders: { missingInTarget: ['a', 'b'], differing: ['c'] } } });
+    expect(r.report).toEqual({ incidentId: 'inc-1', sortKeyPrefix: '2025-01-02T03:04:05.000Z#MissingWritesReport', parts: 1, keys: 3 });
+    expect(audit.find((e) => e.step === 'ValidateData')).toMatchObject({ outcome: 'MISSING_WRITES', detail: { report: r.report } });
   });
 
   it('never says "none missing" when no store could be compared', async () => {

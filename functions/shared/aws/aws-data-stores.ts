@@ -11,7 +11,7 @@ import { GetBucketReplicationCommand, ListObjectsV2Command, type S3Client } from
 import type { DataStoreConfig } from '../../../config/schema';
 import { BucketedComparison, DEFAULT_BUCKETS, hashValue } from '../../data-consistency-validator/compare';
 import { InvalidInputError, StepFailedError, TransientError } from '../errors';
-import { systemClock, type Clock, type DataStores, type PromotionResult, type RegionName, type StoreComparison } from '../ports';
+import { systemClock, type Clock, type CompareOptions, type DataStores, type PromotionResult, type RegionName, type StoreComparison } from '../ports';
 import { callAws, errorName, isTransient } from './sdk-errors';
 
 type DynamoStore = Extract<DataStoreConfig, { kind: 'dynamodb-global-table' }>;
@@ -37,7 +37,10 @@ export interface AwsDataStoresProps {
   readonly compareBuckets?: number;
   /** Items the key-level pass may hold at once; more differences mean more passes, not more memory. @default 200000 */
   readonly maxItemsInMemory?: number;
-  /** Missing keys listed per store (the state payload is capped at 256 KB). @default 100 */
+  /**
+   * Missing (and differing) keys kept in the returned lists per store; every key still reaches `onKeys`.
+   * @default 100
+   */
   readonly maxReportedKeys?: number;
   /** @default 10000 */
   readonly promotionPollIntervalMs?: number;
@@ -245,10 +248,10 @@ export class AwsDataStores implements DataStores {
    * table size. Aurora rows are not compared: that needs database credentials the control plane does not
    * hold, and the storage-level replication lag is the evidence there.
    */
-  async compare(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<StoreComparison> {
+  async compare(store: DataStoreConfig, from: RegionName, to: RegionName, opts: CompareOptions = {}): Promise<StoreComparison> {
     switch (store.kind) {
       case 'dynamodb-global-table':
-        return this.compareDynamoDb(store, from, to);
+        return this.compareDynamoDb(store, from, to, opts);
       case 'aurora-global':
         return {
           store: store.name,
@@ -260,11 +263,11 @@ export class AwsDataStores implements DataStores {
           detail: `Aurora global cluster ${store.globalClusterIdentifier}: rows not compared (that needs database credentials); its replication lag metric is the evidence.`,
         };
       case 's3-replicated':
-        return this.compareS3(store, from, to);
+        return this.compareS3(store, from, to, opts);
     }
   }
 
-  private async compareDynamoDb(store: DynamoStore, from: RegionName, to: RegionName): Promise<StoreComparison> {
+  private async compareDynamoDb(store: DynamoStore, from: RegionName, to: RegionName, opts: CompareOptions): Promise<StoreComparison> {
     const table = await callAws(`DynamoDB DescribeTable ${store.tableName} in ${to}`, () =>
       this.props.dynamoDbFor(to).send(new DescribeTableCommand({ TableName: store.tableName })),
     );
@@ -289,10 +292,10 @@ export class AwsDataStores implements DataStores {
         ),
       );
     };
-    return this.bucketedCompare(store.name, `${store.tableName}`, from, to, feed(from), feed(to), 'items (all attributes)');
+    return this.bucketedCompare(store.name, `${store.tableName}`, from, to, feed(from), feed(to), 'items (all attributes)', opts);
   }
 
-  private async compareS3(store: S3Store, from: RegionName, to: RegionName): Promise<StoreComparison> {
+  private async compareS3(store: S3Store, from: RegionName, to: RegionName, opts: CompareOptions): Promise<StoreComparison> {
     const feed = (region: RegionName) => async (add: (key: string, valueHash: number) => void) => {
       const bucket = this.bucket(store, region);
       let token: string | undefined;
@@ -305,7 +308,7 @@ export class AwsDataStores implements DataStores {
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     };
-    return this.bucketedCompare(store.name, `bucket ${this.bucket(store, from)}`, from, to, feed(from), feed(to), 'objects (key and size)');
+    return this.bucketedCompare(store.name, `bucket ${this.bucket(store, from)}`, from, to, feed(from), feed(to), 'objects (key and size)', opts);
   }
 
   /**
@@ -321,6 +324,7 @@ export class AwsDataStores implements DataStores {
     readFrom: (add: (key: string, valueHash: number) => void) => Promise<void>,
     readTo: (add: (key: string, valueHash: number) => void) => Promise<void>,
     unit: string,
+    opts: CompareOptions,
   ): Promise<StoreComparison> {
     const incomplete = (err: unknown): StoreComparison => ({
       store: storeName,
@@ -356,6 +360,8 @@ export class AwsDataStores implements DataStores {
       const err = await bothSides(pass.source.addItem, pass.target.addItem);
       if (err) return incomplete(err);
       const r = pass.result();
+      // Each round's keys go out before the next round is read, so the full report never has to fit in memory.
+      if (opts.onKeys && (r.missingInTarget.length > 0 || r.differing.length > 0)) await opts.onKeys({ missingInTarget: r.missingInTarget, differing: r.differing });
       missingCount += r.missingInTarget.length;
       differingCount += r.differing.length;
       extra += r.missingInSource.length;
@@ -367,7 +373,7 @@ export class AwsDataStores implements DataStores {
       `Compared ${cmp.source.items} ${unit} of ${what} in ${from} with ${cmp.target.items} in ${to} by bucketed checksums ` +
       `(${rounds.reduce((n, r) => n + r.length, 0)} of ${cmp.buckets} buckets differed, ${rounds.length} key-level pass(es)): ` +
       `${missingCount} missing in ${to}, ${differingCount} differing, ${extra} only in ${to}${listedNote}.`;
-    return { store: storeName, compared: cmp.source.items, missingInTarget: missing.sort(), missingCount, differing: differing.sort(), complete: true, detail };
+    return { store: storeName, compared: cmp.source.items, missingInTarget: missing.sort(), missingCount, differing: differing.sort(), differingCount, complete: true, detail };
   }
 
   private async scanItems(

@@ -263,6 +263,7 @@ describe('compare', () => {
       missingInTarget: [keyOf('b', 1), keyOf('d', 2)],
       missingCount: 2,
       differing: [keyOf('c', 1)],
+      differingCount: 1,
       complete: true,
       detail: expect.stringMatching(/2 missing in us-west-2, 1 differing, 1 only in us-west-2/),
     });
@@ -313,6 +314,22 @@ describe('compare', () => {
     expect(result.missingInTarget).toHaveLength(2);
     expect(result.missingCount).toBe(3);
     expect(result.detail).toMatch(/3 missing in us-west-2, .*\(first 2 of each listed\)/);
+  });
+
+  it('DynamoDB: streams every missing and differing key to onKeys, pass by pass, while the returned lists stay capped', async () => {
+    describeTable();
+    const many = Array.from({ length: 50 }, (_, i) => item(`k${i}`, i));
+    ddbMock[EAST].on(ScanCommand).resolves({ Items: [...many, item('changed', 1, { v: { S: 'a' } })] });
+    ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('changed', 1, { v: { S: 'b' } })] });
+    const batches: Array<{ missingInTarget: readonly string[]; differing: readonly string[] }> = [];
+    const result = await stores({ scanSegments: 1, compareBuckets: 16, maxItemsInMemory: 10, maxReportedKeys: 3 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST, {
+      onKeys: async (keys) => void batches.push(keys),
+    });
+    expect(result).toMatchObject({ missingCount: 50, differingCount: 1 });
+    expect(result.missingInTarget).toHaveLength(3);
+    expect(batches.length).toBeGreaterThan(1);
+    expect(new Set(batches.flatMap((b) => b.missingInTarget))).toEqual(new Set(many.map((_, i) => keyOf(`k${i}`, i))));
+    expect(batches.flatMap((b) => b.differing)).toEqual([keyOf('changed', 1)]);
   });
 
   it('DynamoDB: a large difference takes more key-level passes, never more items in memory than allowed', async () => {

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { MissingWritesReportWriter } from '../../../functions/data-consistency-validator/missing-writes-report';
 import { DynamoDbAuditLog, MAX_DETAIL_BYTES, truncateUtf8 } from '../../../functions/shared/aws/dynamodb-audit-log';
 import { TransientError } from '../../../functions/shared/errors';
 import type { AuditEntry } from '../../../functions/shared/ports';
@@ -73,6 +74,33 @@ describe('DynamoDbAuditLog', () => {
   it('turns throttling into TransientError', async () => {
     doc.on(PutCommand).rejects(awsError('ProvisionedThroughputExceededException'));
     await expect(log().record(entry)).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('the missing-writes report in DynamoDB', () => {
+  /** DynamoDB's item size: UTF-8 bytes of every attribute name and string value (all of these attributes are strings). */
+  const itemBytes = (item: Record<string, unknown>) => Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(String(v)), 0);
+
+  it('splits thousands of long multi-byte keys into items under 400 KB, none truncated, holding every key', async () => {
+    // 3,000 keys of 1,000 characters, a third of them 3-byte characters: about 5 MB of UTF-8.
+    const keys = Array.from({ length: 3_000 }, (_, i) => `${i}/`.padEnd(1_000, i % 3 === 0 ? '€' : 'k'));
+    const writer = new MissingWritesReportWriter({ audit: log(), incidentId: 'inc-1', executionId: 'exec-1', at: entry.at, fromRegion: 'us-east-1', toRegion: 'us-west-2' });
+    await writer.add('orders', { missingInTarget: keys.slice(0, 2_000), differing: keys.slice(2_000) });
+    const pointer = await writer.finish({ missingWrites: 2_000 }, 'WRITES_MISSING');
+
+    const written = items();
+    expect(written).toHaveLength(pointer.parts + 1);
+    expect(pointer.parts).toBeGreaterThan(10);
+    for (const item of written) {
+      expect(item.detailTruncated).toBeUndefined();
+      expect(itemBytes(item)).toBeLessThan(400 * 1024);
+      expect(item.sk as string).toMatch(new RegExp(`^${pointer.sortKeyPrefix}[:#]`));
+    }
+    const stored = written.flatMap((item) => {
+      const lists = (JSON.parse(item.detail as string) as { stores?: Record<string, { missingInTarget: string[]; differing: string[] }> }).stores;
+      return Object.values(lists ?? {}).flatMap((l) => [...l.missingInTarget, ...l.differing]);
+    });
+    expect(stored.sort()).toEqual([...keys].sort());
   });
 });
 
