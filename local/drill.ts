@@ -1,17 +1,23 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrConfig } from '../config/schema';
+import type { FailureReport } from '../functions/failure-reporter/failure-reporter';
+import { createHandler as failureReporter } from '../functions/failure-reporter/handler';
+import { createLogger } from '../functions/shared/middleware';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
 import { FAILOVER_ASL, startLocalControlPlane, type LocalControlPlane } from './control-plane';
 import { LocalDetection } from './detection';
 import { applyFault, checkFaults, type AppliedFault } from './fault-schedule';
 import { physicalFloorMs } from './measure';
+import { LocalReconcilers } from './reconcilers';
+import { localFailureReader } from './runtime/failure-context';
 import type { HistoryEvent } from './runtime/history';
 import { allStates, type ExecutionResult, type LocalExecution } from './runtime/local-state-machine';
-import { loadScenario, resolveRegion, scenarioConfig, ScenarioError, type ApproverDecision, type Expectation, type OperatorAction, type Outcome, type Scenario } from './scenario-file';
+import { loadScenario, resolveRegion, scenarioConfig, type ApproverDecision, type Expectation, type OperatorAction, type Outcome, type Scenario } from './scenario-file';
 import { sleep, type SimNetwork } from './sim/network';
 import { createRng } from './sim/random';
-import { realClock, Simulation, SIM_EPOCH, simNow } from './sim/virtual-time';
+import { realClock, Simulation, SIM_EPOCH, simClock, simNow } from './sim/virtual-time';
+import { fakeLambdaContext } from './world/approval-server';
 import type { OutboxMessage } from './world/adapters';
 import { LocalWorld } from './world/world';
 
@@ -83,6 +89,8 @@ export interface DrillSummary {
   readonly faultPhaseMs: number | null;
   readonly lostWrites: number;
   readonly acknowledgedWrites: number;
+  /** The largest state input, output or task result of the drill's executions, bytes (Step Functions' limit: 262,144). */
+  readonly maxPayloadBytes: number;
   /** Calls on the Route 53 API stand-in (ChangeResourceRecordSets, GetChange, ListResourceRecordSets). */
   readonly route53ApiCalls: number;
   readonly activeRegion: string | null;
@@ -105,8 +113,12 @@ export interface DrillSummary {
   readonly wall: { readonly elapsedMs: number; readonly simulationSteps: number };
 }
 
-/** The outcome as the drill names it, from the execution result. */
-export function outcomeOf(result: ExecutionResult): Outcome {
+/**
+ * The outcome as the drill names it, from the execution result and its history: an execution that stopped after
+ * a state-changing step started is INCOMPLETE (a step failed for good; the execution stopped at it, so a redrive
+ * resumes there).
+ */
+export function outcomeOf(result: ExecutionResult, events: readonly HistoryEvent[] = []): Outcome {
   if (result.status === 'SUCCEEDED') {
     const o = (result.output as { outcome?: Outcome } | undefined)?.outcome;
     return o ?? 'FAILED_OVER';
@@ -116,11 +128,11 @@ export function outcomeOf(result: ExecutionResult): Outcome {
       return 'REJECTED';
     case 'ApprovalTimedOut':
       return 'TIMED_OUT';
-    case 'FailoverIncomplete':
-      return 'INCOMPLETE';
-    default:
-      // Refused by the health verdict, or aborted before any change (bad input, a check that failed).
-      return 'REFUSED';
+    default: {
+      const changed = events.some((e) => e.type.endsWith('StateEntered') && POST_APPROVAL_STEPS.some((s) => s.state === e.stateName));
+      // Otherwise refused by the health verdict, or aborted before any change (bad input, a check that failed).
+      return changed ? 'INCOMPLETE' : 'REFUSED';
+    }
   }
 }
 
@@ -192,9 +204,6 @@ export async function runDrill(opts: DrillOptions): Promise<DrillSummary> {
   const config = scenarioConfig(opts.config, sc);
   const stateNames = new Set(allStates(JSON.parse(readFileSync(FAILOVER_ASL, 'utf8')) as { States: Record<string, { Type: string }> }).map(([n]) => n));
   checkFaults(sc.faults, config, stateNames);
-  sc.operator.forEach((op, i) => {
-    if (op.do === 'redrive') throw new ScenarioError(`operator[${i}].do: redrive is not modelled by the local runtime yet`);
-  });
   const seed = opts.seed ?? DEFAULT_SEED;
   const wallStart = realClock.now();
   const sim = Simulation.install({ seed, start: SIM_EPOCH, maxVirtualMs: (opts.maxDurationMs ?? 6 * 3_600_000) + 3_600_000 });
@@ -234,10 +243,40 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
       else if (e.type === 'TaskFailed') emit('task-failed', { execution: ex.name, state: e.stateName, error: e.error, cause: e.cause });
       else if (e.type === 'TaskRetryScheduled') emit('task-retry', { execution: ex.name, state: e.stateName });
     });
-    void ex.result.then((r) => {
-      endedAt.set(ex.name, simNow());
-      emit('execution-ended', { execution: ex.name, status: r.status, ...(r.error ? { error: r.error } : {}) });
+    // Each attempt (the first run, then each redrive) ends on its own; EventBridge's status-change rule reports
+    // every one that stops unsuccessfully, whatever stopped it.
+    ex.onAttempt((attempt) => {
+      endedAt.delete(ex.name);
+      void attempt.then((r) => {
+        endedAt.set(ex.name, simNow());
+        emit('execution-ended', { execution: ex.name, status: r.status, ...(r.error ? { error: r.error } : {}), redriveCount: ex.redriveCount });
+        if (r.status !== 'SUCCEEDED') track(reportFailure(ex, r.status));
+      });
     });
+  };
+  const reports = new Map<string, FailureReport>();
+  const reporter = failureReporter({
+    config,
+    reader: localFailureReader((arn) => {
+      const ex = [...detection.executions, ...allExecutions].find((e) => e.id === arn);
+      return ex ? { ex, topLevel: ex.id.includes(':failback:') ? cp.failbackMachine.topLevelStates : cp.machine.topLevelStates } : undefined;
+    }),
+    notifier: world.notifier,
+    audit: world.audit,
+    clock: simClock,
+    logger: createLogger('failure-reporter', 'SILENT'),
+  });
+  const reportFailure = async (ex: LocalExecution, status: string) => {
+    // The rule and its target run in the region whose state machine ran the execution (the one being activated).
+    await sleep(rng.int(200, 1_000));
+    const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: ex.id, name: ex.name, status } };
+    try {
+      const report = (await reporter(event, fakeLambdaContext('failure-reporter'))) as FailureReport;
+      reports.set(ex.name, report);
+      emit('failure-reported', { execution: ex.name, kind: report.kind, failedState: report.failedState ?? null, subject: report.subject ?? null });
+    } catch (err) {
+      emit('failure-reported', { execution: ex.name, error: (err as Error).message });
+    }
   };
   const detection: LocalDetection = new LocalDetection(world, {
     rng: rng.fork('detection'),
@@ -261,7 +300,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
 
   const shiftsOntoDown: string[] = [];
   world.router.onApply((weights) => {
-    for (const [r, w] of Object.entries(weights)) if (w > 0 && world.apps[r].impairment.down) shiftsOntoDown.push(`${r} at +${simNow() - t0} ms`);
+    for (const [r, w] of Object.entries(weights)) if (w > 0 && world.apps[r].unreachable) shiftsOntoDown.push(`${r} at +${simNow() - t0} ms`);
     const on = Object.entries(weights).filter(([, w]) => w > 0).map(([r]) => r);
     emit('traffic-shifted', { to: on.length === 1 ? on[0] : on, weights });
   });
@@ -327,6 +366,18 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
 
   const operate = async (op: OperatorAction, i: number) => {
     emit('operator', { index: i, do: op.do, ...(op.reason ? { reason: op.reason } : {}) });
+    if (op.do === 'redrive') {
+      // RedriveExecution of the incident's execution, as `drctl redrive` does in AWS.
+      const target = execution;
+      if (!target) return emit('operator-failed', { index: i, do: op.do, reason: 'no execution to redrive' });
+      try {
+        target.redrive();
+        emit('execution-redriven', { execution: target.name, redriveCount: target.redriveCount });
+      } catch (err) {
+        emit('operator-failed', { index: i, do: op.do, reason: `${(err as Error).name}: ${(err as Error).message}` });
+      }
+      return;
+    }
     if (op.do === 'approve' || op.do === 'reject') {
       const url = approvalUrls.at(-1);
       if (!url) return emit('operator-failed', { index: i, do: op.do, reason: 'no approval has been requested' });
@@ -382,6 +433,12 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   world.load.start();
   // Canaries run all the time, as deployed: by the time the first fault comes, the alarms are settled.
   detection.start();
+  // So does each region's site-state reconciler (it fences an old primary that returns ACTIVE after a failover).
+  const reconcilers = new LocalReconcilers(world, rng.fork('reconcilers'), (region, r) => {
+    if ('error' in r) emit('reconciler', { region, error: r.error });
+    else if (r.action !== 'consistent' && r.action !== 'skipped') emit('reconciler', { region, action: r.action, detail: r.detail });
+  });
+  reconcilers.start();
 
   // Run until everything scheduled has happened, no execution is running, and nothing has happened for `settle`.
   const running = () => allExecutions.some((ex) => !endedAt.has(ex.name));
@@ -401,6 +458,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   }
   releaseRealTime?.();
   await detection.stop();
+  await reconcilers.stop();
   await world.load.stop();
   for (const ex of allExecutions) if (!endedAt.has(ex.name)) ex.stop();
   // Replication between live regions that is still in flight lands before the count, so lost means lost.
@@ -410,7 +468,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   await cp.stop();
 
   const result = execution ? await execution.result : undefined;
-  const outcome: Outcome = result ? outcomeOf(result) : 'NO_ACTION';
+  const outcome: Outcome = result ? outcomeOf(result, execution?.events) : 'NO_ACTION';
   // Detection is measured from the first fault that impairs what the observers watch (not a lag, a throttle or duplicates).
   const impairing = sc.faults.filter((f) => IMPAIRING.has(f.kind));
   const firstFault = impairing.length ? t0 + Math.min(...impairing.map((f) => f.at)) : null;
@@ -427,7 +485,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   const lost = world.load.acknowledgedBy(world.primary).filter((a) => !world.data.has(world.standby, a.id));
   const acknowledged = world.load.attempts.filter((a) => a.ok).length;
   const lostWrites = outcome === 'FAILED_OVER' ? lost.length : 0;
-  const incomplete = findOutput(exec?.events ?? [], 'DescribeIncomplete') as { completedSteps?: string[]; remainingSteps?: string[] } | undefined;
+  const incomplete = exec ? reports.get(exec.name) : undefined;
   const plan = opts.dryRun ? collectPlan(exec?.events ?? []) : undefined;
 
   const invariants = checkInvariants(world, outcome, exec, result, shiftsOntoDown);
@@ -494,6 +552,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     faultPhaseMs: floor?.phaseMs ?? null,
     lostWrites,
     acknowledgedWrites: acknowledged,
+    maxPayloadBytes: Math.max(0, ...allExecutions.map((e) => e.history.maxPayloadBytes)),
     route53ApiCalls: world.router.dnsApiCalls,
     activeRegion: world.servingRegion,
     ...(outcome === 'INCOMPLETE'
@@ -553,11 +612,6 @@ function approvalWait(events: readonly HistoryEvent[]): number {
   return (left?.timestamp ?? simNow()) - entered.timestamp;
 }
 
-function findOutput(events: readonly HistoryEvent[], state: string): unknown {
-  const e = events.findLast((x) => x.stateName === state && x.type.endsWith('StateExited'));
-  const out = e?.output as Record<string, unknown> | undefined;
-  return out?.incomplete ?? out;
-}
 
 /** Every mutating step's planned changes, from their outputs. */
 function collectPlan(events: readonly HistoryEvent[]): string[] {
@@ -583,8 +637,10 @@ function collectPlan(events: readonly HistoryEvent[]): string[] {
 }
 
 function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalExecution | undefined, result: ExecutionResult | undefined, shiftsOntoDown: readonly string[]): Invariant[] {
-  // A region that is down takes no writes whatever its site state says.
-  const writers = world.activeRegions().filter((r) => !world.apps[r].impairment.down);
+  // Who would write now: a region that is down takes no writes, and one whose SSM is gone stands down by itself.
+  const writers = Object.values(world.apps)
+    .filter((a) => a.acceptsWrites())
+    .map((a) => a.region);
   const invariants: Invariant[] = [
     { name: 'at-most-one-writer', held: world.config.traffic.strategy === 'active-active' || writers.length <= 1, detail: `regions accepting writes: ${writers.join(', ') || 'none'}` },
     {

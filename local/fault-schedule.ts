@@ -44,6 +44,8 @@ export function checkFaults(faults: readonly Fault[], config: DrConfig, stateNam
   });
 }
 
+const appDownHolds = new WeakMap<object, number>();
+
 /** Applies one fault to the world (and detection) now. */
 export function applyFault(f: Fault, world: LocalWorld, detection: LocalDetection): AppliedFault {
   const config = world.config;
@@ -51,21 +53,24 @@ export function applyFault(f: Fault, world: LocalWorld, detection: LocalDetectio
   const done = (summary: string, heal: () => void): AppliedFault => ({ fault: f, summary, heal });
   switch (f.kind) {
     case 'region-down': {
+      // A dark region refuses connections whatever its application's own state (RegionalApp.unreachable).
       const r = region!;
-      world.apps[r].impairment.down = true;
       world.data.crash(r);
       world.darkRegions.add(r);
       return done(`${r} is dark: connections refused, its canary and control-plane copy gone, unreplicated writes lost`, () => {
-        world.apps[r].impairment.down = false;
         world.data.recover(r);
         world.darkRegions.delete(r);
       });
     }
     case 'app-down': {
+      // Counted, so that of two overlapping outages the first to heal does not bring the application back.
       const r = region!;
+      appDownHolds.set(world.apps[r], (appDownHolds.get(world.apps[r]) ?? 0) + 1);
       world.apps[r].impairment.down = true;
       return done(`the application in ${r} refuses connections`, () => {
-        world.apps[r].impairment.down = false;
+        const left = (appDownHolds.get(world.apps[r]) ?? 1) - 1;
+        appDownHolds.set(world.apps[r], left);
+        world.apps[r].impairment.down = left > 0;
       });
     }
     case 'region-slow': {

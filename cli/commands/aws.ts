@@ -5,6 +5,7 @@ import { formatHistory } from '../../local/runtime/history';
 import type { AwsClients, AwsClientsFactory } from '../aws/clients';
 import { CliError } from '../aws/errors';
 import { getExecutionHistory } from '../aws/history';
+import { redriveExecution } from '../aws/redrive';
 import { resolveSession } from '../aws/session';
 import { startExecution, type Direction, type StartResult } from '../aws/start-execution';
 import { getStatus, type StatusReport } from '../aws/status';
@@ -122,6 +123,24 @@ function formatStatus(s: StatusReport): string {
 export function registerAwsCommands(program: Command, deps: AwsCommandDeps): void {
   registerStart(program, deps, 'failover');
   registerStart(program, deps, 'failback');
+
+  const redrive = program
+    .command('redrive')
+    .description('Resume a failover or failback that stopped (INCOMPLETE, timed out, aborted) at the step that failed, once its cause is fixed: RedriveExecution, same execution ARN; completed steps are not run again.')
+    .argument('<execution>', 'execution name (looked up in both regions) or execution ARN');
+  addAwsOptions(redrive, 'only look in this region', 'one object with the execution, its redrive count and why it had stopped')
+    .addHelpText('after', '\nExit codes: 0 redriven; 1 not redrivable (succeeded, or stopped more than 14 days ago); 2 still running, no such execution, bad input, credentials or AWS unreachable.')
+    .action(
+      action(deps.io, async (execution: string, o: AwsFlags) => {
+        const { config, format, clients } = await prepare(deps, o);
+        const r = await redriveExecution(clients(), config, execution, { region: o.region });
+        deps.io.out(
+          format === 'json'
+            ? `${JSON.stringify(r)}\n`
+            : `Redriven ${r.name} in ${r.region} (redrive ${r.redriveCount ?? '?'}): it had stopped ${r.previous.status}${r.previous.error ? ` with ${r.previous.error}` : ''}, and resumes at the step that failed.\n  follow it  drctl history ${r.name}\n`,
+        );
+      }),
+    );
 
   const status = program
     .command('status')

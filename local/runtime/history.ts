@@ -15,6 +15,19 @@ export interface HistoryEvent {
   readonly output?: unknown;
   /** Map iteration index, for events inside a Map. */
   readonly index?: number;
+  /** ExecutionRedriven: how many times the execution has been redriven. */
+  readonly redriveCount?: number;
+}
+
+export interface HistoryLimits {
+  /** Events at which the execution fails (Step Functions: 25,000). */
+  readonly limit: number;
+  readonly onLimit: () => void;
+  /** Bytes over which a state's input or output fails the execution. */
+  readonly payloadLimit: number;
+  readonly onPayload: (event: HistoryEvent, bytes: number) => void;
+  /** True once such a failure stopped the engine: its abort is then not an abort. */
+  readonly isFatal?: () => boolean;
 }
 
 type Listener = (e: HistoryEvent) => void;
@@ -30,18 +43,41 @@ function stringifyCause(cause: unknown): string | undefined {
 export class HistoryRecorder {
   readonly events: HistoryEvent[] = [];
   private readonly listeners: Listener[] = [];
+  private skipStarted = false;
+  /** The largest state input or output seen, UTF-8 bytes (reported as `maxPayloadBytes`). */
+  maxPayloadBytes = 0;
+
+  constructor(private readonly limits?: HistoryLimits) {}
 
   on(listener: Listener): void {
     this.listeners.push(listener);
   }
 
+  /** Adds an event the engine does not emit itself (ExecutionRedriven, a failure no Catch can handle). */
+  record(e: Omit<HistoryEvent, 'id'>): void {
+    this.push(e);
+  }
+
   private push(e: Omit<HistoryEvent, 'id'>): void {
+    // After a failure no Catch can handle, the engine may still be finishing pure states already queued: AWS stops
+    // the history at the failure, so do we (the execution then records its own ExecutionFailed).
+    if (this.limits?.isFatal?.() && e.type !== 'ExecutionFailed') return;
     const event = { id: this.events.length + 1, ...e };
     this.events.push(event);
     for (const l of this.listeners) l(event);
+    if (!this.limits) return;
+    if (this.events.length === this.limits.limit) this.limits.onLimit();
+    const data = event.type.endsWith('StateEntered') ? event.input : event.type.endsWith('StateExited') ? event.output : undefined;
+    if (data !== undefined) {
+      const bytes = Buffer.byteLength(JSON.stringify(data) ?? 'null', 'utf8');
+      this.maxPayloadBytes = Math.max(this.maxPayloadBytes, bytes);
+      if (bytes > this.limits.payloadLimit) this.limits.onPayload(event, bytes);
+    }
   }
 
-  async consume(logs: AsyncGenerator<EventLog>): Promise<void> {
+  /** Translates one attempt's engine events; a redrive's attempt has no ExecutionStarted of its own. */
+  async consume(logs: AsyncGenerator<EventLog>, opts: { skipExecutionStarted?: boolean } = {}): Promise<void> {
+    this.skipStarted = Boolean(opts.skipExecutionStarted);
     for await (const raw of logs) this.translate(raw);
   }
 
@@ -58,12 +94,15 @@ export class HistoryRecorder {
     const base = { timestamp: r.timestamp, index: r.index };
     switch (r.type) {
       case 'ExecutionStarted':
+        if (this.skipStarted) return;
         return this.push({ ...base, type: 'ExecutionStarted', input: r.input });
       case 'ExecutionSucceeded':
         return this.push({ ...base, type: 'ExecutionSucceeded', output: r.output });
       case 'ExecutionFailed':
         return this.push({ ...base, type: 'ExecutionFailed', error: r.Error, cause: stringifyCause(r.Cause) });
       case 'ExecutionAborted':
+        // A failure no Catch can handle stops the engine through an abort; the execution records the failure instead.
+        if (this.limits?.isFatal?.()) return;
         return this.push({ ...base, type: 'ExecutionAborted' });
       case 'ExecutionTimeout':
         return this.push({ ...base, type: 'ExecutionTimedOut' });

@@ -23,6 +23,37 @@ export interface LocalIntegrations {
    * thrown error's name (a drill's `step-fails` and `throttle` faults), as the service would.
    */
   readonly beforeTask?: (stateName: string, resource: string) => void;
+  /** Each function's configured timeout in seconds, by ARN: a handler that runs longer fails with Sandbox.Timedout. */
+  readonly lambdaTimeoutSeconds?: Readonly<Record<string, number>>;
+}
+
+/**
+ * What Step Functions and Lambda enforce, enforced here too (docs/local-runtime.md has the sources): a definition
+ * that would fail in AWS fails in the drill first.
+ */
+export const AWS_LIMITS = {
+  /** Input or output of a task, state or execution, UTF-8 bytes. Over it: States.DataLimitExceeded, uncatchable. */
+  payloadBytes: 262_144,
+  /** Events in one execution's history; the execution fails when it reaches them. */
+  historyEvents: 25_000,
+  /** An execution can be redriven within this long after it stopped. */
+  redriveWindowMs: 14 * 86_400_000,
+} as const;
+
+/** StartExecution with a name in use: a different input, or an execution that has closed. */
+export class ExecutionAlreadyExistsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionAlreadyExists';
+  }
+}
+
+/** RedriveExecution of an execution that succeeded, still runs, or stopped more than 14 days ago. */
+export class ExecutionNotRedrivableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExecutionNotRedrivable';
+  }
 }
 
 /**
@@ -39,10 +70,10 @@ export interface LocalRuntimeOptions {
   readonly callerTimedCallbackStates?: readonly string[];
 }
 
-export type ExecutionStatus = 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 export interface ExecutionResult {
-  readonly status: ExecutionStatus;
+  readonly status: Exclude<ExecutionStatus, 'RUNNING'>;
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -87,6 +118,11 @@ export function allStates(machine: Machine): Array<[string, State]> {
   return out;
 }
 
+/** UTF-8 bytes of a JSON value, as Step Functions counts payloads. */
+export function payloadBytes(value: unknown): number {
+  return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
 /** Lambda errors reach Step Functions as `{errorType, errorMessage}`: keep the name and message only. */
 function asTaskError(err: unknown): Error {
   if (err instanceof Error) return new TaskError(err.name || 'Error', err.message);
@@ -100,16 +136,23 @@ function replaceToken(value: unknown, token: string): unknown {
   return value;
 }
 
+/** One state's integration; `exec` is the execution it runs for. */
+type Impl = (input: unknown, exec: LocalExecution) => Promise<unknown>;
+
 /**
  * Runs an ASL definition in-process with aws-local-stepfunctions, mapping each Task's Resource to a
  * local integration. Anything it does not know is refused when the machine is built, so a drill can
- * never reach AWS. Durations are AWS time on the installed clock (see LocalRuntimeOptions).
+ * never reach AWS. Durations are AWS time on the installed clock (see LocalRuntimeOptions). Execution names
+ * are unique, payloads and histories are bounded, Lambdas time out, and a failed execution can be redriven, as in
+ * AWS (AWS_LIMITS; docs/local-runtime.md).
  */
 export class LocalStateMachine {
   readonly definition: StateMachineDefinition;
   readonly broker: TaskTokenBroker;
-  private readonly overrides: Record<string, (input: unknown) => Promise<unknown>> = {};
-  private readonly engine: StateMachine;
+  /** Top-level state names: where a redrive can resume. */
+  readonly topLevelStates: ReadonlySet<string>;
+  private readonly impls: Record<string, Impl> = {};
+  private readonly executions = new Map<string, LocalExecution>();
   private messages = 0;
 
   constructor(
@@ -122,22 +165,22 @@ export class LocalStateMachine {
     this.broker = options.broker ?? new TaskTokenBroker();
     for (const [name, state] of allStates(machine)) this.prepare(name, state);
     this.definition = machine as unknown as StateMachineDefinition;
+    this.topLevelStates = new Set(Object.keys(machine.States));
     // Validating compiles the ASL schema (tens of ms); a definition that passed once is the same definition again.
     const key = JSON.stringify(machine);
-    const noValidate = VALIDATED.has(key);
-    this.engine = new StateMachine(this.definition, { validationOptions: noValidate ? { noValidate: true } : { checkArn: true, checkPaths: true } });
+    if (!VALIDATED.has(key)) new StateMachine(this.definition, { validationOptions: { checkArn: true, checkPaths: true } });
     VALIDATED.add(key);
   }
 
   /** Wraps an integration so the drill's task faults apply to it. */
-  private guarded(name: string, resource: string, fn: (input: unknown) => Promise<unknown>): (input: unknown) => Promise<unknown> {
-    return async (input) => {
+  private guarded(name: string, resource: string, fn: Impl): Impl {
+    return async (input, exec) => {
       try {
         this.integrations.beforeTask?.(name, resource);
       } catch (err) {
         throw asTaskError(err);
       }
-      return fn(input);
+      return fn(input, exec);
     };
   }
 
@@ -146,12 +189,12 @@ export class LocalStateMachine {
     const resource = String(state.Resource);
     if (LAMBDA_ARN.test(resource)) {
       const fn = this.lambda(resource, name);
-      this.overrides[name] = this.guarded(name, resource, async (input) => fn(input));
+      this.impls[name] = this.guarded(name, resource, async (input) => fn(input));
     } else if (resource === LAMBDA_INVOKE) {
       const fn = this.lambda(String((state.Parameters as Record<string, unknown> | undefined)?.FunctionName), name);
-      this.overrides[name] = this.guarded(name, resource, async (input) => ({ StatusCode: 200, Payload: await fn((input as { Payload?: unknown }).Payload) }));
+      this.impls[name] = this.guarded(name, resource, async (input) => ({ StatusCode: 200, Payload: await fn((input as { Payload?: unknown }).Payload) }));
     } else if (resource === SNS_PUBLISH) {
-      this.overrides[name] = this.guarded(name, resource, async (input) => {
+      this.impls[name] = this.guarded(name, resource, async (input) => {
         await this.integrations.snsPublish(input as SnsPublishInput);
         return { MessageId: `local-message-${++this.messages}` };
       });
@@ -165,12 +208,26 @@ export class LocalStateMachine {
   private lambda(arn: string, stateName: string): LocalLambda {
     const fn = this.integrations.lambdas[arn];
     if (!fn) throw new Error(`State ${stateName}: no local handler for ${arn}; the local runtime refuses to call AWS`);
+    const timeoutSeconds = this.integrations.lambdaTimeoutSeconds?.[arn];
     return async (payload) => {
+      let timer: NodeJS.Timeout | undefined;
       try {
         // Lambda payloads are JSON: never let a handler see or return live objects.
-        return JSON.parse(JSON.stringify((await fn(JSON.parse(JSON.stringify(payload ?? null)))) ?? null));
+        const call = fn(JSON.parse(JSON.stringify(payload ?? null)));
+        const limited =
+          timeoutSeconds === undefined
+            ? call
+            : Promise.race([
+                call,
+                new Promise<never>((_, reject) => {
+                  timer = setTimeout(() => reject(new TaskError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
+                }),
+              ]);
+        return JSON.parse(JSON.stringify((await limited) ?? null));
       } catch (err) {
-        throw asTaskError(err);
+        throw err instanceof TaskError ? err : asTaskError(err);
+      } finally {
+        if (timer) clearTimeout(timer);
       }
     };
   }
@@ -195,7 +252,7 @@ export class LocalStateMachine {
     state.Parameters = params;
     // The engine's own limit must never fire first; our timer below is the real one (the engine overflows above 2,147,483 s).
     state.TimeoutSeconds = 2_000_000;
-    this.overrides[name] = this.guarded(name, LAMBDA_CALLBACK, async (input) => {
+    this.impls[name] = this.guarded(name, LAMBDA_CALLBACK, async (input) => {
       const { [TIMEOUT_FIELD]: timeoutSeconds, [HEARTBEAT_FIELD]: heartbeatSeconds, ...rest } = input as Record<string, unknown>;
       const ticket = this.broker.issue();
       const timers: NodeJS.Timeout[] = [];
@@ -224,46 +281,189 @@ export class LocalStateMachine {
     });
   }
 
-  /** Starts an execution. `name` is the execution name (unique per incident in AWS). */
+  /**
+   * StartExecution. `name` is unique per state machine: the same name and input while it runs returns that
+   * execution (as AWS answers the original request); a different input, or a name whose execution has closed, is
+   * ExecutionAlreadyExists (names stay taken for 90 days).
+   */
   start(input: unknown, name: string, stateMachineName = 'failover'): LocalExecution {
+    const existing = this.executions.get(name);
+    if (existing) {
+      if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
+      throw new ExecutionAlreadyExistsError(`Execution ${name} already exists${existing.status === 'RUNNING' ? ' with a different input' : ` (${existing.status})`}`);
+    }
     const id = `arn:aws:states:local:000000000000:execution:${stateMachineName}:${name}`;
-    const run = this.engine.run(input as Parameters<StateMachine['run']>[0], {
-      overrides: { taskResourceLocalHandlers: this.overrides as never },
-      context: {
-        Execution: { Id: id, Name: name },
-        StateMachine: { Id: `arn:aws:states:local:000000000000:stateMachine:${stateMachineName}`, Name: stateMachineName },
-        Task: { Token: TOKEN_PLACEHOLDER },
-      },
-    });
-    return new LocalExecution(id, name, run);
+    const ex = new LocalExecution(this, id, name, stateMachineName, input);
+    this.executions.set(name, ex);
+    ex.attempt(this.definition, input, new Map());
+    return ex;
+  }
+
+  /** States nested inside a top-level state (its Parallel branches or Map processor). */
+  nestedStates(topLevel: string): ReadonlySet<string> {
+    const state = (this.definition as unknown as Machine).States[topLevel];
+    if (!state) return new Set();
+    return new Set(allStates({ States: { [topLevel]: state } }).map(([n]) => n).filter((n) => n !== topLevel));
+  }
+
+  /** The execution named `name`, if this state machine ran one. */
+  execution(name: string): LocalExecution | undefined {
+    return this.executions.get(name);
+  }
+
+  /** The engine's overrides for one attempt of `exec`: every task checks payload limits and replays what a redrive must not rerun. */
+  overridesFor(exec: LocalExecution, replay: ReadonlyMap<string, unknown>): Record<string, (input: unknown) => Promise<unknown>> {
+    const out: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, impl] of Object.entries(this.impls)) {
+      out[name] = async (input) => {
+        if (exec.fatal) return new Promise<never>(() => undefined);
+        const key = replayKey(name, input);
+        if (replay.has(key)) return replay.get(key);
+        if (payloadBytes(input) > AWS_LIMITS.payloadBytes) return exec.failFatal('States.DataLimitExceeded', `The input of ${name} is ${payloadBytes(input)} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`);
+        const result = await impl(input, exec);
+        if (exec.fatal) return new Promise<never>(() => undefined);
+        exec.history.maxPayloadBytes = Math.max(exec.history.maxPayloadBytes, payloadBytes(result));
+        if (payloadBytes(result) > AWS_LIMITS.payloadBytes) return exec.failFatal('States.DataLimitExceeded', `The result of ${name} is ${payloadBytes(result)} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`);
+        exec.recordTask(key, result);
+        return result;
+      };
+    }
+    return out;
   }
 }
 
+function replayKey(state: string, input: unknown): string {
+  return `${state}\u0000${JSON.stringify(input)}`;
+}
+
+/**
+ * One execution: its history across attempts (the first run and each redrive), its status and its result. The
+ * same ARN and name for every attempt, as a redriven execution keeps them in AWS.
+ */
 export class LocalExecution {
-  readonly history = new HistoryRecorder();
-  readonly result: Promise<ExecutionResult>;
+  readonly history: HistoryRecorder;
+  status: ExecutionStatus = 'RUNNING';
+  /** The latest attempt's end; a redrive replaces it. */
+  result: Promise<ExecutionResult> = new Promise(() => undefined);
+  redriveCount = 0;
+  stoppedAt?: number;
+  /** A failure no Catch can handle (a payload over the limit, the history full): the attempt is stopped with it. */
+  fatal?: { error: string; cause: string };
+  private run?: ReturnType<StateMachine['run']>;
+  /** Successful task results of this execution, by state and effective input: what a redrive must not rerun. */
+  private readonly completedTasks = new Map<string, unknown>();
+  private readonly attemptListeners: Array<(result: Promise<ExecutionResult>) => void> = [];
 
   constructor(
+    private readonly machine: LocalStateMachine,
     readonly id: string,
     readonly name: string,
-    private readonly run: ReturnType<StateMachine['run']>,
+    readonly stateMachineName: string,
+    readonly input: unknown,
   ) {
-    const drained = this.history.consume(run.eventLogs);
-    this.result = run.result.then(
-      async (output): Promise<ExecutionResult> => {
-        await drained;
-        return { status: 'SUCCEEDED', output };
+    this.history = new HistoryRecorder({
+      limit: AWS_LIMITS.historyEvents,
+      onLimit: () => this.failFatal('States.Runtime', `The execution history reached ${AWS_LIMITS.historyEvents} events, the Step Functions limit`),
+      onPayload: (e, bytes) => this.failFatal('States.DataLimitExceeded', `The ${e.type.endsWith('Entered') ? 'input' : 'output'} of ${e.stateName ?? 'the execution'} is ${bytes} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`),
+      payloadLimit: AWS_LIMITS.payloadBytes,
+      isFatal: () => this.fatal !== undefined,
+    });
+  }
+
+  recordTask(key: string, result: unknown): void {
+    this.completedTasks.set(key, result);
+  }
+
+  /** Runs one attempt: the whole definition, or (a redrive) from the state that failed. */
+  attempt(definition: StateMachineDefinition, input: unknown, replay: ReadonlyMap<string, unknown>, redriven = false): void {
+    this.status = 'RUNNING';
+    this.fatal = undefined;
+    const engine = new StateMachine(definition, { validationOptions: { noValidate: true } });
+    const run = engine.run(input as Parameters<StateMachine['run']>[0], {
+      overrides: { taskResourceLocalHandlers: this.machine.overridesFor(this, replay) as never },
+      context: {
+        Execution: { Id: this.id, Name: this.name, RedriveCount: this.redriveCount } as never,
+        StateMachine: { Id: `arn:aws:states:local:000000000000:stateMachine:${this.stateMachineName}`, Name: this.stateMachineName },
+        Task: { Token: TOKEN_PLACEHOLDER },
       },
-      async (err: unknown): Promise<ExecutionResult> => {
+    });
+    this.run = run;
+    const drained = this.history.consume(run.eventLogs, { skipExecutionStarted: redriven });
+    const settle = async (r: ExecutionResult): Promise<ExecutionResult> => {
+      await drained;
+      this.status = r.status;
+      this.stoppedAt = Date.now();
+      return r;
+    };
+    const fatally = () => {
+      const f = this.fatal!;
+      this.history.record({ timestamp: Date.now(), type: 'ExecutionFailed', error: f.error, cause: f.cause });
+      return settle({ status: 'FAILED', error: f.error, cause: f.cause });
+    };
+    this.result = run.result.then(
+      async (output) => {
         await drained;
-        if (err instanceof ExecutionAbortedError) return { status: 'ABORTED', error: 'ExecutionAborted', cause: 'stopped by the drill' };
+        // The engine can finish pure states before its events are read: a limit crossed on the way still fails it.
+        return this.fatal ? fatally() : settle({ status: 'SUCCEEDED', output });
+      },
+      async (err: unknown) => {
+        await drained;
+        if (this.fatal) return fatally();
+        if (err instanceof ExecutionAbortedError) return settle({ status: 'ABORTED', error: 'ExecutionAborted', cause: 'stopped by the drill' });
         const failed = this.history.events.findLast((e) => e.type === 'ExecutionFailed');
-        if (failed) return { status: 'FAILED', error: failed.error, cause: failed.cause };
+        if (failed) return settle({ status: 'FAILED', error: failed.error, cause: failed.cause });
         const e = err as Error;
-        if (e.name === 'ExecutionTimeoutError') return { status: 'TIMED_OUT', error: 'States.Timeout', cause: e.message };
-        return { status: 'FAILED', error: e.name, cause: e.message };
+        if (e.name === 'ExecutionTimeoutError') return settle({ status: 'TIMED_OUT', error: 'States.Timeout', cause: e.message });
+        return settle({ status: 'FAILED', error: e.name, cause: e.message });
       },
     );
+    for (const l of this.attemptListeners) l(this.result);
+  }
+
+  /** Called with each attempt's result promise (the first, and every redrive's). */
+  onAttempt(listener: (result: Promise<ExecutionResult>) => void): void {
+    this.attemptListeners.push(listener);
+    listener(this.result);
+  }
+
+  /** Stops this attempt with a failure no Catch can handle; the result reports it. */
+  failFatal(error: string, cause: string): Promise<never> {
+    if (!this.fatal) {
+      this.fatal = { error, cause };
+      this.run?.abort();
+    }
+    return new Promise<never>(() => undefined);
+  }
+
+  /**
+   * RedriveExecution: only a FAILED, TIMED_OUT or ABORTED execution that stopped within 14 days. It resumes at the
+   * top-level state that did not complete, with the input that state had; states that completed are not run
+   * again, and inside the resumed Map or Parallel only the iterations and branches that failed run (the others
+   * answer with their recorded results). The history gets an ExecutionRedriven event and the redrive count grows.
+   */
+  redrive(): LocalExecution {
+    if (this.status === 'RUNNING' || this.status === 'SUCCEEDED') throw new ExecutionNotRedrivableError(`Execution ${this.name} is ${this.status}; only FAILED, TIMED_OUT or ABORTED executions can be redriven`);
+    if (this.stoppedAt !== undefined && Date.now() - this.stoppedAt > AWS_LIMITS.redriveWindowMs) {
+      throw new ExecutionNotRedrivableError(`Execution ${this.name} stopped more than 14 days ago`);
+    }
+    const top = this.machine.topLevelStates;
+    const entered = this.history.events.filter((e) => e.stateName !== undefined && top.has(e.stateName) && e.index === undefined);
+    // The last top-level state entered and never exited is where it stopped.
+    let resume: HistoryEvent | undefined;
+    for (const e of entered) {
+      if (e.type.endsWith('StateEntered')) resume = e;
+      else if (e.type.endsWith('StateExited') && resume?.stateName === e.stateName) resume = undefined;
+    }
+    const from = resume as HistoryEvent | undefined;
+    if (!from?.stateName) throw new ExecutionNotRedrivableError(`Execution ${this.name} has no unsuccessful state to resume from`);
+    this.redriveCount++;
+    this.history.record({ timestamp: Date.now(), type: 'ExecutionRedriven', redriveCount: this.redriveCount, stateName: from.stateName });
+    const definition = { ...(this.machine.definition as unknown as Record<string, unknown>), StartAt: from.stateName } as unknown as StateMachineDefinition;
+    // What completed inside the resumed state (other Map iterations, other Parallel branches) is replayed, never rerun.
+    const nested = this.machine.nestedStates(from.stateName);
+    const replay = new Map([...this.completedTasks].filter(([key]) => nested.has(key.slice(0, key.indexOf('\u0000')))));
+    this.attempt(definition, from.input, replay, true);
+    return this;
   }
 
   get events(): readonly HistoryEvent[] {
@@ -275,6 +475,6 @@ export class LocalExecution {
   }
 
   stop(): void {
-    this.run.abort();
+    this.run?.abort();
   }
 }

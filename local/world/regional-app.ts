@@ -4,6 +4,9 @@ import type { Rng } from '../sim/random';
 import { simNow } from '../sim/virtual-time';
 import type { DataPlane } from './data-plane';
 
+/** The site-state client's default staleIfErrorSeconds: how long a last-known value outlives an SSM outage. */
+export const SITE_STATE_STALE_IF_ERROR_MS = 60_000;
+
 /** What a scenario can do to a region's application (combinable). */
 export interface AppImpairment {
   /** Connections refused, as an unreachable load balancer. */
@@ -24,6 +27,8 @@ export class RegionalApp {
   requests = 0;
   /** When the site state last changed (SSM's LastModifiedDate), virtual epoch ms. */
   private siteStateChangedAt = simNow();
+  /** What the application's site-state client last read, and when (functions/shared/aws/site-state-client.ts). */
+  private lastRead?: { value: SiteStateValue; at: number };
 
   constructor(
     readonly region: string,
@@ -33,13 +38,20 @@ export class RegionalApp {
     private readonly rng: Rng,
     /** The region's own AWS services (SSM) are unreachable: the whole region is dark, not only this app. */
     private readonly dark: () => boolean = () => false,
+    /** SSM in this region answers (the drill's aws-api-down faults can take it away on its own). */
+    private readonly ssmUp: () => boolean = () => true,
   ) {
-    this.url = net.host(`app.${region}.drill.test`, region, (req) => this.route(req), { refuses: () => this.impairment.down });
+    this.url = net.host(`app.${region}.drill.test`, region, (req) => this.route(req), { refuses: () => this.unreachable });
+  }
+
+  /** Refuses connections: the application is down, or its whole region is dark. */
+  get unreachable(): boolean {
+    return this.impairment.down || this.dark();
   }
 
   /** A one-word label of the current impairment, for reports and invariants. */
   get fault(): 'none' | 'down' | 'slow' | 'errors' {
-    if (this.impairment.down) return 'down';
+    if (this.unreachable) return 'down';
     if (this.impairment.errorRate > 0) return 'errors';
     if (this.impairment.latencyMs > 0) return 'slow';
     return 'none';
@@ -65,6 +77,20 @@ export class RegionalApp {
     this.siteStateValue = value;
   }
 
+  /**
+   * The write gate as the application's site-state client sees it: the parameter when SSM answers; when it does
+   * not, the last value read within 60 s (staleIfErrorSeconds), and after that PASSIVE — never a guessed ACTIVE.
+   */
+  acceptsWrites(): boolean {
+    if (this.unreachable) return false;
+    const now = simNow();
+    if (this.ssmUp()) {
+      this.lastRead = { value: this.siteStateValue, at: now };
+      return this.siteStateValue === 'ACTIVE';
+    }
+    return this.lastRead !== undefined && now - this.lastRead.at <= SITE_STATE_STALE_IF_ERROR_MS && this.lastRead.value === 'ACTIVE';
+  }
+
   private async route(req: SimRequest): Promise<SimResponse> {
     this.requests++;
     if (this.impairment.latencyMs > 0) await sleep(this.impairment.latencyMs);
@@ -80,7 +106,7 @@ export class RegionalApp {
         return json(400, { error: 'body must be JSON' }, headers);
       }
       if (!body.id) return json(400, { error: 'id required' }, headers);
-      if (this.siteStateValue !== 'ACTIVE') return json(503, { error: `${this.region} is PASSIVE: writes are fenced` }, headers);
+      if (!this.acceptsWrites()) return json(503, { error: `${this.region} is PASSIVE: writes are fenced` }, headers);
       const refused = this.data.write(this.region, body.id, req.body);
       if (refused) return json(503, { error: refused }, headers);
       return json(201, { id: body.id, region: this.region }, headers);

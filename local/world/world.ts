@@ -79,10 +79,8 @@ export class LocalWorld {
     // Active-active serves from both regions, both writing (multi-writer stores); the others from the primary.
     const activeActive = config.traffic.strategy === 'active-active';
     this.apps = {
-      [this.primary]: new RegionalApp(this.primary, 'ACTIVE', this.data, this.net, this.rng.fork(`app:${this.primary}`), () => this.darkRegions.has(this.primary)),
-      [this.standby]: new RegionalApp(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE', this.data, this.net, this.rng.fork(`app:${this.standby}`), () =>
-        this.darkRegions.has(this.standby),
-      ),
+      [this.primary]: this.app(this.primary, 'ACTIVE'),
+      [this.standby]: this.app(this.standby, activeActive ? 'ACTIVE' : 'PASSIVE'),
     };
     this.router = new GlobalRouter(
       this.net,
@@ -110,6 +108,18 @@ export class LocalWorld {
       this.traffic = new LocalRoute53Traffic(this.router, 2_000, 120_000, mode);
     }
     this.dataStores = new LocalDataStores(this.data, this.apps, (store) => this.data.store(store).lagOverrideMs ?? this.replicationLagMs, this.apis);
+  }
+
+  private app(region: string, initial: 'ACTIVE' | 'PASSIVE'): RegionalApp {
+    return new RegionalApp(
+      region,
+      initial,
+      this.data,
+      this.net,
+      this.rng.fork(`app:${region}`),
+      () => this.darkRegions.has(region),
+      () => !this.apis.isDown('ssm', region),
+    );
   }
 
   /** Which region currently serves the global name (all weight on one region), or null. */

@@ -1,3 +1,4 @@
+import { POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
@@ -90,8 +91,17 @@ function lintStructure(machine: Machine): string[] {
     }
   };
   check(machine, 'root');
-  // Top-level Lambda tasks must retry transient errors and catch the rest (nested ones are caught by their parent).
+  // Top-level Lambda tasks must retry transient errors. Before any change they catch the rest (and alert). A step that
+  // changes something must NOT catch: its error ends the execution at that step, so RedriveExecution resumes there
+  // (a Catch would move the failure to a Fail state, which a redrive would only fail again); the failure reporter
+  // alerts on it. Nested tasks are handled by their parent.
+  const changing = new Set<string>(POST_APPROVAL_STEPS.map((s) => s.state));
   for (const [n, s] of Object.entries(machine.States)) {
+    if (changing.has(n)) {
+      if (s.Type === 'Task' && (!Array.isArray(s.Retry) || s.Retry.length === 0)) problems.push(`${n}: state-changing step without Retry`);
+      if (Array.isArray(s.Catch) && s.Catch.length > 0) problems.push(`${n}: state-changing step with a Catch (a redrive could not resume at it)`);
+      continue;
+    }
     if (s.Type !== 'Task' || !String(s.Resource).includes(':lambda:')) continue;
     if (!Array.isArray(s.Retry) || s.Retry.length === 0) problems.push(`${n}: Lambda task without Retry`);
     if (!Array.isArray(s.Catch) || s.Catch.length === 0) problems.push(`${n}: Lambda task without Catch`);
@@ -158,6 +168,9 @@ describe('the lint itself', () => {
     expect(problems).toContain('Orphan: unreachable');
     expect(problems).toContain('without Retry');
     expect(problems).toContain('without Catch');
+    // A state-changing step that catches could not be resumed by a redrive.
+    const caught = lintStructure({ StartAt: 'ShiftTraffic', States: { ShiftTraffic: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111122223333:function:f', Retry: [{ ErrorEquals: ['States.ALL'] }], Catch: [{ ErrorEquals: ['States.ALL'], Next: 'F' }], End: true }, F: { Type: 'Fail' } } });
+    expect(caught).toContain('ShiftTraffic: state-changing step with a Catch (a redrive could not resume at it)');
     expect(lintStructure(base)).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { LocalStateMachine, substitute } from '../../local/runtime/local-state-machine';
+import { AWS_LIMITS, LocalStateMachine, substitute } from '../../local/runtime/local-state-machine';
 import { TaskNoLongerWaitingError } from '../../functions/shared/ports';
 import { useVirtualTime } from '../support/virtual-time';
 
@@ -175,5 +175,122 @@ describe('LocalStateMachine', () => {
       expect(Date.now() - started).toBe(60_000);
       await expect(sm.broker.sendSuccess(tokens[0], {})).rejects.toBeInstanceOf(TaskNoLongerWaitingError);
     });
+  });
+});
+
+describe('the local runtime enforces what Step Functions and Lambda enforce (docs/local-runtime.md)', () => {
+  const big = 'x'.repeat(AWS_LIMITS.payloadBytes);
+  const noSns = async () => undefined;
+
+  it('a task result over 262,144 bytes fails the execution with States.DataLimitExceeded, which Catch cannot handle', async () => {
+    const def = machine({
+      A: { Type: 'Task', Resource: FN, Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Caught' }], Next: 'After' },
+      After: { Type: 'Succeed' },
+      Caught: { Type: 'Succeed' },
+    });
+    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: async () => ({ big }) }, snsPublish: noSns });
+    const ex = sm.start({}, 'too-big');
+    expect(await ex.result).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: expect.stringContaining('The result of A is') });
+    expect(ex.events.some((e) => e.stateName === 'Caught')).toBe(false);
+    expect(ex.events.at(-1)).toMatchObject({ type: 'ExecutionFailed', error: 'States.DataLimitExceeded' });
+  });
+
+  it('a state output over the limit (a Pass building it) fails the same way', async () => {
+    const def = machine({ A: { Type: 'Pass', Parameters: { 'copy.$': '$.s' }, ResultPath: '$.copy', Next: 'B' }, B: { Type: 'Succeed' } });
+    const sm = new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: noSns });
+    const result = await sm.start({ s: 'y'.repeat(AWS_LIMITS.payloadBytes / 2 + 10) }, 'pass-too-big').result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded' });
+  });
+
+  it('an execution whose history reaches 25,000 events fails', async () => {
+    const def = machine({
+      Loop: { Type: 'Pass', Next: 'Again' },
+      Again: { Type: 'Choice', Choices: [{ Variable: '$.forever', BooleanEquals: true, Next: 'Loop' }], Default: 'Done' },
+      Done: { Type: 'Succeed' },
+    }, 'Loop');
+    const sm = new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: noSns });
+    const ex = sm.start({ forever: true }, 'endless');
+    expect(await ex.result).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringContaining('25000 events') });
+    // The history stops at the limit, then the failure.
+    expect(ex.events).toHaveLength(AWS_LIMITS.historyEvents + 1);
+    expect(ex.events.at(-1)).toMatchObject({ type: 'ExecutionFailed', error: 'States.Runtime' });
+  });
+
+  it("a Lambda that runs past its configured timeout fails with Sandbox.Timedout (a Retry can name it)", async () => {
+    let calls = 0;
+    const def = machine({ A: { Type: 'Task', Resource: FN, Retry: [{ ErrorEquals: ['Sandbox.Timedout'], IntervalSeconds: 1, MaxAttempts: 1 }], End: true } });
+    const slow = async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 31_000));
+      return {};
+    };
+    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: slow }, snsPublish: noSns, lambdaTimeoutSeconds: { [FN]: 30 } });
+    expect(await sm.start({}, 'slow').result).toMatchObject({ status: 'FAILED', error: 'Sandbox.Timedout', cause: 'Task timed out after 30.00 seconds' });
+    expect(calls).toBe(2);
+  });
+
+  it("a task over its TimeoutSeconds fails with States.Timeout", async () => {
+    const def = machine({ A: { Type: 'Task', Resource: FN, TimeoutSeconds: 5, End: true } });
+    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: () => new Promise((r) => setTimeout(r, 6_000)) }, snsPublish: noSns });
+    expect(await sm.start({}, 'task-timeout').result).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+  });
+
+  it('execution names are unique: the same name and input while running is the same execution; anything else is ExecutionAlreadyExists', async () => {
+    const def = machine({ A: { Type: 'Wait', Seconds: 60, Next: 'B' }, B: { Type: 'Succeed' } });
+    const sm = new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: noSns });
+    const a = sm.start({ n: 1 }, 'once');
+    expect(sm.start({ n: 1 }, 'once')).toBe(a);
+    expect(() => sm.start({ n: 2 }, 'once')).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+    await a.result;
+    expect(() => sm.start({ n: 1 }, 'once')).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+  });
+
+  it('a redrive resumes at the failed state with the same ARN; a Parallel branch that succeeded is not run again', async () => {
+    const calls: string[] = [];
+    let broken = true;
+    const A = 'arn:aws:lambda:us-east-1:000000000000:function:a';
+    const B = 'arn:aws:lambda:us-east-1:000000000000:function:b';
+    const def = machine({
+      First: { Type: 'Task', Resource: FN, ResultPath: '$.first', Next: 'Both' },
+      Both: {
+        Type: 'Parallel',
+        Branches: [
+          { StartAt: 'Left', States: { Left: { Type: 'Task', Resource: A, End: true } } },
+          { StartAt: 'Right', States: { Right: { Type: 'Task', Resource: B, End: true } } },
+        ],
+        ResultPath: '$.both',
+        End: true,
+      },
+    }, 'First');
+    const lambdas = {
+      [FN]: async () => void calls.push('first'),
+      [A]: async () => void calls.push('left'),
+      [B]: async () => {
+        calls.push('right');
+        if (broken) throw Object.assign(new Error('not yet'), { name: 'StepFailedError' });
+        return 'ok';
+      },
+    };
+    const sm = new LocalStateMachine(def, {}, { lambdas, snsPublish: noSns });
+    const ex = sm.start({}, 'parallel');
+    expect(await ex.result).toMatchObject({ status: 'FAILED', error: 'StepFailedError' });
+    broken = false;
+    ex.redrive();
+    expect(await ex.result).toMatchObject({ status: 'SUCCEEDED' });
+    expect(calls).toEqual(['first', 'left', 'right', 'right']);
+    expect(ex.events.find((e) => e.type === 'ExecutionRedriven')).toMatchObject({ redriveCount: 1, stateName: 'Both' });
+  });
+
+  it('only within 14 days of the stop, and never while running', async () => {
+    const def = machine({ A: { Type: 'Task', Resource: FN, End: true } });
+    const failing = async () => {
+      throw Object.assign(new Error('no'), { name: 'StepFailedError' });
+    };
+    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: failing }, snsPublish: noSns });
+    const ex = sm.start({}, 'old');
+    expect(() => ex.redrive()).toThrow(expect.objectContaining({ name: 'ExecutionNotRedrivable' }));
+    await ex.result;
+    await new Promise((r) => setTimeout(r, AWS_LIMITS.redriveWindowMs + 1));
+    expect(() => ex.redrive()).toThrow(/more than 14 days ago/);
   });
 });

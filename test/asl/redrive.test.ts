@@ -21,10 +21,10 @@ const WEST = config.regions.standby.name;
 const logger = createLogger('redrive', 'SILENT');
 
 /**
- * Failure mode 7. The failover definition runs in the local engine on the real handlers, with in-memory
- * ports that count every side effect. Promotion of one store fails, so the execution ends INCOMPLETE; then
- * the same execution name runs again against the same idempotency store (what a redrive amounts to for the
- * handlers: same execution id, so the same keys) and completes without repeating any completed step.
+ * Failure modes 7 and 20. The failover definition runs in the local engine on the real handlers, with in-memory
+ * ports that count every side effect. Promotion of one store fails after its retries, so the execution stops at
+ * PromoteData (no Catch sends it elsewhere); the cause is fixed and the same execution is redriven: it resumes at
+ * PromoteData, re-runs only the store that failed (the other Map iteration is not rerun), and completes.
  */
 function world() {
   const sites: Record<string, SiteStateValue> = { [EAST]: 'ACTIVE', [WEST]: 'PASSIVE' };
@@ -101,13 +101,14 @@ const input = {
 };
 
 describe('INCOMPLETE, then a redrive of the same execution', () => {
-  it('stops at PromoteData listing done/remaining steps, then resumes without repeating completed steps', async () => {
+  it('stops at PromoteData, then a redrive resumes there: one promotion of the failed store, none of the others, nothing before it again', async () => {
     const w = world();
-    const first = await w.machine.start(input, 'inc-redrive').result;
-    expect(first).toMatchObject({ status: 'FAILED', error: 'FailoverIncomplete' });
-    expect(first.cause).toMatch(/^Stopped at PromoteData \(StepFailedError: Promotion of aurora-global ledger/);
-    expect(first.cause).toContain('Completed: FenceOldPrimary. Remaining: PromoteData, ShiftTraffic, ActivateStandby, VerifyRecovery, ValidateData.');
-    expect(w.alerts.find((a) => a.Subject === 'DR: failover INCOMPLETE, action needed')?.Message).toContain('Remaining: PromoteData');
+    const ex = w.machine.start(input, 'inc-redrive');
+    const first = await ex.result;
+    expect(first).toMatchObject({ status: 'FAILED', error: 'StepFailedError', cause: expect.stringMatching(/^Promotion of aurora-global ledger/) });
+    // Stopped at the step itself: the last top-level state entered is PromoteData, never a Fail state.
+    const lastTop = ex.events.filter((e) => e.stateName !== undefined && w.machine.topLevelStates.has(e.stateName) && e.type.endsWith('StateEntered')).at(-1);
+    expect(lastTop).toMatchObject({ stateName: 'PromoteData', type: 'MapStateEntered' });
     expect(w.effects.siteStateSets).toEqual([`${EAST}=PASSIVE`]);
     expect(w.effects.shifts).toBe(0);
     const fenceRuns = w.audit.filter((e) => e.step === 'fence').length;
@@ -117,10 +118,16 @@ describe('INCOMPLETE, then a redrive of the same execution', () => {
     expect(ordersPromotions).toBe(1);
 
     w.fix();
-    const second = await w.machine.start(input, 'inc-redrive').result;
+    ex.redrive();
+    const second = await ex.result;
     expect(second).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_OVER', activeRegion: WEST } });
-    // Completed steps were answered from the idempotency store: the fence ran once, the store that was
-    // already promoted was not promoted again; only the failed store and the remaining steps ran.
+    expect(ex.id).toBe('arn:aws:states:local:000000000000:execution:failover:inc-redrive');
+    expect(ex.events.filter((e) => e.type === 'ExecutionRedriven')).toEqual([expect.objectContaining({ redriveCount: 1, stateName: 'PromoteData' })]);
+    expect(ex.events.filter((e) => e.type === 'ExecutionStarted')).toHaveLength(1);
+    // The fence did not run again (not even answered from the idempotency store: it was never entered); the store
+    // that was promoted was not promoted again (its Map iteration is not rerun); the failed one ran once more.
+    const afterRedrive = ex.events.slice(ex.events.findIndex((e) => e.type === 'ExecutionRedriven'));
+    expect(afterRedrive.some((e) => e.stateName === 'FenceOldPrimary')).toBe(false);
     expect(w.audit.filter((e) => e.step === 'fence')).toHaveLength(fenceRuns);
     expect(w.effects.promotions.filter((s) => s === 'orders')).toHaveLength(ordersPromotions);
     expect(w.effects.promotions.filter((s) => s === 'ledger')).toHaveLength(ledgerAttempts + 1);
@@ -129,13 +136,14 @@ describe('INCOMPLETE, then a redrive of the same execution', () => {
     expect(w.sites).toEqual({ [EAST]: 'PASSIVE', [WEST]: 'ACTIVE' });
   });
 
-  it('a third run of the finished execution changes nothing at all', async () => {
+  it('as AWS: a succeeded execution cannot be redriven, and its name cannot be started again', async () => {
     const w = world();
     w.fix();
-    await w.machine.start(input, 'inc-done').result;
+    const ex = w.machine.start(input, 'inc-done');
+    expect((await ex.result).status).toBe('SUCCEEDED');
     const before = JSON.stringify(w.effects);
-    const again = await w.machine.start(input, 'inc-done').result;
-    expect(again.status).toBe('SUCCEEDED');
+    expect(() => ex.redrive()).toThrow(expect.objectContaining({ name: 'ExecutionNotRedrivable' }));
+    expect(() => w.machine.start(input, 'inc-done')).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
     expect(JSON.stringify(w.effects)).toBe(before);
   });
 });

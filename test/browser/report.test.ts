@@ -92,7 +92,7 @@ describeBrowser('drill report in headless Chromium', () => {
     for (const name of names) seen.set(name, await statusOf(name));
     // A clean failover: the main path succeeded, the refusal and incomplete branches were never reached.
     for (const name of ['Init', 'AssessHealth', 'FenceOldPrimary', 'PromoteData', 'PromoteStore', 'ShiftTraffic', 'ActivateStandby', 'FailedOver']) expect(seen.get(name)).toBe('succeeded');
-    for (const name of ['NotifyRefused', 'Refused', 'DescribeIncomplete', 'Incomplete', 'HandleAbort', 'DryRunComplete']) expect(seen.get(name)).toBe('not-reached');
+    for (const name of ['NotifyRefused', 'Refused', 'HandleAbort', 'DryRunComplete']) expect(seen.get(name)).toBe('not-reached');
     // Colours come from the classes: a succeeded box is drawn green, a not-reached one grey.
     type Styled = { getComputedStyle(el: unknown): { stroke: string } };
     const stroke = (name: string) => page.locator(`[data-state="${name}"] > rect`).first().evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).stroke);

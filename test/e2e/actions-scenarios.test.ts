@@ -38,8 +38,10 @@ describe('drill: failover actions', () => {
     expect(summary.remainingSteps).toEqual(['PromoteData', 'ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData']);
     expect(summary.activeRegion).toBe(PRIMARY);
     expect(summary.lostWrites).toBe(0);
-    const alert = events.find((e) => e.type === 'alert' && e.subject === 'DR: failover INCOMPLETE, action needed');
-    expect(alert?.message).toMatch(/Completed: FenceOldPrimary\. Remaining: PromoteData, .*redrive/);
+    // The execution stopped at PromoteData; the failure reporter (EventBridge's status-change rule) escalated it.
+    const alert = events.find((e) => e.type === 'alert' && e.subject === 'DR orders: failover INCOMPLETE at PromoteData, action needed');
+    expect(alert).toMatchObject({ topic: 'escalation' });
+    expect(alert?.message).toMatch(/Completed: FenceOldPrimary\. Remaining: PromoteData, .*drctl redrive/);
     expect(summary.invariantsHeld).toBe(true);
   });
 

@@ -32,26 +32,38 @@ describe('FM7 a step fails midway', () => {
   });
   afterEach(() => h.dispose());
 
-  it.each(breakages)('$step fails: INCOMPLETE listing done and remaining steps; a redrive completes without repeating any change', async ({ step, break: breakIt }) => {
+  it.each(breakages)('$step fails: the execution stops AT that step, the report lists done and remaining steps; a redrive resumes there and repeats no change', async ({ step, break: breakIt }) => {
     breakIt(h);
-    const first = await h.result(h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway'));
+    const ex = h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway');
+    const first = await h.result(ex);
 
     const done = ALL.slice(0, ALL.indexOf(step));
     const remaining = ALL.slice(ALL.indexOf(step));
-    expect(outcomeOf(first)).toBe('INCOMPLETE');
-    expect(first.cause).toContain(`Stopped at ${step}`);
-    expect(first.cause).toContain(`Completed: ${done.join(', ')}. Remaining: ${remaining.join(', ')}.`);
-    const alert = h.smAlerts.find((a) => a.Subject === 'DR: failover INCOMPLETE, action needed');
-    expect(alert).toMatchObject({ topic: 'escalation', Message: expect.stringContaining(`Remaining: ${remaining.join(', ')}`) });
-    expect(alert!.Message).toContain('redrive');
+    expect(first.status).toBe('FAILED');
+    expect(outcomeOf(first, ex.events)).toBe('INCOMPLETE');
+    // No Catch routes it elsewhere: the last top-level state entered is the step itself, where a redrive resumes.
+    expect(h.failureReports.get(ex)).toMatchObject({ kind: 'incomplete', failedState: step, completedSteps: done, remainingSteps: remaining });
+    const alert = h.world.outbox.find((m) => m.subject.includes(`failover INCOMPLETE at ${step}`));
+    expect(alert).toMatchObject({ topic: 'escalation', body: expect.stringContaining(`Completed: ${done.join(', ') || 'none'}. Remaining: ${remaining.join(', ')}.`) });
+    expect(alert!.body).toContain(`drctl redrive inc-midway (it resumes at ${step}`);
     expect(h.world.effects.writerViolations).toEqual([]);
     const changesBefore = [...h.world.effects.timeline];
 
-    // The cause is fixed; the execution is redriven.
+    // The cause is fixed; the same execution (same ARN, same name) is redriven.
     h.world.faults.clear();
     h.world.appDown.clear();
-    const second = await h.result(h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway'));
-    expect(outcomeOf(second)).toBe('FAILED_OVER');
+    ex.redrive();
+    const second = await h.result(ex);
+    expect(outcomeOf(second, ex.events)).toBe('FAILED_OVER');
+    expect(ex.redriveCount).toBe(1);
+    const redriven = ex.events.find((e) => e.type === 'ExecutionRedriven');
+    expect(redriven).toMatchObject({ redriveCount: 1, stateName: step });
+    // Nothing before the failed step ran again.
+    const after = ex.events.slice(ex.events.indexOf(redriven!));
+    for (const s of done) expect(after.some((e) => e.stateName === s && e.type.endsWith('StateEntered'))).toBe(false);
+    // A finished execution cannot be redriven again, nor started again under its name.
+    expect(() => ex.redrive()).toThrow(expect.objectContaining({ name: 'ExecutionNotRedrivable' }));
+    expect(() => h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway')).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
     const all = h.world.effects.timeline;
     expect(all.slice(0, changesBefore.length)).toEqual(changesBefore);
     // Each change happened exactly once over both runs.
@@ -61,8 +73,11 @@ describe('FM7 a step fails midway', () => {
 
   it('a failure before any change (AssessDataRisk) aborts with the cause and an escalation, nothing changed', async () => {
     h.world.faults.set('data.lag' as Op, 'fatal');
-    const result = await h.result(h.start(failoverInput(), 'inc-abort'));
-    expect(outcomeOf(result)).toBe('REFUSED');
+    const ex = h.start(failoverInput(), 'inc-abort');
+    const result = await h.result(ex);
+    expect(outcomeOf(result, ex.events)).toBe('REFUSED');
+    // It ended in a Fail state the workflow had alerted on: the reporter adds no second alert.
+    expect(h.failureReports.get(ex)).toMatchObject({ kind: 'notified', failedState: 'Aborted' });
     expect(result).toMatchObject({ status: 'FAILED', error: 'Error', cause: expect.stringContaining('data.lag: failed') });
     expect(h.smAlerts.at(-1)).toMatchObject({ topic: 'escalation', Subject: 'DR: failover aborted, traffic and data unchanged' });
     expect(h.world.effects.timeline).toEqual([]);

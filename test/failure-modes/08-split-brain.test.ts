@@ -40,10 +40,10 @@ describe('FM8 split brain', () => {
     ['siteState.get', 'fatal'],
   ] as const)('a reachable primary whose fence keeps failing (%s %s): nothing is promoted, shifted or activated', async (op, mode) => {
     h.world.faults.set(op, mode);
-    const result = await h.result(h.start(failoverInput(), 'inc-unfenced'));
-    expect(outcomeOf(result)).toBe('INCOMPLETE');
-    expect(result.cause).toContain('Stopped at FenceOldPrimary');
-    expect(result.cause).toContain('Completed: none.');
+    const ex = h.start(failoverInput(), 'inc-unfenced');
+    const result = await h.result(ex);
+    expect(outcomeOf(result, ex.events)).toBe('INCOMPLETE');
+    expect(h.failureReports.get(ex)).toMatchObject({ failedState: 'FenceOldPrimary', completedSteps: [] });
     expect(h.world.effects.timeline).toEqual([]);
     expect(h.world.writerRegions()).toEqual([PRIMARY]);
   });

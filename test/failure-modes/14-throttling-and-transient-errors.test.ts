@@ -71,9 +71,11 @@ describe('FM14 throttling and transient errors', () => {
     h = new Harness(config);
     primaryImpaired(h.world);
     h.world.faults.set('traffic.shiftTo', 'transient');
-    const result = await h.result(h.start(failoverInput(), 'inc-throttled-for-good'));
-    expect(outcomeOf(result)).toBe('INCOMPLETE');
-    expect(result.cause).toContain('Stopped at ShiftTraffic (TransientError: traffic.shiftTo: ThrottlingException');
+    const ex = h.start(failoverInput(), 'inc-throttled-for-good');
+    const result = await h.result(ex);
+    expect(outcomeOf(result, ex.events)).toBe('INCOMPLETE');
+    expect(result).toMatchObject({ status: 'FAILED', error: 'TransientError', cause: expect.stringContaining('traffic.shiftTo: ThrottlingException') });
+    expect(h.failureReports.get(ex)).toMatchObject({ failedState: 'ShiftTraffic', remainingSteps: ['ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData'] });
     expect(h.world.faults.calls.get('traffic.shiftTo')).toBe(5);
     expect(h.world.effects.shifts).toEqual([]);
   });

@@ -8,6 +8,8 @@ import type { AlarmStateChange, TriggerResult } from '../../functions/alarm-trig
 import { createHandler as alarmTrigger } from '../../functions/alarm-trigger/handler';
 import { createHandler as approvalCallback } from '../../functions/approval-callback/handler';
 import { createHandler as approvalRequest } from '../../functions/approval-request/handler';
+import type { FailureReport } from '../../functions/failure-reporter/failure-reporter';
+import { createHandler as failureReporter } from '../../functions/failure-reporter/handler';
 import { createHandler as dataConsistencyValidator } from '../../functions/data-consistency-validator/handler';
 import { createHandler as failoverOrchestrator } from '../../functions/failover-orchestrator/handler';
 import { createHandler as healthChecker } from '../../functions/health-checker/handler';
@@ -34,6 +36,7 @@ import { createHandler as trafficRouter } from '../../functions/traffic-router/h
 import { alarmNamePrefix } from '../../infra/naming';
 import { FAILBACK_ASL, FAILOVER_ASL, localFunctionArn, localSubstitutions, localTopicArn } from '../../local/control-plane';
 import { InMemoryIncidentLock, LocalFailoverStarter } from '../../local/detection';
+import { localFailureReader } from '../../local/runtime/failure-context';
 import { LocalStateMachine, type ExecutionResult, type LocalExecution, type LocalLambda, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { TaskError, TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { fakeLambdaContext } from '../../local/world/approval-server';
@@ -609,15 +612,36 @@ export class Harness {
 
   /** StartExecution on this region's (local) failover or failback state machine. */
   start(input: unknown, name: string, machine: 'failover' | 'failback' = 'failover'): LocalExecution {
-    const ex = (machine === 'failover' ? this.failover : this.failback).start(input, name, machine);
+    const sm = machine === 'failover' ? this.failover : this.failback;
+    const ex = sm.start(input, name, machine);
     this.executions.push(ex);
     ex.onEvent(() => this.world.changed());
-    void ex.result.then((r) => {
-      this.results.set(ex, r);
-      this.world.changed();
+    // Every attempt (the first run, then each redrive) ends on its own; one that stops unsuccessfully is reported as
+    // EventBridge's status-change rule reports it in AWS, before the test sees the result.
+    ex.onAttempt((attempt) => {
+      this.results.delete(ex);
+      void attempt.then(async (r) => {
+        if (r.status !== 'SUCCEEDED') {
+          const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: ex.id, name: ex.name, status: r.status } };
+          const reporter = failureReporter({
+            config: this.config,
+            reader: localFailureReader((arn) => (arn === ex.id ? { ex, topLevel: sm.topLevelStates } : undefined)),
+            notifier: this.world.notifier,
+            audit: this.world.audit,
+            clock: this.world.clock,
+            logger: createLogger('failure-reporter', 'SILENT'),
+          });
+          this.failureReports.set(ex, (await reporter(event, fakeLambdaContext('failure-reporter'))) as FailureReport);
+        }
+        this.results.set(ex, r);
+        this.world.changed();
+      });
     });
     return ex;
   }
+
+  /** What the failure reporter said of each execution's last unsuccessful attempt. */
+  readonly failureReports = new Map<LocalExecution, FailureReport>();
 
   // --- detection ---------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
+import { RedriveExecutionCommand,
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
@@ -397,5 +397,46 @@ describe('drctl history', () => {
     const events = toHistoryEvents(page1);
     expect(events[2]).toMatchObject({ type: 'LambdaFunctionScheduled', stateName: 'AssessHealth' });
     expect(events[0].stateName).toBeUndefined();
+  });
+});
+
+describe('drctl redrive', () => {
+  const name = 'inc-redrive-7';
+  const arn = exArn(WEST, 'failover', name);
+  const stopped = { executionArn: arn, name, status: 'FAILED' as const, error: 'StepFailedError', cause: 'Promotion of aurora-global ledger failed', startDate: NOW, stateMachineArn: smArn(WEST, 'failover') };
+
+  test('redrives the execution in its own region with RedriveExecution and says where it stopped', async () => {
+    sfn[WEST].on(DescribeExecutionCommand).resolvesOnce(stopped).resolves({ ...stopped, status: 'RUNNING', redriveCount: 1 });
+    sfn[WEST].on(RedriveExecutionCommand).resolves({ redriveDate: NOW });
+    const { code, out } = await drctl('redrive', arn);
+    expect(code).toBe(0);
+    expect(sfn[WEST]).toHaveReceivedCommandWith(RedriveExecutionCommand, { executionArn: arn });
+    expect(sfn[EAST]).not.toHaveReceivedCommand(RedriveExecutionCommand);
+    expect(out).toContain(`Redriven ${name} in ${WEST} (redrive 1): it had stopped FAILED with StepFailedError`);
+  });
+
+  test('--output json gives one object with the redrive count and the previous failure', async () => {
+    sfn[WEST].on(DescribeExecutionCommand).resolvesOnce(stopped).resolves({ ...stopped, status: 'RUNNING', redriveCount: 2 });
+    sfn[WEST].on(RedriveExecutionCommand).resolves({ redriveDate: NOW });
+    const { code, out } = await drctl('redrive', arn, '--output', 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ name, region: WEST, redriveCount: 2, previous: { status: 'FAILED', error: 'StepFailedError' } });
+  });
+
+  test('a succeeded execution is not redriven (exit 1); a running one is refused before any call (exit 2)', async () => {
+    sfn[WEST].on(DescribeExecutionCommand).resolves({ ...stopped, status: 'SUCCEEDED' });
+    expect(await drctl('redrive', arn)).toMatchObject({ code: 1, err: expect.stringContaining('SUCCEEDED: there is nothing to redrive') });
+    sfn[WEST].on(DescribeExecutionCommand).resolves({ ...stopped, status: 'RUNNING' });
+    expect(await drctl('redrive', arn)).toMatchObject({ code: 2, err: expect.stringContaining('still RUNNING') });
+    expect(sfn[WEST]).not.toHaveReceivedCommand(RedriveExecutionCommand);
+  });
+
+  test("AWS's ExecutionNotRedrivable (more than 14 days, say) is one line and exit 1", async () => {
+    sfn[WEST].on(DescribeExecutionCommand).resolves(stopped);
+    sfn[WEST].on(RedriveExecutionCommand).rejects(sdkError('ExecutionNotRedrivable', { message: 'Execution is not redrivable' }));
+    const r = await drctl('redrive', arn);
+    expect(r.code).toBe(1);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toContain('cannot be redriven');
   });
 });

@@ -1,0 +1,9 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { createLogger, wrapTask } from '../shared/middleware';
+import { type FailureReporterDeps, reportExecutionFailure } from './failure-reporter';
+
+/** One factory for Lambda (EventBridge's execution status change rule), the drill and tests: only the deps differ. */
+export function createHandler(deps: FailureReporterDeps & { logger?: Logger }) {
+  const logger = deps.logger ?? createLogger('failure-reporter');
+  return wrapTask(logger, (event: unknown) => reportExecutionFailure(event, deps));
+}
