@@ -213,14 +213,17 @@ function parseDetail(a: AuditItem): unknown {
 function dataFromAudit(audit: readonly AuditItem[]): ExecutionRecord['data'] {
   const last = (step: string) => [...audit].reverse().find((a) => a.step === step);
   const risk = (parseDetail(last('AssessDataRisk') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; lagByStore?: Record<string, number | null> };
-  const report = (parseDetail(last('MissingWritesReport') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { missingWrites?: number; stores?: { store: string; compared?: number; missingCount?: number; missingInTarget?: unknown[]; differing?: unknown[]; detail?: string }[] };
+  type Store = { store: string; compared?: number; missingCount?: number; missingInTarget?: unknown[]; differing?: unknown[]; detail?: string };
+  const report = (parseDetail(last('MissingWritesReport') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { missingWrites?: number; stores?: Store[] | Record<string, Omit<Store, 'store'>> };
+  // The report lists its stores, or (written in parts) keys them by name.
+  const stores: Store[] = Array.isArray(report.stores) ? report.stores : Object.entries(report.stores ?? {}).map(([store, s]) => ({ store, ...s }));
   const validate = (parseDetail(last('ValidateData') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { summary?: string; missingWrites?: number };
   const missing = report.missingWrites ?? validate.missingWrites;
   return {
     estimatedRpoMs: risk.estimatedRpoMs ?? null,
     rpoTargetMs: risk.rpoTargetMs ?? null,
     ...(risk.lagByStore ? { lagByStore: risk.lagByStore } : {}),
-    stores: report.stores ?? [],
+    stores,
     ...(validate.summary ? { summary: validate.summary } : {}),
     lostWrites: typeof missing === 'number' ? missing : null,
     acknowledgedWrites: null,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
+  type DescribeExecutionOutput,
   DescribeStateMachineForExecutionCommand,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
@@ -22,8 +23,8 @@ import { describeFor, FIXTURE_STATE_MACHINE, type HistoryFixture, loadHistory } 
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CONFIG = join(ROOT, 'dr.config.json');
-const EAST = 'us-east-1';
-const WEST = 'us-west-2';
+const EAST = 'us-east-1' as const;
+const WEST = 'us-west-2' as const;
 const definitionText = readFileSync(join(ROOT, 'state-machines', 'failover.asl.json'), 'utf8');
 const definition = JSON.parse(definitionText) as LayoutMachine;
 const AUDIT_TABLE = 'orders-dr-us-west-2-AuditTable-1Q2W3E4R5T6Y';
@@ -48,7 +49,7 @@ afterAll(() => {
 
 beforeEach(() => {
   doc.reset();
-  for (const r of [EAST, WEST]) {
+  for (const r of [EAST, WEST] as const) {
     sfn[r].reset();
     ddb[r].reset();
     sfn[r].on(ListStateMachinesCommand).resolves({ stateMachines: ['failover', 'failback'].map((wf) => ({ name: `orders-dr-${wf}`, stateMachineArn: `arn:aws:states:${r}:111122223333:stateMachine:orders-dr-${wf}`, type: 'STANDARD' as const, creationDate: new Date(0) })) });
@@ -62,7 +63,7 @@ beforeEach(() => {
 function serve(name: HistoryFixture) {
   const events = loadHistory(name);
   const d = describeFor(events);
-  sfn[WEST].on(DescribeExecutionCommand, { executionArn: d.executionArn }).resolves(d);
+  sfn[WEST].on(DescribeExecutionCommand, { executionArn: d.executionArn }).resolves(d as unknown as DescribeExecutionOutput);
   const half = Math.ceil(events.length / 2);
   sfn[WEST].on(GetExecutionHistoryCommand, { executionArn: d.executionArn, nextToken: undefined }).resolves({ events: events.slice(0, half), nextToken: 'page-2' });
   sfn[WEST].on(GetExecutionHistoryCommand, { executionArn: d.executionArn, nextToken: 'page-2' }).resolves({ events: events.slice(half) });
