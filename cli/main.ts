@@ -7,6 +7,7 @@ import { defaultClients, type AwsClientsFactory } from './aws/clients';
 import { registerAwsCommands } from './commands/aws';
 import { registerDrill } from './commands/drill';
 import { registerPlan } from './commands/plan';
+import { registerReport } from './commands/report';
 import { EXIT_CODES, processIo, unexpectedErrorLine, type CliIo } from './io';
 
 // npm scripts run on the pinned Node 24, but a linked `drctl` runs on whatever `node` the shell finds; on
@@ -35,13 +36,15 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      `\nThe AWS commands (failover, failback, status, history) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
+      `\nThe AWS commands (failover, failback, status, history, report) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
     );
 
   registerDrill(program, io);
   registerPlan(program, io);
   // Clients are created by the AWS commands only, so `drctl drill` and `drctl plan` never load credentials.
-  registerAwsCommands(program, { io, clients: deps.clients ?? defaultClients, now: deps.now ?? (() => new Date()) });
+  const awsDeps = { io, clients: deps.clients ?? defaultClients, now: deps.now ?? (() => new Date()) };
+  registerAwsCommands(program, awsDeps);
+  registerReport(program, awsDeps);
   return program;
 }
 

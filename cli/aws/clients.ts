@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { credentialsFor, type AwsSession } from './session';
@@ -6,6 +7,8 @@ import { credentialsFor, type AwsSession } from './session';
 export interface AwsClients {
   sfn(region: string): SFNClient;
   ssm(region: string): SSMClient;
+  /** The audit table (`drctl report`); optional so callers that never read it need not provide it. */
+  dynamodb?(region: string): DynamoDBClient;
 }
 
 /** Builds the clients for a command once its flags are known (`--profile`); tests pass their own. */
@@ -29,8 +32,10 @@ export function defaultClients(session: AwsSession = {}): AwsClients {
   const credentials = credentialsFor(session);
   const sfn = new Map<string, SFNClient>();
   const ssm = new Map<string, SSMClient>();
+  const dynamodb = new Map<string, DynamoDBClient>();
   return {
     sfn: (region) => sfn.get(region) ?? sfn.set(region, new SFNClient(clientConfig(region, session, credentials))).get(region)!,
     ssm: (region) => ssm.get(region) ?? ssm.set(region, new SSMClient(clientConfig(region, session, credentials))).get(region)!,
+    dynamodb: (region) => dynamodb.get(region) ?? dynamodb.set(region, new DynamoDBClient(clientConfig(region, session, credentials))).get(region)!,
   };
 }

@@ -19,7 +19,7 @@ export interface AwsCommandDeps {
 }
 
 /** The options every AWS command shares, named as the AWS CLI names them. */
-interface AwsFlags {
+export interface AwsFlags {
   profile?: string;
   region?: string;
   output?: 'json' | 'text';
@@ -28,7 +28,7 @@ interface AwsFlags {
 }
 
 /** `--profile`, `--region`, `--output json` (and `--json`, its short form) and `--config`, on one command. */
-function addAwsOptions(cmd: Command, regionHelp: string, jsonHelp: string): Command {
+export function addAwsOptions(cmd: Command, regionHelp: string, jsonHelp: string): Command {
   return cmd
     .option('--profile <name>', 'AWS profile from ~/.aws/config or ~/.aws/credentials (default: AWS_PROFILE, else the SDK default chain)')
     .option('--region <region>', regionHelp)
@@ -50,7 +50,7 @@ function checkRegion(config: DrConfig, region: string | undefined): void {
 }
 
 /** Config, output format and AWS clients for one run of an AWS command, with every check done before the first AWS call. */
-async function prepare(deps: AwsCommandDeps, o: AwsFlags): Promise<{ config: DrConfig; format: 'json' | 'text'; clients: () => AwsClients }> {
+export async function prepare(deps: AwsCommandDeps, o: AwsFlags): Promise<{ config: DrConfig; format: 'json' | 'text'; clients: () => AwsClients }> {
   const format = outputFormat(o);
   const config = readConfig(o.config);
   checkRegion(config, o.region);

@@ -5,6 +5,7 @@ import { AlertTopics } from '../constructs/alert-topics';
 import { ApprovalApi } from '../constructs/approval-api';
 import { ControlPlaneDashboard } from '../constructs/dashboard';
 import { Detection } from '../constructs/detection';
+import { ExecutionFailureAlerts } from '../constructs/execution-failure-alerts';
 import { FAILBACK_DEFINITION_FILE, FailoverStateMachine } from '../constructs/failover-state-machine';
 import { SigningSecret } from '../constructs/signing-secret';
 import { SiteStateParameter } from '../constructs/site-state';
@@ -12,7 +13,7 @@ import { SiteStateReconciliation } from '../constructs/site-state-reconciler';
 import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
-import { exportNamePrefix, failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
+import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The validated config. The stack's `env.region` must be one of its two regions. */
@@ -86,6 +87,16 @@ export class ControlPlaneStack extends Stack {
       escalationTopic: topics.escalationTopic,
       taskResponders: [functions.approvalCallback],
       logEncryptionKey: topics.key,
+    });
+    // An execution can end where none of its own alerts runs (States.DataLimitExceeded, a timeout, a stop).
+    new ExecutionFailureAlerts(this, 'ExecutionFailureAlerts', {
+      stateMachines: [
+        { label: 'failover', stateMachine: failover.stateMachine },
+        { label: 'failback', stateMachine: failback.stateMachine },
+      ],
+      alertTopic: topics.alertTopic,
+      escalationTopic: topics.escalationTopic,
+      alarmNamePrefix: alarmNamePrefix(app),
     });
     const dashboard = new ControlPlaneDashboard(this, 'Dashboard', {
       config,

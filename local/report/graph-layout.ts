@@ -1,7 +1,14 @@
+import { graphlib, layout as dagreLayout } from '@dagrejs/dagre';
+
 /**
- * Lays out an ASL definition as boxes and arrows, like the Step Functions console's graph: states in
- * rows by their longest distance from StartAt, the first-discovered path (Next before Choices before
- * Catch) down the left, Parallel branches and Map processors drawn inside their state's box.
+ * Lays out an ASL definition as boxes and arrows, like the Step Functions console's graph. dagre (a maintained
+ * layered layout, synchronous and deterministic) ranks the states, orders each rank to cut crossings and places
+ * them, with the main path (the longest chain without Catch edges) held in one straight column. Parallel branches
+ * and Map processors are laid out the same way, recursively, and drawn inside their state's box.
+ *
+ * Edges are drawn orthogonally through dagre's own routing points: vertically inside a rank, only at the x that
+ * dagre reserved for the edge in that rank (a dummy node with its own slot), and horizontally only in the empty
+ * gaps between ranks. So an edge never crosses a box, however far a Catch jumps.
  */
 
 export type LayoutState = {
@@ -20,11 +27,18 @@ export type LayoutMachine = { readonly StartAt: string; readonly States: Record<
 
 export type EdgeKind = 'next' | 'choice' | 'default' | 'catch';
 
+export interface Point {
+  readonly x: number;
+  readonly y: number;
+}
+
 export interface PlacedEdge {
   readonly from: string;
   readonly to: string;
   readonly kind: EdgeKind;
-  /** SVG path data in the coordinates of the machine that owns both states. */
+  /** The route as a polyline of horizontal and vertical segments, in the coordinates of the machine that owns both states. */
+  readonly points: readonly Point[];
+  /** SVG path data for `points`, corners rounded. */
   readonly d: string;
 }
 
@@ -48,10 +62,13 @@ export interface MachineLayout {
 
 export const NODE_H = 34;
 const GAP_X = 28;
-const GAP_Y = 40;
+const GAP_Y = 44;
+const EDGE_SEP = 14;
 const PAD = 14;
 const HEADER = 26;
 const CHAR_W = 7.2;
+/** How far from a box's corner an edge may leave or enter it. */
+const PORT_INSET = 10;
 
 export function successors(state: LayoutState): { to: string; kind: EdgeKind }[] {
   const out: { to: string; kind: EdgeKind }[] = [];
@@ -63,135 +80,193 @@ export function successors(state: LayoutState): { to: string; kind: EdgeKind }[]
   return out.filter((e, i) => out.findIndex((o) => o.to === e.to) === i);
 }
 
-export function layoutMachine(machine: LayoutMachine): MachineLayout {
-  const names = Object.keys(machine.States);
-  // Discovery order (depth first, Next first) puts the main path first in every row.
-  const order: string[] = [];
-  const onStack = new Set<string>();
-  const backEdges = new Set<string>();
-  const visit = (n: string) => {
-    if (!machine.States[n]) return;
-    order.push(n);
-    onStack.add(n);
-    for (const { to } of successors(machine.States[n])) {
-      if (onStack.has(to)) backEdges.add(`${n}->${to}`);
-      else if (!order.includes(to)) visit(to);
-    }
-    onStack.delete(n);
-  };
-  visit(machine.StartAt);
-  for (const n of names) if (!order.includes(n)) visit(n);
-
-  // Longest path from the start over the acyclic part: a state sits below everything that can precede it.
-  const rank = new Map<string, number>(order.map((n) => [n, 0]));
-  for (let changed = true, guard = 0; changed && guard < names.length + 1; guard++) {
-    changed = false;
-    for (const n of order) {
-      for (const { to } of successors(machine.States[n])) {
-        if (backEdges.has(`${n}->${to}`) || !rank.has(to)) continue;
-        const r = rank.get(n)! + 1;
-        if (r > rank.get(to)!) {
-          rank.set(to, r);
-          changed = true;
-        }
-      }
-    }
-  }
-
-  const sized = new Map<string, { w: number; h: number; inner?: { x: number; y: number; layout: MachineLayout; label: string }[] }>();
-  for (const n of order) {
-    const s = machine.States[n];
-    const subs: { layout: MachineLayout; label: string }[] = [];
-    (s.Branches ?? []).forEach((b, i) => subs.push({ layout: layoutMachine(b), label: `branch ${i + 1}` }));
-    const proc = s.ItemProcessor ?? s.Iterator;
-    if (proc) subs.push({ layout: layoutMachine(proc), label: 'each item' });
-    // Room for the status glyph on the left and the ×N badge on the right.
-    const textW = Math.max(120, Math.ceil(n.length * CHAR_W) + 48);
-    if (subs.length === 0) {
-      sized.set(n, { w: textW, h: NODE_H });
-      continue;
-    }
-    let x = PAD;
-    const inner = subs.map((sub) => {
-      const placed = { x, y: HEADER + PAD, layout: sub.layout, label: sub.label };
-      x += sub.layout.width + GAP_X;
-      return placed;
-    });
-    const w = Math.max(textW, x - GAP_X + PAD);
-    const h = HEADER + PAD * 2 + Math.max(...subs.map((s2) => s2.layout.height));
-    sized.set(n, { w, h, inner });
-  }
-
-  // The longest chain without Catch edges gets a column of its own, so its arrows run straight down
-  // even when it skips rows, and every branch off it lies to the right.
+/**
+ * The chain the execution takes when nothing goes wrong, as the console draws it straight down: from StartAt,
+ * always to the non-Catch successor with the longest chain after it (ties to a Choice's Default, the path
+ * taken when no rule matches).
+ */
+function mainPath(machine: LayoutMachine): string[] {
   const depth = new Map<string, number>();
+  const onStack = new Set<string>();
+  const forward = (n: string) => successors(machine.States[n]).filter((e) => e.kind !== 'catch' && machine.States[e.to] && !onStack.has(e.to));
   const depthOf = (n: string): number => {
-    if (depth.has(n)) return depth.get(n)!;
-    depth.set(n, 0);
-    const next = successors(machine.States[n]).filter((e) => e.kind !== 'catch' && !backEdges.has(`${n}->${e.to}`) && machine.States[e.to]);
+    const known = depth.get(n);
+    if (known !== undefined) return known;
+    onStack.add(n);
+    const next = forward(n);
     const d = next.length ? 1 + Math.max(...next.map((e) => depthOf(e.to))) : 0;
+    onStack.delete(n);
     depth.set(n, d);
     return d;
   };
-  const main = new Set<string>();
-  for (let n: string | undefined = machine.StartAt; n && machine.States[n] && !main.has(n); ) {
-    const from: string = n;
-    main.add(from);
-    const next: { to: string; kind: EdgeKind }[] = successors(machine.States[from]).filter((e) => e.kind !== 'catch' && !backEdges.has(`${from}->${e.to}`) && machine.States[e.to]);
-    // Ties go to the Choice's Default: the path taken when no rule matches reads as the normal one.
+  const path: string[] = [];
+  for (let n: string | undefined = machine.StartAt; n && machine.States[n] && !path.includes(n); ) {
+    path.push(n);
+    const next: { to: string; kind: EdgeKind }[] = successors(machine.States[n]).filter((e) => e.kind !== 'catch' && machine.States[e.to] && !path.includes(e.to));
     next.sort((a, b) => depthOf(b.to) - depthOf(a.to) || Number(b.kind === 'default') - Number(a.kind === 'default'));
     n = next[0]?.to;
   }
-  const mainWidth = Math.max(0, ...[...main].map((n) => sized.get(n)!.w));
+  return path;
+}
 
-  const rows = new Map<number, string[]>();
-  for (const n of order) rows.set(rank.get(n)!, [...(rows.get(rank.get(n)!) ?? []), n]);
-  const nodes: PlacedNode[] = [];
-  const pos = new Map<string, PlacedNode>();
-  let y = 0;
-  let width = 0;
-  for (const r of [...rows.keys()].sort((a, b) => a - b)) {
-    const row = rows.get(r)!.sort((a, b) => Number(main.has(b)) - Number(main.has(a)));
-    let x = main.has(row[0]) ? 0 : mainWidth + GAP_X;
-    const rowH = Math.max(...row.map((n) => sized.get(n)!.h));
-    for (const n of row) {
-      const sz = sized.get(n)!;
-      const node: PlacedNode = { name: n, type: machine.States[n].Type, x, y, w: sz.w, h: sz.h, ...(sz.inner ? { inner: sz.inner } : {}) };
-      nodes.push(node);
-      pos.set(n, node);
-      x = main.has(n) ? mainWidth + GAP_X : x + sz.w + GAP_X;
-    }
-    width = Math.max(width, x - GAP_X);
-    y += rowH + GAP_Y;
-  }
-  const height = Math.max(NODE_H, y - GAP_Y);
+type Sized = { w: number; h: number; inner?: { x: number; y: number; layout: MachineLayout; label: string }[] };
 
-  const edges: PlacedEdge[] = [];
-  for (const n of order) {
-    const a = pos.get(n)!;
-    for (const { to, kind } of successors(machine.States[n])) {
-      const b = pos.get(to);
-      if (!b) continue;
-      edges.push({ from: n, to, kind, d: edgePath(a, b, width) });
+function sizeState(name: string, s: LayoutState): Sized {
+  const subs: { layout: MachineLayout; label: string }[] = [];
+  (s.Branches ?? []).forEach((b, i) => subs.push({ layout: layoutMachine(b), label: `branch ${i + 1}` }));
+  const proc = s.ItemProcessor ?? s.Iterator;
+  if (proc) subs.push({ layout: layoutMachine(proc), label: 'each item' });
+  // Room for the status glyph on the left and the ×N badge on the right.
+  const textW = Math.max(120, Math.ceil(name.length * CHAR_W) + 48);
+  if (subs.length === 0) return { w: textW, h: NODE_H };
+  let x = PAD;
+  const inner = subs.map((sub) => {
+    const placed = { x, y: HEADER + PAD, layout: sub.layout, label: sub.label };
+    x += sub.layout.width + GAP_X;
+    return placed;
+  });
+  return { w: Math.max(textW, x - GAP_X + PAD), h: HEADER + PAD * 2 + Math.max(...subs.map((s2) => s2.layout.height)), inner };
+}
+
+type NodeLabel = { width: number; height: number; x?: number; y?: number };
+type EdgeLabel = { kind: EdgeKind; points?: Point[] };
+
+export function layoutMachine(machine: LayoutMachine): MachineLayout {
+  const names = Object.keys(machine.States);
+  const sized = new Map(names.map((n) => [n, sizeState(n, machine.States[n])]));
+
+  const g = new graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: 'TB', nodesep: GAP_X, ranksep: GAP_Y, edgesep: EDGE_SEP, marginx: 0, marginy: 0 });
+  for (const n of names) g.setNode(n, { width: sized.get(n)!.w, height: sized.get(n)!.h } satisfies NodeLabel);
+  const main = mainPath(machine);
+  const onMain = (a: string, b: string) => main.indexOf(b) === main.indexOf(a) + 1 && main.includes(a);
+  const edgeList: { from: string; to: string; kind: EdgeKind; name: string }[] = [];
+  for (const from of names) {
+    for (const { to, kind } of successors(machine.States[from])) {
+      if (!machine.States[to]) continue;
+      const name = `${from}->${to}`;
+      edgeList.push({ from, to, kind, name });
+      // Heavier edges pull harder when dagre ranks and orders: the main path first, Catch edges last.
+      g.setEdge(from, to, { kind, weight: onMain(from, to) ? 8 : kind === 'catch' ? 1 : 2, minlen: 1 } as EdgeLabel, name);
     }
   }
+  if (names.length > 0) dagreLayout(g, { corePath: main });
+
+  const nodes: PlacedNode[] = names.map((n) => {
+    const v = g.node(n) as NodeLabel;
+    const sz = sized.get(n)!;
+    return { name: n, type: machine.States[n].Type, x: (v.x ?? 0) - sz.w / 2, y: (v.y ?? 0) - sz.h / 2, w: sz.w, h: sz.h, ...(sz.inner ? { inner: sz.inner } : {}) };
+  });
+  const width = Math.max(0, ...nodes.map((n) => n.x + n.w));
+  const height = Math.max(NODE_H, ...nodes.map((n) => n.y + n.h));
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+
+  // Rank bands: the vertical extent of each rank's boxes, keyed by the rank's centre line.
+  const bands = new Map<number, { top: number; bottom: number }>();
+  for (const n of nodes) {
+    const key = Math.round(n.y + n.h / 2);
+    const b = bands.get(key);
+    bands.set(key, b ? { top: Math.min(b.top, n.y), bottom: Math.max(b.bottom, n.y + n.h) } : { top: n.y, bottom: n.y + n.h });
+  }
+  const bandAt = (y: number) => bands.get(Math.round(y)) ?? { top: y, bottom: y };
+
+  const routes = edgeList.map((e) => {
+    const label = g.edge(e.from, e.to, e.name) as EdgeLabel;
+    const a = byName.get(e.from)!;
+    const b = byName.get(e.to)!;
+    // dagre's points: the two box intersections around one point per rank crossed (its dummy node).
+    const via = (label.points ?? []).slice(1, -1);
+    return { ...e, a, b, via };
+  });
+  // Each gap between two ranks gets one horizontal lane per edge that turns in it, so no two run on top of each other.
+  const lanes = new Map<string, string[]>();
+  const gapKey = (y1: number, y2: number) => `${Math.round(Math.min(y1, y2))}:${Math.round(Math.max(y1, y2))}`;
+  const planned = routes.map((r) => {
+    const down = r.b.y > r.a.y;
+    const exitY = down ? r.a.y + r.a.h : r.a.y;
+    const entryY = down ? r.b.y : r.b.y + r.b.h;
+    const clampTo = (n: PlacedNode, x: number) => Math.min(Math.max(x, n.x + PORT_INSET), n.x + n.w - PORT_INSET);
+    const firstX = r.via[0]?.x ?? r.b.x + r.b.w / 2;
+    const lastX = r.via.at(-1)?.x ?? r.a.x + r.a.w / 2;
+    let startX = clampTo(r.a, firstX);
+    let endX = clampTo(r.b, lastX);
+    if (r.via.length === 0) {
+      // Neighbouring ranks: a straight drop when the boxes overlap horizontally.
+      const lo = Math.max(r.a.x, r.b.x) + PORT_INSET;
+      const hi = Math.min(r.a.x + r.a.w, r.b.x + r.b.w) - PORT_INSET;
+      if (lo <= hi) {
+        startX = Math.min(Math.max(r.a.x + r.a.w / 2, lo), hi);
+        endX = startX;
+      }
+    }
+    // The columns the edge runs in, rank by rank, and the gaps (between bands) where it may turn.
+    const columns: { x: number; band: { top: number; bottom: number } }[] = [
+      { x: startX, band: { top: r.a.y, bottom: r.a.y + r.a.h } },
+      ...r.via.map((p) => ({ x: p.x, band: bandAt(p.y) })),
+      { x: endX, band: { top: r.b.y, bottom: r.b.y + r.b.h } },
+    ];
+    const srcBand = bandAt(r.a.y + r.a.h / 2);
+    const dstBand = bandAt(r.b.y + r.b.h / 2);
+    columns[0].band = srcBand;
+    columns[columns.length - 1].band = dstBand;
+    const turns: { key: string; from: number; to: number }[] = [];
+    for (let i = 0; i + 1 < columns.length; i++) {
+      const upper = down ? columns[i].band : columns[i + 1].band;
+      const lower = down ? columns[i + 1].band : columns[i].band;
+      const key = gapKey(upper.bottom, lower.top);
+      turns.push({ key, from: upper.bottom, to: lower.top });
+      if (columns[i].x !== columns[i + 1].x) lanes.set(key, [...(lanes.get(key) ?? []), r.name]);
+    }
+    return { r, down, exitY, entryY, columns, turns };
+  });
+
+  const edges: PlacedEdge[] = planned.map(({ r, exitY, entryY, columns, turns }) => {
+    if (r.from === r.to) {
+      // A state that loops onto itself: round its right-hand side.
+      const x = r.a.x + r.a.w;
+      const pts = [
+        { x, y: r.a.y + r.a.h / 3 },
+        { x: x + 16, y: r.a.y + r.a.h / 3 },
+        { x: x + 16, y: r.a.y + (2 * r.a.h) / 3 },
+        { x: x + 2, y: r.a.y + (2 * r.a.h) / 3 },
+      ];
+      return { from: r.from, to: r.to, kind: r.kind, points: pts, d: roundedPath(pts) };
+    }
+    const pts: Point[] = [{ x: columns[0].x, y: exitY }];
+    for (let i = 0; i < turns.length; i++) {
+      const here = columns[i].x;
+      const next = columns[i + 1].x;
+      if (here === next) continue;
+      const lane = lanes.get(turns[i].key) ?? [r.name];
+      const k = lane.indexOf(r.name);
+      const gy = turns[i].from + ((turns[i].to - turns[i].from) * (k + 1)) / (lane.length + 1);
+      pts.push({ x: here, y: gy }, { x: next, y: gy });
+    }
+    pts.push({ x: columns.at(-1)!.x, y: entryY });
+    const clean = pts.filter((p, i) => i === 0 || p.x !== pts[i - 1].x || p.y !== pts[i - 1].y);
+    return { from: r.from, to: r.to, kind: r.kind, points: clean, d: roundedPath(clean) };
+  });
   return { width, height, nodes, edges };
 }
 
-/** Downward arrows leave the bottom and enter the top; others go round the right-hand side. */
-function edgePath(a: PlacedNode, b: PlacedNode, width: number): string {
-  const ax = a.x + a.w / 2;
-  const bx = b.x + b.w / 2;
-  if (b.y > a.y) {
-    const y1 = a.y + a.h;
-    const y2 = b.y;
-    const my = (y1 + y2) / 2;
-    return `M${ax},${y1} C${ax},${my} ${bx},${my} ${bx},${y2 - 2}`;
+/** An orthogonal polyline with its corners rounded (radius at most half the shorter neighbouring segment). */
+function roundedPath(points: readonly Point[], radius = 6): string {
+  const f = (v: number) => Math.round(v * 10) / 10;
+  if (points.length === 0) return '';
+  let d = `M${f(points[0].x)},${f(points[0].y)}`;
+  for (let i = 1; i < points.length - 1; i++) {
+    const [p, c, n] = [points[i - 1], points[i], points[i + 1]];
+    const r = Math.min(radius, Math.hypot(c.x - p.x, c.y - p.y) / 2, Math.hypot(n.x - c.x, n.y - c.y) / 2);
+    const towards = (from: Point, to: Point, len: number) => {
+      const l = Math.hypot(to.x - from.x, to.y - from.y) || 1;
+      return { x: from.x + ((to.x - from.x) / l) * len, y: from.y + ((to.y - from.y) / l) * len };
+    };
+    const before = towards(c, p, r);
+    const after = towards(c, n, r);
+    d += ` L${f(before.x)},${f(before.y)} Q${f(c.x)},${f(c.y)} ${f(after.x)},${f(after.y)}`;
   }
-  const x1 = a.x + a.w;
-  const x2 = b.x + b.w;
-  const outX = Math.max(x1, x2, width) + 16;
-  return `M${x1},${a.y + a.h / 2} C${outX},${a.y + a.h / 2} ${outX},${b.y + b.h / 2} ${x2 + 2},${b.y + b.h / 2}`;
+  const last = points[points.length - 1];
+  return `${d} L${f(last.x)},${f(last.y)}`;
 }
 
 /** Every state name in a definition, nested ones included. */

@@ -1,26 +1,17 @@
-import type { DrillEvent, DrillSummary } from '../drill';
-import type { HistoryEvent } from '../runtime/history';
-import { layoutMachine, NODE_H, type LayoutMachine, type MachineLayout, type PlacedNode } from './graph-layout';
-import { STATUS_LABEL, stateStatuses, takenTransitions, type StateRun, type StateStatus } from './state-status';
+import { type DrillReportInput as DrillRecordInput, drillRecord } from './from-drill';
+import type { ExecutionRecord, ReportProjection, TimelineMarker } from './execution-record';
+import { NODE_H, layoutMachine, type MachineLayout, type PlacedNode } from './graph-layout';
+import { STATUS_LABEL, type ExecutionEvent, type StateRun, type StateSpan, type StateStatus } from './state-status';
 
-/** The deployed configuration's projection (from `drctl plan`), to set the measured figures against. */
-export interface ReportProjection {
-  readonly rtoSeconds: number;
-  readonly rtoTargetSeconds: number;
-  readonly rpoSeconds: number;
-  readonly rpoTargetSeconds: number;
-  readonly terms: readonly { readonly key: string; readonly label: string; readonly seconds: number }[];
-  readonly approvalNote?: string;
+export type { ExecutionRecord, ReportProjection } from './execution-record';
+
+export interface DrillReportInput extends DrillRecordInput {
+  readonly generatedAt?: Date;
 }
 
-export interface DrillReportInput {
-  readonly summary: DrillSummary;
-  /** The drill's own events (faults, alarms, alerts), in order. */
-  readonly events: readonly DrillEvent[];
-  /** The failover definition the drill ran. */
-  readonly definition: LayoutMachine;
-  readonly projection?: ReportProjection;
-  readonly generatedAt?: Date;
+/** The drill's report: its summary mapped into an execution record, rendered like any other execution. */
+export function renderDrillReport(input: DrillReportInput): string {
+  return renderReport(drillRecord(input), { generatedAt: input.generatedAt });
 }
 
 const esc = (v: unknown): string =>
@@ -33,55 +24,80 @@ const esc = (v: unknown): string =>
 
 const fmtMs = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v} ms`);
 const fmtS = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${Math.round(v * 10) / 10} s`);
+const sec = (v: number | null | undefined) => (v === null || v === undefined ? null : v / 1000);
 
-/** A self-contained page: inline CSS and SVG, no script, nothing fetched. */
-export function renderDrillReport(input: DrillReportInput): string {
-  const { summary: s, definition } = input;
-  const statuses = stateStatuses(s.history, definition);
-  const taken = takenTransitions(s.history, definition);
-  const layout = layoutMachine(definition);
-  const generated = (input.generatedAt ?? new Date()).toISOString();
-  const outcomeClass = s.outcome === 'FAILED_OVER' || s.outcome === 'NO_ACTION' || s.outcome === 'DRY_RUN' ? 'good' : s.outcome === 'INCOMPLETE' ? 'bad' : 'warn';
+/** Elapsed time for people: ms under 10 s, then seconds, minutes, hours. */
+function fmtElapsed(ms: number): string {
+  const a = Math.abs(ms);
+  if (a < 10_000) return `${Math.round(ms)} ms`;
+  if (a < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  if (a < 7_200_000) return `${Math.floor(a / 60_000)} min ${Math.round((a % 60_000) / 1000)} s`;
+  if (a < 172_800_000) return `${Math.floor(a / 3_600_000)} h ${Math.round((a % 3_600_000) / 60_000)} min`;
+  return `${Math.round(a / 86_400_000)} days`;
+}
+
+const GOOD = new Set(['FAILED_OVER', 'FAILED_BACK', 'NO_ACTION', 'DRY_RUN']);
+
+/**
+ * A self-contained page for one execution: inline CSS and SVG, no script, nothing fetched (the
+ * Content-Security-Policy forbids it), so it can be mailed, attached to a ticket or opened from disk.
+ */
+export function renderReport(r: ExecutionRecord, opts: { generatedAt?: Date } = {}): string {
+  const layout = layoutMachine(r.definition);
+  const generated = (opts.generatedAt ?? new Date()).toISOString();
+  const outcome = r.execution.outcome;
+  const outcomeClass = GOOD.has(outcome) ? 'good' : outcome === 'INCOMPLETE' || outcome === 'UNKNOWN' ? 'bad' : 'warn';
+  const facts = [...r.facts.map((f) => `${esc(f.label)} ${f.cls ? `<strong class="${f.cls}">${esc(f.value)}</strong>` : `<strong>${esc(f.value)}</strong>`}`), `generated ${esc(generated)}`].join(' · ');
+  const redrive = r.execution.redriveCount > 0 ? ` <span class="badge redrive" id="redrive-count">redriven ${r.execution.redriveCount}×</span>` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>DR drill ${esc(s.scenario)}: ${esc(s.outcome)}</title>
+<title>${esc(r.title)} ${esc(r.subject)}: ${esc(outcome)}</title>
 <style>${CSS}</style>
 </head>
-<body>
+<body class="kind-${r.kind}">
 <header>
-  <h1>Failover drill <code>${esc(s.scenario)}</code> <span class="badge ${outcomeClass}" id="outcome">${esc(s.outcome)}</span></h1>
-  <p class="meta">execution <code>${esc(s.executionName ?? 'none started')}</code> · serving region now <strong>${esc(s.activeRegion ?? 'none')}</strong> · seed ${s.seed} · AWS time on a virtual clock · expected <strong class="${s.matched ? 'ok' : 'ko'}">${s.matched ? 'met' : 'MISSED'}</strong> · invariants <strong class="${s.invariantsHeld ? 'ok' : 'ko'}">${s.invariantsHeld ? 'all held' : 'VIOLATED'}</strong> · generated ${esc(generated)}</p>
+  <h1>${esc(r.title)} <code>${esc(r.subject)}</code> <span class="badge ${outcomeClass}" id="outcome">${esc(outcome)}</span>${redrive}</h1>
+  <p class="meta">${facts}</p>
 </header>
 <main>
-<section id="graph">
+${missingSection(r)}<section id="graph">
   <h2>State machine</h2>
-  ${legend()}
-  ${graphSvg(layout, statuses, taken)}
+  ${legend()}${r.definitionSource ? `<p class="muted">${esc(r.definitionSource)}</p>` : ''}
+  ${graphSvg(layout, r.states, r.transitions)}
 </section>
 <section id="rto">
   <h2>RTO: measured vs projected</h2>
-  ${rtoSection(s, input.projection)}
+  ${rtoSection(r)}
 </section>
 <section id="data">
   <h2>Data</h2>
-  ${dataSection(s, input.projection)}
+  ${dataSection(r)}
 </section>
 <section id="timeline">
   <h2>Timeline</h2>
-  ${timelineSvg(s.history, input.events)}
-  ${eventsTable(s.history)}
+  ${timelineSvg(r)}
+  ${eventsTable(r.events, r.clock)}
 </section>
 <section id="alerts">
-  <h2>Alerts and invariants</h2>
-  ${alertsSection(input.events, s)}
+  <h2>Alerts and checks</h2>
+  ${alertsSection(r)}
 </section>
-</main>
+${auditSection(r)}</main>
 </body>
 </html>
+`;
+}
+
+function missingSection(r: ExecutionRecord): string {
+  if (r.missing.length === 0) return '';
+  return `<section id="missing" class="missing">
+  <h2>Not in this report</h2>
+  <ul>${r.missing.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>
+</section>
 `;
 }
 
@@ -90,11 +106,11 @@ function legend(): string {
   return `<ul class="legend">${items.map((st) => `<li><span class="swatch status-${st}"></span>${esc(STATUS_LABEL[st])}</li>`).join('')}</ul>`;
 }
 
-function graphSvg(layout: MachineLayout, statuses: Map<string, StateRun>, taken: Set<string>): string {
+function graphSvg(layout: MachineLayout, statuses: ReadonlyMap<string, StateRun>, taken: ReadonlySet<string>): string {
   const margin = 20;
-  const w = layout.width + margin * 2 + 40;
-  const h = layout.height + margin * 2;
-  return `<div class="graph-wrap"><svg xmlns="http://www.w3.org/2000/svg" class="graph" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="failover state machine">
+  const w = Math.ceil(layout.width + margin * 2 + 40);
+  const h = Math.ceil(layout.height + margin * 2);
+  return `<div class="graph-wrap"><svg xmlns="http://www.w3.org/2000/svg" class="graph" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="state machine">
 <defs>
   <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker>
   <marker id="arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1d4ed8"/></marker>
@@ -103,7 +119,7 @@ function graphSvg(layout: MachineLayout, statuses: Map<string, StateRun>, taken:
 </svg></div>`;
 }
 
-function machineSvg(layout: MachineLayout, statuses: Map<string, StateRun>, taken: Set<string>): string {
+function machineSvg(layout: MachineLayout, statuses: ReadonlyMap<string, StateRun>, taken: ReadonlySet<string>): string {
   const edges = layout.edges
     .map((e) => {
       const isTaken = taken.has(`${e.from}->${e.to}`);
@@ -114,50 +130,59 @@ function machineSvg(layout: MachineLayout, statuses: Map<string, StateRun>, take
   return `${edges}\n${nodes}`;
 }
 
-function nodeSvg(n: PlacedNode, statuses: Map<string, StateRun>, taken: Set<string>): string {
+function nodeSvg(n: PlacedNode, statuses: ReadonlyMap<string, StateRun>, taken: ReadonlySet<string>): string {
   const run = statuses.get(n.name);
   const status: StateStatus = run?.status ?? 'not-reached';
+  const attempts = new Set(run?.spans.map((s) => s.attempt) ?? []);
   const details = [
     `${n.name} (${n.type}): ${STATUS_LABEL[status]}`,
     run && run.entered > 1 ? `entered ${run.entered} times` : '',
     run && run.retries > 0 ? `${run.retries} retr${run.retries === 1 ? 'y' : 'ies'}` : '',
+    attempts.size > 1 ? `ran in ${attempts.size} attempts (redriven)` : '',
     ...(run?.errors ?? []),
   ].filter(Boolean);
   const badge = run && run.entered > 1 ? `<text class="count" x="${n.w - 8}" y="13" text-anchor="end">×${run.entered}</text>` : '';
   const glyph = { succeeded: '✓', failed: '✗', caught: '!', running: '…', 'not-reached': '' }[status];
-  const attrs = `class="state status-${status}${n.inner ? ' container' : ''}" data-state="${esc(n.name)}" data-status="${status}" data-type="${esc(n.type)}" transform="translate(${n.x},${n.y})"`;
+  const attrs = `class="state status-${status}${n.inner ? ' container' : ''}" data-state="${esc(n.name)}" data-status="${status}" data-type="${esc(n.type)}" transform="translate(${r1(n.x)},${r1(n.y)})"`;
   if (!n.inner) {
-    return `<g ${attrs}><title>${esc(details.join('\n'))}</title><rect width="${n.w}" height="${n.h}" rx="6"/><text class="label" x="${n.w / 2 + 6}" y="${NODE_H / 2 + 4}" text-anchor="middle">${esc(n.name)}</text><text class="glyph" x="10" y="${NODE_H / 2 + 4}">${glyph}</text>${badge}</g>`;
+    return `<g ${attrs}><title>${esc(details.join('\n'))}</title><rect width="${r1(n.w)}" height="${n.h}" rx="6"/><text class="label" x="${r1(n.w / 2 + 6)}" y="${NODE_H / 2 + 4}" text-anchor="middle">${esc(n.name)}</text><text class="glyph" x="10" y="${NODE_H / 2 + 4}">${glyph}</text>${badge}</g>`;
   }
   const inner = n.inner
-    .map((i) => `<g transform="translate(${i.x},${i.y})"><text class="branch-label" x="0" y="-4">${esc(i.label)}</text><rect class="branch" x="-6" y="-2" width="${i.layout.width + 12}" height="${i.layout.height + 8}" rx="6"/>${machineSvg(i.layout, statuses, taken)}</g>`)
+    .map((i) => `<g transform="translate(${r1(i.x)},${r1(i.y)})"><text class="branch-label" x="0" y="-4">${esc(i.label)}</text><rect class="branch" x="-6" y="-2" width="${r1(i.layout.width + 12)}" height="${r1(i.layout.height + 8)}" rx="6"/>${machineSvg(i.layout, statuses, taken)}</g>`)
     .join('');
-  return `<g ${attrs}><title>${esc(details.join('\n'))}</title><rect width="${n.w}" height="${n.h}" rx="8"/><text class="label container-label" x="12" y="18">${esc(n.name)} <tspan class="kind">${esc(n.type)}</tspan></text><text class="glyph" x="${n.w - 16}" y="18">${glyph}</text>${badge}${inner}</g>`;
+  return `<g ${attrs}><title>${esc(details.join('\n'))}</title><rect width="${r1(n.w)}" height="${r1(n.h)}" rx="8"/><text class="label container-label" x="12" y="18">${esc(n.name)} <tspan class="kind">${esc(n.type)}</tspan></text><text class="glyph" x="${r1(n.w - 16)}" y="18">${glyph}</text>${badge}${inner}</g>`;
 }
 
-function rtoSection(s: DrillSummary, p: ReportProjection | undefined): string {
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+function rtoSection(r: ExecutionRecord): string {
+  const p = r.projection;
+  const f = r.figures;
   const projected = (key: string) => p?.terms.filter((t) => t.key === key).reduce((a, t) => a + t.seconds, 0);
   const controlPlaneProjected = p ? (projected('orchestration') ?? 0) + (projected('promotion') ?? 0) + (projected('traffic') ?? 0) : undefined;
-  const sec = (v: number | null) => (v === null ? null : v / 1000);
+  const notMeasured = r.kind === 'aws' ? 'not measured' : 'n/a';
+  const measured = (v: number | null) => (v === null ? notMeasured : fmtS(sec(v)));
   const rows: [string, string, string, string][] = [
-    ['detection', fmtS(sec(s.detectionMs)), p ? fmtS(projected('detection')) : 'n/a', 'fault → quorum of alarms → execution started'],
-    ['control plane', fmtS(sec(s.controlPlaneMs)), p ? fmtS(controlPlaneProjected) : 'n/a', 'execution start → traffic change made, approval wait excluded (projection: orchestration + promotion + traffic switch)'],
-    ['approval wait', fmtS(sec(s.approvalWaitMs)), 'human time', p?.approvalNote ?? 'a person deciding'],
-    ['client downtime', fmtS(sec(s.downtimeMs)), p ? fmtS(p.rtoSeconds) : 'n/a', `failed writes seen by clients; RTO target ${p ? `${p.rtoTargetSeconds} s` : 'n/a'}`],
-    ['physical minimum', fmtS(sec(s.theoreticalMinMs)), '', "this run's fault phase: quorum of alarm datapoints + DNS sync + TTL, no orchestration at all"],
+    ['detection', measured(f.detectionMs), p ? fmtS(projected('detection')) : 'n/a', 'fault → quorum of alarms → execution started'],
+    ['control plane', measured(f.controlPlaneMs), p ? fmtS(controlPlaneProjected) : 'n/a', 'execution start → traffic change made, approval wait excluded (projection: orchestration + promotion + traffic switch)'],
+    ['approval wait', measured(f.approvalWaitMs), 'human time', p?.approvalNote ?? 'a person deciding'],
+    ['client downtime', measured(f.downtimeMs), p ? fmtS(p.rtoSeconds) : 'n/a', `failed writes seen by clients; RTO target ${p ? `${p.rtoTargetSeconds} s` : 'n/a'}`],
+    ['physical minimum', measured(f.theoreticalMinMs), '', "this run's fault phase: quorum of alarm datapoints + DNS sync + TTL, no orchestration at all"],
   ];
   const table = `<table class="rto"><thead><tr><th>term</th><th>measured (AWS time)</th><th>projected for AWS</th><th>what it covers</th></tr></thead><tbody>${rows
-    .map((r) => `<tr data-term="${esc(r[0])}">${r.map((c, i) => `<td${i > 0 && i < 3 ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
+    .map((row) => `<tr data-term="${esc(row[0])}">${row.map((c, i) => `<td${i > 0 && i < 3 ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
-  return `${table}${p ? budgetBars(s, p) : '<p class="muted">No projection was given.</p>'}`;
+  return `${table}${p ? budgetBars(r, p) : '<p class="muted">No projection was given.</p>'}`;
 }
 
-/** Two stacked bars on one scale: the projected terms, and what the drill measured (AWS time). */
-function budgetBars(s: DrillSummary, p: ReportProjection): string {
-  const downtimeSeconds = s.downtimeMs / 1000;
+/** Two stacked bars on one scale: the projected terms, and what was measured (AWS time). */
+function budgetBars(r: ExecutionRecord, p: ReportProjection): string {
+  const f = r.figures;
+  if (f.downtimeMs === null && f.controlPlaneMs === null) return '';
+  const downtimeSeconds = (f.downtimeMs ?? (f.detectionMs ?? 0) + (f.controlPlaneMs ?? 0)) / 1000;
   const measured = [
-    { label: 'detection', seconds: (s.detectionMs ?? 0) / 1000, cls: 't-detection' },
-    { label: 'control plane', seconds: (s.controlPlaneMs ?? 0) / 1000, cls: 't-orchestration' },
+    { label: 'detection', seconds: (f.detectionMs ?? 0) / 1000, cls: 't-detection' },
+    { label: 'control plane', seconds: (f.controlPlaneMs ?? 0) / 1000, cls: 't-orchestration' },
   ];
   const rest = Math.max(0, downtimeSeconds - measured.reduce((a, m) => a + m.seconds, 0));
   measured.push({ label: 'clients following (TTL, DNS sync)', seconds: rest, cls: 't-dnsTtl' });
@@ -170,157 +195,171 @@ function budgetBars(s: DrillSummary, p: ReportProjection): string {
     return parts
       .map((part) => {
         const w = part.seconds * scale;
-        const g = `<g class="seg ${part.cls}"><rect x="${x}" y="${y}" width="${Math.max(0, w)}" height="22"><title>${esc(`${part.label}: ${fmtS(part.seconds)}`)}</title></rect>${w > part.label.length * 6.5 + 8 ? `<text x="${x + 4}" y="${y + 15}">${esc(part.label)}</text>` : ''}</g>`;
+        const g = `<g class="seg ${part.cls}"><rect x="${r1(x)}" y="${y}" width="${r1(Math.max(0, w))}" height="22"><title>${esc(`${part.label}: ${fmtS(part.seconds)}`)}</title></rect>${w > part.label.length * 6.5 + 8 ? `<text x="${r1(x + 4)}" y="${y + 15}">${esc(part.label)}</text>` : ''}</g>`;
         x += w;
         return g;
       })
       .join('');
   };
   const target = p.rtoTargetSeconds * scale;
+  const label = r.kind === 'aws' && f.downtimeMs === null ? 'measured (control plane only)' : 'measured';
   return `<svg xmlns="http://www.w3.org/2000/svg" class="bars" width="${width + 170}" height="96" viewBox="0 0 ${width + 170} 96">
-<text x="0" y="26">projected</text><g transform="translate(90,10)">${bar(0, projected)}<text x="${p.rtoSeconds * scale + 6}" y="15">${esc(fmtS(p.rtoSeconds))}</text></g>
-<text x="0" y="62">measured</text><g transform="translate(90,46)">${bar(0, measured)}<text x="${downtimeSeconds * scale + 6}" y="15">${esc(fmtS(downtimeSeconds))}</text></g>
-<line class="target" x1="${90 + target}" x2="${90 + target}" y1="4" y2="80"/><text class="target-label" x="${90 + target + 4}" y="92">RTO target ${p.rtoTargetSeconds} s</text>
+<text x="0" y="26">projected</text><g transform="translate(90,10)">${bar(0, projected)}<text x="${r1(p.rtoSeconds * scale + 6)}" y="15">${esc(fmtS(p.rtoSeconds))}</text></g>
+<text x="0" y="62"><title>${esc(label)}</title>measured</text><g transform="translate(90,46)">${bar(0, measured)}<text x="${r1(downtimeSeconds * scale + 6)}" y="15">${esc(fmtS(downtimeSeconds))}</text></g>
+<line class="target" x1="${r1(90 + target)}" x2="${r1(90 + target)}" y1="4" y2="80"/><text class="target-label" x="${r1(90 + target + 4)}" y="92">RTO target ${p.rtoTargetSeconds} s</text>
 </svg>`;
 }
 
-interface StoreRow {
-  store: string;
-  compared?: number;
-  missingInTarget?: unknown[];
-  differing?: unknown[];
-  detail?: string;
-}
-
-function lastOutput(history: readonly HistoryEvent[], state: string): Record<string, unknown> | undefined {
-  const e = [...history].reverse().find((x) => x.stateName === state && x.type.endsWith('StateExited'));
-  return e?.output && typeof e.output === 'object' ? (e.output as Record<string, unknown>) : undefined;
-}
-
-function dataSection(s: DrillSummary, p: ReportProjection | undefined): string {
-  const risk = (lastOutput(s.history, 'AssessDataRisk')?.dataRisk ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; lagByStore?: Record<string, number | null>; summary?: string };
-  const validate = ((lastOutput(s.history, 'ValidateData')?.steps as Record<string, unknown> | undefined)?.validate ?? {}) as { stores?: StoreRow[]; summary?: string };
-  const lost = `<p class="lost ${s.lostWrites > 0 ? 'ko' : 'ok'}" id="lost-writes"><strong>${s.lostWrites}</strong> lost write${s.lostWrites === 1 ? '' : 's'} of ${s.acknowledgedWrites} acknowledged (acknowledged by the old primary, absent from the new one after the failover)</p>`;
-  const estimate = `<p>Estimated data at risk before approval: <strong>${esc(fmtMs(risk.estimatedRpoMs ?? null))}</strong> against a target of ${esc(fmtMs(risk.rpoTargetMs ?? null))}${p ? `; projected RPO for the deployed stores ${esc(fmtS(p.rpoSeconds))} (target ${esc(fmtS(p.rpoTargetSeconds))})` : ''}.</p>`;
-  const lags = risk.lagByStore ? Object.entries(risk.lagByStore) : [];
-  const stores = validate.stores ?? [];
-  const names = [...new Set([...lags.map(([n]) => n), ...stores.map((r) => r.store)])];
+function dataSection(r: ExecutionRecord): string {
+  const d = r.data;
+  const p = r.projection;
+  const lost =
+    d.lostWrites === null
+      ? '<p class="lost muted" id="lost-writes">Lost writes: <strong>not known</strong> (the execution did not report a data check)</p>'
+      : `<p class="lost ${d.lostWrites > 0 ? 'ko' : 'ok'}" id="lost-writes"><strong>${d.lostWrites}</strong> lost write${d.lostWrites === 1 ? '' : 's'}${d.acknowledgedWrites !== null ? ` of ${d.acknowledgedWrites} acknowledged` : ''} (${r.kind === 'drill' ? 'acknowledged by the old primary, absent from the new one after the failover' : 'missing in the new primary, as the data check (ValidateData) found them'})</p>`;
+  const estimate = `<p>Estimated data at risk before approval: <strong>${esc(fmtMs(d.estimatedRpoMs))}</strong> against a target of ${esc(fmtMs(d.rpoTargetMs))}${p ? `; projected RPO for the deployed stores ${esc(fmtS(p.rpoSeconds))} (target ${esc(fmtS(p.rpoTargetSeconds))})` : ''}.</p>`;
+  const lags = d.lagByStore ? Object.keys(d.lagByStore) : [];
+  const names = [...new Set([...lags, ...d.stores.map((s) => s.store)])];
   const rows = names
     .map((n) => {
-      const v = stores.find((r) => r.store === n);
-      const lag = risk.lagByStore?.[n];
-      return `<tr><td>${esc(n)}</td><td class="num">${esc(fmtMs(lag ?? null))}</td><td class="num">${esc(v?.compared ?? 'not validated')}</td><td class="num">${esc(v?.missingInTarget?.length ?? '')}</td><td class="num">${esc(v?.differing?.length ?? '')}</td><td>${esc(v?.detail ?? '')}</td></tr>`;
+      const v = d.stores.find((s) => s.store === n);
+      const lag = d.lagByStore?.[n];
+      const missing = v?.missingInTarget?.length ?? v?.missingCount;
+      return `<tr><td>${esc(n)}</td><td class="num">${esc(fmtMs(lag ?? null))}</td><td class="num">${esc(v?.compared ?? 'not validated')}</td><td class="num">${esc(missing ?? '')}</td><td class="num">${esc(v?.differing?.length ?? '')}</td><td>${esc(v?.detail ?? '')}</td></tr>`;
     })
     .join('');
   const table = names.length
     ? `<table class="data"><thead><tr><th>store</th><th>replication lag at decision</th><th>items compared</th><th>missing in new primary</th><th>differing</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>`
     : '<p class="muted">The execution did not get as far as the data checks.</p>';
-  const summaryLine = validate.summary ? `<p>${esc(validate.summary)}</p>` : '';
+  const summaryLine = d.summary ? `<p>${esc(d.summary)}</p>` : '';
   return `${lost}${estimate}${table}${summaryLine}`;
 }
 
-function timelineSvg(history: readonly HistoryEvent[], events: readonly DrillEvent[]): string {
-  if (history.length === 0 && events.length === 0) return '<p class="muted">Nothing happened.</p>';
-  const times = [...events.map((e) => e.at), ...history.map((e) => e.timestamp)];
+/**
+ * A time axis that skips long idle stretches (hours between a failed attempt and its redrive), so the minutes
+ * that matter keep their width: each skipped stretch becomes a fixed-width break.
+ */
+function timeAxis(times: readonly number[], covered: readonly [number, number][], width: number) {
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 1);
-  // One bar per state entry (Map items apart); a bar that saw a failure and still left is amber.
-  const spans: { name: string; start: number; end: number; status: StateStatus }[] = [];
-  const open = new Map<string, { start: number; failed: boolean }>();
-  for (const e of history) {
-    if (!e.stateName) continue;
-    const key = `${e.stateName}${e.index !== undefined ? `[${e.index}]` : ''}`;
-    if (e.type.endsWith('StateEntered')) open.set(key, { start: e.timestamp, failed: false });
-    else if (e.type === 'TaskFailed' || e.type.endsWith('StateFailed')) {
-      const o = open.get(key);
-      if (o) o.failed = true;
-    } else if (e.type === 'ErrorCaught') {
-      const o = open.get(key);
-      if (o) {
-        spans.push({ name: key, start: o.start, end: e.timestamp, status: 'caught' });
-        open.delete(key);
-      }
-    } else if (e.type.endsWith('StateExited')) {
-      const o = open.get(key);
-      if (!o) continue;
-      spans.push({ name: key, start: o.start, end: e.timestamp, status: o.failed ? 'caught' : 'succeeded' });
-      open.delete(key);
-    }
+  const total = t1 - t0;
+  const threshold = Math.max(600_000, total * 0.3);
+  // Stretches that no span covers and no marker falls in.
+  const busy = [...covered, ...times.map((t) => [t, t] as [number, number])].sort((a, b) => a[0] - b[0]);
+  const breaks: { from: number; to: number }[] = [];
+  let reach = busy[0]?.[1] ?? t0;
+  for (const [a, b] of busy) {
+    if (a - reach > threshold) breaks.push({ from: reach, to: a });
+    reach = Math.max(reach, b);
   }
-  for (const [name, o] of open) spans.push({ name, start: o.start, end: t1, status: o.failed ? 'failed' : 'running' });
-  spans.sort((a, b) => a.start - b.start);
-  const markers = events.filter(
-    (e) => ['fault-injected', 'execution-started', 'approval-requested', 'approval-answered', 'traffic-shifted'].includes(e.type) || (e.type === 'alarm' && e.state === 'ALARM'),
-  );
-  const rows = [...markers.map((m) => ({ kind: 'marker' as const, m })), ...spans.map((sp) => ({ kind: 'span' as const, sp }))];
+  const BREAK_W = 36;
+  const skipped = breaks.reduce((s, b) => s + (b.to - b.from), 0);
+  const scale = (width - breaks.length * BREAK_W) / Math.max(1, total - skipped);
+  const x = (t: number) => {
+    let px = 0;
+    let from = t0;
+    for (const b of breaks) {
+      if (t <= b.from) break;
+      if (t < b.to) return px + (b.from - from) * scale + ((t - b.from) / (b.to - b.from)) * BREAK_W;
+      px += (b.from - from) * scale + BREAK_W;
+      from = b.to;
+    }
+    return px + (t - from) * scale;
+  };
+  return { t0, t1, x, breaks, BREAK_W };
+}
+
+function timelineSvg(r: ExecutionRecord): string {
+  const spans: { name: string; span: StateSpan }[] = [];
+  for (const [name, run] of r.states) for (const span of run.spans) spans.push({ name, span });
+  spans.sort((a, b) => a.span.start - b.span.start || a.name.localeCompare(b.name));
+  const markers = [...r.markers].sort((a, b) => a.at - b.at);
+  if (spans.length === 0 && markers.length === 0) return '<p class="muted">Nothing to show on a timeline.</p>';
+  const ends = spans.map((s) => s.span.end ?? s.span.start);
+  const times = [...markers.map((m) => m.at), ...spans.map((s) => s.span.start), ...ends];
   const left = 280;
   const width = 700;
+  const axis = timeAxis(
+    times,
+    spans.map((s) => [s.span.start, s.span.end ?? s.span.start]),
+    width,
+  );
+  const rows = [...markers.map((m) => ({ kind: 'marker' as const, m })), ...spans.map((s) => ({ kind: 'span' as const, s }))];
   const rowH = 16;
   const top = 8;
   const height = top + rows.length * rowH + 24;
-  const x = (t: number) => left + ((t - t0) / (t1 - t0)) * width;
-  const ticks = Array.from({ length: 6 }, (_, i) => t0 + ((t1 - t0) * i) / 5);
+  const x = (t: number) => r1(left + axis.x(t));
+  const rel = (t: number) => `+${fmtElapsed(t - axis.t0)}`;
+  const ticks = Array.from({ length: 6 }, (_, i) => axis.t0 + ((axis.t1 - axis.t0) * i) / 5).filter((t) => !axis.breaks.some((b) => t > b.from && t < b.to));
   const body = rows
     .map((row, i) => {
       const y = top + i * rowH;
       if (row.kind === 'marker') {
-        const label = markerLabel(row.m);
-        return `<g class="marker m-${esc(row.m.type)}"><text class="span-label" x="${left - 6}" y="${y + 11}" text-anchor="end">${esc(label)}</text><line x1="${x(row.m.at)}" x2="${x(row.m.at)}" y1="${y}" y2="${height - 16}"/><circle cx="${x(row.m.at)}" cy="${y + 7}" r="4"><title>${esc(`${label} at +${row.m.at - t0} ms`)}</title></circle></g>`;
+        const m: TimelineMarker = row.m;
+        return `<g class="marker m-${esc(m.kind)}"><text class="span-label" x="${left - 6}" y="${y + 11}" text-anchor="end">${esc(m.label)}</text><line x1="${x(m.at)}" x2="${x(m.at)}" y1="${y}" y2="${height - 16}"/><circle cx="${x(m.at)}" cy="${y + 7}" r="4"><title>${esc(`${m.label} at ${rel(m.at)}`)}</title></circle></g>`;
       }
-      const sp = row.sp;
-      return `<g class="span status-${sp.status}"><text class="span-label" x="${left - 6}" y="${y + 11}" text-anchor="end">${esc(sp.name)}</text><rect x="${x(sp.start)}" y="${y + 2}" width="${Math.max(2, x(sp.end) - x(sp.start))}" height="${rowH - 4}" rx="2"><title>${esc(`${sp.name} (${STATUS_LABEL[sp.status]}): +${sp.start - t0} → +${sp.end - t0} ms`)}</title></rect></g>`;
+      const { name, span } = row.s;
+      const label = `${name}${span.index !== undefined ? `[${span.index}]` : ''}${span.attempt > 0 ? ` (redrive ${span.attempt})` : ''}`;
+      const end = span.end ?? axis.t1;
+      return `<g class="span status-${span.status}" data-state="${esc(name)}" data-attempt="${span.attempt}"><text class="span-label" x="${left - 6}" y="${y + 11}" text-anchor="end">${esc(label)}</text><rect x="${x(span.start)}" y="${y + 2}" width="${r1(Math.max(2, x(end) - x(span.start)))}" height="${rowH - 4}" rx="2"><title>${esc(`${label} (${STATUS_LABEL[span.status]}): ${rel(span.start)} → ${rel(end)}`)}</title></rect></g>`;
     })
     .join('\n');
-  return `<div class="graph-wrap"><svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${left + width + 30}" height="${height}" viewBox="0 0 ${left + width + 30} ${height}">
-${ticks.map((t) => `<line class="tick" x1="${x(t)}" x2="${x(t)}" y1="${top}" y2="${height - 16}"/><text class="tick-label" x="${x(t)}" y="${height - 4}" text-anchor="middle">+${Math.round(t - t0)} ms</text>`).join('')}
+  const breaks = axis.breaks
+    .map((b) => `<g class="axis-break"><rect x="${x(b.from)}" y="${top}" width="${axis.BREAK_W}" height="${height - top - 16}"/><text x="${r1(x(b.from) + axis.BREAK_W / 2)}" y="${height - 4}" text-anchor="middle"><title>${esc(`${fmtElapsed(b.to - b.from)} with nothing happening, left out`)}</title>⋯ ${esc(fmtElapsed(b.to - b.from))}</text></g>`)
+    .join('');
+  const total = left + width + 30;
+  return `<div class="graph-wrap"><svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${total}" height="${height}" viewBox="0 0 ${total} ${height}">
+${ticks.map((t) => `<line class="tick" x1="${x(t)}" x2="${x(t)}" y1="${top}" y2="${height - 16}"/><text class="tick-label" x="${x(t)}" y="${height - 4}" text-anchor="middle">${esc(rel(t))}</text>`).join('')}
+${breaks}
 ${body}
 </svg></div>`;
 }
 
-function markerLabel(e: DrillEvent): string {
-  switch (e.type) {
-    case 'fault-injected':
-      return 'fault';
-    case 'alarm':
-      return `alarm ${String(e.signal)} ${String(e.state)}`;
-    case 'execution-started':
-      return 'execution started';
-    case 'approval-requested':
-      return 'approval requested';
-    case 'approval-answered':
-      return `approver: ${String(e.decision)}`;
-    case 'traffic-shifted':
-      return `clients reach ${String(e.to)}`;
-    default:
-      return e.type;
-  }
-}
-
-function eventsTable(history: readonly HistoryEvent[]): string {
+function eventsTable(history: readonly ExecutionEvent[], clock: ExecutionRecord['clock']): string {
   if (history.length === 0) return '';
   const t0 = history[0].timestamp;
   const rows = history
     .map((e) => {
-      const cls = e.type === 'TaskFailed' || e.type.endsWith('Failed') ? 'ev-failed' : e.type === 'TaskRetryScheduled' || e.type === 'ErrorCaught' ? 'ev-caught' : e.type.endsWith('Succeeded') ? 'ev-succeeded' : '';
+      const cls =
+        e.type === 'ExecutionRedriven'
+          ? 'ev-redriven'
+          : /(Failed|TimedOut|Aborted)$/.test(e.type)
+            ? 'ev-failed'
+            : e.type === 'TaskRetryScheduled' || e.type === 'ErrorCaught'
+              ? 'ev-caught'
+              : e.type.endsWith('Succeeded')
+                ? 'ev-succeeded'
+                : '';
       const step = e.stateName ? `${e.stateName}${e.index !== undefined ? `[${e.index}]` : ''}` : '';
-      return `<tr class="${cls}"><td class="num">${e.id}</td><td>${esc(e.type)}</td><td>${esc(step)}</td><td class="num">${e.timestamp - t0} ms</td><td>${esc(e.error ? `${e.error}: ${e.cause ?? ''}` : '')}</td></tr>`;
+      const detail = e.error ? `${e.error}: ${e.cause ?? ''}` : e.type === 'ExecutionRedriven' ? `redrive ${e.redriveCount ?? ''}` : '';
+      const when = clock === 'wall' ? `<td>${esc(new Date(e.timestamp).toISOString())}</td>` : '';
+      return `<tr class="${cls}" data-type="${esc(e.type)}"><td class="num">${e.id}</td><td>${esc(e.type)}</td><td>${esc(step)}</td>${when}<td class="num">${esc(fmtElapsed(e.timestamp - t0))}</td><td>${esc(detail)}</td></tr>`;
     })
     .join('');
-  return `<details open><summary>Execution event history (${history.length} events)</summary><table class="events"><thead><tr><th>#</th><th>type</th><th>step</th><th>elapsed</th><th>error</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+  return `<details open><summary>Execution event history (${history.length} events)</summary><table class="events"><thead><tr><th>#</th><th>type</th><th>step</th>${clock === 'wall' ? '<th>time (UTC)</th>' : ''}<th>elapsed</th><th>error</th></tr></thead><tbody>${rows}</tbody></table></details>`;
 }
 
-function alertsSection(events: readonly DrillEvent[], s: DrillSummary): string {
-  const alerts = events.filter((e) => e.type === 'alert');
-  const list = alerts.length
-    ? `<ul class="alerts">${alerts.map((a) => `<li><span class="topic">${esc(String(a.topic).toUpperCase())}</span> ${esc(a.subject)}<div class="message">${esc(a.message)}</div></li>`).join('')}</ul>`
+function alertsSection(r: ExecutionRecord): string {
+  const list = r.alerts.length
+    ? `<ul class="alerts">${r.alerts.map((a) => `<li><span class="topic">${esc(a.topic.toUpperCase())}</span> ${esc(a.subject)}<div class="message">${esc(a.message)}</div></li>`).join('')}</ul>`
     : '<p class="muted">No alerts were published.</p>';
-  const inv = `<ul class="invariants">${s.invariants.map((i) => `<li class="${i.held ? 'ok' : 'ko'}">${i.held ? '✓' : '✗'} <strong>${esc(i.name)}</strong>: ${esc(i.detail)}</li>`).join('')}</ul>`;
+  const checks = r.checks.length ? `<ul class="invariants">${r.checks.map((i) => `<li class="${i.held ? 'ok' : 'ko'}">${i.held ? '✓' : '✗'} <strong>${esc(i.name)}</strong>: ${esc(i.detail)}</li>`).join('')}</ul>` : '';
   const extra = [
-    s.completedSteps ? `<p>Completed steps: ${esc(s.completedSteps.join(', ') || 'none')}; remaining: ${esc(s.remainingSteps?.join(', ') ?? '')}</p>` : '',
-    s.plan ? `<p>Dry-run plan (nothing changed):</p><ul>${s.plan.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '',
-    s.error ? `<p class="ko">Ended with ${esc(s.error)}: ${esc(s.cause ?? '')}</p>` : '',
+    r.completedSteps ? `<p>Completed steps: ${esc(r.completedSteps.join(', ') || 'none')}; remaining: ${esc(r.remainingSteps?.join(', ') ?? '')}</p>` : '',
+    r.plan ? `<p>Dry-run plan (nothing changed):</p><ul>${r.plan.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '',
+    r.execution.error ? `<p class="ko">Ended with ${esc(r.execution.error)}: ${esc(r.execution.cause ?? '')}</p>` : '',
   ].join('');
-  return `${list}${inv}${extra}`;
+  return `${list}${checks}${extra}`;
+}
+
+function auditSection(r: ExecutionRecord): string {
+  if (r.audit.length === 0) return '';
+  const rows = r.audit.map((a) => `<tr><td>${esc(a.at)}</td><td>${esc(a.step)}</td><td>${esc(a.outcome)}</td><td class="detail">${esc(a.detail.length > 400 ? `${a.detail.slice(0, 400)}…` : a.detail)}</td></tr>`).join('');
+  return `<section id="audit">
+  <h2>Audit trail</h2>
+  <table class="audit"><thead><tr><th>at (UTC)</th><th>step</th><th>outcome</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>
+</section>
+`;
 }
 
 const CSS = `
@@ -365,4 +404,9 @@ table.events td { font: 12px ui-monospace, Menlo, monospace; } tr.ev-failed td {
 .topic { font: 11px ui-monospace, monospace; background: #eef2ff; padding: 1px 5px; border-radius: 3px; } .message { color: #374151; white-space: pre-wrap; font-size: 13px; }
 .invariants { list-style: none; padding: 0; } .lost { font-size: 15px; }
 details summary { cursor: pointer; margin: 8px 0; }
+.badge.redrive { background: #ede9fe; color: #5b21b6; }
+.missing { border: 1px solid #fcd34d; background: #fffbeb; border-radius: 8px; padding: 4px 16px; margin-top: 16px; } .missing h2 { margin-top: 8px; }
+.axis-break rect { fill: #f3f4f6; } .axis-break text { font-size: 10px; fill: #6b7280; }
+.m-redrive line { stroke: #7c3aed; stroke-dasharray: 4 2; } .m-redrive circle { fill: #7c3aed; } .m-audit circle { fill: #0f766e; } .m-audit line { stroke: #99f6e4; }
+tr.ev-redriven td { color: #5b21b6; font-weight: 600; } table.audit td.detail { font: 11px ui-monospace, Menlo, monospace; color: #374151; max-width: 640px; word-break: break-all; }
 `;

@@ -63,6 +63,10 @@ for (const stack of stacks) {
       reason: 'Email subscriptions to people: an undelivered approval email ends in the approval timeout, whose escalation goes to a second list.',
     });
     Validations.of(find(stack, 'Detection/TriggerDeadLetters')!).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: 'This queue is itself the dead-letter queue of the alarm trigger.' });
+    Validations.of(find(stack, 'ExecutionFailureAlerts/UndeliveredAlerts')!).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself the dead-letter queue of the execution failure alert rule; its own alarm escalates.',
+    });
     Validations.of(find(stack, 'Detection/Canary')!).acknowledge({
       id: 'Serverless::Serverless-LambdaStarPermissions',
       reason: 'cloudwatch:PutMetricData has no resource-level permissions; the statement is scoped by a cloudwatch:namespace condition.',

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DrillSummary } from '../../../local/drill';
-import { allStateNames, layoutMachine, type LayoutMachine, type MachineLayout } from '../../../local/report/graph-layout';
+import { allStateNames, layoutMachine, type LayoutMachine, type MachineLayout, type PlacedNode, type Point } from '../../../local/report/graph-layout';
 import { renderDrillReport } from '../../../local/report/report';
 import { stateStatuses, takenTransitions } from '../../../local/report/state-status';
 import type { HistoryEvent } from '../../../local/runtime/history';
@@ -94,18 +96,49 @@ describe('graph layout', () => {
     expect(layout.nodes.find((n) => n.name === 'PromoteData')!.inner![0].layout.nodes.map((n) => n.name)).toEqual(['PromoteStore']);
   });
 
-  test('the main path runs down the first column, each state below the one before it', () => {
+  test('the main path runs straight down one column, each state below the one before it', () => {
     const at = (name: string) => layout.nodes.find((n) => n.name === name)!;
-    for (const [a, b] of [
-      ['Init', 'AssessHealth'],
-      ['FenceOldPrimary', 'PromoteData'],
-      ['ShiftTraffic', 'ActivateStandby'],
-    ]) {
-      expect(at(a).x).toBe(0);
-      expect(at(b).x).toBe(0);
-      expect(at(b).y).toBeGreaterThan(at(a).y);
+    const centre = (name: string) => at(name).x + at(name).w / 2;
+    const main = ['Init', 'AssessHealth', 'RouteOnVerdict', 'AssessDataRisk', 'FenceOldPrimary', 'PromoteData', 'ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData'];
+    for (const name of main) expect(centre(name)).toBeCloseTo(centre('Init'), 5);
+    for (let i = 1; i < main.length; i++) expect(at(main[i]).y).toBeGreaterThan(at(main[i - 1]).y);
+    expect(centre('NotifyRefused')).not.toBeCloseTo(centre('Init'), 0);
+  });
+
+  /** Whether a segment passes through the inside of a box (its border touched by 1 px or less does not count). */
+  const crosses = (a: Point, b: Point, n: { x: number; y: number; w: number; h: number }) => {
+    const [x0, x1, y0, y1] = [n.x + 1, n.x + n.w - 1, n.y + 1, n.y + n.h - 1];
+    if (a.x === b.x) return a.x > x0 && a.x < x1 && Math.max(a.y, b.y) > y0 && Math.min(a.y, b.y) < y1;
+    if (a.y === b.y) return a.y > y0 && a.y < y1 && Math.max(a.x, b.x) > x0 && Math.min(a.x, b.x) < x1;
+    throw new Error(`diagonal segment ${JSON.stringify([a, b])}`);
+  };
+  const crossings = (l: MachineLayout, where: string): string[] => [
+    ...l.edges.flatMap((e) =>
+      l.nodes
+        .filter((n) => n.name !== e.from && n.name !== e.to && e.points.some((p, i) => i > 0 && crosses(e.points[i - 1], p, n)))
+        .map((n) => `${where}: ${e.from} -> ${e.to} (${e.kind}) crosses ${n.name}`),
+    ),
+    ...l.nodes.flatMap((n) => (n.inner ?? []).flatMap((i) => crossings(i.layout, `${where}/${n.name}`))),
+  ];
+
+  test.each(['failover', 'failback'])('no edge of the %s definition crosses a box, Catch edges included; every segment is horizontal or vertical', (name) => {
+    const def = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'state-machines', `${name}.asl.json`), 'utf8')) as LayoutMachine;
+    const l = layoutMachine(def);
+    expect(l.edges.filter((e) => e.kind === 'catch').length).toBeGreaterThan(3);
+    expect(crossings(l, name)).toEqual([]);
+  });
+
+  test('every edge leaves its source box and ends on its target box', () => {
+    const box = (name: string) => layout.nodes.find((n) => n.name === name)!;
+    const on = (p: Point, n: PlacedNode) => p.x >= n.x && p.x <= n.x + n.w && (Math.abs(p.y - n.y) < 0.01 || Math.abs(p.y - (n.y + n.h)) < 0.01);
+    for (const e of layout.edges) {
+      expect(on(e.points[0], box(e.from))).toBe(true);
+      expect(on(e.points.at(-1)!, box(e.to))).toBe(true);
     }
-    expect(at('NotifyRefused').x).toBeGreaterThan(0);
+  });
+
+  test('lays out the same definition the same way every time', () => {
+    expect(JSON.stringify(layoutMachine(definition))).toBe(JSON.stringify(layout));
   });
 });
 
