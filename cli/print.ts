@@ -57,6 +57,14 @@ export function humanEvent(e: DrillEvent): string | undefined {
       return `${t}  clients now reach ${Array.isArray(e.to) ? e.to.join(' and ') : e.to} (DNS answers changed, TTL run out)`;
     case 'execution-ended':
       return `${t}  execution ${e.execution} ${e.status}${e.error ? ` (${e.error})` : ''}`;
+    case 'execution-redriven':
+      return `${t}  execution ${e.execution} redriven (redrive ${e.redriveCount}): it resumes at the step that failed`;
+    case 'failure-reported':
+      return e.error ? `${t}  failure reporter failed: ${e.error}` : `${t}  failure reporter: ${e.kind}${e.failedState ? ` at ${e.failedState}` : ''}`;
+    case 'reconciler':
+      return `${t}  site-state reconciler in ${e.region}: ${e.error ?? `${e.action}: ${e.detail}`}`;
+    case 'operator-failed':
+      return `${t}  operator ${e.do} refused: ${e.reason}`;
     default:
       return undefined;
   }
@@ -75,6 +83,7 @@ export function humanSummary(s: DrillSummary): string {
     `  approval wait          ${ms(s.approvalWaitMs)}${s.estimatedRpoMs !== null ? `   (approver shown an estimated loss of ${ms(s.estimatedRpoMs)})` : ''}`,
     `  client downtime        ${ms(s.downtimeMs)}   (physical floor for this fault phase ${ms(s.theoreticalMinMs)})`,
     `  lost writes            ${s.lostWrites} of ${s.acknowledgedWrites} acknowledged`,
+    `  largest payload        ${s.maxPayloadBytes} bytes   (Step Functions fails an execution over 262,144)`,
   ];
   if (s.completedSteps) lines.push(`  completed steps        ${s.completedSteps.join(', ') || 'none'}`, `  remaining steps        ${s.remainingSteps?.join(', ')}`);
   if (s.plan) lines.push('  plan (nothing changed):', ...s.plan.map((p) => `    - ${p}`));

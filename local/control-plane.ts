@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAMBDA_TIMEOUT_SECONDS } from '../config/lambda-timeouts';
 import { createLogger } from '../functions/shared/middleware';
 import { createHandler as healthChecker } from '../functions/health-checker/handler';
 import { createHandler as trafficRouter } from '../functions/traffic-router/handler';
@@ -153,7 +154,10 @@ export async function startLocalControlPlane(
     await world.notifier.publish({ topic, subject: input.Subject ?? '', body: input.Message, attributes });
   };
   const substitutions = localSubstitutions(app);
-  const integrations = { lambdas, snsPublish, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
+  const lambdaTimeoutSeconds = Object.fromEntries(
+    Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([fn, seconds]) => [localFunctionArn(app, fn), seconds]),
+  );
+  const integrations = { lambdas, snsPublish, lambdaTimeoutSeconds, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
   const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, integrations, { broker });
   const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, integrations, { broker });
   return { machine, failbackMachine, broker, approvalBaseUrl, approvalHandler, approvalServer, stop: async () => approvalServer?.stop() };

@@ -1,3 +1,4 @@
+import { POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
 import type { HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
 import { dataFromHistory, figuresFromStates, type AuditRow, type ExecutionRecord, type ReportProjection, type TimelineMarker } from '../../local/report/execution-record';
 import type { LayoutMachine } from '../../local/report/graph-layout';
@@ -125,8 +126,11 @@ export function alertsFromHistory(raw: readonly SfnHistoryEvent[]): ExecutionRec
   return out;
 }
 
-/** The control plane's outcome from Step Functions' status and error (the Fail states' error names). */
-export function outcomeOf(status: string | undefined, error: string | undefined, output: string | undefined): string {
+/**
+ * The control plane's outcome from Step Functions' status and error (the Fail states' error names); an execution that
+ * FAILED after a state-changing step was entered stopped at that step: INCOMPLETE (a redrive resumes there).
+ */
+export function outcomeOf(status: string | undefined, error: string | undefined, output: string | undefined, entered: ReadonlySet<string> = new Set()): string {
   switch (status) {
     case 'SUCCEEDED': {
       try {
@@ -139,7 +143,7 @@ export function outcomeOf(status: string | undefined, error: string | undefined,
     case 'FAILED':
       return (
         { ApprovalRejected: 'REJECTED', ApprovalTimedOut: 'TIMED_OUT', FailoverIncomplete: 'INCOMPLETE', FailoverRefused: 'REFUSED', FailbackIncomplete: 'INCOMPLETE' }[error ?? ''] ??
-        'FAILED'
+        (POST_APPROVAL_STEPS.some((st) => entered.has(st.state)) ? 'INCOMPLETE' : 'FAILED')
       );
     case 'RUNNING':
     case 'ABORTED':
@@ -193,7 +197,7 @@ function statesFromAudit(audit: readonly AuditItem[], definition: LayoutMachine)
 
 function outcomeFromAudit(audit: readonly AuditItem[]): string {
   const has = (step: string, outcome?: string) => audit.some((a) => a.step === step && (outcome === undefined || a.outcome === outcome));
-  if (has('DescribeIncomplete', 'INCOMPLETE')) return 'INCOMPLETE';
+  if (has('FailureReporter', 'INCOMPLETE') || has('DescribeIncomplete', 'INCOMPLETE')) return 'INCOMPLETE';
   if (has('ApprovalDecision', 'REJECTED')) return 'REJECTED';
   if (has('AssessHealth', 'STANDBY_UNHEALTHY')) return 'REFUSED';
   if (has('AssessHealth', 'PRIMARY_HEALTHY') || has('AssessHealth', 'INSUFFICIENT_SIGNALS')) return 'NO_ACTION';
@@ -274,8 +278,10 @@ export function awsRecord(input: AwsExecutionInput): ExecutionRecord {
       }
     : auditData;
   const status = d?.status ?? (haveHistory ? 'UNKNOWN' : 'EXPIRED');
-  const outcome = haveHistory || d ? outcomeOf(d?.status, d?.error, d?.output) : outcomeFromAudit(input.audit);
-  const incomplete = [...input.audit].reverse().find((a) => a.step === 'DescribeIncomplete');
+  const entered = new Set(events.filter((e) => e.type.endsWith('StateEntered') && e.stateName).map((e) => e.stateName as string));
+  const outcome = haveHistory || d ? outcomeOf(d?.status, d?.error, d?.output, entered) : outcomeFromAudit(input.audit);
+  // The failure reporter's audit entry (older executions: DescribeIncomplete's) lists what was done and what remains.
+  const incomplete = [...input.audit].reverse().find((a) => (a.step === 'FailureReporter' && a.outcome === 'INCOMPLETE') || a.step === 'DescribeIncomplete');
   const incompleteDetail = incomplete ? ((parseDetail(incomplete) ?? {}) as { completedSteps?: string[]; remainingSteps?: string[] }) : undefined;
   const markers: TimelineMarker[] = [
     ...redrives.map((e, i) => ({ at: e.timestamp, label: `redrive ${e.redriveCount ?? i + 1}`, kind: 'redrive' })),

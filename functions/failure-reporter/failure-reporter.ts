@@ -112,7 +112,7 @@ export async function reportExecutionFailure(event: unknown, deps: FailureReport
     }
     await deps.notifier.publish({
       topic: 'escalation',
-      subject: report.subject!,
+      subject: report.subject ?? `DR ${app}: execution ${name} ${ctx.status}`,
       body: [`Incident ${incidentId}, execution ${executionArn}.`, report.summary].join('\n'),
       attributes: { severity: 'CRITICAL', application: app },
     });

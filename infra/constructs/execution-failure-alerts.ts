@@ -117,6 +117,8 @@ export class ExecutionFailureAlerts extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
         alarm.addAlarmAction(new actions.SnsAction(props.alertTopic));
+        // Every alarm of the control plane says when it clears too (failure mode 16's rule).
+        alarm.addOkAction(new actions.SnsAction(props.alertTopic));
         this.alarms.push(alarm);
       }
     }
@@ -132,6 +134,7 @@ export class ExecutionFailureAlerts extends Construct {
     });
     // The alert topic (or its policies) may be what failed, so this goes to the escalation topic.
     undelivered.addAlarmAction(new actions.SnsAction(props.escalationTopic));
+    undelivered.addOkAction(new actions.SnsAction(props.escalationTopic));
     this.alarms.push(undelivered);
 
     Validations.of(this).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the execution alert rule.' });

@@ -306,6 +306,14 @@ export class LocalStateMachine {
     return new Set(allStates({ States: { [topLevel]: state } }).map(([n]) => n).filter((n) => n !== topLevel));
   }
 
+  /**
+   * Forgets every execution (names included): the state machine as a fresh deployment sees it. Only for a harness that
+   * reuses one engine across independent cases; AWS keeps names for 90 days.
+   */
+  forgetExecutions(): void {
+    this.executions.clear();
+  }
+
   /** The execution named `name`, if this state machine ran one. */
   execution(name: string): LocalExecution | undefined {
     return this.executions.get(name);

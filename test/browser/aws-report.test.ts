@@ -70,8 +70,8 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
 
   test('the four outcomes are told apart where a person looks: badge, failed step, colours', async () => {
     const expectations: [HistoryFixture, string, Record<string, string>][] = [
-      ['succeeded', 'FAILED_OVER', { ShiftTraffic: 'succeeded', VerifyRecovery: 'caught', DescribeIncomplete: 'not-reached' }],
-      ['incomplete', 'INCOMPLETE', { PromoteStore: 'failed', PromoteData: 'caught', Incomplete: 'failed', ShiftTraffic: 'not-reached' }],
+      ['succeeded', 'FAILED_OVER', { ShiftTraffic: 'succeeded', VerifyRecovery: 'caught', HandleAbort: 'not-reached' }],
+      ['incomplete', 'INCOMPLETE', { PromoteStore: 'failed', PromoteData: 'failed', ShiftTraffic: 'not-reached' }],
       ['redriven', 'FAILED_OVER', { ShiftTraffic: 'caught', ActivateStandby: 'succeeded' }],
       ['rejected', 'REJECTED', { RequestApproval: 'failed', PrepareStandby: 'caught', Rejected: 'failed', FenceOldPrimary: 'not-reached' }],
     ];

@@ -461,6 +461,9 @@ export class SharedEngine {
 
   bind(broker: TaskTokenBroker, lambdas: Record<string, LocalLambda>, snsPublish: (input: SnsPublishInput) => Promise<void>): void {
     this.bound = { broker, lambdas, snsPublish };
+    // Each case is a world of its own: names used by an earlier case are not taken in this one.
+    this.failover.forgetExecutions();
+    this.failback.forgetExecutions();
   }
 }
 

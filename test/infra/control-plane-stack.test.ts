@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../config/load';
+import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole, type Statement } from './template-helpers';
@@ -426,5 +427,21 @@ describe('signing secret and site state across the two stacks', () => {
         Value: value,
       });
     }
+  });
+});
+
+describe('function timeouts', () => {
+  it('every deployed function has the timeout the local runtime enforces (config/lambda-timeouts.ts)', () => {
+    const functions = stacks.standby.node.findChild('Functions').node.children;
+    const deployed: Record<string, number> = {};
+    for (const fn of functions) {
+      const resource = templates.standby.toJSON().Resources[logicalIdOf(stacks.standby, fn)] as { Type: string; Properties: { Timeout?: number; Handler?: string } } | undefined;
+      if (resource?.Type !== 'AWS::Lambda::Function') continue;
+      deployed[fn.node.id] = resource.Properties.Timeout ?? 3;
+    }
+    const byId = Object.fromEntries(
+      Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([dir, s]) => [dir.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()), s]),
+    );
+    expect(deployed).toEqual(byId);
   });
 });

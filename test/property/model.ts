@@ -249,8 +249,9 @@ export function violations(h: Harness): string[] {
     const result = h.results.get(ex);
     if (!result) out.push(`${ex.name} never ended`);
     else if (result.status !== 'SUCCEEDED' && result.status !== 'FAILED') out.push(`${ex.name} ended ${result.status}`);
-    const alerted = ex.events.some((e) => e.type === 'TaskStateExited' && e.stateName !== undefined && ALERT_STATES.has(e.stateName));
-    if (!alerted) out.push(`${ex.name} ended ${result ? outcomeOf(result) : '?'} without an alert`);
+    // Its own Notify* states, or (a step that failed for good, or a failure no Catch takes) the failure reporter.
+    const alerted = ex.events.some((e) => e.type === 'TaskStateExited' && e.stateName !== undefined && ALERT_STATES.has(e.stateName)) || ['incomplete', 'failed'].includes(h.failureReports.get(ex)?.kind ?? '');
+    if (!alerted) out.push(`${ex.name} ended ${result ? outcomeOf(result, ex.events) : '?'} without an alert`);
   }
 
   // 5. No decision without a valid POST: every answer Step Functions got came from a person's form that
@@ -280,5 +281,5 @@ export function violations(h: Harness): string[] {
 }
 
 export function describeRun(h: Harness): string {
-  return h.executions.map((ex) => `${ex.name}: ${h.results.get(ex) ? outcomeOf(h.results.get(ex)!) : 'running'}`).join('; ') || 'no execution';
+  return h.executions.map((ex) => `${ex.name}: ${h.results.get(ex) ? outcomeOf(h.results.get(ex)!, ex.events) : 'running'}`).join('; ') || 'no execution';
 }

@@ -99,17 +99,17 @@ describe('the recorded histories as execution records', () => {
     for (const s of ['Init', 'AssessHealth', 'PrepareStandby', 'RequestApproval', 'ScaleStandby', 'FenceOldPrimary', 'PromoteData', 'PromoteStore', 'ShiftTraffic', 'ValidateData', 'FailedOver']) expect([s, st(s)]).toEqual([s, 'succeeded']);
     expect(st('VerifyRecovery')).toBe('caught');
     expect(r.states.get('VerifyRecovery')?.retries).toBe(1);
-    for (const s of ['DescribeIncomplete', 'NotifyRejected', 'HandleAbort', 'ApprovedByPolicy']) expect(st(s)).toBe('not-reached');
+    for (const s of ['NotifyRejected', 'HandleAbort', 'ApprovedByPolicy']) expect(st(s)).toBe('not-reached');
     expect(r.figures.approvalWaitMs).toBeGreaterThan(60_000);
     expect(r.figures.controlPlaneMs).toBeLessThan(r.execution.stoppedAt! - r.execution.startedAt!);
     expect(r.data).toMatchObject({ lostWrites: 0, estimatedRpoMs: 1800 });
     expect(r.alerts.map((a) => a.subject)).toEqual(['DR orders: failover us-east-1 -> us-west-2 starting', 'DR orders: traffic now served by us-west-2']);
   });
 
-  test('INCOMPLETE: the failed store is red, the Map that caught it amber, the Fail state red', () => {
+  test('INCOMPLETE: the failed store and the Map it failed are red (the execution stopped there, where a redrive resumes), nothing after ran', () => {
     const { r, st } = statusOf('incomplete');
-    expect(r.execution).toMatchObject({ status: 'FAILED', outcome: 'INCOMPLETE', error: 'FailoverIncomplete' });
-    expect([st('PromoteStore'), st('PromoteData'), st('DescribeIncomplete'), st('Incomplete'), st('ShiftTraffic')]).toEqual(['failed', 'caught', 'succeeded', 'failed', 'not-reached']);
+    expect(r.execution).toMatchObject({ status: 'FAILED', outcome: 'INCOMPLETE', error: 'StepFailedError' });
+    expect([st('FenceOldPrimary'), st('PromoteStore'), st('PromoteData'), st('ShiftTraffic')]).toEqual(['succeeded', 'failed', 'failed', 'not-reached']);
     expect(r.states.get('PromoteStore')?.errors[0]).toContain('StepFailedError');
   });
 
@@ -178,7 +178,7 @@ describe('drctl report', () => {
         entry('2026-07-01T10:17:00.000Z', 'ApprovalDecision', 'APPROVED', { approver: 'oncall@example.com' }),
         entry('2026-07-01T10:17:02.000Z', 'fence', 'DONE', { summary: 'us-east-1 set PASSIVE' }),
         entry('2026-07-01T10:17:05.000Z', 'promote', 'ALREADY_DONE', { store: 'orders' }),
-        entry('2026-07-01T10:17:07.000Z', 'DescribeIncomplete', 'INCOMPLETE', { completedSteps: ['FenceOldPrimary', 'PromoteData'], remainingSteps: ['ShiftTraffic'] }),
+        entry('2026-07-01T10:17:07.000Z', 'FailureReporter', 'INCOMPLETE', { completedSteps: ['FenceOldPrimary', 'PromoteData'], remainingSteps: ['ShiftTraffic'] }),
       ],
     });
     const file = join(dir, 'old.html');
