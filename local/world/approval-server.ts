@@ -105,6 +105,17 @@ export class ApprovalServer {
         res.end(err.message);
       });
     });
+    // A request line or headers over Node's limit: answer 431 and keep reading (discarding) what the client still
+    // sends, so it reads the answer instead of a reset connection; then close.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'HPE_HEADER_OVERFLOW' && socket.writable) {
+        this.requests.push({ method: '?', path: '(too large)', status: 431 });
+        socket.on('data', () => undefined);
+        socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 25\r\n\r\nrequest headers too large');
+        return;
+      }
+      socket.destroy();
+    });
     this.sockets = trackSockets(server);
     this.server = server;
     this.url = await listen(server);
