@@ -5,8 +5,6 @@
  * (which read them once, at first invocation). Keep both sides on these names.
  */
 export const LAMBDA_ENV = {
-  /** The whole dr.config.json, validated again with the same schema. */
-  config: 'DR_CONFIG',
   /** The region this copy of the control plane runs in (it only ever activates this region). */
   controlPlaneRegion: 'CONTROL_PLANE_REGION',
   alertTopicArn: 'ALERT_TOPIC_ARN',

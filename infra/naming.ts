@@ -16,9 +16,6 @@ export const failoverStateMachineName = (application: string): string => `${appl
 /** The planned return to the primary (state-machines/failback.asl.json). */
 export const failbackStateMachineName = (application: string): string => `${application}-dr-failback`;
 
-/** The same name in both regions: the owner region creates it, the other imports its replica by name. */
-export const signingSecretName = (application: string): string => `${application}-dr/approval-signing-key`;
-
 /**
  * Start of the stacks' export names (`<app>-dr:<OutputKey>`). Exports are unique per account and region,
  * so the application name keeps two applications' control planes from colliding.

@@ -13,7 +13,7 @@ import { SiteStateReconciliation } from '../constructs/site-state-reconciler';
 import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
-import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
+import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../naming';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The validated config. The stack's `env.region` must be one of its two regions. */
@@ -42,11 +42,7 @@ export class ControlPlaneStack extends Stack {
       escalationEmails: config.approval.escalation,
       displayNamePrefix: `${app} DR`,
     });
-    const signing = new SigningSecret(this, 'SigningSecret', {
-      secretName: signingSecretName(app),
-      ownerRegion: config.regions.primary.name,
-      replicaRegions: [config.regions.standby.name],
-    });
+    const signing = new SigningSecret(this, 'SigningSecret');
     const functions = new TaskFunctions(this, 'Functions', {
       config,
       approvalsTable: tables.approvals,

@@ -86,8 +86,6 @@ const PARTIAL_WILDCARDS: Array<[action: string, pattern: RegExp]> = [
   ['route53:GetChange', /:route53:::change\/\*$/],
   ['cloudwatch:SetAlarmState', /:alarm:[a-z0-9-]+-dr-route53-health-check--\*$/],
   ['autoscaling:UpdateAutoScalingGroup', /:autoScalingGroup:\*:autoScalingGroupName\/[A-Za-z0-9_-]+$/],
-  ['secretsmanager:GetSecretValue', /:secret:[a-z0-9-]+-dr\/approval-signing-key-\?{6}$/],
-  ['secretsmanager:DescribeSecret', /:secret:[a-z0-9-]+-dr\/approval-signing-key-\?{6}$/],
 ];
 
 describe.each(cases)('least privilege: $variant strategy, $region stack', ({ variant, stack, template }) => {

@@ -30,10 +30,10 @@ import { SnsNotifier } from '../../../functions/shared/aws/sns-notifier';
 import { SsmSiteState } from '../../../functions/shared/aws/ssm-site-state';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
 import { systemClock } from '../../../functions/shared/ports';
-import { config, configInput, store } from './fixtures';
+import { bundledConfigEnv, config, configInput, store } from './fixtures';
 
 const fullEnv = (): NodeJS.ProcessEnv => ({
-  [ENV.config]: JSON.stringify(configInput),
+  ...bundledConfigEnv(),
   [ENV.controlPlaneRegion]: 'us-west-2',
   [ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
   [ENV.escalationTopicArn]: 'arn:aws:sns:us-west-2:111122223333:escalation',
@@ -50,15 +50,15 @@ const fullEnv = (): NodeJS.ProcessEnv => ({
 });
 
 const factories = {
-  healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
-  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
-  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
-  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable] },
+  healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
+  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
+  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
+  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable] },
   approvalRequestAwsDeps: {
     make: approvalRequestAwsDeps,
-    needs: [ENV.config, ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
+    needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
   },
-  approvalCallbackAwsDeps: { make: approvalCallbackAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.signingSecretArn] },
+  approvalCallbackAwsDeps: { make: approvalCallbackAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.signingSecretArn] },
 } as const;
 
 const cases = Object.entries(factories).flatMap(([name, f]) => f.needs.map((variable) => [name, variable] as const));
@@ -126,8 +126,8 @@ describe('AWS deps factories with a missing variable', () => {
     expect(() => make({ ...env, [variable]: '' })).toThrow(variable);
   });
 
-  it('an invalid DR_CONFIG fails naming the field', () => {
-    const env = { ...fullEnv(), [ENV.config]: JSON.stringify({ ...configInput, globalDomain: { name: 'not a name' } }) };
+  it('an invalid bundled config fails naming the field', () => {
+    const env = { ...fullEnv(), ...bundledConfigEnv({ ...configInput, globalDomain: { name: 'not a name' } }) };
     expect(() => healthCheckerAwsDeps(env)).toThrow(ConfigurationError);
     expect(() => healthCheckerAwsDeps(env)).toThrow(/globalDomain\.name/);
   });
@@ -142,7 +142,7 @@ describe('trafficRouterAwsDeps picks the adapter from traffic.strategy', () => {
     ],
     ['active-active', { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, Route53WeightedTraffic],
   ] as const)('%s', (strategy, traffic, adapter) => {
-    const env = { ...fullEnv(), [ENV.config]: JSON.stringify({ ...configInput, traffic }) };
+    const env = { ...fullEnv(), ...bundledConfigEnv({ ...configInput, traffic }) };
     const deps = trafficRouterAwsDeps(env);
     expect(deps.traffic).toBeInstanceOf(adapter);
     expect(deps.traffic.strategy).toBe(strategy);
