@@ -10,6 +10,10 @@ export const LAMBDA_ENV = {
   alertTopicArn: 'ALERT_TOPIC_ARN',
   escalationTopicArn: 'ESCALATION_TOPIC_ARN',
   approvalTopicArn: 'APPROVAL_TOPIC_ARN',
+  /** approval-callback only: one-time codes, each delivered only to the approver it names (docs/adr/0017). */
+  approverCodeTopicArn: 'APPROVER_CODE_TOPIC_ARN',
+  /** approval-callback only: comma-separated names of the IAM roles (in the API's account) whose sessions may decide through POST /decisions. */
+  approverRoleNames: 'APPROVER_ROLE_NAMES',
   approvalsTable: 'APPROVALS_TABLE',
   auditTable: 'AUDIT_TABLE',
   incidentLockTable: 'INCIDENT_LOCK_TABLE',

@@ -21,3 +21,9 @@ export const failbackStateMachineName = (application: string): string => `${appl
  * so the application name keeps two applications' control planes from colliding.
  */
 export const exportNamePrefix = (application: string): string => `${application}-dr`;
+
+/** SSM parameter holding a region's approval API base URL (each region's stack writes its own; drctl approve reads it). */
+export const approvalApiUrlParameterName = (application: string): string => `/dr/${application}/approval-api-url`;
+
+/** The approver role of a region's stack; IAM names are account-wide, hence the region in it (docs/adr/0017). */
+export const approverRoleName = (application: string, region: string): string => `${application}-dr-approver-${region}`;

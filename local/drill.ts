@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrConfig } from '../config/schema';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
+import { answerApproval } from './approver';
 import { FAILOVER_ASL, startLocalControlPlane, type LocalControlPlane } from './control-plane';
 import { LocalDetection } from './detection';
 import { applyFault, checkFaults, type AppliedFault } from './fault-schedule';
@@ -9,7 +10,7 @@ import { physicalFloorMs } from './measure';
 import type { HistoryEvent } from './runtime/history';
 import { allStates, type ExecutionResult, type LocalExecution } from './runtime/local-state-machine';
 import { loadScenario, resolveRegion, scenarioConfig, ScenarioError, type ApproverDecision, type Expectation, type OperatorAction, type Outcome, type Scenario } from './scenario-file';
-import { sleep, type SimNetwork } from './sim/network';
+import { sleep } from './sim/network';
 import { createRng } from './sim/random';
 import { realClock, Simulation, SIM_EPOCH, simNow } from './sim/virtual-time';
 import type { OutboxMessage } from './world/adapters';
@@ -122,23 +123,6 @@ export function outcomeOf(result: ExecutionResult): Outcome {
       // Refused by the health verdict, or aborted before any change (bad input, a check that failed).
       return 'REFUSED';
   }
-}
-
-/**
- * Plays the approver from the emailed link, as a person would: open the page, then submit its form to the form's
- * own action (so a page that dropped the link's signature would fail here too). Over the RPO target the person
- * ticks the data-loss box, as an approver who approves must. It goes over the simulated network.
- */
-export async function answerApproval(net: SimNetwork, url: string, decision: 'approve' | 'reject', approver: string, reason?: string): Promise<{ status: number }> {
-  const page = await net.request(url, { from: 'clients', timeoutMs: 30_000 });
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  const action = /<form method="post" action="([^"]*)"/.exec(page.body)?.[1];
-  if (page.status !== 200 || !csrf || action === undefined) return { status: page.status };
-  const target = new URL(action.replace(/&amp;/g, '&'), url).toString();
-  const form = new URLSearchParams({ csrf, decision, approver, reason: decision === 'reject' ? (reason ?? 'drill: rejected by the scenario approver') : (reason ?? '') });
-  if (decision === 'approve' && page.body.includes('name="acceptDataLoss"')) form.set('acceptDataLoss', 'yes');
-  const res = await net.request(target, { from: 'clients', method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 30_000 });
-  return { status: res.status };
 }
 
 /** The approver this run plays: the command line wins over the scenario. */
@@ -317,7 +301,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     const decision = approver.decision;
     track(
       sleep(approver.afterMs)
-        .then(() => answerApproval(world.net, url, decision, config.approval.approvers[0]))
+        .then(() => answerApproval(world, url, decision, config.approval.approvers[0]))
         .then(
           (r) => emit('approval-answered', { decision, httpStatus: r.status }),
           (err: Error) => emit('approval-answered', { decision, error: err.message }),
@@ -330,7 +314,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     if (op.do === 'approve' || op.do === 'reject') {
       const url = approvalUrls.at(-1);
       if (!url) return emit('operator-failed', { index: i, do: op.do, reason: 'no approval has been requested' });
-      const r = await answerApproval(world.net, url, op.do, config.approval.approvers[0], op.reason);
+      const r = await answerApproval(world, url, op.do, config.approval.approvers[0], op.reason);
       return emit('approval-answered', { decision: op.do, httpStatus: r.status, by: 'operator' });
     }
     if (op.do === 'failover' || op.do === 'failback') {

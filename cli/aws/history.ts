@@ -47,7 +47,7 @@ export function toHistoryEvents(raw: readonly SfnHistoryEvent[]): HistoryEvent[]
 }
 
 /** An execution ARN, or a name looked up in both regions (the region being activated ran it). */
-async function resolveExecution(clients: AwsClients, config: DrConfig, execution: string, region?: string): Promise<{ region: string; executionArn: string }> {
+export async function resolveExecution(clients: AwsClients, config: DrConfig, execution: string, region?: string): Promise<{ region: string; executionArn: string }> {
   const arn = EXECUTION_ARN.exec(execution);
   if (arn) return { region: arn[1], executionArn: execution };
   if (execution.startsWith('arn:')) throw new CliError(`${execution} is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);

@@ -134,9 +134,11 @@ describe.each(roles)('%s stack: task functions', (role) => {
       }
     }
     expect(union).toEqual(expected);
-    // Only approval-request builds links; approval-callback would form a cycle through the API.
+    // Only approval-request builds links; approval-callback would form a cycle through the API. Only approval-callback
+    // mails codes and checks IAM deciders (set by infra/constructs/approval-api.ts).
+    const callbackOnly: string[] = [ENV.approverCodeTopicArn, ENV.approverRoleNames];
     for (const id of FUNCTION_IDS) {
-      const want = [...expected].filter((n) => id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl).sort();
+      const want = [...expected].filter((n) => (id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n))).sort();
       expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
     }
   });
@@ -167,7 +169,22 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
     FailoverOrchestrator: [...common, ...idempotency, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
     DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
     ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-    ApprovalCallback: [...common, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+    ApprovalCallback: [
+      ...common,
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret',
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      // Codes to the code topic, approvals to the alert topic (both encrypted), and reading an execution whose answer was lost.
+      'sns:Publish',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+    ],
   };
   // Actions AWS cannot scope to a resource (or, for DescribeAlarms, only returns composite alarms for `*`).
   const allowedOnStar: Record<FunctionId, string[]> = {
@@ -276,10 +293,10 @@ describe.each(roles)('%s stack: topics and key', (role) => {
     });
   });
 
-  test('three topics, all encrypted with that key and refusing plain HTTP', () => {
+  test('four topics (the three of Topics and the approval codes), all encrypted with that key and refusing plain HTTP', () => {
     const keyId = logicalIdOf(stacks[role], stacks[role].node.findChild('Topics').node.findChild('Key'));
     const topics = template.findResources('AWS::SNS::Topic');
-    expect(Object.keys(topics)).toHaveLength(3);
+    expect(Object.keys(topics)).toHaveLength(4);
     for (const t of Object.values(topics)) expect(render(t.Properties.KmsMasterKeyId)).toBe(`\${${keyId}.Arn}`);
     const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
     for (const topicId of Object.keys(topics)) {
@@ -317,6 +334,8 @@ describe.each(roles)('%s stack: topics and key', (role) => {
         { topic: ref('Alert'), protocol: 'email', endpoint: e },
       ]),
       ...config.approval.escalation.map((e) => ({ topic: ref('Escalation'), protocol: 'email', endpoint: e })),
+      // One-time codes: each approver's subscription filters on its own address (test/infra/approval-api.test.ts).
+      ...config.approval.approvers.map((e) => ({ topic: `\${${logicalIdOf(stacks[role], stacks[role].node.findChild('ApprovalApi').node.findChild('ApproverCodes'))}}`, protocol: 'email', endpoint: e })),
     ];
     const key = (s: { topic: string; endpoint: string }) => `${s.topic} ${s.endpoint}`;
     expect(subs.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
@@ -326,14 +345,15 @@ describe.each(roles)('%s stack: topics and key', (role) => {
 describe.each(roles)('%s stack: approval API', (role) => {
   const template = templates[role];
 
-  test('regional REST API with GET, HEAD and POST on /approvals/{approvalId}, no API key', () => {
+  test('regional REST API with GET, HEAD and POST on /approvals/{approvalId} and an IAM-authorized POST /decisions, no API key', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'approvals' });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{approvalId}' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'decisions' });
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'HEAD', 'POST']);
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'HEAD', 'POST', 'POST']);
     for (const m of methods) {
-      expect(m.AuthorizationType).toBe('NONE');
+      expect(m.AuthorizationType).toBe(m.AuthorizationType === 'AWS_IAM' ? 'AWS_IAM' : 'NONE');
       expect(m.ApiKeyRequired ?? false).toBe(false);
       expect(render(m.Integration.Uri)).toContain(`\${${functionLogicalId(role, 'ApprovalCallback')}.Arn}`);
     }
@@ -343,7 +363,7 @@ describe.each(roles)('%s stack: approval API', (role) => {
 
   test('the stage is throttled and access-logged', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]),
+      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 })]),
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('resourcePath') },
     });
   });
