@@ -199,7 +199,7 @@ export function renderConfigDoc(): string {
     '     test/unit/cli/config-doc.test.ts fails when a schema field is missing here. -->',
     '',
     'One JSON file (default `dr.config.json` at the repository root) configures everything: the CDK app reads it',
-    '(`npx cdk synth -c config=FILE` for another), the Lambda functions get it as `DR_CONFIG`, and `drctl` reads it',
+    '(`npx cdk synth -c config=FILE` for another) and bundles it with every Lambda function as `dr-config.json`, and `drctl` reads it',
     '(`--config FILE`). It is parsed with one zod schema, strictly: an unknown field is an error, and every error',
     'names the field, e.g. `detection.quorum: must be at least 2: one signal alone never fails over`.',
     '',

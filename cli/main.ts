@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { defaultClients, type AwsClientsFactory } from './aws/clients';
+import { registerApprove } from './commands/approve';
 import { registerAwsCommands } from './commands/aws';
 import { registerDrill } from './commands/drill';
 import { registerPlan } from './commands/plan';
@@ -36,7 +37,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      `\nThe AWS commands (failover, failback, status, history, report) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
+      `\nThe AWS commands (failover, failback, status, history, report, approve, reject) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
     );
 
   registerDrill(program, io);
@@ -45,6 +46,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
   const awsDeps = { io, clients: deps.clients ?? defaultClients, now: deps.now ?? (() => new Date()) };
   registerAwsCommands(program, awsDeps);
   registerReport(program, awsDeps);
+  registerApprove(program, awsDeps);
   return program;
 }
 

@@ -5,13 +5,15 @@
  * (which read them once, at first invocation). Keep both sides on these names.
  */
 export const LAMBDA_ENV = {
-  /** The whole dr.config.json, validated again with the same schema. */
-  config: 'DR_CONFIG',
   /** The region this copy of the control plane runs in (it only ever activates this region). */
   controlPlaneRegion: 'CONTROL_PLANE_REGION',
   alertTopicArn: 'ALERT_TOPIC_ARN',
   escalationTopicArn: 'ESCALATION_TOPIC_ARN',
   approvalTopicArn: 'APPROVAL_TOPIC_ARN',
+  /** approval-callback only: one-time codes, each delivered only to the approver it names (docs/adr/0017). */
+  approverCodeTopicArn: 'APPROVER_CODE_TOPIC_ARN',
+  /** approval-callback only: comma-separated names of the IAM roles (in the API's account) whose sessions may decide through POST /decisions. */
+  approverRoleNames: 'APPROVER_ROLE_NAMES',
   approvalsTable: 'APPROVALS_TABLE',
   auditTable: 'AUDIT_TABLE',
   incidentLockTable: 'INCIDENT_LOCK_TABLE',

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 
 /**
- * The one schema for `dr.config.json`. The CDK app, the Lambda handlers (through `DR_CONFIG`),
+ * The one schema for `dr.config.json`. The CDK app, the Lambda handlers (through the bundled `dr-config.json`),
  * the drill and `drctl` all parse with it, so a bad field fails the same way everywhere.
  */
 

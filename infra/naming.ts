@@ -16,11 +16,14 @@ export const failoverStateMachineName = (application: string): string => `${appl
 /** The planned return to the primary (state-machines/failback.asl.json). */
 export const failbackStateMachineName = (application: string): string => `${application}-dr-failback`;
 
-/** The same name in both regions: the owner region creates it, the other imports its replica by name. */
-export const signingSecretName = (application: string): string => `${application}-dr/approval-signing-key`;
-
 /**
  * Start of the stacks' export names (`<app>-dr:<OutputKey>`). Exports are unique per account and region,
  * so the application name keeps two applications' control planes from colliding.
  */
 export const exportNamePrefix = (application: string): string => `${application}-dr`;
+
+/** SSM parameter holding a region's approval API base URL (each region's stack writes its own; drctl approve reads it). */
+export const approvalApiUrlParameterName = (application: string): string => `/dr/${application}/approval-api-url`;
+
+/** The approver role of a region's stack; IAM names are account-wide, hence the region in it (docs/adr/0017). */
+export const approverRoleName = (application: string, region: string): string => `${application}-dr-approver-${region}`;

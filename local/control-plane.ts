@@ -9,7 +9,9 @@ import { createHandler as dataConsistencyValidator } from '../functions/data-con
 import { createHandler as approvalRequest } from '../functions/approval-request/handler';
 import { createHandler as approvalCallback } from '../functions/approval-callback/handler';
 import type { Clock, HealthSignals, Topic } from '../functions/shared/ports';
-import { ApprovalServer, fakeLambdaContext, toApiGatewayEvent, type ApiHandler } from './world/approval-server';
+import { InMemoryApproverChallenges, LocalApprovalTaskReader, LocalExecutions } from './approver-state';
+import { localApproverRoleName } from './approver';
+import { ApprovalServer, ClientRateLimiter, fakeLambdaContext, RATE_LIMITED, toApiGatewayEvent, type ApiHandler } from './world/approval-server';
 import { sleep, type SimRequest, type SimResponse } from './sim/network';
 import { simClock } from './sim/virtual-time';
 import type { LocalWorld } from './world/world';
@@ -51,6 +53,8 @@ export interface LocalControlPlane {
   readonly approvalHandler: ApiHandler;
   /** The real HTTP server for a person or a browser (`serveApprovalsOverHttp`), else undefined. */
   readonly approvalServer?: ApprovalServer;
+  /** Emailed codes and each execution's approval request (what the approvals table holds in AWS). */
+  readonly challenges: InMemoryApproverChallenges;
   stop(): Promise<void>;
 }
 
@@ -89,8 +93,26 @@ export async function startLocalControlPlane(
   const broker = new TaskTokenBroker();
   const common = { config, audit: world.audit, clock };
 
-  const approvalHandler: ApiHandler = approvalCallback({ ...common, approvals: world.approvals, callbacks: broker, signingKey, logger: createLogger('approval-callback', logLevel) });
-  world.net.host(SIM_APPROVAL_HOST, world.standby, (req) => callApi(approvalHandler, req));
+  const challenges = new InMemoryApproverChallenges();
+  // Both machines are watched below: the reader only runs when an answer's outcome is unknown, long after.
+  const executions = new LocalExecutions();
+  const approvalHandler: ApiHandler = approvalCallback({
+    ...common,
+    approvals: world.approvals,
+    callbacks: broker,
+    signingKey,
+    challenges,
+    // Codes land in the outbox like every message; SNS would deliver each only to the approver it names.
+    notifier: world.notifier,
+    tasks: new LocalApprovalTaskReader((id) => executions.get(id)),
+    // One local API stands for both regions' copies, so both regions' approver roles (in the drill's account).
+    approverRoleNames: [world.primary, world.standby].map((r) => localApproverRoleName(app, r)),
+    ...(opts.randomId ? { randomId: opts.randomId } : {}),
+    logger: createLogger('approval-callback', logLevel),
+  });
+  // The same per-client rule as the WAF rule in AWS and the HTTP server below (here every client is `clients`).
+  const limiter = new ClientRateLimiter();
+  world.net.host(SIM_APPROVAL_HOST, world.standby, (req) => (limiter.allow(req.from) ? callApi(approvalHandler, req) : Promise.resolve(rateLimited())));
   let approvalServer: ApprovalServer | undefined;
   if (opts.serveApprovalsOverHttp) {
     approvalServer = new ApprovalServer(approvalHandler);
@@ -135,6 +157,7 @@ export async function startLocalControlPlane(
       approvalRequest({
         ...common,
         approvals: world.approvals,
+        challenges,
         notifier: world.notifier,
         approvalBaseUrl,
         signingKey,
@@ -160,7 +183,13 @@ export async function startLocalControlPlane(
   const integrations = { lambdas, snsPublish, lambdaTimeoutSeconds, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
   const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, integrations, { broker });
   const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, integrations, { broker });
-  return { machine, failbackMachine, broker, approvalBaseUrl, approvalHandler, approvalServer, stop: async () => approvalServer?.stop() };
+  executions.watch(machine);
+  executions.watch(failbackMachine);
+  return { machine, failbackMachine, broker, approvalBaseUrl, approvalHandler, approvalServer, challenges, stop: async () => approvalServer?.stop() };
+}
+
+function rateLimited(): SimResponse {
+  return { status: RATE_LIMITED.status, headers: RATE_LIMITED.headers, body: RATE_LIMITED.body };
 }
 
 /** API Gateway's proxy integration over the simulated network: the same event shape the Lambda gets in AWS. */

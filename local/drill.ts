@@ -5,6 +5,7 @@ import type { FailureReport } from '../functions/failure-reporter/failure-report
 import { createHandler as failureReporter } from '../functions/failure-reporter/handler';
 import { createLogger } from '../functions/shared/middleware';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
+import { answerApproval } from './approver';
 import { FAILOVER_ASL, startLocalControlPlane, type LocalControlPlane } from './control-plane';
 import { LocalDetection } from './detection';
 import { applyFault, checkFaults, type AppliedFault } from './fault-schedule';
@@ -14,7 +15,7 @@ import { localFailureReader } from './runtime/failure-context';
 import type { HistoryEvent } from './runtime/history';
 import { allStates, type ExecutionResult, type LocalExecution } from './runtime/local-state-machine';
 import { loadScenario, resolveRegion, scenarioConfig, type ApproverDecision, type Expectation, type OperatorAction, type Outcome, type Scenario } from './scenario-file';
-import { sleep, type SimNetwork } from './sim/network';
+import { sleep } from './sim/network';
 import { createRng } from './sim/random';
 import { realClock, Simulation, SIM_EPOCH, simClock, simNow } from './sim/virtual-time';
 import { fakeLambdaContext } from './world/approval-server';
@@ -134,23 +135,6 @@ export function outcomeOf(result: ExecutionResult, events: readonly HistoryEvent
       return changed ? 'INCOMPLETE' : 'REFUSED';
     }
   }
-}
-
-/**
- * Plays the approver from the emailed link, as a person would: open the page, then submit its form to the form's
- * own action (so a page that dropped the link's signature would fail here too). Over the RPO target the person
- * ticks the data-loss box, as an approver who approves must. It goes over the simulated network.
- */
-export async function answerApproval(net: SimNetwork, url: string, decision: 'approve' | 'reject', approver: string, reason?: string): Promise<{ status: number }> {
-  const page = await net.request(url, { from: 'clients', timeoutMs: 30_000 });
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  const action = /<form method="post" action="([^"]*)"/.exec(page.body)?.[1];
-  if (page.status !== 200 || !csrf || action === undefined) return { status: page.status };
-  const target = new URL(action.replace(/&amp;/g, '&'), url).toString();
-  const form = new URLSearchParams({ csrf, decision, approver, reason: decision === 'reject' ? (reason ?? 'drill: rejected by the scenario approver') : (reason ?? '') });
-  if (decision === 'approve' && page.body.includes('name="acceptDataLoss"')) form.set('acceptDataLoss', 'yes');
-  const res = await net.request(target, { from: 'clients', method: 'POST', body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 30_000 });
-  return { status: res.status };
 }
 
 /** The approver this run plays: the command line wins over the scenario. */
@@ -320,6 +304,8 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     mails++;
     if (outboxDir) writeFileSync(join(outboxDir, `${seed}-${String(mails).padStart(3, '0')}-${m.topic}.txt`), `Topic: ${m.topic}\nSubject: ${m.subject}\nDate: ${new Date(m.at).toISOString()}\n\n${m.body}\n`);
     if (m.topic === 'approval') return;
+    // A one-time code mailed to an approver is not an alert about the incident.
+    if (m.topic === 'approver-code') return emit('approver-code', { subject: m.subject });
     emit('alert', { topic: m.topic, subject: m.subject, message: m.body });
   });
 
@@ -356,7 +342,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     const decision = approver.decision;
     track(
       sleep(approver.afterMs)
-        .then(() => answerApproval(world.net, url, decision, config.approval.approvers[0]))
+        .then(() => answerApproval(world, url, decision, config.approval.approvers[0]))
         .then(
           (r) => emit('approval-answered', { decision, httpStatus: r.status }),
           (err: Error) => emit('approval-answered', { decision, error: err.message }),
@@ -381,7 +367,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     if (op.do === 'approve' || op.do === 'reject') {
       const url = approvalUrls.at(-1);
       if (!url) return emit('operator-failed', { index: i, do: op.do, reason: 'no approval has been requested' });
-      const r = await answerApproval(world.net, url, op.do, config.approval.approvers[0], op.reason);
+      const r = await answerApproval(world, url, op.do, config.approval.approvers[0], op.reason);
       return emit('approval-answered', { decision: op.do, httpStatus: r.status, by: 'operator' });
     }
     if (op.do === 'failover' || op.do === 'failback') {
@@ -521,7 +507,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   }
 
   const expected = effectiveExpect(sc, config, { decision: approver.decision, dryRun: Boolean(opts.dryRun), approvalModeOverride: opts.approvalMode !== undefined });
-  const alertSubjects = world.notifier.outbox.filter((m) => m.topic !== 'approval').map((m) => m.subject);
+  const alertSubjects = world.notifier.outbox.filter((m) => m.topic !== 'approval' && m.topic !== 'approver-code').map((m) => m.subject);
   const expectations = checkExpectations(expected, config, {
     outcome,
     executions: started,
@@ -650,7 +636,7 @@ function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalEx
     },
   ];
   if (execution) {
-    const alerts = world.notifier.outbox.filter((m) => m.topic !== 'approval').length;
+    const alerts = world.notifier.outbox.filter((m) => m.topic !== 'approval' && m.topic !== 'approver-code').length;
     // With the SNS API down no alert can leave; the run must then say so rather than pretend one was sent.
     const snsRefused = [...world.apis.refused.entries()].filter(([k]) => k.startsWith('sns@')).reduce((n, [, v]) => n + v, 0);
     invariants.push({

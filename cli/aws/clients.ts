@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { credentialsFor, type AwsSession } from './session';
+import { signedFetch, type SignedFetch } from './signed-fetch';
 
 /** The SDK clients the AWS commands use, one per region; tests swap in mocked ones. */
 export interface AwsClients {
@@ -9,6 +10,8 @@ export interface AwsClients {
   ssm(region: string): SSMClient;
   /** The audit table (`drctl report`); optional so callers that never read it need not provide it. */
   dynamodb?(region: string): DynamoDBClient;
+  /** SigV4-signed calls to API Gateway (`drctl approve|reject`); optional like `dynamodb`. */
+  signedFetch?(region: string): SignedFetch;
 }
 
 /** Builds the clients for a command once its flags are known (`--profile`); tests pass their own. */
@@ -37,5 +40,6 @@ export function defaultClients(session: AwsSession = {}): AwsClients {
     sfn: (region) => sfn.get(region) ?? sfn.set(region, new SFNClient(clientConfig(region, session, credentials))).get(region)!,
     ssm: (region) => ssm.get(region) ?? ssm.set(region, new SSMClient(clientConfig(region, session, credentials))).get(region)!,
     dynamodb: (region) => dynamodb.get(region) ?? dynamodb.set(region, new DynamoDBClient(clientConfig(region, session, credentials))).get(region)!,
+    signedFetch: (region) => signedFetch(region, credentials),
   };
 }

@@ -1,5 +1,6 @@
 import { DescribeExecutionCommand, ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DrConfig } from '../../config/schema';
+import { cleanFreeText } from '../../functions/shared/free-text';
 import { failoverRequestSchema, type FailoverRequest } from '../../functions/shared/workflow';
 import type { AwsClients } from './clients';
 import { CliError, explainAwsError } from './errors';
@@ -56,12 +57,15 @@ export function planStart(config: DrConfig, opts: StartOptions): PlannedStart {
   const from = names.find((n) => n !== opts.to)!;
   const base = opts.incident ?? `manual-${opts.direction}-${opts.to}-${utcDay(opts.now)}`;
   const incidentId = opts.dryRun ? `${base}-dryrun-${utcTime(opts.now)}` : base;
+  // The reason reaches the approval email, the audit trail and alerts as data: no line breaks, no bidi controls. Not
+  // cut here: one over 500 characters is refused below, naming --reason.
+  const reason = opts.reason === undefined ? undefined : cleanFreeText(opts.reason, Number.MAX_SAFE_INTEGER);
   const parsed = failoverRequestSchema.safeParse({
     incidentId,
     direction: opts.direction,
     fromRegion: from,
     toRegion: opts.to,
-    trigger: { source: 'manual', at: opts.now.toISOString(), ...(opts.reason ? { reason: opts.reason } : {}) },
+    trigger: { source: 'manual', at: opts.now.toISOString(), ...(reason ? { reason } : {}) },
     dryRun: Boolean(opts.dryRun),
   });
   if (!parsed.success) {

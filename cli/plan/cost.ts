@@ -94,7 +94,7 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
     line(`SNS publishes (${publishes} per execution)`, publishes * drills, 'publishes', PRICES.snsPublishPer1M, 1_000_000),
     line(`SNS email deliveries (${subscribers} subscriber(s))`, publishes * drills * subscribers, 'emails', PRICES.snsEmailPer100k, 100_000),
     line('API Gateway REST requests (approval page: open + submit)', 2 * drills, 'requests', PRICES.apiGatewayRestPer1M, 1_000_000),
-    line('Secrets Manager signing key (primary + replica)', regions, 'secrets', PRICES.secret),
+    line('Secrets Manager signing key (one per region)', regions, 'secrets', PRICES.secret),
     line('Secrets Manager calls (approval request + callback)', 2 * drills, 'calls', PRICES.secretsPer10kCalls, 10_000),
     line('DynamoDB writes (audit per step, approval, incident lock)', (AUDIT_WRITES_PER_STEP * transitions + 4) * drills, 'write units', PRICES.dynamoDbPer1MWrites, 1_000_000),
     line('DynamoDB reads (approval lookups)', 2 * drills, 'read units', PRICES.dynamoDbPer1MReads, 1_000_000),

@@ -37,7 +37,7 @@ export const PRICES = {
   kmsPer10kRequests: fig(0.03, 'USD per 10k KMS requests', 'secondary'),
   arcClusterHour: fig(2.5, 'USD per ARC cluster-hour', 'secondary quoting aws.amazon.com/application-recovery-controller/pricing; hourly billing in the ARC developer guide'),
   apiGatewayRestPer1M: fig(3.5, 'USD per 1M REST API requests', 'secondary'),
-  secret: fig(0.4, 'USD per secret-month (a replica counts as a secret)', 'secondary'),
+  secret: fig(0.4, 'USD per secret-month', 'secondary'),
   secretsPer10kCalls: fig(0.05, 'USD per 10k Secrets Manager calls', 'secondary'),
   dynamoDbPer1MWrites: fig(0.625, 'USD per 1M on-demand write request units', 'secondary (after 2024-11-01)'),
   dynamoDbPer1MReads: fig(0.125, 'USD per 1M on-demand read request units', 'secondary (after 2024-11-01)'),

@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { approvalCallbackAwsDeps } from '../shared/aws/deps';
+import { approvalCallbackAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
-import { handleApprovalRequest, type ApprovalCallbackDeps, type HttpRequest } from './approval-callback';
+import { handleApprovalRequest, IAM_DECISIONS_PATH, type ApprovalCallbackDeps, type HttpRequest } from './approval-callback';
 import { messagePage } from './page';
 
 /** The form has four short fields; anything bigger is not our page posting. */
@@ -35,14 +35,27 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEvent): HttpRequest {
   const query: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
   const queryChars = Object.entries(query).reduce((n, [k, v]) => n + k.length + (v?.length ?? 0) + 2, 0);
   if (queryChars > MAX_QUERY_CHARS) throw new BadHttpRequestError(414, 'Link too long', 'This is not an approval link: it is far longer than the emailed one. Nothing was decided.');
+  const path = event.path ?? '/';
+  const iamRoute = path === IAM_DECISIONS_PATH || path === `${IAM_DECISIONS_PATH}/`;
   let form: Record<string, string> = {};
+  let body: string | undefined;
   if (method === 'POST' && event.body) {
     const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
     if (bytes.length > MAX_FORM_BYTES) throw new BadHttpRequestError(413, 'Form too large', 'The submitted form is larger than the approval page can send. Nothing was decided.');
+    body = bytes.toString('utf8');
     // URLSearchParams never throws on bad percent-encoding; it keeps the text as is, which then fails validation.
-    form = Object.fromEntries(new URLSearchParams(bytes.toString('utf8')));
+    if (!iamRoute) form = Object.fromEntries(new URLSearchParams(body));
   }
-  return { method, path: event.path ?? '/', query, form };
+  // Only the IAM-authorized route has a caller API Gateway verified; on every other route the field is ignored.
+  const userArn = iamRoute ? event.requestContext?.identity?.userArn : undefined;
+  const accountId = iamRoute ? event.requestContext?.accountId : undefined;
+  return { method, path, query, form, ...(iamRoute ? { body, ...(userArn ? { principalArn: userArn } : {}), ...(accountId ? { accountId } : {}) } : {}) };
+}
+
+/** `?exp=..&sig=..` of an approval link, so an error page can lead back to its form; undefined for anything else. */
+function backLink(request: HttpRequest): string | undefined {
+  const { exp, sig } = request.query;
+  return /^\/approvals\//.test(request.path) && exp && sig ? `?exp=${encodeURIComponent(exp)}&sig=${encodeURIComponent(sig)}` : undefined;
 }
 
 export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) {
@@ -58,11 +71,12 @@ export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) 
       return { statusCode: bad.statusCode, headers: PAGE_HEADERS, body };
     }
     try {
-      const { outcome, incidentId, executionId, ...response } = await handleApprovalRequest(request, deps);
+      const { outcome, incidentId, executionId, warnings, ...response } = await handleApprovalRequest(request, deps);
       // A verified link belongs to one execution's RequestApproval task: its lines join that execution's logs.
       if (incidentId) logger.appendKeys({ incidentId, ...(executionId ? { executionId } : {}), stateName: APPROVAL_STATE_NAME });
       // Neither the query (signature) nor the record (task token) is logged: only what happened.
       logger.info('approval request answered', { method: request.method, statusCode: response.statusCode, outcome });
+      for (const w of warnings ?? []) logger.error('after the decision was applied, a follow-up failed', { warning: w });
       return response;
     } catch (err) {
       // A dependency failed (not the request): say so and let the approver retry; nothing was decided.
@@ -70,7 +84,12 @@ export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) 
       return {
         statusCode: 503,
         headers: { ...PAGE_HEADERS, 'retry-after': '5' },
-        body: request.method === 'HEAD' ? '' : messagePage('Try again', 'The approval service could not complete your request just now. Nothing was decided; reload the link in a few seconds.'),
+        body:
+          request.method === 'HEAD'
+            ? ''
+            : messagePage('Try again', 'The approval service could not complete your request just now, before anything was decided. Go back to the request in a few seconds.', {
+                back: backLink(request),
+              }),
       };
     }
   });

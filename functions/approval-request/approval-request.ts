@@ -1,12 +1,16 @@
 import type { DrConfig } from '../../config/schema';
 import { InvalidInputError } from '../shared/errors';
-import type { ApprovalRecord, ApprovalStore, AuditLog, Clock, Notifier } from '../shared/ports';
+import { dashboardConsoleUrl, executionConsoleUrl } from '../shared/console-links';
+import { cleanFreeText, quoted } from '../shared/free-text';
+import type { ApprovalRecord, ApprovalStore, ApproverChallenges, AuditLog, Clock, Notifier } from '../shared/ports';
 import { randomId, signLink } from '../shared/signing';
 import { parseRequest, requireState } from '../shared/workflow';
 
 export interface ApprovalRequestDeps {
   readonly config: DrConfig;
   readonly approvals: ApprovalStore;
+  /** Where `drctl approve EXECUTION` finds this request: the execution is pointed at its newest approval id. */
+  readonly challenges: Pick<ApproverChallenges, 'linkExecution'>;
   readonly notifier: Notifier;
   readonly audit: AuditLog;
   readonly clock: Clock;
@@ -41,6 +45,13 @@ export function formatMs(ms: number | null): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** AssessDataRisk's per-store lags, kept only when they have the expected shape (a store name -> ms or null). */
+function lagsOf(value: unknown): Record<string, number | null> | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v === null || (typeof v === 'number' && Number.isFinite(v)));
+  return Object.fromEntries(entries) as Record<string, number | null>;
+}
+
 /**
  * The link must expire exactly when Step Functions stops waiting, so it reads the same field the
  * definition's TimeoutSecondsPath reads; the config value only stands in when the field is absent.
@@ -69,8 +80,16 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   if (request.dryRun) throw new InvalidInputError('approval-request: dry runs are never sent for approval (state.dryRun is true)');
   const executionId = request.execution?.id;
   if (!executionId) throw new InvalidInputError('approval-request: state.execution.id is missing (the link must be bound to one execution)');
-  const health = (state.health ?? {}) as { verdict?: string; evidence?: string[]; summary?: string };
-  const risk = (state.dataRisk ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; rpoWithinTarget?: boolean; approval?: { timeoutSeconds?: unknown } };
+  const health = (state.health ?? {}) as { verdict?: string; evidence?: string[]; summary?: string; checkedAt?: unknown };
+  const risk = (state.dataRisk ?? {}) as {
+    estimatedRpoMs?: number | null;
+    rpoTargetMs?: number;
+    rpoWithinTarget?: boolean;
+    lagByStore?: unknown;
+    approval?: { timeoutSeconds?: unknown };
+  };
+  // The operator's words (drctl failover --reason) go to the approver and the audit trail as data, never as markup.
+  const reason = request.trigger.reason === undefined ? undefined : cleanFreeText(request.trigger.reason);
   const now = deps.clock.now();
   const timeoutSeconds = timeoutOf(risk, deps.config);
   const expiresAt = now + timeoutSeconds * 1000;
@@ -97,30 +116,45 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
       rpoTargetMs: risk.rpoTargetMs ?? Math.round(deps.config.objectives.rpoSeconds * 1000),
       rpoWithinTarget: risk.rpoWithinTarget ?? false,
       dryRun: false,
+      lagByStore: lagsOf(risk.lagByStore),
+      ...(typeof health.checkedAt === 'string' ? { checkedAt: health.checkedAt } : {}),
+      trigger: { source: request.trigger.source, at: request.trigger.at, ...(reason ? { reason } : {}) },
     },
   };
   await deps.approvals.put(record);
+  await deps.challenges.linkExecution(executionId, approvalId, expiresAt);
   const key = await deps.signingKey();
   const url = approvalUrl(deps.approvalBaseUrl, approvalId, expiresAt, signLink(key, approvalId, expiresAt, APPROVAL_ACTION));
   const s = record.summary;
   const onTimeout = deps.config.approval.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
+  const stores = Object.entries(s.lagByStore ?? {});
   const body = [
     `A regional failover of "${s.application}" is waiting for your decision.`,
     '',
     `What will happen: all traffic for ${deps.config.globalDomain.name} moves from ${request.fromRegion} to ${request.toRegion};`,
     `${request.fromRegion} is fenced (its writers stop) and the data stores are promoted in ${request.toRegion}.`,
     '',
+    `Started by: ${request.trigger.source === 'manual' ? 'an operator (drctl failover)' : request.trigger.source} at ${request.trigger.at}.`,
+    ...(reason ? [`Operator's reason, quoted as typed: ${quoted(reason)}`] : []),
+    '',
     `Health verdict: ${s.verdict}. ${health.summary ?? ''}`.trimEnd(),
     ...s.evidence.map((e) => `  ${e}`),
+    ...(s.checkedAt ? [`  (checked ${s.checkedAt})`] : []),
     '',
     `Estimated data loss (replication lag): ${formatMs(s.estimatedRpoMs)}; RPO target ${formatMs(s.rpoTargetMs)}${s.rpoWithinTarget ? '' : '  <-- OVER TARGET OR UNKNOWN'}.`,
+    ...stores.map(([store, lag]) => `  ${store}: ${formatMs(lag)}${lag === null || lag > s.rpoTargetMs ? '  (over target or unknown)' : ''}`),
     'Writes acknowledged by the old primary within that window may never reach the new one.',
     '',
     `Open this link to review and decide (it expires ${new Date(expiresAt).toISOString()}; opening it decides nothing):`,
     url,
+    'To decide, you confirm your address with a one-time code the page emails to it; nobody else can decide for you.',
+    `With AWS credentials for the approver role instead: drctl approve ${request.execution?.name ?? executionId} (or drctl reject ... --reason TEXT).`,
+    '',
+    `Execution: ${executionConsoleUrl(executionId, request.toRegion)}`,
+    `Dashboard: ${dashboardConsoleUrl(s.application, request.toRegion)}`,
     '',
     `Incident ${request.incidentId}. If nobody decides in time, ${onTimeout}, and ${deps.config.approval.escalation.join(', ')} are alerted.`,
-    'Do not forward this email: anyone with the link can see the request.',
+    'Do not forward this email: a forwarded link still shows the request, though only a listed approver can decide.',
   ].join('\n');
   await deps.notifier.publish({
     topic: 'approval',
@@ -133,7 +167,14 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
     executionId,
     step: 'RequestApproval',
     outcome: 'REQUESTED',
-    detail: { approvalId, expiresAt, timeoutSeconds, approvers: deps.config.approval.approvers, estimatedRpoMs: s.estimatedRpoMs },
+    detail: {
+      approvalId,
+      expiresAt,
+      timeoutSeconds,
+      approvers: deps.config.approval.approvers,
+      estimatedRpoMs: s.estimatedRpoMs,
+      trigger: { source: request.trigger.source, ...(reason ? { reason } : {}) },
+    },
     at: new Date(now).toISOString(),
   });
   return { approvalId, url, expiresAt, estimatedRpoMs: s.estimatedRpoMs, rpoTargetMs: s.rpoTargetMs };

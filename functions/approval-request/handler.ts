@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { approvalRequestAwsDeps } from '../shared/aws/deps';
+import { approvalRequestAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { requestApproval, type ApprovalRequestDeps } from './approval-request';
 

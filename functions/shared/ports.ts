@@ -153,7 +153,11 @@ export interface SiteStateDescriber {
   describe(region: RegionName): Promise<SiteStateRecord>;
 }
 
-export type Topic = 'alert' | 'escalation' | 'approval';
+/**
+ * `approver-code`: a one-time code for one approver, delivered only to the address in its `recipient` attribute
+ * (in AWS, a topic whose email subscriptions each filter on their own address; docs/adr/0017).
+ */
+export type Topic = 'alert' | 'escalation' | 'approval' | 'approver-code';
 
 export interface Notifier {
   publish(message: { topic: Topic; subject: string; body: string; attributes?: Record<string, string> }): Promise<void>;
@@ -190,6 +194,12 @@ export interface ApprovalSummary {
   readonly rpoTargetMs: number;
   readonly rpoWithinTarget: boolean;
   readonly dryRun: boolean;
+  /** Replication lag per store, AWS ms (null: the store reports none), as AssessDataRisk measured it. */
+  readonly lagByStore?: Record<string, number | null>;
+  /** When the health verdict was reached (ISO); evidence lines without their own "since" were true then. */
+  readonly checkedAt?: string;
+  /** Who started the execution and why: `alarm`, or `manual` with the operator's reason (cleaned free text). */
+  readonly trigger?: { readonly source: string; readonly at?: string; readonly reason?: string };
 }
 
 export interface ApprovalStore {
@@ -220,6 +230,56 @@ export class TaskNoLongerWaitingError extends Error {
 export interface TaskCallbacks {
   sendSuccess(taskToken: string, output: unknown): Promise<void>;
   sendFailure(taskToken: string, error: string, cause: string): Promise<void>;
+}
+
+/**
+ * A one-time code emailed to the address a person typed on the approval page. Only its HMAC is stored. A
+ * challenge exists for any well-formed address, listed or not, so the page behaves the same for both; an
+ * address that is not an approver simply has no code that could ever match (docs/adr/0017).
+ */
+export interface CodeChallenge {
+  readonly challengeId: string;
+  readonly approvalId: string;
+  /** Trimmed and lower-cased. */
+  readonly address: string;
+  /** HMAC of the code; absent when the address is not on the approver list. */
+  readonly codeHash?: string;
+  /** Epoch ms. */
+  readonly expiresAt: number;
+  /** Wrong codes tried so far. */
+  readonly attempts: number;
+}
+
+/** Storage for emailed codes and for finding an execution's approval request (`drctl approve EXECUTION`). */
+export interface ApproverChallenges {
+  /**
+   * Stores a new challenge, unless `limit` challenges were already issued for this approval and address:
+   * then false, and nothing is stored (bounded codes per person and request, whoever asks).
+   */
+  issue(challenge: CodeChallenge, limit: number): Promise<boolean>;
+  get(challengeId: string): Promise<CodeChallenge | undefined>;
+  /** Counts one try; false when the challenge is unknown or already had `maxAttempts` tries (nothing counted). */
+  countAttempt(challengeId: string, maxAttempts: number): Promise<boolean>;
+  /** Points an execution at its newest approval request. */
+  linkExecution(executionId: string, approvalId: string, expiresAt: number): Promise<void>;
+  /** The newest approval request of an execution, if one was made. */
+  approvalOf(executionId: string): Promise<string | undefined>;
+}
+
+/**
+ * What Step Functions says happened to an execution's approval task: read from the execution (DescribeExecution,
+ * GetExecutionHistory) when a SendTaskSuccess/Failure outcome is unknown, so the approver is told the truth.
+ */
+export type ApprovalTaskState =
+  | { readonly task: 'waiting'; readonly executionStatus: string }
+  | { readonly task: 'succeeded'; readonly output: unknown; readonly at?: number; readonly executionStatus: string }
+  | { readonly task: 'failed'; readonly error: string; readonly cause: string; readonly at?: number; readonly executionStatus: string }
+  | { readonly task: 'timed-out'; readonly at?: number; readonly executionStatus: string }
+  /** The execution ended (or was stopped) without the task ending on its own. */
+  | { readonly task: 'not-waiting'; readonly executionStatus: string };
+
+export interface ApprovalTaskReader {
+  read(executionId: string): Promise<ApprovalTaskState>;
 }
 
 export interface AuditEntry {

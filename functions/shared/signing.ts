@@ -34,3 +34,33 @@ export function safeEqual(a: string, b: string): boolean {
 export function randomId(bytes = 16): string {
   return randomBytes(bytes).toString('base64url');
 }
+
+/**
+ * Emailed one-time codes (docs/adr/0017): eight digits, stored only as an HMAC under the signing key and bound to
+ * the challenge, the approval and the address, so a code is worth nothing for any other request or person and a
+ * copy of the table cannot be searched for it without the key.
+ */
+const CODE_PURPOSE = 'dr-approver-code/v1';
+export const CODE_DIGITS = 8;
+
+/** Eight digits from a random id's bytes (a drill passes seeded ids, so its codes repeat with the seed). */
+export function codeFromRandomId(id: string): string {
+  const bytes = Buffer.from(id, 'base64url');
+  const n = bytes.length >= 6 ? bytes.readUIntBE(0, 6) : Number.parseInt(bytes.toString('hex') || '0', 16);
+  return String(n % 10 ** CODE_DIGITS).padStart(CODE_DIGITS, '0');
+}
+
+/** `12345678` -> `1234 5678`, easier to read off a phone and type back. */
+export function formatCode(code: string): string {
+  return `${code.slice(0, 4)} ${code.slice(4)}`;
+}
+
+/** What a person typed, as digits: spaces and dashes dropped; anything else makes it no code at all. */
+export function normalizeCode(input: string): string | undefined {
+  const digits = input.replace(/[\s-]/g, '');
+  return new RegExp(`^\\d{${CODE_DIGITS}}$`).test(digits) ? digits : undefined;
+}
+
+export function hashCode(key: Buffer, c: { challengeId: string; approvalId: string; address: string }, code: string): string {
+  return createHmac('sha256', key).update(`${CODE_PURPOSE}\n${c.challengeId}\n${c.approvalId}\n${c.address}\n${code}`).digest('base64url');
+}

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { stackInstanceId } from '../stack-instance';
 
 export interface FailoverTaskFunctions {
   readonly healthChecker: lambda.IFunction;
@@ -103,7 +104,9 @@ export class FailoverStateMachine extends Construct {
     }
 
     // The /aws/vendedlogs/ prefix lets Step Functions reuse one Logs resource policy instead of growing it per group.
-    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}`;
+    // The group is retained when the stack is deleted, so its name ends with the stack instance's id: a re-created
+    // stack gets a group of its own instead of failing on "already exists" (docs/adr/0018).
+    const logGroupName = `/aws/vendedlogs/states/${props.stateMachineName}-${stackInstanceId(this)}`;
     const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     // CloudWatch Logs encrypts with the key itself; the encryption-context condition ties that to this group.
     // The ARN is built from the name, since referencing the group here would make key and group depend on each other.

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { BUNDLED_CONFIG_FILE } from '../../config/bundled-config';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import type { DrConfig } from '../../config/schema';
 import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
@@ -23,7 +26,10 @@ const NODE20_REASON =
 export const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
 export interface TaskFunctionsProps {
-  /** The validated config; it travels to every function as `DR_CONFIG`. */
+  /**
+   * The validated config. It is bundled with every function as `dr-config.json` next to the handler, which reads it
+   * once per container: the 4 KB Lambda allows for environment variables holds a few stores at most (docs/adr/0018).
+   */
   readonly config: DrConfig;
   readonly approvalsTable: dynamodb.ITable;
   readonly auditTable: dynamodb.ITable;
@@ -108,6 +114,9 @@ export class TaskFunctions extends Construct {
   /** Invoked by an EventBridge schedule, not by the state machine; SiteStateReconciliation grants what it needs. */
   readonly siteStateReconciler: nodejs.NodejsFunction;
 
+  /** The config file copied into every bundle (under node_modules/.cache, named by its content). */
+  readonly bundledConfigFile: string;
+
   private readonly config: DrConfig;
   private readonly envs = new Map<nodejs.NodejsFunction, Record<string, string>>();
 
@@ -125,8 +134,11 @@ export class TaskFunctions extends Construct {
 
     const root = props.projectRoot ?? resolve(__dirname, '..', '..');
     const app = props.config.application;
+    // Under the project root, at a path that depends on the content only: the bundling container reaches it through
+    // the project root, and the bundling command (part of the asset hash when bundling is skipped) stays the same.
+    this.bundledConfigFile = writeBundledConfig(join(root, 'node_modules', '.cache', 'regionflip-config'), props.config);
+    const configHooks = bundledConfigHooks(root, this.bundledConfigFile);
     const commonEnv: Record<string, string> = {
-      [FUNCTION_ENV.config]: JSON.stringify(props.config),
       [FUNCTION_ENV.controlPlaneRegion]: stack.region,
       [FUNCTION_ENV.alertTopicArn]: props.alertTopic.topicArn,
       [FUNCTION_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
@@ -171,6 +183,7 @@ export class TaskFunctions extends Construct {
           mainFields: ['module', 'main'],
           // The bundled SDK is pinned and tree-shaken; the runtime's copy changes under us between deploys.
           bundleAwsSDK: true,
+          commandHooks: configHooks,
         },
       });
       this.envs.set(fn, env);
@@ -425,16 +438,52 @@ export class TaskFunctions extends Construct {
     for (const [fn, env] of this.envs) {
       const bytes = Object.entries(env).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + maxResolvedBytes(stack.resolve(value)), 0);
       if (bytes > LAMBDA_ENV_LIMIT_BYTES) {
-        const configBytes = Buffer.byteLength(env[FUNCTION_ENV.config] ?? '');
+        const largest = Object.entries(env)
+          .map(([name, value]) => [name, maxResolvedBytes(stack.resolve(value))] as const)
+          .sort((a, b) => b[1] - a[1])[0];
         errors.push(
           `${fn.node.id}: environment variables need up to ${bytes} bytes, over Lambda's ${LAMBDA_ENV_LIMIT_BYTES}-byte limit ` +
-            `(${FUNCTION_ENV.config} alone is ${configBytes} bytes). Shorten the config (fewer or shorter dataStores entries) ` +
-            `or move ${FUNCTION_ENV.config} to SSM Parameter Store.`,
+            `(the largest, ${largest[0]}, up to ${largest[1]} bytes). Pass anything that grows with the config in the bundled ${BUNDLED_CONFIG_FILE} instead.`,
         );
       }
     }
     return errors;
   }
+}
+
+/**
+ * Writes the config where the bundling hook copies it from: once per content (the name is its hash, so two stacks or
+ * two synths never race on one file), written to a temporary name and renamed, so a bundle never copies half a file.
+ */
+function writeBundledConfig(dir: string, config: DrConfig): string {
+  const text = `${JSON.stringify(config, null, 2)}\n`;
+  const file = join(dir, `dr-config-${createHash('sha256').update(text).digest('hex').slice(0, 16)}.json`);
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    const partial = `${file}.${process.pid}.partial`;
+    writeFileSync(partial, text);
+    renameSync(partial, file);
+  }
+  return file;
+}
+
+/**
+ * Bundling hooks that put the config next to the handler as `dr-config.json` after esbuild ran. The copy runs where
+ * the bundling runs: locally, or in the bundling container, which sees the project root as `inputDir` (so a file
+ * under the project root is addressed through it).
+ */
+export function bundledConfigHooks(projectRoot: string, configFile: string, platform: NodeJS.Platform = process.platform): nodejs.ICommandHooks {
+  const inside = relative(projectRoot, configFile);
+  const underRoot = inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => {
+      const source = underRoot ? `${inputDir}/${inside.split('\\').join('/')}` : configFile;
+      const target = `${outputDir}/${BUNDLED_CONFIG_FILE}`;
+      return [platform === 'win32' ? `copy /Y "${source.split('/').join('\\')}" "${target.split('/').join('\\')}"` : `cp "${source}" "${target}"`];
+    },
+  };
 }
 
 /** Global clusters are account-wide (no region); the account is the one that owns the regional clusters. */

@@ -13,7 +13,7 @@ import { SiteStateReconciliation } from '../constructs/site-state-reconciler';
 import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
-import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, signingSecretName, siteStateParameterPrefix } from '../naming';
+import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../naming';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The validated config. The stack's `env.region` must be one of its two regions. */
@@ -42,11 +42,7 @@ export class ControlPlaneStack extends Stack {
       escalationEmails: config.approval.escalation,
       displayNamePrefix: `${app} DR`,
     });
-    const signing = new SigningSecret(this, 'SigningSecret', {
-      secretName: signingSecretName(app),
-      ownerRegion: config.regions.primary.name,
-      replicaRegions: [config.regions.standby.name],
-    });
+    const signing = new SigningSecret(this, 'SigningSecret');
     const functions = new TaskFunctions(this, 'Functions', {
       config,
       approvalsTable: tables.approvals,
@@ -68,7 +64,15 @@ export class ControlPlaneStack extends Stack {
     });
     // Closes the split brain a failover leaves when it could not fence a dark primary (docs/adr/0016).
     new SiteStateReconciliation(this, 'SiteStateReconciler', { config, reconciler: functions.siteStateReconciler, alertTopic: topics.alertTopic });
-    const api = new ApprovalApi(this, 'ApprovalApi', { handler: functions.approvalCallback, manageAccountCloudWatchRole: config.deployment.apiGatewayAccountRole });
+    const api = new ApprovalApi(this, 'ApprovalApi', {
+      handler: functions.approvalCallback,
+      application: app,
+      approverEmails: config.approval.approvers,
+      topicKey: topics.key,
+      alertTopic: topics.alertTopic,
+      stateMachineNames: [stateMachineName, failbackStateMachineName(app)],
+      manageAccountCloudWatchRole: config.deployment.apiGatewayAccountRole,
+    });
     functions.setApprovalBaseUrl(api.url);
     const failover = new FailoverStateMachine(this, 'Failover', {
       stateMachineName,
@@ -111,8 +115,8 @@ export class ControlPlaneStack extends Stack {
       stateMachineNames: [stateMachineName, failbackStateMachineName(app)],
       alarms: [...detection.signalAlarms.values(), detection.compositeAlarm],
     });
-    // What an operator or another stack needs (docs/deploy.md lists them). No approver role: approvers
-    // decide through the signed link and have no AWS identity (docs/runbook-approvers.md).
+    // What an operator or another stack needs (docs/deploy.md lists them), including the approver role for
+    // drctl approve|reject (docs/runbook-approvers.md).
     new StackOutputs(this, 'Outputs', {
       exportPrefix: exportNamePrefix(app),
       outputs: [
@@ -122,6 +126,8 @@ export class ControlPlaneStack extends Stack {
         { key: 'AlertTopicArn', value: topics.alertTopic.topicArn, description: 'Every stage alert of every execution (subscribe chat notifications here)' },
         { key: 'EscalationTopicArn', value: topics.escalationTopic.topicArn, description: 'Escalations: refused or incomplete failovers and unanswered approvals' },
         { key: 'ApprovalTopicArn', value: topics.approvalTopic.topicArn, description: 'Approval requests carrying the signed link (approvers only)' },
+        { key: 'ApproverCodeTopicArn', value: api.codeTopic.topicArn, description: 'One-time approval codes, each delivered only to the approver it names (filter policy per subscription)' },
+        { key: 'ApproverRoleArn', value: api.approverRole.roleArn, description: 'Assume it to decide with drctl approve|reject (SigV4 on POST /decisions)' },
         { key: 'SiteStateParameterName', value: siteState.parameter.parameterName, description: "This region's ACTIVE/PASSIVE switch: the application's writers read it and stop on PASSIVE" },
         { key: 'SiteStateParameterPrefix', value: siteStateParameterPrefix(app), description: 'Prefix of the switches: <prefix>/<region>, each stored in its own region' },
         { key: 'DashboardUrl', value: dashboard.consoleUrl, description: "This region's CloudWatch dashboard: detection, executions in both regions, step durations, replication lag" },

@@ -6,6 +6,8 @@ import type { DrConfig } from '../../config/schema';
 import { loadConfig } from '../../config/load';
 import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill';
 import type { LocalWorld } from '../../local/world/world';
+import { approveAsIamPrincipal, localApproverPrincipal } from '../../local/approver';
+import type { LocalControlPlane } from '../../local/control-plane';
 
 const ROOT = join(__dirname, '..', '..');
 const baseConfig = () => loadConfig(join(ROOT, 'dr.config.json'));
@@ -127,5 +129,38 @@ describe('the task token never leaves the approval store', () => {
     expect(lines.some((l) => l.includes('"approval-requested"'))).toBe(true);
     expect(out.stdout).not.toMatch(TOKEN_SHAPE);
     expect(out.stderr).not.toMatch(TOKEN_SHAPE);
+  });
+});
+
+describe('the IAM path in the drill (what drctl approve does in AWS, and what --approve cli plays)', () => {
+  it('an approver-role session approves through POST /decisions: the drill fails over and the record names the principal', async () => {
+    const config = baseConfig();
+    const principal = localApproverPrincipal(config.application, config.regions.standby.name, 'drill-operator');
+    let cp!: LocalControlPlane;
+    const answers: Array<{ status: number; body: Record<string, unknown> }> = [];
+    const events: DrillEvent[] = [];
+    const summary = await runDrill({
+      config,
+      scenario: 'primary-down',
+      approve: 'none',
+      outDir: null,
+      inspect: (h) => (cp = h.controlPlane),
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type !== 'approval-requested') return;
+        // An operator with the approver role's credentials, a moment after the email: a stranger's role first.
+        const executionArn = String(events.find((x) => x.type === 'execution-started')?.executionArn);
+        void approveAsIamPrincipal(cp, { executionArn, decision: 'approve', principalArn: 'arn:aws:sts::000000000000:assumed-role/Admin/mallory' })
+          .then((r) => answers.push(r))
+          .then(() => approveAsIamPrincipal(cp, { executionArn, decision: 'approve', principalArn: principal }))
+          .then((r) => answers.push(r));
+      },
+    });
+    expect(answers.map((a) => a.status)).toEqual([403, 200]);
+    expect(answers[1].body).toMatchObject({ outcome: 'approved', decidedBy: principal });
+    expect(summary.outcome).toBe('FAILED_OVER');
+    expect(summary.invariantsHeld).toBe(true);
+    const alert = events.find((e) => e.type === 'alert' && String(e.subject).includes('approved by'));
+    expect(alert?.message).toContain(`approved by ${principal} (AWS IAM principal, verified from its SigV4-signed request)`);
   });
 });

@@ -38,8 +38,19 @@ function startManualDrill(): { child: ChildProcessWithoutNullStreams; next: (typ
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
+/** Polls (real time: this drill follows a person's clock) until `find` returns something. */
+async function waitFor<T>(find: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hit = find();
+    if (hit !== undefined) return hit;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('drctl drill --approve manual --json: the emailed link as a person and as a mail scanner meet it', () => {
-  it('fetching decides nothing, a bare POST decides nothing, a tampered link is refused, the form fails over, a resubmit gets 409', async () => {
+  it('fetching decides nothing, a bare POST decides nothing, a tampered link is refused, the verified form fails over, a resubmit gets 409', async () => {
     const { child, next, lines } = startManualDrill();
     try {
       const asked = await next('approval-requested');
@@ -61,11 +72,17 @@ describe('drctl drill --approve manual --json: the emailed link as a person and 
       expect(lines.some((l) => l.type === 'state-entered' && l.state === 'FenceOldPrimary')).toBe(false);
       expect(lines.some((l) => l.type === 'summary')).toBe(false);
 
-      // The person: open the page, fill the form, submit it to the form's own action.
+      // The person: open the page, ask for a code for their address, read it in their mailbox (the drill prints the
+      // mail as an alert line), and submit the decision form with it.
       const page = await httpCall(url);
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
       const action = new URL(/<form method="post" action="([^"]*)"/.exec(page.body)![1].replace(/&amp;/g, '&'), url).toString();
-      const body = new URLSearchParams({ csrf, decision: 'approve', approver: 'oncall@example.com', reason: '' }).toString();
+      const codePage = await httpCall(action, { method: 'POST', body: new URLSearchParams({ csrf, step: 'code', approver: 'oncall@example.com' }).toString(), headers: FORM });
+      expect(codePage.status).toBe(200);
+      const challenge = /name="challenge" value="([^"]+)"/.exec(codePage.body)![1];
+      const mail = await waitFor(() => lines.find((l) => l.type === 'alert' && l.topic === 'approver-code'));
+      const mailed = /code: (\d{4} \d{4})/.exec(String(mail.message))![1];
+      const body = new URLSearchParams({ csrf, step: 'decide', challenge, code: mailed, decision: 'approve', reason: '' }).toString();
       // Submitted twice (a double click): both are in flight together, so both reach the drill before it can end.
       const codes = await Promise.all([1, 2].map(() => httpCall(action, { method: 'POST', body, headers: FORM }).then((r) => r.status)));
       expect(codes.sort()).toEqual([200, 409]);

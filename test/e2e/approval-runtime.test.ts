@@ -7,6 +7,8 @@ import { allStates, LocalStateMachine } from '../../local/runtime/local-state-ma
 import { TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { InMemoryApprovalStore, InMemoryAuditLog, LocalNotifier, type OutboxMessage } from '../../local/world/adapters';
 import { fakeLambdaContext, toApiGatewayEvent } from '../../local/world/approval-server';
+import { answerApproval } from '../../local/approver';
+import { InMemoryApproverChallenges, LocalApprovalTaskReader, LocalExecutions } from '../../local/approver-state';
 import { SimNetwork } from '../../local/sim/network';
 import { createRng } from '../../local/sim/random';
 import { approvalEvent, APPROVER, testConfig } from '../unit/approval-fixtures';
@@ -37,28 +39,42 @@ function approvalRuntime() {
   const clock = { now: () => frozen };
   const key = Buffer.from('approval-runtime-test-key-32-bytes!');
   const signingKey = async () => key;
-  const callback = approvalCallback({ config, approvals, callbacks: broker, audit, clock, signingKey, logger: createLogger('approval-callback', 'SILENT') });
+  const challenges = new InMemoryApproverChallenges();
+  const executions = new LocalExecutions();
+  const callback = approvalCallback({
+    config,
+    approvals,
+    callbacks: broker,
+    audit,
+    clock,
+    signingKey,
+    challenges,
+    notifier,
+    tasks: new LocalApprovalTaskReader((id) => executions.get(id)),
+    approverRoleNames: [],
+    logger: createLogger('approval-callback', 'SILENT'),
+  });
   const net = new SimNetwork(createRng(1), ['us-east-1', 'us-west-2']);
   const base = net.host('approvals.test', 'us-west-2', async (req) => {
     const r = await callback(toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, { ...req.headers }), fakeLambdaContext('approval-callback'));
     return { status: r.statusCode, headers: {}, body: req.method === 'HEAD' ? '' : r.body };
   });
-  const request = approvalRequest({ config, approvals, notifier, audit, clock, signingKey, approvalBaseUrl: base, logger: createLogger('approval-request', 'SILENT') });
+  const request = approvalRequest({ config, approvals, challenges, notifier, audit, clock, signingKey, approvalBaseUrl: base, logger: createLogger('approval-request', 'SILENT') });
   const machine = new LocalStateMachine(
     JSON.stringify({ StartAt: approvalBranch.StartAt, States: approvalBranch.States }),
     { ApprovalRequestFunctionArn: FN },
     { lambdas: { [FN]: (p) => request(p, fakeLambdaContext('approval-request')) }, snsPublish: async () => undefined },
     { broker },
   );
-  const email = new Promise<OutboxMessage>((resolve) => notifier.on(resolve));
-  return { machine, approvals, broker, net, base, email, audit };
+  executions.watch(machine);
+  const email = new Promise<OutboxMessage>((resolve) => notifier.on((m) => m.topic === 'approval' && resolve(m)));
+  return { machine, approvals, broker, net, base, email, audit, notifier };
 }
 
-async function submit(net: SimNetwork, url: string) {
-  const page = await net.request(url, { from: 'clients', timeoutMs: 10_000 });
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-  const body = new URLSearchParams({ csrf, decision: 'approve', approver: APPROVER }).toString();
-  return { page, res: await net.request(url, { from: 'clients', method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' }, timeoutMs: 10_000 }) };
+/** Opens the link, then decides as the approver does: a code to the listed address, read from the outbox, and Approve. */
+async function submit(rt: { net: SimNetwork; notifier: LocalNotifier }, url: string) {
+  const page = await rt.net.request(url, { from: 'clients', timeoutMs: 10_000 });
+  return { page, res: await answerApproval(rt, url, 'approve', APPROVER) };
 }
 
 describe('the approval branch of failover.asl.json on the local runtime', () => {
@@ -79,7 +95,7 @@ describe('the approval branch of failover.asl.json on the local runtime', () => 
     const ex = rt.machine.start(state, 'inc-late');
     const url = (await rt.email).body.split('\n').find((l) => l.startsWith(rt.base))!;
     await ex.result;
-    const { page, res } = await submit(rt.net, url);
+    const { page, res } = await submit(rt, url);
     // The link itself is still within its own expiry (the handlers' clock stands still), so only the task knows.
     expect(page.status).toBe(200);
     expect(res.status).toBe(410);
@@ -93,10 +109,10 @@ describe('the approval branch of failover.asl.json on the local runtime', () => 
     const state = { ...approvalEvent({ timeoutSeconds: 3_600 }).state };
     const ex = rt.machine.start(state, 'inc-ok');
     const url = (await rt.email).body.split('\n').find((l) => l.startsWith(rt.base))!;
-    expect((await submit(rt.net, url)).res.status).toBe(200);
+    expect((await submit(rt, url)).res.status).toBe(200);
     const result = await ex.result;
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { decision: 'APPROVED', approver: APPROVER } });
-    expect((await submit(rt.net, url)).page.status).toBe(409);
+    expect((await submit(rt, url)).page.status).toBe(409);
   });
 });
 

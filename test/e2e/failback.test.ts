@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load';
 import { startLocalControlPlane, type LocalControlPlane } from '../../local/control-plane';
-import { answerApproval } from '../../local/drill';
+import { answerApproval } from '../../local/approver';
 import { sleep } from '../../local/sim/network';
 import { LocalWorld } from '../../local/world/world';
 import { useVirtualTime } from '../support/virtual-time';
@@ -33,7 +33,7 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
     // Approves from the emailed link as a person would: open the page, submit its form.
     world.notifier.on((m) => {
       const url = m.body.split('\n').find((l) => l.startsWith(cp.approvalBaseUrl));
-      if (m.topic === 'approval' && url) answered.push(answerApproval(world.net, url, 'approve', config.approval.approvers[0]).then((r) => r.status));
+      if (m.topic === 'approval' && url) answered.push(answerApproval(world, url, 'approve', config.approval.approvers[0]).then((r) => r.status));
     });
     // An incident: the primary goes down with a few orders written, the failover moves everything to the standby.
     for (let i = 0; i < 5; i++) world.data.write(PRIMARY, `before-${i}`, `{"id":"before-${i}"}`);

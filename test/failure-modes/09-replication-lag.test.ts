@@ -31,7 +31,7 @@ describe('FM9 replication lag above the RPO target', () => {
     const email = h.world.outbox.find((m) => m.topic === 'approval')!;
     expect(email.body).toContain('Estimated data loss (replication lag): 30.0 s; RPO target 5.0 s  <-- OVER TARGET OR UNKNOWN.');
     const page = await h.request('other', record.approvalId, 'GET', h.linkOf(record.approvalId)!);
-    expect(page.body).toContain('name="acceptDataLoss"');
+    expect(page.body).toContain('<strong>over</strong> the RPO target');
   });
 
   it.each([
@@ -61,7 +61,7 @@ describe('FM9 replication lag above the RPO target', () => {
     const record = h.waitingApproval(ex)!;
     const refused = await h.decide(record, 'approve', { acceptDataLoss: false });
     expect(refused.status).toBe(400);
-    expect(refused.body).toContain('Data loss not accepted');
+    expect(refused.body).toContain('tick the box that accepts it');
     await h.quiesce();
     expect(h.waitingApproval(ex)).toBeDefined();
     expect(h.world.effects.timeline).toEqual([]);

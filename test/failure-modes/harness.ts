@@ -40,6 +40,8 @@ import { localFailureReader } from '../../local/runtime/failure-context';
 import { LocalStateMachine, type ExecutionResult, type LocalExecution, type LocalLambda, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { TaskError, TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { fakeLambdaContext } from '../../local/world/approval-server';
+import { InMemoryApproverChallenges, LocalApprovalTaskReader } from '../../local/approver-state';
+import { LOCAL_ACCOUNT, localApproverRoleName } from '../../local/approver';
 import { InMemoryApprovalStore, InMemoryAuditLog, LocalStandbyScaler } from '../../local/world/adapters';
 
 /**
@@ -218,6 +220,7 @@ export class FakeWorld {
   };
   readonly outbox: Message[] = [];
   readonly approvals = new InMemoryApprovalStore();
+  readonly challenges = new InMemoryApproverChallenges();
   readonly audit = new InMemoryAuditLog();
   readonly idempotency = new InMemoryIdempotencyStore();
   readonly scaler = new LocalStandbyScaler();
@@ -547,6 +550,7 @@ export class Harness {
       'approval-request': approvalRequest({
         ...common,
         approvals: world.approvals,
+        challenges: world.challenges,
         notifier: world.notifier,
         approvalBaseUrl: APPROVAL_BASE_URL,
         signingKey: async () => SIGNING_KEY,
@@ -609,6 +613,14 @@ export class Harness {
       approvals: world.approvals,
       callbacks: this.broker,
       signingKey: async () => SIGNING_KEY,
+      challenges: world.challenges,
+      notifier: world.notifier,
+      // What DescribeExecution and GetExecutionHistory would say: this harness's own executions.
+      tasks: new LocalApprovalTaskReader((id) => {
+        const ex = this.executions.find((e) => e.id === id);
+        return ex && { events: ex.events, status: this.results.get(ex)?.status ?? 'RUNNING' };
+      }),
+      approverRoleNames: [localApproverRoleName(config.application, world.standby)],
       logger: logger('approval-callback'),
     }) as unknown as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   }
@@ -759,12 +771,19 @@ export class Harness {
     return call;
   }
 
-  /** Opens the emailed link and submits the page's form, as a person does. */
+  /**
+   * Opens the emailed link and decides as a listed approver does: asks for a code, reads it in their mailbox (the
+   * outbox), and submits the decision form with it.
+   */
   async decide(record: ApprovalRecord, decision: 'approve' | 'reject', opts: { acceptDataLoss?: boolean; kind?: ApprovalHttpKind } = {}): Promise<ApprovalHttpCall> {
     const url = this.linkOf(record.approvalId)!;
     const page = await this.request('other', record.approvalId, 'GET', url);
     const csrf = csrfOf(page.body) ?? '';
-    const form: Record<string, string> = { csrf, decision, approver: APPROVER, reason: decision === 'reject' ? 'not now: the primary is recovering' : '' };
+    const asked = await this.request('other', record.approvalId, 'POST', url, { csrf, step: 'code', approver: APPROVER });
+    const challenge = /name="challenge" value="([^"]+)"/.exec(asked.body)?.[1] ?? '';
+    const mail = this.world.outbox.findLast((m) => m.topic === 'approver-code' && m.attributes?.challengeId === challenge);
+    const code = mail ? (/code: (\d{4} \d{4})/.exec(mail.body)?.[1] ?? '') : '';
+    const form: Record<string, string> = { csrf, step: 'decide', challenge, code, decision, reason: decision === 'reject' ? 'not now: the primary is recovering' : '' };
     if (opts.acceptDataLoss ?? true) form.acceptDataLoss = 'yes';
     const kind = opts.kind ?? (decision === 'reject' ? 'reject' : opts.acceptDataLoss === false ? 'approve-no-loss-ack' : 'approve');
     const call = await this.request(kind, record.approvalId, 'POST', url, form);
@@ -773,6 +792,15 @@ export class Harness {
   }
 
   lastForm?: { url: string; form: Record<string, string>; approvalId: string };
+
+  /** `drctl approve|reject` as API Gateway hands it over: POST /decisions with the SigV4 caller's ARN. */
+  async decideAsIam(ex: LocalExecution, decision: 'approve' | 'reject', principalArn: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+    const event = apiEvent('POST', `${APPROVAL_BASE_URL}/decisions`, JSON.stringify({ execution: ex.id, decision, ...extra }));
+    const signed = { ...event, resource: '/decisions', pathParameters: null, requestContext: { ...event.requestContext, accountId: LOCAL_ACCOUNT, identity: { userArn: principalArn } } } as unknown as APIGatewayProxyEvent;
+    const res = await this.callback(signed);
+    this.world.changed();
+    return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };
+  }
 
   /** Step Functions stopped waiting; the link's expiry passes with it. */
   timeOutApproval(record: ApprovalRecord): void {

@@ -68,11 +68,10 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
       LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: Match.anyValue() },
       TracingConfiguration: { Enabled: true },
     });
-    template.hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: `/aws/vendedlogs/states/${APP}-dr-failover`,
-      KmsKeyId: Match.anyValue(),
-      RetentionInDays: Match.anyValue(),
-    });
+    // Named after the state machine and this stack instance (test/infra/recreatable-stacks.test.ts pins the name).
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).filter((g) => render(g.Properties.LogGroupName ?? '').startsWith(`/aws/vendedlogs/states/${APP}-dr-failover-`));
+    expect(groups).toHaveLength(1);
+    expect(groups[0].Properties).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: expect.any(Number) });
   });
 
   test('is the ASL file verbatim, with a substitution for exactly the placeholders the file uses', () => {
@@ -136,16 +135,18 @@ describe.each(roles)('%s stack: task functions', (role) => {
       }
     }
     expect(union).toEqual(expected);
-    // Only approval-request builds links; approval-callback would form a cycle through the API.
+    // Only approval-request builds links; approval-callback would form a cycle through the API. Only approval-callback
+    // mails codes and checks IAM deciders (set by infra/constructs/approval-api.ts).
+    const callbackOnly: string[] = [ENV.approverCodeTopicArn, ENV.approverRoleNames];
     for (const id of FUNCTION_IDS) {
-      const want = [...expected].filter((n) => id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl).sort();
+      const want = [...expected].filter((n) => (id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n))).sort();
       expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
     }
   });
 
-  test('pass the validated config, this region and the shared names', () => {
+  test('pass this region and the shared names, and not the config (it is bundled with the code: test/infra/task-functions.test.ts)', () => {
     const env = envOf(role, 'HealthChecker');
-    expect(JSON.parse(env[ENV.config] as string)).toEqual(config);
+    expect(Object.keys(env)).not.toContain('DR_CONFIG');
     expect(env[ENV.controlPlaneRegion]).toBe(stacks[role].region);
     expect(env[ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
     expect(env[ENV.alarmNamePrefix]).toBe(`${APP}-dr-`);
@@ -169,7 +170,22 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
     FailoverOrchestrator: [...common, ...idempotency, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
     DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
     ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-    ApprovalCallback: [...common, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+    ApprovalCallback: [
+      ...common,
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret',
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      // Codes to the code topic, approvals to the alert topic (both encrypted), and reading an execution whose answer was lost.
+      'sns:Publish',
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+    ],
   };
   // Actions AWS cannot scope to a resource (or, for DescribeAlarms, only returns composite alarms for `*`).
   const allowedOnStar: Record<FunctionId, string[]> = {
@@ -256,10 +272,7 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
 });
 
 function expectedSecretResource(role: (typeof roles)[number]): string {
-  if (role === 'primary') {
-    return `\${${logicalIdOf(stacks.primary, stacks.primary.node.findChild('SigningSecret').node.findChild('Secret'))}}`;
-  }
-  return partitionArn(`secretsmanager:${STANDBY}:\${AWS::AccountId}:secret:${APP}-dr/approval-signing-key-??????`);
+  return `\${${logicalIdOf(stacks[role], stacks[role].node.findChild('SigningSecret').node.findChild('Secret'))}}`;
 }
 
 describe.each(roles)('%s stack: topics and key', (role) => {
@@ -281,10 +294,10 @@ describe.each(roles)('%s stack: topics and key', (role) => {
     });
   });
 
-  test('three topics, all encrypted with that key and refusing plain HTTP', () => {
+  test('four topics (the three of Topics and the approval codes), all encrypted with that key and refusing plain HTTP', () => {
     const keyId = logicalIdOf(stacks[role], stacks[role].node.findChild('Topics').node.findChild('Key'));
     const topics = template.findResources('AWS::SNS::Topic');
-    expect(Object.keys(topics)).toHaveLength(3);
+    expect(Object.keys(topics)).toHaveLength(4);
     for (const t of Object.values(topics)) expect(render(t.Properties.KmsMasterKeyId)).toBe(`\${${keyId}.Arn}`);
     const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
     for (const topicId of Object.keys(topics)) {
@@ -322,6 +335,8 @@ describe.each(roles)('%s stack: topics and key', (role) => {
         { topic: ref('Alert'), protocol: 'email', endpoint: e },
       ]),
       ...config.approval.escalation.map((e) => ({ topic: ref('Escalation'), protocol: 'email', endpoint: e })),
+      // One-time codes: each approver's subscription filters on its own address (test/infra/approval-api.test.ts).
+      ...config.approval.approvers.map((e) => ({ topic: `\${${logicalIdOf(stacks[role], stacks[role].node.findChild('ApprovalApi').node.findChild('ApproverCodes'))}}`, protocol: 'email', endpoint: e })),
     ];
     const key = (s: { topic: string; endpoint: string }) => `${s.topic} ${s.endpoint}`;
     expect(subs.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
@@ -331,14 +346,15 @@ describe.each(roles)('%s stack: topics and key', (role) => {
 describe.each(roles)('%s stack: approval API', (role) => {
   const template = templates[role];
 
-  test('regional REST API with GET, HEAD and POST on /approvals/{approvalId}, no API key', () => {
+  test('regional REST API with GET, HEAD and POST on /approvals/{approvalId} and an IAM-authorized POST /decisions, no API key', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { EndpointConfiguration: { Types: ['REGIONAL'] } });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'approvals' });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{approvalId}' });
+    template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'decisions' });
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).map((m) => m.Properties);
-    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'HEAD', 'POST']);
+    expect(methods.map((m) => m.HttpMethod).sort()).toEqual(['GET', 'HEAD', 'POST', 'POST']);
     for (const m of methods) {
-      expect(m.AuthorizationType).toBe('NONE');
+      expect(m.AuthorizationType).toBe(m.AuthorizationType === 'AWS_IAM' ? 'AWS_IAM' : 'NONE');
       expect(m.ApiKeyRequired ?? false).toBe(false);
       expect(render(m.Integration.Uri)).toContain(`\${${functionLogicalId(role, 'ApprovalCallback')}.Arn}`);
     }
@@ -348,7 +364,7 @@ describe.each(roles)('%s stack: approval API', (role) => {
 
   test('the stage is throttled and access-logged', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 })]),
+      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 })]),
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('resourcePath') },
     });
   });
@@ -397,23 +413,16 @@ describe.each(roles)('%s stack: state tables', (role) => {
 });
 
 describe('signing secret and site state across the two stacks', () => {
-  test('the primary creates a 64-character secret replicated to the standby only', () => {
-    templates.primary.resourceCountIs('AWS::SecretsManager::Secret', 1);
-    templates.primary.hasResource('AWS::SecretsManager::Secret', {
-      DeletionPolicy: 'Retain',
-      Properties: {
-        Name: `${APP}-dr/approval-signing-key`,
-        GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
-        ReplicaRegions: [{ Region: STANDBY }],
-      },
-    });
+  test.each(roles)('%s: its own 64-character secret, named by CloudFormation, not replicated, deleted with the stack', (role) => {
+    templates[role].resourceCountIs('AWS::SecretsManager::Secret', 1);
+    const [secret] = Object.values(templates[role].findResources('AWS::SecretsManager::Secret'));
+    expect(secret).toMatchObject({ DeletionPolicy: 'Delete', Properties: { GenerateSecretString: expect.objectContaining({ PasswordLength: 64 }) } });
+    expect(secret.Properties.Name).toBeUndefined();
+    expect(secret.Properties.ReplicaRegions).toBeUndefined();
   });
 
-  test('the standby creates no secret: it reads the replica by name', () => {
-    templates.standby.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(render(envOf('standby', 'ApprovalCallback')[ENV.signingSecretArn])).toBe(
-      partitionArn(`secretsmanager:${STANDBY}:\${AWS::AccountId}:secret:${APP}-dr/approval-signing-key`),
-    );
+  test.each(roles)("%s: the approval functions read this region's secret, which signs and verifies this region's links", (role) => {
+    for (const id of ['ApprovalRequest', 'ApprovalCallback'] as const) expect(render(envOf(role, id)[ENV.signingSecretArn])).toBe(expectedSecretResource(role));
   });
 
   test('each region creates its own site-state switch: ACTIVE in the primary, PASSIVE in the standby', () => {

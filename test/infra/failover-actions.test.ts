@@ -88,7 +88,8 @@ describe('failback state machine', () => {
     const invokable = resourcesFor(statements, 'lambda:InvokeFunction');
     for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest']) expect(invokable).toContain(`\${${fn(stack, id)}.Arn}`);
     expect(invokable.join()).not.toContain(fn(stack, 'ApprovalCallback'));
-    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/vendedlogs/states/${base.application}-dr-failback` });
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => render(g.Properties.LogGroupName ?? ''));
+    expect(groups.filter((n) => n.startsWith(`/aws/vendedlogs/states/${base.application}-dr-failback-`))).toHaveLength(1);
   });
 });
 

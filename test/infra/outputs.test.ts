@@ -37,6 +37,8 @@ const CONTROL_PLANE_KEYS = [
   'AlertTopicArn',
   'EscalationTopicArn',
   'ApprovalTopicArn',
+  'ApproverCodeTopicArn',
+  'ApproverRoleArn',
   'SiteStateParameterName',
   'SiteStateParameterPrefix',
   'DashboardUrl',

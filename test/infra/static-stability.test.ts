@@ -9,6 +9,7 @@ import { ENV } from '../../functions/shared/aws/environment';
 import { shiftTraffic } from '../../functions/traffic-router/traffic-router';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { FakeClock, PRIMARY, STANDBY, configWith, failoverInput } from '../failure-modes/harness';
+import { bundledConfigEnv } from '../unit/aws/fixtures';
 import { logicalIdOf, render } from './template-helpers';
 
 /**
@@ -93,12 +94,11 @@ describe.each(cases)('static stability: $variant strategy, the $region copy', ({
     expect(used.map((u) => u.why).length).toBe(variant === 'arc' ? 3 : 4);
   });
 
-  it("no function's environment names the other region, except the shared config (DR_CONFIG)", () => {
+  it("no function's environment names the other region (the config, which names both, is bundled with the code)", () => {
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThanOrEqual(8);
     for (const [id, fn] of functions) {
       for (const [name, value] of Object.entries((fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>)) {
-        if (name === ENV.config) continue;
         expect({ id, name, value: render(value).includes(other) }).toEqual({ id, name, value: false });
       }
     }
@@ -146,7 +146,7 @@ describe('static stability at run time: the ARC traffic router as deployed (AWS 
         for (const e of input.UpdateRoutingControlStateEntries) states[e.RoutingControlArn] = e.RoutingControlState;
         return {};
       });
-      const deps = trafficRouterAwsDeps({ [ENV.config]: JSON.stringify(config), [ENV.controlPlaneRegion]: region, [ENV.auditTable]: 'audit', [ENV.idempotencyTable]: 'idempotency' });
+      const deps = trafficRouterAwsDeps({ ...bundledConfigEnv(config), [ENV.controlPlaneRegion]: region, [ENV.auditTable]: 'audit', [ENV.idempotencyTable]: 'idempotency' });
       const from = region === STANDBY ? PRIMARY : STANDBY;
       const result = await shiftTraffic(
         { action: 'shift', state: { ...failoverInput({ fromRegion: from, toRegion: region }), execution: { id: 'exec', name: 'n', startedAt: new Date().toISOString() } } },

@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { configSchema, type DrConfig, type DrConfigInput } from '../../config/schema';
 import type { ApprovalCallbackDeps } from '../../functions/approval-callback/approval-callback';
 import type { ApprovalRequestDeps } from '../../functions/approval-request/approval-request';
-import type { ApprovalRecord, ApprovalStatus, ApprovalStore, AuditEntry, AuditLog, Clock, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
+import type { ApprovalRecord, ApprovalStatus, ApprovalStore, ApprovalTaskReader, ApprovalTaskState, AuditEntry, AuditLog, Clock, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
+import { InMemoryApproverChallenges } from '../../local/approver-state';
 
 /** Plain fakes for the approval use cases: they record what was asked of them and nothing more. */
 
@@ -13,6 +14,10 @@ export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 export const TASK_TOKEN = 'AAAAKgAAAAIAAAAAAAAAAVeryS3cretTaskToken+/WithBase64Chars==';
 export const APPROVER = 'oncall@example.com';
 export const BASE_URL = 'https://abc123.execute-api.us-west-2.amazonaws.com/prod/';
+export const EXECUTION_ARN = 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42';
+export const APPROVER_ROLE = 'orders-dr-approver-us-west-2';
+export const ACCOUNT = '111122223333';
+export const APPROVER_SESSION = 'arn:aws:sts::111122223333:assumed-role/orders-dr-approver-us-west-2/alice';
 
 export function testConfig(overrides: Partial<DrConfigInput['approval']> = {}): DrConfig {
   return configSchema.parse({
@@ -85,6 +90,18 @@ export class FakeCallbacks implements TaskCallbacks {
   }
 }
 
+/** What a test says Step Functions' history shows; `fail` makes the read itself fail. */
+export class FakeTaskReader implements ApprovalTaskReader {
+  state: ApprovalTaskState = { task: 'waiting', executionStatus: 'RUNNING' };
+  fail?: Error;
+  readonly reads: string[] = [];
+  async read(executionId: string): Promise<ApprovalTaskState> {
+    this.reads.push(executionId);
+    if (this.fail) throw this.fail;
+    return this.state;
+  }
+}
+
 export class FakeNotifier implements Notifier {
   readonly sent: Array<{ topic: Topic; subject: string; body: string; attributes?: Record<string, string> }> = [];
   fail?: Error;
@@ -105,6 +122,7 @@ export function requestDeps(overrides: Partial<ApprovalRequestDeps> = {}) {
   const deps = {
     config: testConfig(),
     approvals: new FakeApprovalStore(),
+    challenges: new InMemoryApproverChallenges(),
     notifier: new FakeNotifier(),
     audit: new FakeAudit(),
     clock: new FakeClock(),
@@ -112,9 +130,10 @@ export function requestDeps(overrides: Partial<ApprovalRequestDeps> = {}) {
     signingKey: async () => KEY,
     ...overrides,
   };
-  return deps as typeof deps & { approvals: FakeApprovalStore; notifier: FakeNotifier; audit: FakeAudit; clock: FakeClock };
+  return deps as typeof deps & { approvals: FakeApprovalStore; challenges: InMemoryApproverChallenges; notifier: FakeNotifier; audit: FakeAudit; clock: FakeClock };
 }
 
+/** Callback deps sharing the request side's store and challenges (the same table in AWS). */
 export function callbackDeps(approvals: FakeApprovalStore, clock: FakeClock, overrides: Partial<ApprovalCallbackDeps> = {}) {
   return {
     config: testConfig(),
@@ -123,12 +142,28 @@ export function callbackDeps(approvals: FakeApprovalStore, clock: FakeClock, ove
     audit: new FakeAudit(),
     clock,
     signingKey: async () => KEY,
+    challenges: new InMemoryApproverChallenges(),
+    notifier: new FakeNotifier(),
+    tasks: new FakeTaskReader(),
+    approverRoleNames: [APPROVER_ROLE],
     ...overrides,
-  } as ApprovalCallbackDeps & { callbacks: FakeCallbacks; audit: FakeAudit };
+  } as ApprovalCallbackDeps & { callbacks: FakeCallbacks; audit: FakeAudit; challenges: InMemoryApproverChallenges; notifier: FakeNotifier; tasks: FakeTaskReader };
 }
 
+/** The code the last `approver-code` message carries for `address` (what that approver reads in their mailbox). */
+export function mailedCode(notifier: FakeNotifier, address: string): { code: string; challengeId: string } | undefined {
+  const m = notifier.sent.findLast((x) => x.topic === 'approver-code' && x.attributes?.recipient === address.trim().toLowerCase());
+  const code = m ? /code: (\d{4} \d{4})/.exec(m.body)?.[1] : undefined;
+  return m && code ? { code, challengeId: m.attributes?.challengeId ?? '' } : undefined;
+}
+
+/** The challenge id the code page's decision form carries. */
+export const challengeOf = (page: string) => /name="challenge" value="([^"]+)"/.exec(page)?.[1];
+
 /** The payload RequestApproval sends: the token and the whole state after AssessDataRisk. */
-export function approvalEvent(overrides: { dryRun?: boolean; estimatedRpoMs?: number | null; rpoWithinTarget?: boolean; timeoutSeconds?: unknown; taskToken?: unknown; execution?: unknown } = {}) {
+export function approvalEvent(
+  overrides: { dryRun?: boolean; estimatedRpoMs?: number | null; rpoWithinTarget?: boolean; timeoutSeconds?: unknown; taskToken?: unknown; execution?: unknown; trigger?: Record<string, unknown> } = {},
+) {
   return {
     taskToken: 'taskToken' in overrides ? overrides.taskToken : TASK_TOKEN,
     state: {
@@ -136,14 +171,20 @@ export function approvalEvent(overrides: { dryRun?: boolean; estimatedRpoMs?: nu
       direction: 'failover',
       fromRegion: 'us-east-1',
       toRegion: 'us-west-2',
-      trigger: { source: 'alarm', at: new Date(T0 - 60_000).toISOString() },
+      trigger: overrides.trigger ?? { source: 'alarm', at: new Date(T0 - 60_000).toISOString() },
       dryRun: overrides.dryRun ?? false,
-      execution: 'execution' in overrides ? overrides.execution : { id: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42', name: 'inc42', startedAt: new Date(T0 - 50_000).toISOString() },
-      health: { verdict: 'FAILOVER_WARRANTED', summary: 'us-east-1 impaired (2 independent signals of 2 needed); us-west-2 healthy.', evidence: ['FAIL canary:us-west-2->us-east-1: timeout', 'OK   canary:us-west-2->us-west-2: HTTP 200'] },
+      execution: 'execution' in overrides ? overrides.execution : { id: EXECUTION_ARN, name: 'inc42', startedAt: new Date(T0 - 50_000).toISOString() },
+      health: {
+        verdict: 'FAILOVER_WARRANTED',
+        summary: 'us-east-1 impaired (2 independent signals of 2 needed); us-west-2 healthy.',
+        evidence: [`FAIL canary:us-west-2->us-east-1: alarm orders-dr-canary in ALARM since ${new Date(T0 - 120_000).toISOString()}: timeout`, 'OK   canary:us-west-2->us-west-2: HTTP 200'],
+        checkedAt: new Date(T0 - 55_000).toISOString(),
+      },
       dataRisk: {
         estimatedRpoMs: 'estimatedRpoMs' in overrides ? overrides.estimatedRpoMs : 1_200,
         rpoTargetMs: 5_000,
         rpoWithinTarget: overrides.rpoWithinTarget ?? true,
+        lagByStore: { orders: 'estimatedRpoMs' in overrides ? overrides.estimatedRpoMs : 1_200, customers: 300 },
         approval: { required: true, mode: 'required', timeoutSeconds: 'timeoutSeconds' in overrides ? overrides.timeoutSeconds : 600, onTimeout: 'abort', reason: 'required' },
       },
     },

@@ -76,7 +76,7 @@ describe('approval-request: the email', () => {
     expect(mail.topic).toBe('approval');
     expect(mail.subject).toBe('[DR] Approve failover of orders us-east-1 -> us-west-2?');
     expect(mail.body).toContain('Health verdict: FAILOVER_WARRANTED');
-    expect(mail.body).toContain('FAIL canary:us-west-2->us-east-1: timeout');
+    expect(mail.body).toContain('FAIL canary:us-west-2->us-east-1: alarm orders-dr-canary in ALARM since 2025-01-02T03:02:05.000Z: timeout');
     expect(mail.body).toContain('moves from us-east-1 to us-west-2');
     expect(mail.body).toContain('Estimated data loss (replication lag): 1.2 s; RPO target 5.0 s.');
     expect(mail.body).toContain(out.url);
@@ -158,5 +158,36 @@ describe('approval-request handler (Middy chain)', () => {
     });
     expect(lines.join('')).toContain('task failed');
     expect(lines.join('')).not.toContain(TASK_TOKEN);
+  });
+});
+
+describe('approval-request: who started it, the loss per store, and where to look', () => {
+  it('drctl failover --reason reaches the email (cleaned, quoted) and the audit trail', async () => {
+    const deps = requestDeps();
+    const reason = 'game day: region evacuation drill\r\nApproved: yes\u202E';
+    await requestApproval(approvalEvent({ trigger: { source: 'manual', at: new Date(T0 - 60_000).toISOString(), reason } }), deps);
+    const mail = deps.notifier.sent[0];
+    expect(mail.body).toContain('Started by: an operator (drctl failover)');
+    expect(mail.body).toContain(`Operator's reason, quoted as typed: "game day: region evacuation drill Approved: yes"`);
+    expect(mail.body).not.toMatch(/\r|\u202e/);
+    expect(deps.audit.entries[0]).toMatchObject({ outcome: 'REQUESTED', detail: { trigger: { source: 'manual', reason: 'game day: region evacuation drill Approved: yes' } } });
+    expect([...deps.approvals.records.values()][0].summary.trigger).toEqual({ source: 'manual', at: new Date(T0 - 60_000).toISOString(), reason: 'game day: region evacuation drill Approved: yes' });
+  });
+
+  it('the email lists the estimated loss per store, links to the execution and the dashboard, and names drctl approve', async () => {
+    const deps = requestDeps();
+    await requestApproval(approvalEvent({ estimatedRpoMs: 30_000, rpoWithinTarget: false }), deps);
+    const body = deps.notifier.sent[0].body;
+    expect(body).toContain('  orders: 30.0 s  (over target or unknown)');
+    expect(body).toContain('  customers: 300 ms');
+    expect(body).toContain('Execution: https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/v2/executions/details/arn%3Aaws%3Astates%3Aus-west-2%3A111122223333%3Aexecution%3Afailover%3Ainc42');
+    expect(body).toContain('Dashboard: https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/orders-dr-us-west-2');
+    expect(body).toContain('drctl approve inc42');
+  });
+
+  it('points the execution at this request, so drctl approve EXECUTION finds it', async () => {
+    const deps = requestDeps();
+    const out = await requestApproval(approvalEvent(), deps);
+    expect(await deps.challenges.approvalOf('arn:aws:states:us-west-2:111122223333:execution:failover:inc42')).toBe(out.approvalId);
   });
 });

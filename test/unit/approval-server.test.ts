@@ -4,7 +4,9 @@ import { requestApproval } from '../../functions/approval-request/approval-reque
 import { createLogger } from '../../functions/shared/middleware';
 import { ApprovalServer, MAX_LOCAL_BODY_BYTES, toApiGatewayEvent } from '../../local/world/approval-server';
 import { httpCall } from '../../local/world/http';
-import { APPROVER, approvalEvent, callbackDeps, FakeApprovalStore, FakeClock, form, requestDeps } from './approval-fixtures';
+import { InMemoryApproverChallenges } from '../../local/approver-state';
+import { ClientRateLimiter } from '../../local/world/approval-server';
+import { APPROVER, approvalEvent, callbackDeps, challengeOf, FakeApprovalStore, FakeClock, form, mailedCode, requestDeps } from './approval-fixtures';
 
 /** Sends a raw request line, so paths that URL parsers would normalise reach the server as written. */
 function raw(base: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
@@ -26,13 +28,16 @@ describe('the drill approval server (API Gateway event adapter on 127.0.0.1)', (
   let approvals: FakeApprovalStore;
   let url: string;
   let path: string;
+  let deps: ReturnType<typeof callbackDeps>;
 
   beforeEach(async () => {
     const clock = new FakeClock();
     approvals = new FakeApprovalStore();
-    server = new ApprovalServer(createHandler({ ...callbackDeps(approvals, clock), logger: createLogger('approval-callback', 'SILENT') }));
+    const challenges = new InMemoryApproverChallenges();
+    deps = callbackDeps(approvals, clock, { challenges });
+    server = new ApprovalServer(createHandler({ ...deps, logger: createLogger('approval-callback', 'SILENT') }));
     const base = await server.start();
-    url = (await requestApproval(approvalEvent(), requestDeps({ approvals, clock, approvalBaseUrl: base }))).url;
+    url = (await requestApproval(approvalEvent(), requestDeps({ approvals, clock, challenges, approvalBaseUrl: base }))).url;
     path = new URL(url).pathname + new URL(url).search;
   });
   afterEach(() => server.stop());
@@ -41,7 +46,11 @@ describe('the drill approval server (API Gateway event adapter on 127.0.0.1)', (
 
   it('serves the page on GET and decides on POST through the same handler', async () => {
     expect((await httpCall(url)).status).toBe(200);
-    const res = await httpCall(url, { method: 'POST', body: form({ csrf: record().csrfToken, decision: 'approve', approver: APPROVER }), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+    const page = await httpCall(url, { method: 'POST', body: form({ csrf: record().csrfToken, step: 'code', approver: APPROVER }), headers });
+    const code = mailedCode(deps.notifier, APPROVER)!.code;
+    const fields = { csrf: record().csrfToken, step: 'decide', challenge: challengeOf(page.body)!, code, decision: 'approve', reason: '' };
+    const res = await httpCall(url, { method: 'POST', body: form(fields), headers });
     expect(res.status).toBe(200);
     expect(record().status).toBe('APPROVED');
   });
@@ -80,5 +89,26 @@ describe('the drill approval server (API Gateway event adapter on 127.0.0.1)', (
   it('answers an unknown method with 405', async () => {
     expect((await raw(server.url, 'DELETE', path)).status).toBe(405);
     expect(record().status).toBe('PENDING');
+  });
+
+  it('POST /decisions over HTTP is refused: nothing a client sends carries an IAM identity', async () => {
+    const res = await httpCall(`${server.url}/decisions`, { method: 'POST', body: JSON.stringify({ execution: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42', decision: 'approve' }), headers: { 'content-type': 'application/json', 'x-amzn-iam-user-arn': 'arn:aws:sts::1:assumed-role/x/y' } });
+    expect(res.status).toBe(403);
+    expect(record().status).toBe('PENDING');
+  });
+});
+
+describe('ClientRateLimiter (the WAF rule, locally)', () => {
+  it('counts each client on its own: a flood from one address never refuses another', () => {
+    let now = 1_000_000;
+    const limiter = new ClientRateLimiter({ requests: 60, windowSeconds: 60 }, () => now);
+    const flood = Array.from({ length: 200 }, () => limiter.allow('10.0.0.1'));
+    expect(flood.filter(Boolean)).toHaveLength(60);
+    expect(limiter.allow('10.0.0.2')).toBe(true);
+    // The flood keeps counting while it goes on, and is let through again once a whole window is quiet.
+    now += 59_000;
+    expect(limiter.allow('10.0.0.1')).toBe(false);
+    now += 61_000;
+    expect(limiter.allow('10.0.0.1')).toBe(true);
   });
 });

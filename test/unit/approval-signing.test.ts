@@ -1,4 +1,4 @@
-import { randomId, safeEqual, signLink, verifyLink } from '../../functions/shared/signing';
+import { codeFromRandomId, formatCode, hashCode, normalizeCode, randomId, safeEqual, signLink, verifyLink } from '../../functions/shared/signing';
 import { KEY, OTHER_KEY } from './approval-fixtures';
 
 describe('approval link signing', () => {
@@ -44,5 +44,27 @@ describe('randomId', () => {
     const ids = new Set(Array.from({ length: 1000 }, () => randomId()));
     expect(ids.size).toBe(1000);
     for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+});
+
+describe('emailed one-time codes', () => {
+  it('eight digits from a random id, read back with or without spaces and dashes, anything else is no code', () => {
+    const code = codeFromRandomId(randomId());
+    expect(code).toMatch(/^\d{8}$/);
+    expect(formatCode('12345678')).toBe('1234 5678');
+    expect(normalizeCode(' 1234 5678 ')).toBe('12345678');
+    expect(normalizeCode('1234-5678')).toBe('12345678');
+    for (const bad of ['1234567', '123456789', 'oncall@example.com', '1234 567x', '']) expect(normalizeCode(bad)).toBeUndefined();
+  });
+
+  it('the stored hash binds the code to its challenge, approval and address, under the signing key', () => {
+    const c = { challengeId: 'c1', approvalId: 'a1', address: 'oncall@example.com' };
+    const h = hashCode(KEY, c, '12345678');
+    expect(h).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(hashCode(KEY, c, '12345679')).not.toBe(h);
+    expect(hashCode(KEY, { ...c, challengeId: 'c2' }, '12345678')).not.toBe(h);
+    expect(hashCode(KEY, { ...c, approvalId: 'a2' }, '12345678')).not.toBe(h);
+    expect(hashCode(KEY, { ...c, address: 'other@example.com' }, '12345678')).not.toBe(h);
+    expect(hashCode(OTHER_KEY, c, '12345678')).not.toBe(h);
   });
 });

@@ -8,6 +8,7 @@ import { createHandler as healthChecker } from '../../functions/health-checker/h
 import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency';
 import { createLogger } from '../../functions/shared/middleware';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
+import { InMemoryApproverChallenges, LocalApprovalTaskReader } from '../../local/approver-state';
 import { InMemoryIncidentLock } from '../../local/detection';
 import { TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { fakeLambdaContext } from '../../local/world/approval-server';
@@ -44,7 +45,7 @@ const tasks: Record<string, { run: Task; valid: Record<string, unknown> }> = {
   },
   'data-consistency-validator': { run: asTask(dataConsistencyValidator({ ...common, dataStores: world.dataStores, logger: quiet('data-consistency-validator') })), valid: { action: 'preflight', state } },
   'approval-request': {
-    run: asTask(approvalRequest({ ...common, approvals: world.approvals, notifier: world.notifier, approvalBaseUrl: 'https://a.example.test/prod', signingKey: async () => SIGNING_KEY, logger: quiet('approval-request') })),
+    run: asTask(approvalRequest({ ...common, approvals: world.approvals, challenges: new InMemoryApproverChallenges(), notifier: world.notifier, approvalBaseUrl: 'https://a.example.test/prod', signingKey: async () => SIGNING_KEY, logger: quiet('approval-request') })),
     valid: { taskToken: 'AQtoken', state: { ...state, dataRisk: { approval: { timeoutSeconds: 900 } } } },
   },
 };
@@ -98,7 +99,17 @@ describe.each(Object.entries(tasks))('%s refuses malformed events with InvalidIn
 });
 
 describe('approval-callback answers malformed HTTP requests with a 4xx page, never a throw or a 500', () => {
-  const handler = approvalCallback({ ...common, approvals: world.approvals, callbacks: new TaskTokenBroker(), signingKey: async () => SIGNING_KEY, logger: quiet('approval-callback') }) as unknown as (
+  const handler = approvalCallback({
+    ...common,
+    approvals: world.approvals,
+    callbacks: new TaskTokenBroker(),
+    signingKey: async () => SIGNING_KEY,
+    challenges: new InMemoryApproverChallenges(),
+    notifier: world.notifier,
+    tasks: new LocalApprovalTaskReader(() => undefined),
+    approverRoleNames: [],
+    logger: quiet('approval-callback'),
+  }) as unknown as (
     e: APIGatewayProxyEvent,
     c: typeof ctx,
   ) => Promise<APIGatewayProxyResult>;

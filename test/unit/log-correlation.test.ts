@@ -11,7 +11,8 @@ import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency
 import { InvalidInputError } from '../../functions/shared/errors';
 import { correlationKeysOf, createLogger, wrapTask } from '../../functions/shared/middleware';
 import type { SiteStateValue } from '../../functions/shared/ports';
-import { APPROVER, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, FakeApprovalStore, FakeClock, form, linkParts, requestDeps } from './approval-fixtures';
+import { InMemoryApproverChallenges } from '../../local/approver-state';
+import { APPROVER, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, FakeApprovalStore, FakeClock, form, linkParts, mailedCode, requestDeps } from './approval-fixtures';
 import { config, fixedClock } from './aws/fixtures';
 
 const EXECUTION = 'arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc-42';
@@ -159,14 +160,23 @@ describe('approval-callback (API Gateway, outside the workflow)', () => {
     const clock = new FakeClock();
     const approvals = new FakeApprovalStore();
     const event = approvalEvent();
-    const out = await requestApproval(event, requestDeps({ approvals, clock }));
-    const handler = approvalCallbackHandler({ ...callbackDeps(approvals, clock), logger: createLogger('approval-callback', 'INFO') });
+    const challenges = new InMemoryApproverChallenges();
+    const out = await requestApproval(event, requestDeps({ approvals, clock, challenges }));
+    const deps = callbackDeps(approvals, clock, { challenges });
+    const handler = approvalCallbackHandler({ ...deps, logger: createLogger('approval-callback', 'INFO') });
     const { path, query } = linkParts(out.url);
     const csrf = approvals.records.get(out.approvalId)!.csrfToken;
+    // The approver asks for a code (quietly: only the decision's lines are looked at) and reads it from their mailbox.
+    const asked = await approvalCallbackHandler({ ...deps, logger: createLogger('approval-callback', 'SILENT') })(
+      apiGatewayEvent('POST', path, query, form({ csrf, step: 'code', approver: APPROVER })),
+      context('approval-callback'),
+    );
+    const { code } = mailedCode(deps.notifier, APPROVER)!;
+    const decideForm = { csrf, step: 'decide', challenge: challengeOf(asked.body)!, code, decision: 'approve', reason: '' };
     let statusCode = 0;
     let responseKeys: string[] = [];
     const lines = await logLines(async () => {
-      const res = await handler(apiGatewayEvent('POST', path, query, form({ csrf, decision: 'approve', approver: APPROVER })), context('approval-callback'));
+      const res = await handler(apiGatewayEvent('POST', path, query, form(decideForm)), context('approval-callback'));
       statusCode = res.statusCode;
       responseKeys = Object.keys(res);
     });

@@ -8,15 +8,12 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DrConfig } from '../../../config/schema';
 import type { AlarmTriggerDeps } from '../../alarm-trigger/alarm-trigger';
-import type { ApprovalCallbackDeps } from '../../approval-callback/approval-callback';
-import type { ApprovalRequestDeps } from '../../approval-request/approval-request';
 import type { DataConsistencyValidatorDeps } from '../../data-consistency-validator/data-consistency-validator';
 import type { FailoverOrchestratorDeps } from '../../failover-orchestrator/failover-orchestrator';
 import type { HealthCheckerDeps } from '../../health-checker/health-checker';
@@ -29,13 +26,10 @@ import { CloudWatchAlarmMirror } from './cloudwatch-alarm-mirror';
 import { CloudWatchHealthSignals } from './cloudwatch-health-signals';
 import { DynamoDbIncidentLock } from './dynamodb-incident-lock';
 import { SfnFailoverStarter } from './sfn-failover-starter';
-import { DynamoDbApprovalStore } from './dynamodb-approval-store';
 import { DynamoDbAuditLog } from './dynamodb-audit-log';
 import { configFromEnv, ENV, requireEnv } from './environment';
 import type { StepIdempotencyOptions } from './idempotency';
 import { Route53WeightedTraffic } from './route53-weighted-traffic';
-import { secretsSigningKey } from './secrets-signing-key';
-import { SfnTaskCallbacks } from './sfn-task-callbacks';
 import { SnsNotifier } from './sns-notifier';
 import { AwsStandbyScaler } from './scaling-standby';
 import { SsmSiteState } from './ssm-site-state';
@@ -188,43 +182,6 @@ export function dataConsistencyValidatorAwsDeps(env: Env = process.env): DataCon
     dataStores: dataStores(config),
     audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: auditTable }),
     clock: systemClock,
-  };
-}
-
-export function approvalRequestAwsDeps(env: Env = process.env): ApprovalRequestDeps {
-  const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const approvalsTable = requireEnv(ENV.approvalsTable, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
-  const approvalTopicArn = requireEnv(ENV.approvalTopicArn, env);
-  const signingSecretArn = requireEnv(ENV.signingSecretArn, env);
-  const approvalBaseUrl = requireEnv(ENV.approvalBaseUrl, env);
-  const ddb = documentClient(region);
-  return {
-    config,
-    approvals: new DynamoDbApprovalStore({ documentClient: ddb, tableName: approvalsTable }),
-    notifier: new SnsNotifier({ sns: new SNSClient(clientConfig(region)), topicArns: { approval: approvalTopicArn } }),
-    audit: new DynamoDbAuditLog({ documentClient: ddb, tableName: auditTable }),
-    clock: systemClock,
-    approvalBaseUrl,
-    signingKey: secretsSigningKey(new SecretsManagerClient(clientConfig(region)), signingSecretArn),
-  };
-}
-
-export function approvalCallbackAwsDeps(env: Env = process.env): ApprovalCallbackDeps {
-  const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const approvalsTable = requireEnv(ENV.approvalsTable, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
-  const signingSecretArn = requireEnv(ENV.signingSecretArn, env);
-  const ddb = documentClient(region);
-  return {
-    config,
-    approvals: new DynamoDbApprovalStore({ documentClient: ddb, tableName: approvalsTable }),
-    callbacks: new SfnTaskCallbacks({ sfn: new SFNClient(clientConfig(region)) }),
-    audit: new DynamoDbAuditLog({ documentClient: ddb, tableName: auditTable }),
-    clock: systemClock,
-    signingKey: secretsSigningKey(new SecretsManagerClient(clientConfig(region)), signingSecretArn),
   };
 }
 

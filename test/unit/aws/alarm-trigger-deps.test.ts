@@ -8,10 +8,10 @@ import 'aws-sdk-client-mock-jest';
 import { alarmTriggerAwsDeps } from '../../../functions/shared/aws/deps';
 import { ENV } from '../../../functions/shared/aws/environment';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
-import { configInput } from './fixtures';
+import { bundledConfigEnv } from './fixtures';
 
 const env = (): NodeJS.ProcessEnv => ({
-  [ENV.config]: JSON.stringify(configInput),
+  ...bundledConfigEnv(),
   [ENV.controlPlaneRegion]: 'us-west-2',
   [ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
   [ENV.auditTable]: 'audit-table',
@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 describe('alarmTriggerAwsDeps', () => {
-  it.each([ENV.config, ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.stateMachineArn, ENV.incidentLockTable, ENV.alertTopicArn, ENV.siteStateParameterPrefix, ENV.auditTable])(
+  it.each(['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.stateMachineArn, ENV.incidentLockTable, ENV.alertTopicArn, ENV.siteStateParameterPrefix, ENV.auditTable])(
     'fails with ConfigurationError naming %s when it is missing',
     (name) => {
       const e = env();

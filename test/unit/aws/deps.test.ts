@@ -10,9 +10,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { AwsDataStores } from '../../../functions/shared/aws/aws-data-stores';
 import { CloudWatchHealthSignals } from '../../../functions/shared/aws/cloudwatch-health-signals';
+import { approvalCallbackAwsDeps } from '../../../functions/approval-callback/aws-deps';
+import { approvalRequestAwsDeps } from '../../../functions/approval-request/aws-deps';
+import { DynamoDbApproverChallenges } from '../../../functions/shared/aws/dynamodb-approver-challenges';
+import { SfnApprovalTaskReader } from '../../../functions/shared/aws/sfn-approval-task-reader';
 import {
-  approvalCallbackAwsDeps,
-  approvalRequestAwsDeps,
   dataConsistencyValidatorAwsDeps,
   failoverOrchestratorAwsDeps,
   healthCheckerAwsDeps,
@@ -30,10 +32,10 @@ import { SnsNotifier } from '../../../functions/shared/aws/sns-notifier';
 import { SsmSiteState } from '../../../functions/shared/aws/ssm-site-state';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
 import { systemClock } from '../../../functions/shared/ports';
-import { config, configInput, store } from './fixtures';
+import { bundledConfigEnv, config, configInput, store } from './fixtures';
 
 const fullEnv = (): NodeJS.ProcessEnv => ({
-  [ENV.config]: JSON.stringify(configInput),
+  ...bundledConfigEnv(),
   [ENV.controlPlaneRegion]: 'us-west-2',
   [ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
   [ENV.escalationTopicArn]: 'arn:aws:sns:us-west-2:111122223333:escalation',
@@ -47,18 +49,23 @@ const fullEnv = (): NodeJS.ProcessEnv => ({
   [ENV.alarmNamePrefix]: 'orders-dr-',
   [ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:failover',
   [ENV.idempotencyTable]: 'idempotency-table',
+  [ENV.approverCodeTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approver-codes',
+  [ENV.approverRoleNames]: 'orders-dr-approver-us-west-2',
 });
 
 const factories = {
-  healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
-  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
-  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
-  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable] },
+  healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
+  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
+  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
+  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable] },
   approvalRequestAwsDeps: {
     make: approvalRequestAwsDeps,
-    needs: [ENV.config, ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
+    needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
   },
-  approvalCallbackAwsDeps: { make: approvalCallbackAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.signingSecretArn] },
+  approvalCallbackAwsDeps: {
+    make: approvalCallbackAwsDeps,
+    needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.signingSecretArn, ENV.alertTopicArn, ENV.approverCodeTopicArn, ENV.approverRoleNames],
+  },
 } as const;
 
 const cases = Object.entries(factories).flatMap(([name, f]) => f.needs.map((variable) => [name, variable] as const));
@@ -101,8 +108,9 @@ describe('AWS deps factories with a full environment', () => {
 
   it('approvalRequestAwsDeps', () => {
     const deps = approvalRequestAwsDeps(fullEnv());
-    expect(Object.keys(deps).sort()).toEqual(['approvalBaseUrl', 'approvals', 'audit', 'clock', 'config', 'notifier', 'signingKey']);
+    expect(Object.keys(deps).sort()).toEqual(['approvalBaseUrl', 'approvals', 'audit', 'challenges', 'clock', 'config', 'notifier', 'signingKey']);
     expect(deps.approvals).toBeInstanceOf(DynamoDbApprovalStore);
+    expect(deps.challenges).toBeInstanceOf(DynamoDbApproverChallenges);
     expect(deps.notifier).toBeInstanceOf(SnsNotifier);
     expect(deps.approvalBaseUrl).toBe('https://abc.execute-api.us-west-2.amazonaws.com/prod');
     expect(typeof deps.signingKey).toBe('function');
@@ -110,9 +118,16 @@ describe('AWS deps factories with a full environment', () => {
 
   it('approvalCallbackAwsDeps', () => {
     const deps = approvalCallbackAwsDeps(fullEnv());
-    expect(Object.keys(deps).sort()).toEqual(['approvals', 'audit', 'callbacks', 'clock', 'config', 'signingKey']);
+    expect(Object.keys(deps).sort()).toEqual(['approvals', 'approverRoleNames', 'audit', 'callbacks', 'challenges', 'clock', 'config', 'notifier', 'signingKey', 'tasks']);
     expect(deps.callbacks).toBeInstanceOf(SfnTaskCallbacks);
     expect(deps.approvals).toBeInstanceOf(DynamoDbApprovalStore);
+    expect(deps.challenges).toBeInstanceOf(DynamoDbApproverChallenges);
+    expect(deps.tasks).toBeInstanceOf(SfnApprovalTaskReader);
+    expect(deps.approverRoleNames).toEqual(['orders-dr-approver-us-west-2']);
+  });
+
+  it('approvalCallbackAwsDeps refuses approver role names that are not role names', () => {
+    expect(() => approvalCallbackAwsDeps({ ...fullEnv(), [ENV.approverRoleNames]: 'arn:aws:iam::111122223333:role/x' })).toThrow(ConfigurationError);
   });
 });
 
@@ -126,8 +141,8 @@ describe('AWS deps factories with a missing variable', () => {
     expect(() => make({ ...env, [variable]: '' })).toThrow(variable);
   });
 
-  it('an invalid DR_CONFIG fails naming the field', () => {
-    const env = { ...fullEnv(), [ENV.config]: JSON.stringify({ ...configInput, globalDomain: { name: 'not a name' } }) };
+  it('an invalid bundled config fails naming the field', () => {
+    const env = { ...fullEnv(), ...bundledConfigEnv({ ...configInput, globalDomain: { name: 'not a name' } }) };
     expect(() => healthCheckerAwsDeps(env)).toThrow(ConfigurationError);
     expect(() => healthCheckerAwsDeps(env)).toThrow(/globalDomain\.name/);
   });
@@ -142,7 +157,7 @@ describe('trafficRouterAwsDeps picks the adapter from traffic.strategy', () => {
     ],
     ['active-active', { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, Route53WeightedTraffic],
   ] as const)('%s', (strategy, traffic, adapter) => {
-    const env = { ...fullEnv(), [ENV.config]: JSON.stringify({ ...configInput, traffic }) };
+    const env = { ...fullEnv(), ...bundledConfigEnv({ ...configInput, traffic }) };
     const deps = trafficRouterAwsDeps(env);
     expect(deps.traffic).toBeInstanceOf(adapter);
     expect(deps.traffic.strategy).toBe(strategy);
@@ -225,6 +240,18 @@ describe('wiring: what the built adapters call, and where', () => {
     expect(doc).toHaveReceivedCommandWith(GetCommand, { TableName: 'approvals-table' });
     expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: 'arn:aws:sns:us-west-2:111122223333:approval' });
     expect(sm).toHaveReceivedCommandWith(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:us-west-2:111122223333:secret:signing' });
+  });
+
+  it('approval callback mails codes to APPROVER_CODE_TOPIC_ARN and announces approvals on ALERT_TOPIC_ARN', async () => {
+    sns.on(PublishCommand).resolves({});
+    const deps = approvalCallbackAwsDeps(fullEnv());
+    await deps.notifier.publish({ topic: 'approver-code', subject: 's', body: 'b', attributes: { recipient: 'oncall@example.com' } });
+    await deps.notifier.publish({ topic: 'alert', subject: 's', body: 'b' });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: 'arn:aws:sns:us-west-2:111122223333:approver-codes',
+      MessageAttributes: { recipient: { DataType: 'String', StringValue: 'oncall@example.com' } },
+    });
+    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: 'arn:aws:sns:us-west-2:111122223333:alert' });
   });
 
   it('approval callback answers Step Functions in the control-plane region', async () => {

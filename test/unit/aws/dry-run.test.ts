@@ -20,7 +20,7 @@ import { ENV } from '../../../functions/shared/aws/environment';
 import { createLogger } from '../../../functions/shared/middleware';
 import { createHandler as trafficHandler } from '../../../functions/traffic-router/handler';
 import { fakeLambdaContext } from '../../../local/world/approval-server';
-import { configInput } from './fixtures';
+import { bundledConfigEnv, configInput } from './fixtures';
 
 // Class-level mocks: every client the real deps factories create is intercepted, so nothing reaches AWS and
 // every command the dry run sends is recorded.
@@ -65,7 +65,7 @@ const warmInput = {
 };
 
 const env = (configJson: unknown): NodeJS.ProcessEnv => ({
-  [ENV.config]: JSON.stringify(configJson),
+  ...bundledConfigEnv(configJson),
   [ENV.controlPlaneRegion]: WEST,
   [ENV.auditTable]: 'audit',
   [ENV.idempotencyTable]: 'idempotency',

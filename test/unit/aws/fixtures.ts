@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUNDLED_CONFIG_FILE, TASK_ROOT_ENV } from '../../../config/bundled-config';
 import type { DrConfig, DrConfigInput } from '../../../config/schema';
 import { parseConfig } from '../../../config/load';
 
@@ -44,3 +48,13 @@ export function awsError(name: string, opts: { status?: number; fault?: 'client'
 }
 
 export const fixedClock = (iso = '2025-01-02T03:04:05.000Z') => ({ now: () => Date.parse(iso) });
+
+/**
+ * A function's code directory as Lambda announces it (`LAMBDA_TASK_ROOT`), holding `raw` as the bundled
+ * `dr-config.json` (JSON-encoded unless it is already a string). Spread it into a test's environment.
+ */
+export function bundledConfigEnv(raw: unknown = configInput): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'dr-task-root-'));
+  writeFileSync(join(dir, BUNDLED_CONFIG_FILE), typeof raw === 'string' ? raw : JSON.stringify(raw));
+  return { [TASK_ROOT_ENV]: dir };
+}

@@ -8,10 +8,10 @@ import { ConfigurationError, InvalidInputError } from '../../../functions/shared
 import { systemClock } from '../../../functions/shared/ports';
 import { siteStateReconcilerAwsDeps } from '../../../functions/site-state-reconciler/aws-deps';
 import { reconcileSiteState } from '../../../functions/site-state-reconciler/site-state-reconciler';
-import { configInput } from './fixtures';
+import { bundledConfigEnv } from './fixtures';
 
 const env = (): NodeJS.ProcessEnv => ({
-  [ENV.config]: JSON.stringify(configInput),
+  ...bundledConfigEnv(),
   [ENV.controlPlaneRegion]: 'us-east-1',
   [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:111122223333:alert',
   [ENV.auditTable]: 'audit-table',
@@ -25,7 +25,7 @@ beforeEach(() => {
 const regionOf = (client: unknown) => (client as { config: { region: () => Promise<string> } }).config.region();
 
 describe('siteStateReconcilerAwsDeps', () => {
-  it.each([ENV.config, ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.alertTopicArn, ENV.auditTable])(
+  it.each(['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.alertTopicArn, ENV.auditTable])(
     'fails with ConfigurationError naming %s when it is missing',
     (name) => {
       const e = env();

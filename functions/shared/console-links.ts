@@ -1,0 +1,32 @@
+/**
+ * Links from an approval page or email into the AWS console: the execution in Step Functions and the control
+ * plane's dashboard. Pure string building, so functions/ needs nothing from infra/ (a test pins the dashboard
+ * name to the one infra/constructs/dashboard.ts gives it).
+ */
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+export function consoleOrigin(region: string): string {
+  return region.startsWith('us-gov-') ? 'https://console.amazonaws-us-gov.com' : `https://${region}.console.aws.amazon.com`;
+}
+
+/** The region in an ARN (`arn:aws:states:<region>:...`), or `fallback` when it names none a console has. */
+export function regionOfArn(arn: string, fallback: string): string {
+  const region = arn.split(':')[3] ?? '';
+  return REGION.test(region) ? region : fallback;
+}
+
+/** The execution's page in the Step Functions console (graph, events, input and output). */
+export function executionConsoleUrl(executionArn: string, fallbackRegion: string): string {
+  const region = regionOfArn(executionArn, fallbackRegion);
+  return `${consoleOrigin(region)}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+}
+
+/** The dashboard each region's stack creates, `<app>-dr-<region>` (infra/constructs/dashboard.ts). */
+export function dashboardName(application: string, region: string): string {
+  return `${application}-dr-${region}`;
+}
+
+export function dashboardConsoleUrl(application: string, region: string): string {
+  return `${consoleOrigin(region)}/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(dashboardName(application, region))}`;
+}
