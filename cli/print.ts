@@ -42,9 +42,10 @@ export function humanEvent(e: DrillEvent): string | undefined {
       return `${t}    ! ${e.state} failed: ${e.error}: ${e.cause}`;
     case 'task-retry':
       return `${t}    ~ ${e.state} retrying`;
-    case 'alert':
+    case 'approver-code':
       // A code mailed to an approver (--approve manual): the person reads it here, as they would in their mailbox.
-      if (e.topic === 'approver-code') return `${t}  SNS APPROVER-CODE: ${e.subject}: ${String(e.message ?? '').split('\n')[0]}`;
+      return `${t}  mail to ${e.recipient ?? 'the approver'}: ${e.subject}: ${String(e.message ?? '').split('\n')[0]}`;
+    case 'alert':
       return `${t}  SNS ${String(e.topic).toUpperCase()}: ${e.subject}`;
     case 'approval-requested': {
       const head = `${t}  approval requested (estimated RPO ${ms(e.estimatedRpoMs as number | null)} vs target ${ms(e.rpoTargetMs as number | null)})`;

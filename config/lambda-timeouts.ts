@@ -11,4 +11,5 @@ export const LAMBDA_TIMEOUT_SECONDS = {
   'approval-callback': 25,
   'alarm-trigger': 30,
   'site-state-reconciler': 50,
+  'failure-reporter': 60,
 } as const satisfies Record<string, number>;

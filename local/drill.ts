@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { DrConfig } from '../config/schema';
 import type { FailureReport } from '../functions/failure-reporter/failure-reporter';
 import { createHandler as failureReporter } from '../functions/failure-reporter/handler';
+import { executionStatusAlert } from '../functions/shared/execution-status-alert';
 import { createLogger } from '../functions/shared/middleware';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
 import { answerApproval } from './approver';
@@ -253,7 +254,11 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   const reportFailure = async (ex: LocalExecution, status: string) => {
     // The rule and its target run in the region whose state machine ran the execution (the one being activated).
     await sleep(rng.int(200, 1_000));
-    const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: ex.id, name: ex.name, status } };
+    const stateMachineArn = ex.id.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
+    const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: ex.id, stateMachineArn, name: ex.name, status } };
+    // The rule's first target: the alert topic, with the same text its input transformer builds in AWS.
+    const alert = executionStatusAlert(event);
+    if (alert) await world.notifier.publish({ topic: 'alert', subject: alert.subject, body: alert.body }).catch(() => undefined);
     try {
       const report = (await reporter(event, fakeLambdaContext('failure-reporter'))) as FailureReport;
       reports.set(ex.name, report);
@@ -305,7 +310,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     if (outboxDir) writeFileSync(join(outboxDir, `${seed}-${String(mails).padStart(3, '0')}-${m.topic}.txt`), `Topic: ${m.topic}\nSubject: ${m.subject}\nDate: ${new Date(m.at).toISOString()}\n\n${m.body}\n`);
     if (m.topic === 'approval') return;
     // A one-time code mailed to an approver is not an alert about the incident.
-    if (m.topic === 'approver-code') return emit('approver-code', { subject: m.subject });
+    if (m.topic === 'approver-code') return emit('approver-code', { subject: m.subject, recipient: m.attributes?.recipient, message: m.body });
     emit('alert', { topic: m.topic, subject: m.subject, message: m.body });
   });
 

@@ -24,8 +24,9 @@ export const BODY_TEMPLATE = [
   'Execution: <executionArn>',
   'State machine: <stateMachineArn>',
   '',
-  'What to do: this execution stopped without finishing its own workflow, so no success or INCOMPLETE alert follows ' +
-    '(an error no Catch can handle such as States.DataLimitExceeded, the execution timing out, or someone stopping it). ' +
+  'What to do: this execution stopped without finishing its own workflow (a step that failed after its retries, an ' +
+    'error no Catch can handle such as States.DataLimitExceeded, the execution timing out, or someone stopping it); the ' +
+    'failure reporter follows with the steps done and to do. ' +
     'Run `drctl history <executionArn>` (or open it in the Step Functions console) to see the last step it reached, ' +
     'and `drctl status` to see which region is ACTIVE and where traffic goes; steps before the last one are done. ' +
     'Fix the cause, then redrive the execution or run `drctl failover` again.',

@@ -4,6 +4,7 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -26,6 +27,11 @@ export interface ExecutionFailureAlertsProps {
   readonly alertTopic: sns.ITopic;
   /** Hears when an alert could not be delivered to the alert topic (the alert topic may be what is broken). */
   readonly escalationTopic: sns.ITopic;
+  /**
+   * Also invoked with each such event: reads where the execution stopped and escalates with the steps done and to do.
+   * @default none (the alert topic's text and the alarms only)
+   */
+  readonly reporter?: lambda.IFunction;
   /** Prefix of the alarm names (the app's alarms share one prefix). */
   readonly alarmNamePrefix: string;
   /**
@@ -89,6 +95,11 @@ export class ExecutionFailureAlerts extends Construct {
         retryAttempts: 185,
       }),
     );
+    if (props.reporter) {
+      this.rule.addTarget(
+        new targets.LambdaFunction(props.reporter, { deadLetterQueue: this.deadLetterQueue, maxEventAge: props.maxEventAge ?? Duration.hours(24), retryAttempts: 185 }),
+      );
+    }
     // The grant names only the service, which would let rules in any account publish alerts here: EventBridge
     // sends the rule's account as aws:SourceAccount, so anything but this account is refused.
     props.alertTopic.addToResourcePolicy(

@@ -12,8 +12,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BUNDLED_CONFIG_FILE } from '../../config/bundled-config';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
+import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
 import type { DrConfig } from '../../config/schema';
-import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
+import { alarmNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../naming';
 
 /** The names the handlers read (one contract, shared with functions/shared/aws/environment.ts). */
 export const FUNCTION_ENV = LAMBDA_ENV;
@@ -95,6 +96,12 @@ const SPECS = {
     description: 'Every minute: sets this region PASSIVE when both regions are ACTIVE and this one is the older (its IAM: infra/constructs/site-state-reconciler.ts)',
     timeout: Duration.seconds(50),
   },
+  failureReporter: {
+    id: 'FailureReporter',
+    dir: 'failure-reporter',
+    description: 'Reports every failover or failback execution that stops FAILED, TIMED_OUT or ABORTED: done and remaining steps, how to redrive',
+    timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS['failure-reporter']),
+  },
 } satisfies Record<string, FunctionSpec>;
 
 /**
@@ -113,6 +120,8 @@ export class TaskFunctions extends Construct {
   readonly alarmTrigger: nodejs.NodejsFunction;
   /** Invoked by an EventBridge schedule, not by the state machine; SiteStateReconciliation grants what it needs. */
   readonly siteStateReconciler: nodejs.NodejsFunction;
+  /** Invoked by EventBridge when an execution stops unsuccessfully (ExecutionFailureAlerts); reads executions of this region's state machines. */
+  readonly failureReporter: nodejs.NodejsFunction;
 
   /** The config file copied into every bundle (under node_modules/.cache, named by its content). */
   readonly bundledConfigFile: string;
@@ -198,6 +207,7 @@ export class TaskFunctions extends Construct {
     this.approvalCallback = make(SPECS.approvalCallback);
     this.alarmTrigger = make(SPECS.alarmTrigger);
     this.siteStateReconciler = make(SPECS.siteStateReconciler);
+    this.failureReporter = make(SPECS.failureReporter);
 
     for (const fn of this.all()) props.auditTable.grant(fn, 'dynamodb:PutItem');
     this.grantHealthChecker();
@@ -214,6 +224,7 @@ export class TaskFunctions extends Construct {
     props.signingSecret.grantRead(this.approvalRequest);
     props.approvalsTable.grant(this.approvalCallback, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     props.signingSecret.grantRead(this.approvalCallback);
+    this.grantFailureReporter(props);
     // SendTaskSuccess/Failure is granted by FailoverStateMachine, which owns the state machine's name.
 
     this.node.addValidation({ validate: () => this.validateEnvironmentSize() });
@@ -231,7 +242,32 @@ export class TaskFunctions extends Construct {
       this.approvalRequest,
       this.approvalCallback,
       this.siteStateReconciler,
+      this.failureReporter,
     ];
+  }
+
+  /** How an execution of this region's failover or failback stopped (history, definition), and the escalation topic. */
+  private grantFailureReporter(props: TaskFunctionsProps): void {
+    const stack = Stack.of(this);
+    const app = props.config.application;
+    const executions = [failoverStateMachineName(app), failbackStateMachineName(app)].map((name) =>
+      stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    this.failureReporter.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadStoppedExecutions',
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeStateMachineForExecution'],
+        resources: executions,
+      }),
+    );
+    props.escalationTopic.grantPublish(this.failureReporter);
+    // Execution names are incident ids, known only when an execution starts: the state machine's executions are the scope.
+    Validations.of(this.failureReporter).acknowledge(
+      ...[failoverStateMachineName(app), failbackStateMachineName(app)].map((name) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${stack.region}:<AWS::AccountId>:execution:${name}:*]`,
+        reason: `Reads only executions of this region's ${name} state machine, which are named after incidents at start time.`,
+      })),
+    );
   }
 
   /**

@@ -100,6 +100,7 @@ export class ControlPlaneStack extends Stack {
       ],
       alertTopic: topics.alertTopic,
       escalationTopic: topics.escalationTopic,
+      reporter: functions.failureReporter,
       alarmNamePrefix: alarmNamePrefix(app),
     });
     const dashboard = new ControlPlaneDashboard(this, 'Dashboard', {

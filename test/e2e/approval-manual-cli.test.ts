@@ -73,14 +73,14 @@ describe('drctl drill --approve manual --json: the emailed link as a person and 
       expect(lines.some((l) => l.type === 'summary')).toBe(false);
 
       // The person: open the page, ask for a code for their address, read it in their mailbox (the drill prints the
-      // mail as an alert line), and submit the decision form with it.
+      // mail as an approver-code line), and submit the decision form with it.
       const page = await httpCall(url);
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
       const action = new URL(/<form method="post" action="([^"]*)"/.exec(page.body)![1].replace(/&amp;/g, '&'), url).toString();
       const codePage = await httpCall(action, { method: 'POST', body: new URLSearchParams({ csrf, step: 'code', approver: 'oncall@example.com' }).toString(), headers: FORM });
       expect(codePage.status).toBe(200);
       const challenge = /name="challenge" value="([^"]+)"/.exec(codePage.body)![1];
-      const mail = await waitFor(() => lines.find((l) => l.type === 'alert' && l.topic === 'approver-code'));
+      const mail = await waitFor(() => lines.find((l) => l.type === 'approver-code'));
       const mailed = /code: (\d{4} \d{4})/.exec(String(mail.message))![1];
       const body = new URLSearchParams({ csrf, step: 'decide', challenge, code: mailed, decision: 'approve', reason: '' }).toString();
       // Submitted twice (a double click): both are in flight together, so both reach the drill before it can end.

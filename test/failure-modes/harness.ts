@@ -475,7 +475,7 @@ export type PortOverrides = { readonly traffic?: TrafficControl; readonly dataSt
 export const SIGNING_KEY = Buffer.from('failure-mode-tests-signing-key-32b!');
 export const APPROVAL_BASE_URL = 'https://approvals.example.test/prod';
 
-export type ApprovalHttpKind = 'scanner-get' | 'scanner-head' | 'auto-post' | 'forged' | 'approve' | 'approve-no-loss-ack' | 'reject' | 'replay' | 'late' | 'other';
+export type ApprovalHttpKind = 'scanner-get' | 'scanner-head' | 'auto-post' | 'forged' | 'approve' | 'approve-no-loss-ack' | 'reject' | 'replay' | 'late' | 'code-request' | 'other';
 
 export interface ApprovalHttpCall {
   readonly kind: ApprovalHttpKind;
@@ -779,7 +779,7 @@ export class Harness {
     const url = this.linkOf(record.approvalId)!;
     const page = await this.request('other', record.approvalId, 'GET', url);
     const csrf = csrfOf(page.body) ?? '';
-    const asked = await this.request('other', record.approvalId, 'POST', url, { csrf, step: 'code', approver: APPROVER });
+    const asked = await this.request('code-request', record.approvalId, 'POST', url, { csrf, step: 'code', approver: APPROVER });
     const challenge = /name="challenge" value="([^"]+)"/.exec(asked.body)?.[1] ?? '';
     const mail = this.world.outbox.findLast((m) => m.topic === 'approver-code' && m.attributes?.challengeId === challenge);
     const code = mail ? (/code: (\d{4} \d{4})/.exec(mail.body)?.[1] ?? '') : '';

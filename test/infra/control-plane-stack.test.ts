@@ -109,8 +109,8 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
 describe.each(roles)('%s stack: task functions', (role) => {
   const template = templates[role];
 
-  test('six task functions plus the alarm trigger (test/infra/detection.test.ts) and the site-state reconciler (test/infra/site-state-reconciler.test.ts): arm64, active tracing, own log group with retention', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+  test('six task functions plus the alarm trigger (test/infra/detection.test.ts), the site-state reconciler (test/infra/site-state-reconciler.test.ts) and the failure reporter: arm64, active tracing, own log group with retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 9);
     for (const id of FUNCTION_IDS) {
       const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
       expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({
@@ -452,5 +452,28 @@ describe('function timeouts', () => {
       Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([dir, s]) => [dir.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase()), s]),
     );
     expect(deployed).toEqual(byId);
+  });
+});
+
+describe('failure reporter IAM', () => {
+  it("reads only this region's failover and failback executions, publishes only to the escalation topic, writes the audit", () => {
+    for (const role of roles) {
+      const stack = stacks[role];
+      const template = templates[role];
+      const fnId = logicalIdOf(stack, stack.node.findChild('Functions').node.findChild('FailureReporter'));
+      const statements = statementsOfRole(template, roleOf(template, fnId));
+      const region = role === 'primary' ? PRIMARY : STANDBY;
+      const read = statements.find((s) => s.sid === 'ReadStoppedExecutions');
+      expect(read).toBeDefined();
+      expect([...read!.actions].sort()).toEqual(['states:DescribeExecution', 'states:DescribeStateMachineForExecution', 'states:GetExecutionHistory']);
+      expect(read!.resources).toHaveLength(2);
+      for (const r of read!.resources) expect(r).toContain(`:states:${region}:`);
+      expect(read!.resources.join(' ')).toContain(`execution:${APP}-dr-failover:*`);
+      expect(read!.resources.join(' ')).toContain(`execution:${APP}-dr-failback:*`);
+      expect(resourcesFor(statements, 'sns:Publish').join(' ')).toMatch(/Escalation/);
+      expect(resourcesFor(statements, 'sns:Publish').join(' ')).not.toMatch(/TopicsAlert/);
+      expect(actionsOf(statements).has('dynamodb:PutItem')).toBe(true);
+      expect(actionsOf(statements).has('states:StartExecution')).toBe(false);
+    }
   });
 });

@@ -43,9 +43,15 @@ describe.each(stacks.map((s) => [s.region, s] as const))('%s: failure alerting t
     expect(rules[0].Properties.State).toBe('ENABLED');
   });
 
-  test('its one target is the encrypted alert topic, retried for a day, with a dead-letter queue', () => {
+  test('its targets are the encrypted alert topic and the failure reporter, each retried for a day, with a dead-letter queue', () => {
     const targets = rules[0].Properties.Targets as Array<Record<string, unknown>>;
-    expect(targets).toHaveLength(1);
+    expect(targets).toHaveLength(2);
+    const reporter = logicalIdOf(stack, child(stack, 'Functions/FailureReporter'));
+    expect(targets[1]).toMatchObject({
+      Arn: { 'Fn::GetAtt': [reporter, 'Arn'] },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack, child(stack, 'ExecutionFailureAlerts/UndeliveredAlerts')), 'Arn'] } },
+      RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+    });
     expect(targets[0]).toMatchObject({
       Arn: alertTopic,
       DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalIdOf(stack, child(stack, 'ExecutionFailureAlerts/UndeliveredAlerts')), 'Arn'] } },

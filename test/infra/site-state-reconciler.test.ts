@@ -127,8 +127,10 @@ describe.each(REGIONS)('control-plane stack in %s: site-state reconciler', (regi
     }
   });
 
-  test("adds no stateful resource: this region's switch keeps its pinned logical id and stays the only parameter", () => {
-    expect(resourcesOf(region, 'AWS::SSM::Parameter').map(([k]) => k)).toEqual(['SiteStateParameter']);
+  test("adds no stateful resource: this region's switch keeps its pinned logical id; the only other parameter is the approval API's URL", () => {
+    const params = resourcesOf(region, 'AWS::SSM::Parameter').map(([k]) => k);
+    expect(params).toContain('SiteStateParameter');
+    expect(params.filter((k) => k !== 'SiteStateParameter').map((k) => k.replace(/[0-9A-F]{8}$/, ''))).toEqual(['ApprovalApiUrlParameter']);
     expect(template.toJSON().Resources.AuditTable.Type).toBe('AWS::DynamoDB::Table');
   });
 });

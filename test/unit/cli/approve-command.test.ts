@@ -188,8 +188,9 @@ describe('drctl failover --reason', () => {
 describe('drctl drill --approve manual shows the mailed code on the terminal', () => {
   test('an approver-code message prints its code line; other alerts print their subject only', async () => {
     const { humanEvent } = await import('../../../cli/print');
-    const code = humanEvent({ type: 'alert', at: 0, t: 1_000, topic: 'approver-code', subject: '[DR] Your code to decide the orders failover', message: 'Your one-time code: 1234 5678\n\nEnter it...' });
-    expect(code).toContain('SNS APPROVER-CODE: [DR] Your code to decide the orders failover: Your one-time code: 1234 5678');
+    const code = humanEvent({ type: 'approver-code', at: 0, t: 1_000, recipient: 'oncall@example.com', subject: '[DR] Your code to decide the orders failover', message: 'Your one-time code: 1234 5678\n\nEnter it...' });
+    expect(code).toContain('mail to oncall@example.com: [DR] Your code to decide the orders failover: Your one-time code: 1234 5678');
+    expect(code).not.toContain('Enter it');
     const alert = humanEvent({ type: 'alert', at: 0, t: 1_000, topic: 'alert', subject: 'DR: failover starting', message: 'secret details' });
     expect(alert).not.toContain('secret details');
   });
