@@ -55,6 +55,7 @@ export function humanEvent(e: DrillEvent): string | undefined {
       return `${head}\n${' '.repeat(11)}| Subject: ${e.subject}\n${email}\n\n${' '.repeat(11)}open this link in a browser to decide (waiting in real time): ${e.url}`;
     }
     case 'approval-answered':
+      if (e.via) return `${t}  ${e.by} ran ${e.via} "${e.decision}" (HTTP ${e.httpStatus ?? e.error})`;
       return `${t}  approver submitted "${e.decision}" (HTTP ${e.httpStatus ?? e.error})`;
     case 'traffic-shifted':
       return `${t}  clients now reach ${Array.isArray(e.to) ? e.to.join(' and ') : e.to} (DNS answers changed, TTL run out)`;

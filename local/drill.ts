@@ -6,7 +6,7 @@ import { createHandler as failureReporter } from '../functions/failure-reporter/
 import { executionStatusAlert } from '../functions/shared/execution-status-alert';
 import { createLogger } from '../functions/shared/middleware';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
-import { answerApproval } from './approver';
+import { answerApproval, approveAsIamPrincipal, localApproverPrincipal } from './approver';
 import { FAILOVER_ASL, startLocalControlPlane, type LocalControlPlane } from './control-plane';
 import { LocalDetection } from './detection';
 import { applyFault, checkFaults, type AppliedFault } from './fault-schedule';
@@ -26,7 +26,12 @@ import { LocalWorld } from './world/world';
 export type { Outcome } from './scenario-file';
 
 /** How the drill plays the approver: the scenario's own answer, or one chosen on the command line. */
-export type Approver = 'auto' | 'manual' | 'reject' | 'none';
+/**
+ * Who answers the approval, from the command line: `auto` approves on the emailed page with a mailed one-time code,
+ * `cli` approves as `drctl approve` does (a signed POST /decisions as the region's approver role), `manual` waits for
+ * a person, `reject` rejects, `none` never answers.
+ */
+export type Approver = 'auto' | 'cli' | 'manual' | 'reject' | 'none';
 
 /** Faults that impair what canaries and health checks watch: detection is measured from the first of them. */
 const IMPAIRING: ReadonlySet<string> = new Set(['region-down', 'app-down', 'region-slow', 'region-errors', 'partition']);
@@ -139,10 +144,10 @@ export function outcomeOf(result: ExecutionResult, events: readonly HistoryEvent
 }
 
 /** The approver this run plays: the command line wins over the scenario. */
-function approverOf(sc: Scenario, approve: Approver | undefined): { decision: ApproverDecision; afterMs: number } {
-  if (approve === undefined) return { decision: sc.approver.decision, afterMs: sc.approver.after };
-  if (approve === 'auto') return { decision: 'approve', afterMs: sc.approver.decision === 'approve' ? sc.approver.after : 0 };
-  return { decision: approve, afterMs: sc.approver.decision === approve ? sc.approver.after : 0 };
+function approverOf(sc: Scenario, approve: Approver | undefined): { decision: ApproverDecision; afterMs: number; via: 'page' | 'iam' } {
+  if (approve === undefined) return { decision: sc.approver.decision, afterMs: sc.approver.after, via: 'page' };
+  if (approve === 'auto' || approve === 'cli') return { decision: 'approve', afterMs: sc.approver.decision === 'approve' ? sc.approver.after : 0, via: approve === 'cli' ? 'iam' : 'page' };
+  return { decision: approve, afterMs: sc.approver.decision === approve ? sc.approver.after : 0, via: 'page' };
 }
 
 /** The scenario's `expect`, adjusted where the command line changed what a correct control plane ends with. */
@@ -345,11 +350,18 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     }
     if (approver.decision === 'none') return;
     const decision = approver.decision;
+    const executionArn = record?.executionId;
+    const principalArn = localApproverPrincipal(config.application, world.standby);
+    const answer: () => Promise<{ status: number; by?: string }> =
+      approver.via === 'iam' && executionArn
+        ? // `drctl approve EXECUTION --accept-data-loss` as the region's approver role (IAM-authorized POST /decisions).
+          () => approveAsIamPrincipal(cp, { executionArn, decision, principalArn, acceptDataLoss: true }).then((r) => ({ status: r.status, by: principalArn }))
+        : () => answerApproval(world, url, decision, config.approval.approvers[0]).then((r) => ({ status: r.status }));
     track(
       sleep(approver.afterMs)
-        .then(() => answerApproval(world, url, decision, config.approval.approvers[0]))
+        .then(answer)
         .then(
-          (r) => emit('approval-answered', { decision, httpStatus: r.status }),
+          (r) => emit('approval-answered', { decision, httpStatus: r.status, ...(r.by ? { by: r.by, via: 'drctl approve' } : {}) }),
           (err: Error) => emit('approval-answered', { decision, error: err.message }),
         ),
     );
@@ -414,7 +426,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     scenario: sc.name,
     description: sc.description,
     seed,
-    approve: approver.decision,
+    approve: approver.via === 'iam' ? 'approve (drctl approve as the approver role)' : approver.decision,
     approvalMode: opts.approvalMode ?? config.approval.mode,
     dryRun: Boolean(opts.dryRun),
     regions: { primary: world.primary, standby: world.standby },

@@ -18,7 +18,7 @@ type DrillFlags = {
   seed?: number;
   seeds?: { from: number; to: number };
   random: boolean;
-  approve?: 'auto' | 'manual' | 'reject' | 'none';
+  approve?: 'auto' | 'cli' | 'manual' | 'reject' | 'none';
   approvalMode?: 'required' | 'auto-when-safe';
   dryRun: boolean;
   json: boolean;
@@ -74,7 +74,7 @@ export function registerDrill(program: Command, io: CliIo): void {
     .option('--seed <n>', `seed of everything random in the run (default ${DEFAULT_SEED}; printed in the summary)`, seedArg)
     .option('--seeds <A..B>', 'run the scenario once per seed in the range and print a table; exit 1 if any seed missed', seedRange)
     .option('--random', 'random fault schedules drawn from the scenario grammar, one per seed, checked against the invariants', false)
-    .addOption(new Option('--approve <who>', "override the scenario's approver: auto approves, manual waits for you, reject rejects, none never answers").choices(['auto', 'manual', 'reject', 'none']))
+    .addOption(new Option('--approve <who>', "override the scenario's approver: auto approves on the emailed page with a mailed code, cli approves as drctl approve does (IAM), manual waits for you, reject rejects, none never answers").choices(['auto', 'cli', 'manual', 'reject', 'none']))
     .addOption(new Option('--approval-mode <mode>', "override the config's approval mode").choices(['required', 'auto-when-safe']))
     .option('--dry-run', 'run every check and report the planned changes without making them', false)
     .option('--json', 'one JSON object per line; the last is the summary', false)

@@ -163,4 +163,26 @@ describe('the IAM path in the drill (what drctl approve does in AWS, and what --
     const alert = events.find((e) => e.type === 'alert' && String(e.subject).includes('approved by'));
     expect(alert?.message).toContain(`approved by ${principal} (AWS IAM principal, verified from its SigV4-signed request)`);
   });
+
+  it('--approve cli plays it: drctl approve as the approver role, answered 200, recorded by principal, failed over', async () => {
+    const config = baseConfig();
+    const principal = localApproverPrincipal(config.application, config.regions.standby.name, 'drill-operator');
+    const events: DrillEvent[] = [];
+    let world!: LocalWorld;
+    const summary = await runDrill({ config, scenario: 'primary-down', approve: 'cli', outDir: null, onEvent: (e) => events.push(e), inspect: (h) => (world = h.world) });
+    expect(summary.outcome).toBe('FAILED_OVER');
+    expect(events.find((e) => e.type === 'approval-answered')).toMatchObject({ decision: 'approve', httpStatus: 200, by: principal, via: 'drctl approve' });
+    // No one-time code was asked for: the IAM path does not go through the emailed page.
+    expect(events.some((e) => e.type === 'approver-code')).toBe(false);
+    expect([...world.approvals.records.values()].at(-1)).toMatchObject({ decidedBy: principal });
+  });
+
+  it('`drctl drill --approve cli` prints who approved, and is in --help', () => {
+    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+    const run = spawnSync(tsx, [join(ROOT, 'cli', 'main.ts'), 'drill', '--approve', 'cli'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/arn:aws:sts::000000000000:assumed-role\/orders-dr-approver-us-west-2\/drill-operator ran drctl approve "approve" \(HTTP 200\)/);
+    const help = spawnSync(tsx, [join(ROOT, 'cli', 'main.ts'), 'drill', '--help'], { cwd: ROOT, encoding: 'utf8' });
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('cli approves as drctl approve does');
+  });
 });
