@@ -200,25 +200,9 @@ export function describeIncomplete(state: Record<string, unknown>): IncompleteRe
   return { failedStep, completedSteps: completed, remainingSteps: remaining, error, summary };
 }
 
-export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrchestratorDeps): Promise<StepResult | IncompleteReport> {
+export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrchestratorDeps): Promise<StepResult> {
   const state = requireState(event);
   const step = (event as { step?: unknown }).step;
-  if (step === 'describe-incomplete') {
-    // Always produce the report (the escalation depends on it); record it when the state says whose it is.
-    const report = describeIncomplete(state);
-    const execution = state.execution as { id?: unknown } | undefined;
-    if (typeof state.incidentId === 'string') {
-      await deps.audit.record({
-        incidentId: state.incidentId,
-        executionId: typeof execution?.id === 'string' ? execution.id : '',
-        step: 'DescribeIncomplete',
-        outcome: 'INCOMPLETE',
-        detail: report,
-        at: new Date(deps.clock.now()).toISOString(),
-      });
-    }
-    return report;
-  }
   const request = parseRequest(state);
   let result: StepResult;
   switch (step) {

@@ -4,7 +4,7 @@ import { idempotentSteps, stepIdempotencyKey, type StepIdempotencyOptions } from
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { runFailoverOrchestrator, type FailoverOrchestratorDeps } from './failover-orchestrator';
 
-/** Steps that change something; `describe-incomplete` only reports, so it always runs fresh. */
+/** Steps that change something, each stored by execution and step so a retry or redrive does it once. */
 const STATE_CHANGING = new Set(['fence', 'scale-standby', 'promote', 'activate']);
 
 function keyOf(event: unknown): string | undefined {

@@ -139,10 +139,10 @@ describe('describeIncomplete', () => {
     expect(r.summary).toContain('redrive');
   });
 
-  it('records the INCOMPLETE report in the audit log', async () => {
+  it('refuses a step it does not know, naming it', async () => {
     const { d, audit } = deps();
-    await runFailoverOrchestrator({ step: 'describe-incomplete', state: { ...request(), steps: {}, error: { Error: 'E', Cause: 'c' } } }, d);
-    expect(audit).toEqual([expect.objectContaining({ step: 'DescribeIncomplete', outcome: 'INCOMPLETE', incidentId: 'inc-1', executionId: 'exec-1' })]);
+    await expect(runFailoverOrchestrator({ step: 'describe-incomplete', state: { ...request(), steps: {} } }, d)).rejects.toThrow('Unknown failover-orchestrator step "describe-incomplete"');
+    expect(audit).toEqual([]);
   });
 
   it('warns when traffic already moved but the new region is not ACTIVE yet', () => {

@@ -115,13 +115,6 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
     expect(calls).toBe(2);
   });
 
-  it('describe-incomplete only reports, so it is never served from the store', async () => {
-    const { handler } = orchestrator();
-    const a = await handler({ step: 'describe-incomplete', state: { ...state('exec-1'), steps: {} } }, ctx);
-    const b = await handler({ step: 'describe-incomplete', state: { ...state('exec-1'), steps: { fence: { fenced: true } } } }, ctx);
-    expect(a).not.toEqual(b);
-  });
-
   it('traffic-router: two ShiftTraffic invocations of one execution move traffic once', async () => {
     let shifts = 0;
     let weights: Record<string, number> = { [EAST]: 100, [WEST]: 0 };

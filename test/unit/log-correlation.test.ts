@@ -107,7 +107,7 @@ describe('a workflow task (failover-orchestrator, with its idempotency middlewar
     const lines = await logLines(async () => {
       await handler({ stateName: 'FenceOldPrimary', step: 'fence', state: taskState('inc-1', `${EXECUTION}-1`) }, ctx);
       await handler({ stateName: 'ActivateStandby', step: 'activate', state: taskState('inc-2', `${EXECUTION}-2`) }, ctx);
-      await handler({ step: 'describe-incomplete' }, ctx).catch(() => undefined);
+      await handler({ step: 'no-such-step' }, ctx).catch(() => undefined);
     });
     const byIncident = (id: string) => lines.filter((l) => l.incidentId === id);
     expect(byIncident('inc-1').every((l) => l.stateName === 'FenceOldPrimary' && l.executionId === `${EXECUTION}-1`)).toBe(true);
