@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { defaultClients, type AwsClientsFactory } from './aws/clients';
 import { registerApprove } from './commands/approve';
 import { registerAwsCommands } from './commands/aws';
+import { registerDoctor } from './commands/doctor';
 import { registerDrill } from './commands/drill';
 import { registerPlan } from './commands/plan';
 import { registerReport } from './commands/report';
@@ -37,7 +38,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      `\nThe AWS commands (failover, failback, status, history, report, approve, reject) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
+      `\nThe AWS commands (failover, failback, status, history, report, approve, reject, doctor) take --profile, --region and --output json like the AWS CLI;\nthe profile comes from --profile, else AWS_PROFILE, else the SDK's default chain.\n\n${EXIT_CODES}`,
     );
 
   registerDrill(program, io);
@@ -47,6 +48,7 @@ export function buildProgram(deps: ProgramDeps = {}): Command {
   registerAwsCommands(program, awsDeps);
   registerReport(program, awsDeps);
   registerApprove(program, awsDeps);
+  registerDoctor(program, awsDeps);
   return program;
 }
 

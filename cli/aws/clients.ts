@@ -1,5 +1,11 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { credentialsFor, type AwsSession } from './session';
 import { signedFetch, type SignedFetch } from './signed-fetch';
@@ -12,6 +18,15 @@ export interface AwsClients {
   dynamodb?(region: string): DynamoDBClient;
   /** SigV4-signed calls to API Gateway (`drctl approve|reject`); optional like `dynamodb`. */
   signedFetch?(region: string): SignedFetch;
+  /** The clients only `drctl doctor` reads with; optional like `dynamodb`. */
+  cloudwatch?(region: string): CloudWatchClient;
+  sns?(region: string): SNSClient;
+  /** Route 53 is global: its control plane answers in us-east-1. */
+  route53?(): Route53Client;
+  rds?(region: string): RDSClient;
+  s3?(region: string): S3Client;
+  /** A client bound to one ARC cluster data-plane endpoint (its region signs the request). */
+  arc?(endpoint: { region: string; endpoint: string }): Route53RecoveryClusterClient;
 }
 
 /** Builds the clients for a command once its flags are known (`--profile`); tests pass their own. */
@@ -36,10 +51,19 @@ export function defaultClients(session: AwsSession = {}): AwsClients {
   const sfn = new Map<string, SFNClient>();
   const ssm = new Map<string, SSMClient>();
   const dynamodb = new Map<string, DynamoDBClient>();
+  // Each kind of client once per region (or endpoint), created on first use.
+  const cache = new Map<string, unknown>();
+  const once = <T>(key: string, make: () => T): T => (cache.get(key) as T | undefined) ?? (cache.set(key, make()).get(key) as T);
   return {
     sfn: (region) => sfn.get(region) ?? sfn.set(region, new SFNClient(clientConfig(region, session, credentials))).get(region)!,
     ssm: (region) => ssm.get(region) ?? ssm.set(region, new SSMClient(clientConfig(region, session, credentials))).get(region)!,
     dynamodb: (region) => dynamodb.get(region) ?? dynamodb.set(region, new DynamoDBClient(clientConfig(region, session, credentials))).get(region)!,
     signedFetch: (region) => signedFetch(region, credentials),
+    cloudwatch: (region) => once(`cloudwatch:${region}`, () => new CloudWatchClient(clientConfig(region, session, credentials))),
+    sns: (region) => once(`sns:${region}`, () => new SNSClient(clientConfig(region, session, credentials))),
+    route53: () => once('route53', () => new Route53Client(clientConfig('us-east-1', session, credentials))),
+    rds: (region) => once(`rds:${region}`, () => new RDSClient(clientConfig(region, session, credentials))),
+    s3: (region) => once(`s3:${region}`, () => new S3Client(clientConfig(region, session, credentials))),
+    arc: (e) => once(`arc:${e.endpoint}`, () => new Route53RecoveryClusterClient({ ...clientConfig(e.region, session, credentials), endpoint: e.endpoint })),
   };
 }
