@@ -1,0 +1,293 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetRoutingControlStateCommand, Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { parseConfig } from '../../../config/load';
+import type { DrConfigInput } from '../../../config/schema';
+import type { AwsClients } from '../../../cli/aws/clients';
+import { type DoctorCheck, expectedAlarms } from '../../../cli/aws/doctor';
+import { run } from '../../../cli/main';
+
+const EAST = 'us-east-1';
+const WEST = 'us-west-2';
+const ACCOUNT = '111122223333';
+const ZONE = 'Z0123456789ABCDEFGHIJ';
+const input: DrConfigInput = {
+  application: 'shop',
+  regions: {
+    primary: { name: EAST, healthUrl: 'https://e.shop.example.com/health', apiEndpoint: 'https://e.shop.example.com' },
+    standby: { name: WEST, healthUrl: 'https://w.shop.example.com/health', apiEndpoint: 'https://w.shop.example.com' },
+  },
+  globalDomain: { name: 'api.shop.example.com', ttlSeconds: 15 },
+  traffic: { strategy: 'route53-weighted', hostedZoneId: ZONE },
+  dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
+  approval: { approvers: ['oncall@example.com'], escalation: ['leads@example.com'] },
+  objectives: { rtoSeconds: 120, rpoSeconds: 5 },
+};
+const ARC_ARN = (r: string) => `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/0123/routingcontrol/${r}`;
+const arcInput: DrConfigInput = {
+  ...input,
+  traffic: {
+    strategy: 'arc-routing-control',
+    clusterEndpoints: [
+      { region: EAST, endpoint: 'https://host-a.route53-recovery-cluster.us-east-1.amazonaws.com/v1' },
+      { region: WEST, endpoint: 'https://host-b.route53-recovery-cluster.us-west-2.amazonaws.com/v1' },
+    ],
+    routingControlArns: { [EAST]: ARC_ARN(EAST), [WEST]: ARC_ARN(WEST) },
+  },
+};
+const config = parseConfig(input);
+const smArn = (region: string, wf: string) => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:shop-dr-${wf}`;
+const topicArn = (region: string, id: string) => `arn:aws:sns:${region}:${ACCOUNT}:shop-dr-${region}-${id}A1B2C3D4-XyZ123`;
+const TOPIC_IDS = ['TopicsAlert', 'TopicsEscalation', 'TopicsApproval', 'ApprovalApiApproverCodes'];
+
+const regions = [EAST, WEST];
+const perRegion = <C extends object>(make: (region: string) => C) => Object.fromEntries(regions.map((r) => [r, make(r)])) as Record<string, C>;
+const sfnClients = perRegion((region) => new SFNClient({ region }));
+const ssmClients = perRegion((region) => new SSMClient({ region }));
+const cwClients = perRegion((region) => new CloudWatchClient({ region }));
+const snsClients = perRegion((region) => new SNSClient({ region }));
+const ddbClients = perRegion((region) => new DynamoDBClient({ region }));
+const route53Client = new Route53Client({ region: EAST });
+const arcClients: Record<string, Route53RecoveryClusterClient> = perRegion((region) => new Route53RecoveryClusterClient({ region }));
+const sfn = perRegion((r) => mockClient(sfnClients[r]));
+const ssm = perRegion((r) => mockClient(ssmClients[r]));
+const cw = perRegion((r) => mockClient(cwClients[r]));
+const sns = perRegion((r) => mockClient(snsClients[r]));
+const ddb = perRegion((r) => mockClient(ddbClients[r]));
+const route53 = mockClient(route53Client);
+const arc = perRegion((r) => mockClient(arcClients[r]));
+const clients: AwsClients = {
+  sfn: (r) => sfnClients[r],
+  ssm: (r) => ssmClients[r],
+  cloudwatch: (r) => cwClients[r],
+  sns: (r) => snsClients[r],
+  dynamodb: (r) => ddbClients[r],
+  route53: () => route53Client,
+  rds: (region) => new RDSClient({ region }),
+  s3: (region) => new S3Client({ region }),
+  arc: (e) => arcClients[e.region],
+};
+
+const sdkError = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, $metadata: {}, ...extra });
+
+/** Every alarm the region's stacks create, as DescribeAlarms returns them, each notifying the alert topic. */
+function alarmsAnswer(region: string, input: DescribeAlarmsCommandInput, drop: readonly string[] = [], noActions: readonly string[] = []) {
+  const names = (input.AlarmNames ?? []).filter((n) => !drop.includes(n));
+  const alarm = (n: string) => ({ AlarmName: n, AlarmActions: noActions.includes(n) ? [] : [topicArn(region, 'TopicsAlert')] });
+  return { MetricAlarms: names.filter((n) => !n.includes('impaired')).map(alarm), CompositeAlarms: names.filter((n) => n.includes('impaired')).map(alarm) };
+}
+
+/** Prepare: an account where every prerequisite is in place. */
+function fullyPresent(): void {
+  for (const r of regions) {
+    sfn[r].on(ListStateMachinesCommand).resolves({
+      stateMachines: ['failover', 'failback'].map((wf) => ({ name: `shop-dr-${wf}`, stateMachineArn: smArn(r, wf), type: 'STANDARD' as const, creationDate: new Date(0) })),
+    });
+    sfn[r].on(DescribeStateMachineCommand).resolves({ status: 'ACTIVE' } as never);
+    ssm[r].on(GetParameterCommand).resolves({ Parameter: { Value: r === EAST ? 'ACTIVE' : 'PASSIVE' } });
+    cw[r].on(DescribeAlarmsCommand).callsFake((i: DescribeAlarmsCommandInput) => alarmsAnswer(r, i));
+    sns[r].on(ListTopicsCommand).resolves({ Topics: [{ TopicArn: `arn:aws:sns:${r}:${ACCOUNT}:unrelated` }, ...TOPIC_IDS.map((id) => ({ TopicArn: topicArn(r, id) }))] });
+    sns[r].on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: `arn:aws:sns:${r}:${ACCOUNT}:x:1`, Protocol: 'email', Endpoint: 'oncall@example.com' }] });
+    ddb[r].on(DescribeTableCommand).resolves({ Table: { TableName: 'orders', TableStatus: 'ACTIVE', Replicas: regions.map((RegionName) => ({ RegionName })) } });
+    arc[r].on(GetRoutingControlStateCommand).callsFake((i: { RoutingControlArn: string }) => ({ RoutingControlArn: i.RoutingControlArn, RoutingControlState: i.RoutingControlArn === ARC_ARN(EAST) ? 'On' : 'Off' }));
+  }
+  route53.on(ListResourceRecordSetsCommand).resolves({
+    ResourceRecordSets: [
+      { Name: 'api.shop.example.com.', Type: 'CNAME', SetIdentifier: EAST, Weight: 100, TTL: 15, ResourceRecords: [{ Value: 'e.shop.example.com' }] },
+      { Name: 'api.shop.example.com.', Type: 'CNAME', SetIdentifier: WEST, Weight: 0, TTL: 15, ResourceRecords: [{ Value: 'w.shop.example.com' }] },
+      { Name: 'www.shop.example.com.', Type: 'CNAME', TTL: 300, ResourceRecords: [{ Value: 'x' }] },
+    ],
+    IsTruncated: false,
+  } as never);
+}
+
+let dir: string;
+const savedProfile = process.env.AWS_PROFILE;
+beforeAll(() => {
+  delete process.env.AWS_PROFILE;
+  dir = mkdtempSync(join(tmpdir(), 'drctl-doctor-'));
+  writeFileSync(join(dir, 'weighted.json'), JSON.stringify(input));
+  writeFileSync(join(dir, 'arc.json'), JSON.stringify(arcInput));
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
+});
+beforeEach(() => {
+  for (const m of [...Object.values(sfn), ...Object.values(ssm), ...Object.values(cw), ...Object.values(sns), ...Object.values(ddb), ...Object.values(arc), route53]) m.reset();
+  fullyPresent();
+});
+
+async function doctor(...args: string[]): Promise<{ code: number; out: string; err: string; checks: DoctorCheck[] }> {
+  let out = '';
+  let err = '';
+  const file = args.includes('--arc') ? 'arc.json' : 'weighted.json';
+  const rest = args.filter((a) => a !== '--arc');
+  const code = await run(['doctor', ...rest, '--config', join(dir, file)], { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, clients: () => clients });
+  process.exitCode = undefined;
+  let checks: DoctorCheck[] = [];
+  if ((rest.includes('json') || rest.includes('--json')) && out) checks = JSON.parse(out) as DoctorCheck[];
+  return { code, out, err, checks };
+}
+
+const find = (checks: DoctorCheck[], name: string | RegExp, region?: string) =>
+  checks.filter((c) => (typeof name === 'string' ? c.name === name : name.test(c.name)) && (region === undefined || c.region === region));
+
+describe('drctl doctor', () => {
+  test('a fully present account: every check ok (the stack itself is said to be not checked), exit 0', async () => {
+    const { code, checks, err } = await doctor('--output', 'json');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(checks.filter((c) => c.status !== 'ok' && c.status !== 'not-checked')).toEqual([]);
+    expect(find(checks, /^control-plane stack /).map((c) => c.status)).toEqual(['not-checked', 'not-checked']);
+    // Both regions were read for each kind of prerequisite.
+    for (const r of regions) {
+      expect(find(checks, 'state machine shop-dr-failover', r)).toHaveLength(1);
+      expect(find(checks, `site state /dr/shop/site-state/${r}`, r)[0].detail).toBe(r === EAST ? 'ACTIVE' : 'PASSIVE');
+      expect(find(checks, /^alarm /, r).length).toBe(expectedAlarms(config).filter((a) => a.region === r).length);
+      expect(find(checks, /^(alert|escalation|approval|approver code) topic /, r)).toHaveLength(4);
+      expect(find(checks, 'DynamoDB table orders', r)[0].status).toBe('ok');
+      expect(sfn[r]).toHaveReceivedCommandWith(DescribeStateMachineCommand, { stateMachineArn: smArn(r, 'failover') });
+    }
+    expect(find(checks, 'site state: exactly one region ACTIVE')[0]).toMatchObject({ status: 'ok', region: 'both' });
+    expect(find(checks, /^weighted record /).map((c) => c.status)).toEqual(['ok', 'ok']);
+    expect(route53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, { HostedZoneId: ZONE, StartRecordName: 'api.shop.example.com.', StartRecordType: 'CNAME' });
+  });
+
+  test('the human output is a table with a summary line', async () => {
+    const { code, out } = await doctor();
+    expect(code).toBe(0);
+    expect(out.split('\n')[0]).toMatch(/^STATUS\s+REGION\s+CHECK\s+DETAIL \/ FIX$/);
+    expect(out).toMatch(/^ok\s+us-west-2\s+state machine shop-dr-failback\s+arn:aws:states:us-west-2:/m);
+    expect(out).toMatch(/\d+ ok, 0 missing, 0 could not be checked, 2 not checked by this drctl/);
+  });
+
+  test('missing pieces: exit 1, and each is named with a fix', async () => {
+    // Prepare: no failback state machine in the standby, no site state there, the composite alarm gone and one without actions.
+    sfn[WEST].on(ListStateMachinesCommand).resolves({ stateMachines: [{ name: 'shop-dr-failover', stateMachineArn: smArn(WEST, 'failover'), type: 'STANDARD', creationDate: new Date(0) }] });
+    ssm[WEST].on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
+    cw[EAST].on(DescribeAlarmsCommand).callsFake((i: DescribeAlarmsCommandInput) => alarmsAnswer(EAST, i, ['shop-dr-impaired--us-west-2'], ['shop-dr-canary--us-east-1--us-west-2']));
+    ddb[WEST].on(DescribeTableCommand).resolves({ Table: { TableName: 'orders', TableStatus: 'ACTIVE', Replicas: [{ RegionName: WEST }] } });
+    // Act
+    const { code, checks } = await doctor('--output', 'json');
+    const text = await doctor();
+    // Assess
+    expect(code).toBe(1);
+    const missing = checks.filter((c) => c.status === 'missing').map((c) => `${c.region} ${c.name}`);
+    expect(missing).toEqual([
+      'us-east-1 alarm shop-dr-impaired--us-west-2',
+      'us-east-1 alarm shop-dr-canary--us-east-1--us-west-2',
+      'us-west-2 state machine shop-dr-failback',
+      'us-west-2 site state /dr/shop/site-state/us-west-2',
+      'us-west-2 DynamoDB table orders',
+    ]);
+    expect(find(checks, 'alarm shop-dr-canary--us-east-1--us-west-2', EAST)[0].detail).toContain('no alarm actions');
+    expect(find(checks, 'DynamoDB table orders', WEST)[0]).toMatchObject({ detail: 'no replica in us-east-1 (replicas: us-west-2)' });
+    for (const c of checks.filter((c) => c.status === 'missing')) expect(c.fix).not.toBe('');
+    expect(text.code).toBe(1);
+    expect(text.out).toMatch(/^missing\s+us-west-2\s+state machine shop-dr-failback\s+no state machine named shop-dr-failback$/m);
+    expect(text.out).toMatch(/^\s+fix: deploy the control plane: npx cdk deploy --all/m);
+  });
+
+  test('two ACTIVE switches are a missing prerequisite (split brain), though each switch reads fine', async () => {
+    ssm[WEST].on(GetParameterCommand).resolves({ Parameter: { Value: 'ACTIVE' } });
+    const { code, checks } = await doctor('--json');
+    expect(code).toBe(1);
+    expect(find(checks, 'site state: exactly one region ACTIVE')[0]).toMatchObject({ status: 'missing', detail: 'ACTIVE: us-east-1, us-west-2' });
+  });
+
+  test('a topic whose only subscription is PendingConfirmation counts as missing', async () => {
+    const escalation = topicArn(WEST, 'TopicsEscalation');
+    sns[WEST].on(ListSubscriptionsByTopicCommand, { TopicArn: escalation }).resolves({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'leads@example.com' }] });
+    const { code, checks } = await doctor('--output', 'json');
+    expect(code).toBe(1);
+    const bad = checks.filter((c) => c.status !== 'ok' && c.status !== 'not-checked');
+    expect(bad).toHaveLength(1);
+    expect(bad[0]).toMatchObject({ region: WEST, status: 'missing', detail: 'no confirmed subscription (1 pending confirmation)' });
+    expect(bad[0].name).toBe(`escalation topic ${escalation.split(':').pop()}`);
+    expect(bad[0].fix).toContain('Confirm subscription');
+  });
+
+  test('a weighted record whose SetIdentifier is not the region name is missing, and the found identifier is shown', async () => {
+    route53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        { Name: 'api.shop.example.com.', Type: 'CNAME', SetIdentifier: EAST, Weight: 100, TTL: 15, ResourceRecords: [{ Value: 'e.shop.example.com' }] },
+        { Name: 'api.shop.example.com.', Type: 'CNAME', SetIdentifier: 'west', Weight: 0, TTL: 15, ResourceRecords: [{ Value: 'w.shop.example.com' }] },
+      ],
+      IsTruncated: false,
+    } as never);
+    const { code, checks } = await doctor('--output', 'json');
+    expect(code).toBe(1);
+    expect(find(checks, 'weighted record api.shop.example.com. us-east-1')[0].status).toBe('ok');
+    expect(find(checks, 'weighted record api.shop.example.com. us-west-2')[0]).toMatchObject({
+      region: 'global',
+      status: 'missing',
+      detail: 'no weighted CNAME with SetIdentifier us-west-2 (found: us-east-1, west)',
+    });
+  });
+
+  test('AccessDenied is "cannot check: <permission> denied" on the rows it hides, exit 1, and the other checks still run', async () => {
+    cw[WEST].on(DescribeAlarmsCommand).rejects(sdkError('AccessDenied', { $metadata: { httpStatusCode: 403 } }));
+    sns[EAST].on(ListTopicsCommand).rejects(sdkError('AuthorizationError', { $metadata: { httpStatusCode: 403 } }));
+    const { code, checks, err } = await doctor('--output', 'json');
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    const denied = checks.filter((c) => c.status === 'error');
+    expect(new Set(denied.map((c) => c.detail))).toEqual(new Set(['cannot check: cloudwatch:DescribeAlarms denied', 'cannot check: sns:ListTopics denied']));
+    expect(find(checks, /^alarm /, WEST).every((c) => c.status === 'error')).toBe(true);
+    expect(find(checks, /^alarm /, EAST).every((c) => c.status === 'ok')).toBe(true);
+    expect(find(checks, 'DynamoDB table orders', WEST)[0].status).toBe('ok');
+  });
+
+  test.each([
+    ['missing credentials', sdkError('CredentialsProviderError'), /^drctl: No AWS credentials found: pass --profile NAME/],
+    ['expired credentials', sdkError('ExpiredTokenException'), /^drctl: The AWS credentials have expired/],
+    ['an unreachable endpoint', Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }), /^drctl: Cannot reach the AWS endpoint in us-west-2 \(ECONNREFUSED\)/],
+  ])('%s: exit 2, one line on stderr, no table', async (_what, error, line) => {
+    sfn[WEST].on(ListStateMachinesCommand).rejects(error);
+    const { code, out, err } = await doctor('--output', 'json');
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(line);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('a bad config file is exit 2 before any AWS call', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ ...input, application: 'Bad Name' }));
+    let err = '';
+    const code = await run(['doctor', '--config', file], { io: { out: () => {}, err: (t) => { err += t; }, isTTY: false }, clients: () => clients });
+    process.exitCode = undefined;
+    expect(code).toBe(2);
+    expect(err).toContain('application');
+    expect(sfn[EAST]).not.toHaveReceivedAnyCommand();
+  });
+
+  test('arc-routing-control: routing controls read through the cluster; a down endpoint is skipped; an unknown control is missing', async () => {
+    arc[EAST].on(GetRoutingControlStateCommand).rejects(sdkError('EndpointTemporarilyUnavailableException'));
+    const ok = await doctor('--arc', '--output', 'json');
+    expect(ok.code).toBe(0);
+    expect(find(ok.checks, /^routing control for /).map((c) => [c.status, c.detail])).toEqual([
+      ['ok', `${ARC_ARN(EAST)} is On`],
+      ['ok', `${ARC_ARN(WEST)} is Off`],
+    ]);
+    expect(find(ok.checks, 'ARC control panel and safety rules')[0].status).toBe('not-checked');
+    expect(route53).not.toHaveReceivedAnyCommand();
+
+    arc[WEST].on(GetRoutingControlStateCommand, { RoutingControlArn: ARC_ARN(WEST) }).rejects(sdkError('ResourceNotFoundException'));
+    const bad = await doctor('--arc', '--output', 'json');
+    expect(bad.code).toBe(1);
+    expect(find(bad.checks, `routing control for ${WEST}`)[0]).toMatchObject({ status: 'missing', region: 'global' });
+  });
+});
