@@ -338,12 +338,12 @@ async function routingControlChecks(clients: DoctorClients, config: DrConfig): P
   return out;
 }
 
-async function dataStoreChecks(clients: DoctorClients, config: DrConfig): Promise<DoctorCheck[]> {
+async function dataStoreChecks(clients: DoctorClients, config: DrConfig, only: readonly string[]): Promise<DoctorCheck[]> {
   const regions = [config.regions.primary.name, config.regions.standby.name];
   const out: DoctorCheck[] = [];
   for (const store of config.dataStores) {
     if (store.kind === 'dynamodb-global-table') {
-      for (const region of regions) {
+      for (const region of only) {
         const base = { name: `DynamoDB table ${store.tableName}`, region };
         const peer = regions.find((r) => r !== region)!;
         try {
@@ -359,7 +359,7 @@ async function dataStoreChecks(clients: DoctorClients, config: DrConfig): Promis
         }
       }
     } else if (store.kind === 'aurora-global') {
-      const region = config.regions.primary.name;
+      const region = only.includes(config.regions.primary.name) ? config.regions.primary.name : only[0];
       const base = { name: `Aurora global cluster ${store.globalClusterIdentifier}`, region };
       try {
         const res = await clients.rds(region).send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: store.globalClusterIdentifier }));
@@ -374,7 +374,7 @@ async function dataStoreChecks(clients: DoctorClients, config: DrConfig): Promis
         out.push(errorName(err) === 'GlobalClusterNotFoundFault' ? { ...base, status: 'missing', detail: 'no such global cluster', fix: 'fix dataStores[].globalClusterIdentifier, or create the global cluster' } : failed(err, base, 'rds:DescribeGlobalClusters'));
       }
     } else {
-      for (const region of regions) {
+      for (const region of only) {
         const bucket = store.buckets[region];
         const base = { name: `S3 bucket ${bucket}`, region };
         try {
@@ -389,9 +389,20 @@ async function dataStoreChecks(clients: DoctorClients, config: DrConfig): Promis
   return out;
 }
 
-/** Every check, in a fixed order: per region (stack, state machines, site state, alarms, topics), then traffic, then data stores. */
-export async function runDoctor(clients: DoctorClients, config: DrConfig): Promise<DoctorCheck[]> {
-  const regions = [config.regions.primary.name, config.regions.standby.name];
+export interface DoctorOptions {
+  /** Read only this region's checks (one of the config's two); the global ones (traffic) still run. @default both */
+  readonly region?: string;
+}
+
+/**
+ * Every check, in a fixed order: per region (stack, state machines, site state, alarms, topics), the rule over
+ * both switches, then traffic, then data stores. Throws a CliError (exit 2) for credentials or an unreachable
+ * endpoint: then no row could be trusted.
+ */
+export async function runDoctor(clients: DoctorClients, config: DrConfig, opts: DoctorOptions = {}): Promise<DoctorCheck[]> {
+  const both = [config.regions.primary.name, config.regions.standby.name];
+  const regions = both.filter((r) => opts.region === undefined || r === opts.region);
+  if (regions.length === 0) throw new CliError(`--region ${opts.region} is not one of the configured regions (${both.join(', ')})`);
   const alarms = expectedAlarms(config);
   const out: DoctorCheck[] = [];
   const siteValues = new Map<string, string | undefined>();
@@ -404,13 +415,16 @@ export async function runDoctor(clients: DoctorClients, config: DrConfig): Promi
     out.push(...(await alarmChecks(clients, region, alarms.filter((a) => a.region === region))).checks);
     out.push(...(await topicChecks(clients, config, region)));
   }
-  out.push(siteStateRule(config, siteValues));
-  for (const region of [...new Set(alarms.map((a) => a.region))].filter((r) => !regions.includes(r))) {
-    out.push(...(await alarmChecks(clients, region, alarms.filter((a) => a.region === region))).checks);
+  if (regions.length === both.length) {
+    out.push(siteStateRule(config, siteValues));
+    // The Route 53 health-check alarms live in us-east-1 even when it is not a control-plane region.
+    for (const region of [...new Set(alarms.map((a) => a.region))].filter((r) => !both.includes(r))) {
+      out.push(...(await alarmChecks(clients, region, alarms.filter((a) => a.region === region))).checks);
+    }
   }
   if (config.traffic.strategy === 'arc-routing-control') out.push(...(await routingControlChecks(clients, config)));
   else out.push(...(await weightedRecordChecks(clients, config, config.traffic.hostedZoneId)));
-  out.push(...(await dataStoreChecks(clients, config)));
+  out.push(...(await dataStoreChecks(clients, config, regions)));
   return out;
 }
 

@@ -31,7 +31,7 @@ export function registerDoctor(program: Command, deps: AwsCommandDeps): void {
     .description(
       'Read the deployed account and report which prerequisites of a real failover are missing, in both regions: state machines, site-state switches (exactly one ACTIVE), detection alarms and their actions, confirmed topic subscriptions, weighted records or routing controls, data stores.',
     );
-  addAwsOptions(cmd, 'accepted like the other AWS commands; doctor always reads both configured regions', 'an array of checks {name, region, status, detail, fix}')
+  addAwsOptions(cmd, 'only check this region (one of the config\'s two); the rule over both site-state switches is then skipped', 'an array of checks {name, region, status, detail, fix}')
     .addHelpText(
       'after',
       '\nStatus per check: ok, missing, error (could not be read; AccessDenied says "cannot check: <permission> denied"), not-checked (no SDK client for it in drctl).\nExit codes: 0 every checked prerequisite is present; 1 something is missing or could not be checked; 2 bad input, config, credentials, or AWS unreachable.',
@@ -39,7 +39,7 @@ export function registerDoctor(program: Command, deps: AwsCommandDeps): void {
     .action(
       action(deps.io, async (o: AwsFlags) => {
         const { config, format, clients } = await prepare(deps, o);
-        const checks = await runDoctor(doctorClients(clients()), config);
+        const checks = await runDoctor(doctorClients(clients()), config, { region: o.region });
         deps.io.out(format === 'json' ? `${JSON.stringify(checks)}\n` : `${formatDoctor(checks)}\n`);
         return doctorExitCode(checks);
       }),

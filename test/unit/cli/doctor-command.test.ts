@@ -291,3 +291,20 @@ describe('drctl doctor', () => {
     expect(find(bad.checks, `routing control for ${WEST}`)[0]).toMatchObject({ status: 'missing', region: 'global' });
   });
 });
+
+describe('drctl doctor --region', () => {
+  test('reads only that region (and the global records), without the rule over both switches', async () => {
+    const { code, checks } = await doctor('--region', WEST, '--output', 'json');
+    expect(code).toBe(0);
+    expect(new Set(checks.map((c) => c.region))).toEqual(new Set([WEST, 'global']));
+    expect(find(checks, /^site state: /)).toEqual([]);
+    for (const m of [sfn[EAST], ssm[EAST], cw[EAST], sns[EAST], ddb[EAST]]) expect(m).not.toHaveReceivedAnyCommand();
+  });
+
+  test('a region outside the config is exit 2 before any AWS call', async () => {
+    const { code, err } = await doctor('--region', 'eu-west-1');
+    expect(code).toBe(2);
+    expect(err).toContain('--region eu-west-1 is not one of the configured regions');
+    expect(sfn[WEST]).not.toHaveReceivedAnyCommand();
+  });
+});
