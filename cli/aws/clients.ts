@@ -1,3 +1,4 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -19,6 +20,7 @@ export interface AwsClients {
   /** SigV4-signed calls to API Gateway (`drctl approve|reject`); optional like `dynamodb`. */
   signedFetch?(region: string): SignedFetch;
   /** The clients only `drctl doctor` reads with; optional like `dynamodb`. */
+  cloudformation?(region: string): CloudFormationClient;
   cloudwatch?(region: string): CloudWatchClient;
   sns?(region: string): SNSClient;
   /** Route 53 is global: its control plane answers in us-east-1. */
@@ -59,6 +61,7 @@ export function defaultClients(session: AwsSession = {}): AwsClients {
     ssm: (region) => ssm.get(region) ?? ssm.set(region, new SSMClient(clientConfig(region, session, credentials))).get(region)!,
     dynamodb: (region) => dynamodb.get(region) ?? dynamodb.set(region, new DynamoDBClient(clientConfig(region, session, credentials))).get(region)!,
     signedFetch: (region) => signedFetch(region, credentials),
+    cloudformation: (region) => once(`cloudformation:${region}`, () => new CloudFormationClient(clientConfig(region, session, credentials))),
     cloudwatch: (region) => once(`cloudwatch:${region}`, () => new CloudWatchClient(clientConfig(region, session, credentials))),
     sns: (region) => once(`sns:${region}`, () => new SNSClient(clientConfig(region, session, credentials))),
     route53: () => once('route53', () => new Route53Client(clientConfig('us-east-1', session, credentials))),

@@ -1,3 +1,4 @@
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeAlarmsCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeGlobalClustersCommand, type RDSClient } from '@aws-sdk/client-rds';
@@ -5,7 +6,7 @@ import { ListResourceRecordSetsCommand, type ListResourceRecordSetsCommandOutput
 import { GetRoutingControlStateCommand, type Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand, paginateListStateMachines, type SFNClient } from '@aws-sdk/client-sfn';
-import { paginateListSubscriptionsByTopic, paginateListTopics, type SNSClient } from '@aws-sdk/client-sns';
+import { paginateListSubscriptionsByTopic, type SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { DrConfig } from '../../config/schema';
 import { alarmNamePrefix, exportNamePrefix, siteStateParameterPrefix } from '../../infra/naming';
@@ -33,6 +34,7 @@ export interface DoctorCheck {
 
 /** The SDK clients doctor reads with; tests pass aws-sdk-client-mock'ed ones. */
 export interface DoctorClients {
+  cloudformation(region: string): Pick<CloudFormationClient, 'send'>;
   sfn(region: string): Pick<SFNClient, 'send'>;
   ssm(region: string): Pick<SSMClient, 'send'>;
   cloudwatch(region: string): Pick<CloudWatchClient, 'send'>;
@@ -67,15 +69,31 @@ function failed(err: unknown, base: { name: string; region: string }, permission
 
 const errorName = (err: unknown): string => (err as { name?: string } | undefined)?.name ?? '';
 
-async function stackCheck(config: DrConfig, region: string): Promise<DoctorCheck> {
+/** The outputs doctor needs from a region's stack (infra/stacks/control-plane-stack.ts); a stack without them is out of date. */
+export const REQUIRED_OUTPUTS = ['FailoverStateMachineArn', 'FailbackStateMachineArn', 'AlertTopicArn', 'EscalationTopicArn', 'ApprovalTopicArn', 'ApproverCodeTopicArn', 'ApprovalApiUrl', 'SiteStateParameterName'] as const;
+
+/** Stack statuses in which the stack's resources are all in place (an update in progress keeps the old ones). */
+const STACK_IN_PLACE = /^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE|IMPORT_ROLLBACK_COMPLETE|UPDATE_IN_PROGRESS|UPDATE_COMPLETE_CLEANUP_IN_PROGRESS|UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)$/;
+
+/** The region's control-plane stack (`<app>-dr-<region>`, infra/app.ts): deployed, in place, with its outputs. */
+async function stackCheck(clients: DoctorClients, config: DrConfig, region: string): Promise<{ check: DoctorCheck; outputs: ReadonlyMap<string, string> }> {
   const stack = `${exportNamePrefix(config.application)}-${region}`;
-  return {
-    name: `control-plane stack ${stack}`,
-    region,
-    status: 'not-checked',
-    detail: '@aws-sdk/client-cloudformation is not installed: the stack is judged by the resources below',
-    fix: `aws cloudformation describe-stacks --stack-name ${stack} --region ${region}`,
-  };
+  const base = { name: `control-plane stack ${stack}`, region };
+  const outputs = new Map<string, string>();
+  try {
+    const res = await clients.cloudformation(region).send(new DescribeStacksCommand({ StackName: stack }));
+    const s = res.Stacks?.[0];
+    for (const o of s?.Outputs ?? []) if (o.OutputKey && o.OutputValue) outputs.set(o.OutputKey, o.OutputValue);
+    const status = s?.StackStatus ?? 'UNKNOWN';
+    if (!STACK_IN_PLACE.test(status)) return { check: { ...base, status: 'missing', detail: `the stack is ${status}`, fix: `see why in the stack's events (aws cloudformation describe-stack-events --stack-name ${stack} --region ${region}), then ${DEPLOY_FIX}` }, outputs };
+    const absent = REQUIRED_OUTPUTS.filter((k) => !outputs.has(k));
+    if (absent.length > 0) return { check: { ...base, status: 'missing', detail: `${status}, but without the outputs ${absent.join(', ')}: deployed by an older version`, fix: DEPLOY_FIX }, outputs };
+    return { check: { ...base, status: 'ok', detail: `${status}, ${outputs.size} outputs`, fix: '' }, outputs };
+  } catch (err) {
+    // CloudFormation answers a stack that does not exist with a ValidationError naming it.
+    if (errorName(err) === 'ValidationError' && /does not exist/.test((err as Error).message)) return { check: { ...base, status: 'missing', detail: 'no such stack', fix: DEPLOY_FIX }, outputs };
+    return { check: failed(err, base, 'cloudformation:DescribeStacks'), outputs };
+  }
 }
 
 async function stateMachineChecks(clients: DoctorClients, config: DrConfig, region: string): Promise<DoctorCheck[]> {
@@ -198,34 +216,24 @@ async function alarmChecks(clients: DoctorClients, region: string, expected: rea
   return { checks, topicArns };
 }
 
-/**
- * The topics of a region's stack, by the name CloudFormation generates from the stack name and the logical id
- * (`<stack>-<LogicalId>-<suffix>`): without the CloudFormation client the outputs cannot be read.
- */
+/** The topics of a region's stack, by their stack output. */
 const TOPICS = [
-  { label: 'alert', logicalId: 'TopicsAlert' },
-  { label: 'escalation', logicalId: 'TopicsEscalation' },
-  { label: 'approval', logicalId: 'TopicsApproval' },
-  { label: 'approver code', logicalId: 'ApprovalApiApproverCodes' },
+  { label: 'alert', output: 'AlertTopicArn' },
+  { label: 'escalation', output: 'EscalationTopicArn' },
+  { label: 'approval', output: 'ApprovalTopicArn' },
+  { label: 'approver code', output: 'ApproverCodeTopicArn' },
 ] as const;
 
-async function topicChecks(clients: DoctorClients, config: DrConfig, region: string): Promise<DoctorCheck[]> {
-  const stack = `${exportNamePrefix(config.application)}-${region}`;
-  const arns: string[] = [];
-  try {
-    for await (const page of paginateListTopics({ client: clients.sns(region) as SNSClient }, {})) for (const t of page.Topics ?? []) if (t.TopicArn) arns.push(t.TopicArn);
-  } catch (err) {
-    return TOPICS.map((t) => failed(err, { name: `${t.label} topic`, region }, 'sns:ListTopics'));
-  }
+async function topicChecks(clients: DoctorClients, region: string, outputs: ReadonlyMap<string, string>): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   for (const t of TOPICS) {
-    const arn = arns.find((a) => a.split(':').pop()?.startsWith(`${stack}-${t.logicalId}`));
+    const arn = outputs.get(t.output);
     const base = { name: `${t.label} topic`, region };
     if (!arn) {
-      out.push({ ...base, status: 'missing', detail: `no topic named ${stack}-${t.logicalId}*`, fix: DEPLOY_FIX });
+      out.push({ ...base, status: 'missing', detail: `the stack has no ${t.output} output (see the stack row)`, fix: DEPLOY_FIX });
       continue;
     }
-    const topicName = arn.split(':').pop();
+    const named = { ...base, name: `${t.label} topic ${arn.split(':').pop()}` };
     try {
       let confirmed = 0;
       let pending = 0;
@@ -235,7 +243,6 @@ async function topicChecks(clients: DoctorClients, config: DrConfig, region: str
           else confirmed++;
         }
       }
-      const named = { ...base, name: `${t.label} topic ${topicName}` };
       out.push(
         confirmed > 0
           ? { ...named, status: 'ok', detail: `${confirmed} confirmed subscription(s)${pending ? `, ${pending} pending` : ''}`, fix: '' }
@@ -247,7 +254,7 @@ async function topicChecks(clients: DoctorClients, config: DrConfig, region: str
             },
       );
     } catch (err) {
-      out.push(failed(err, { ...base, name: `${t.label} topic ${topicName}` }, 'sns:ListSubscriptionsByTopic'));
+      out.push(errorName(err) === 'NotFoundException' ? { ...named, status: 'missing', detail: `${arn} does not exist`, fix: DEPLOY_FIX } : failed(err, named, 'sns:ListSubscriptionsByTopic'));
     }
   }
   return out;
@@ -407,13 +414,14 @@ export async function runDoctor(clients: DoctorClients, config: DrConfig, opts: 
   const out: DoctorCheck[] = [];
   const siteValues = new Map<string, string | undefined>();
   for (const region of regions) {
-    out.push(await stackCheck(config, region));
+    const stack = await stackCheck(clients, config, region);
+    out.push(stack.check);
     out.push(...(await stateMachineChecks(clients, config, region)));
     const site = await siteStateCheck(clients, config, region);
     out.push(site.check);
     siteValues.set(region, site.check.status === 'error' ? undefined : (site.value ?? 'none'));
     out.push(...(await alarmChecks(clients, region, alarms.filter((a) => a.region === region))).checks);
-    out.push(...(await topicChecks(clients, config, region)));
+    out.push(...(await topicChecks(clients, region, stack.outputs)));
   }
   if (regions.length === both.length) {
     out.push(siteStateRule(config, siteValues));

@@ -11,8 +11,9 @@ function doctorClients(c: AwsClients): DoctorClients {
     if (!f) throw new CliError(`drctl doctor needs a ${name} client, and the AWS client factory gives none`);
     return f;
   };
-  const { cloudwatch, sns, route53, rds, s3, arc, dynamodb } = c;
+  const { cloudformation, cloudwatch, sns, route53, rds, s3, arc, dynamodb } = c;
   return {
+    cloudformation: (r) => need(cloudformation, 'CloudFormation')(r),
     sfn: (r) => c.sfn(r),
     ssm: (r) => c.ssm(r),
     cloudwatch: (r) => need(cloudwatch, 'CloudWatch')(r),
@@ -29,7 +30,7 @@ export function registerDoctor(program: Command, deps: AwsCommandDeps): void {
   const cmd = program
     .command('doctor')
     .description(
-      'Read the deployed account and report which prerequisites of a real failover are missing, in both regions: state machines, site-state switches (exactly one ACTIVE), detection alarms and their actions, confirmed topic subscriptions, weighted records or routing controls, data stores.',
+      'Read the deployed account and report which prerequisites of a real failover are missing, in both regions: the control-plane stacks and their outputs, state machines, site-state switches (exactly one ACTIVE), detection alarms and their actions, confirmed topic subscriptions, weighted records or routing controls, data stores.',
     );
   addAwsOptions(cmd, 'only check this region (one of the config\'s two); the rule over both site-state switches is then skipped', 'an array of checks {name, region, status, detail, fix}')
     .addHelpText(

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { REQUIRED_OUTPUTS } from '../../cli/aws/doctor';
 import { loadConfig, parseConfig } from '../../config/load';
 import type { DrConfig } from '../../config/schema';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
@@ -58,6 +59,10 @@ describe.each([
       expect(outputs[key].Export).toEqual({ Name: `orders-dr:${key}` });
       expect(outputs[key].Description?.length).toBeGreaterThan(10);
     }
+  });
+
+  test('has every output drctl doctor reads the stack by', () => {
+    for (const key of REQUIRED_OUTPUTS) expect(outputs[key]).toBeDefined();
   });
 
   test('the approval API URL is the stage URL of this stack\'s approval API', () => {

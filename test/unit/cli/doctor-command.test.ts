@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { RDSClient } from '@aws-sdk/client-rds';
@@ -8,7 +9,7 @@ import { ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-ro
 import { GetRoutingControlStateCommand, Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -49,10 +50,10 @@ const arcInput: DrConfigInput = {
 const config = parseConfig(input);
 const smArn = (region: string, wf: string) => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:shop-dr-${wf}`;
 const topicArn = (region: string, id: string) => `arn:aws:sns:${region}:${ACCOUNT}:shop-dr-${region}-${id}A1B2C3D4-XyZ123`;
-const TOPIC_IDS = ['TopicsAlert', 'TopicsEscalation', 'TopicsApproval', 'ApprovalApiApproverCodes'];
 
 const regions = [EAST, WEST];
 const perRegion = <C extends object>(make: (region: string) => C) => Object.fromEntries(regions.map((r) => [r, make(r)])) as Record<string, C>;
+const cfnClients = perRegion((region) => new CloudFormationClient({ region }));
 const sfnClients = perRegion((region) => new SFNClient({ region }));
 const ssmClients = perRegion((region) => new SSMClient({ region }));
 const cwClients = perRegion((region) => new CloudWatchClient({ region }));
@@ -60,6 +61,7 @@ const snsClients = perRegion((region) => new SNSClient({ region }));
 const ddbClients = perRegion((region) => new DynamoDBClient({ region }));
 const route53Client = new Route53Client({ region: EAST });
 const arcClients: Record<string, Route53RecoveryClusterClient> = perRegion((region) => new Route53RecoveryClusterClient({ region }));
+const cfn = perRegion((r) => mockClient(cfnClients[r]));
 const sfn = perRegion((r) => mockClient(sfnClients[r]));
 const ssm = perRegion((r) => mockClient(ssmClients[r]));
 const cw = perRegion((r) => mockClient(cwClients[r]));
@@ -68,6 +70,7 @@ const ddb = perRegion((r) => mockClient(ddbClients[r]));
 const route53 = mockClient(route53Client);
 const arc = perRegion((r) => mockClient(arcClients[r]));
 const clients: AwsClients = {
+  cloudformation: (r) => cfnClients[r],
   sfn: (r) => sfnClients[r],
   ssm: (r) => ssmClients[r],
   cloudwatch: (r) => cwClients[r],
@@ -88,16 +91,28 @@ function alarmsAnswer(region: string, input: DescribeAlarmsCommandInput, drop: r
   return { MetricAlarms: names.filter((n) => !n.includes('impaired')).map(alarm), CompositeAlarms: names.filter((n) => n.includes('impaired')).map(alarm) };
 }
 
+/** The outputs a region's control-plane stack has (infra/stacks/control-plane-stack.ts). */
+const stackOutputs = (r: string) => [
+  { OutputKey: 'FailoverStateMachineArn', OutputValue: smArn(r, 'failover') },
+  { OutputKey: 'FailbackStateMachineArn', OutputValue: smArn(r, 'failback') },
+  { OutputKey: 'AlertTopicArn', OutputValue: topicArn(r, 'TopicsAlert') },
+  { OutputKey: 'EscalationTopicArn', OutputValue: topicArn(r, 'TopicsEscalation') },
+  { OutputKey: 'ApprovalTopicArn', OutputValue: topicArn(r, 'TopicsApproval') },
+  { OutputKey: 'ApproverCodeTopicArn', OutputValue: topicArn(r, 'ApprovalApiApproverCodes') },
+  { OutputKey: 'ApprovalApiUrl', OutputValue: `https://abc.execute-api.${r}.amazonaws.com/prod/` },
+  { OutputKey: 'SiteStateParameterName', OutputValue: `/dr/shop/site-state/${r}` },
+];
+
 /** Prepare: an account where every prerequisite is in place. */
 function fullyPresent(): void {
   for (const r of regions) {
+    cfn[r].on(DescribeStacksCommand, { StackName: `shop-dr-${r}` }).resolves({ Stacks: [{ StackName: `shop-dr-${r}`, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0), Outputs: stackOutputs(r) }] });
     sfn[r].on(ListStateMachinesCommand).resolves({
       stateMachines: ['failover', 'failback'].map((wf) => ({ name: `shop-dr-${wf}`, stateMachineArn: smArn(r, wf), type: 'STANDARD' as const, creationDate: new Date(0) })),
     });
     sfn[r].on(DescribeStateMachineCommand).resolves({ status: 'ACTIVE' } as never);
     ssm[r].on(GetParameterCommand).resolves({ Parameter: { Value: r === EAST ? 'ACTIVE' : 'PASSIVE' } });
     cw[r].on(DescribeAlarmsCommand).callsFake((i: DescribeAlarmsCommandInput) => alarmsAnswer(r, i));
-    sns[r].on(ListTopicsCommand).resolves({ Topics: [{ TopicArn: `arn:aws:sns:${r}:${ACCOUNT}:unrelated` }, ...TOPIC_IDS.map((id) => ({ TopicArn: topicArn(r, id) }))] });
     sns[r].on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: `arn:aws:sns:${r}:${ACCOUNT}:x:1`, Protocol: 'email', Endpoint: 'oncall@example.com' }] });
     ddb[r].on(DescribeTableCommand).resolves({ Table: { TableName: 'orders', TableStatus: 'ACTIVE', Replicas: regions.map((RegionName) => ({ RegionName })) } });
     arc[r].on(GetRoutingControlStateCommand).callsFake((i: { RoutingControlArn: string }) => ({ RoutingControlArn: i.RoutingControlArn, RoutingControlState: i.RoutingControlArn === ARC_ARN(EAST) ? 'On' : 'Off' }));
@@ -125,7 +140,7 @@ afterAll(() => {
   if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
 });
 beforeEach(() => {
-  for (const m of [...Object.values(sfn), ...Object.values(ssm), ...Object.values(cw), ...Object.values(sns), ...Object.values(ddb), ...Object.values(arc), route53]) m.reset();
+  for (const m of [...Object.values(cfn), ...Object.values(sfn), ...Object.values(ssm), ...Object.values(cw), ...Object.values(sns), ...Object.values(ddb), ...Object.values(arc), route53]) m.reset();
   fullyPresent();
 });
 
@@ -145,12 +160,17 @@ const find = (checks: DoctorCheck[], name: string | RegExp, region?: string) =>
   checks.filter((c) => (typeof name === 'string' ? c.name === name : name.test(c.name)) && (region === undefined || c.region === region));
 
 describe('drctl doctor', () => {
-  test('a fully present account: every check ok (the stack itself is said to be not checked), exit 0', async () => {
+  test('a fully present account: every check ok, exit 0', async () => {
     const { code, checks, err } = await doctor('--output', 'json');
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(checks.filter((c) => c.status !== 'ok' && c.status !== 'not-checked')).toEqual([]);
-    expect(find(checks, /^control-plane stack /).map((c) => c.status)).toEqual(['not-checked', 'not-checked']);
+    expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
+    expect(find(checks, /^control-plane stack /).map((c) => [c.name, c.status])).toEqual([
+      ['control-plane stack shop-dr-us-east-1', 'ok'],
+      ['control-plane stack shop-dr-us-west-2', 'ok'],
+    ]);
+    // The topics are the ones the stack's outputs name.
+    expect(sns[WEST]).toHaveReceivedCommandWith(ListSubscriptionsByTopicCommand, { TopicArn: topicArn(WEST, 'ApprovalApiApproverCodes') });
     // Both regions were read for each kind of prerequisite.
     for (const r of regions) {
       expect(find(checks, 'state machine shop-dr-failover', r)).toHaveLength(1);
@@ -170,7 +190,7 @@ describe('drctl doctor', () => {
     expect(code).toBe(0);
     expect(out.split('\n')[0]).toMatch(/^STATUS\s+REGION\s+CHECK\s+DETAIL \/ FIX$/);
     expect(out).toMatch(/^ok\s+us-west-2\s+state machine shop-dr-failback\s+arn:aws:states:us-west-2:/m);
-    expect(out).toMatch(/\d+ ok, 0 missing, 0 could not be checked, 2 not checked by this drctl/);
+    expect(out).toMatch(/\d+ ok, 0 missing, 0 could not be checked, 0 not checked by this drctl/);
   });
 
   test('missing pieces: exit 1, and each is named with a fix', async () => {
@@ -200,6 +220,23 @@ describe('drctl doctor', () => {
     expect(text.out).toMatch(/^\s+fix: deploy the control plane: npx cdk deploy --all/m);
   });
 
+  test('a stack that is not there, rolled back, or deployed by an older version without its outputs is missing', async () => {
+    cfn[EAST].on(DescribeStacksCommand).rejects(sdkError('ValidationError', { message: 'Stack with id shop-dr-us-east-1 does not exist' }));
+    cfn[WEST].on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'shop-dr-us-west-2', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(0), Outputs: [] }] });
+    const { code, checks } = await doctor('--output', 'json');
+    expect(code).toBe(1);
+    expect(find(checks, 'control-plane stack shop-dr-us-east-1')[0]).toMatchObject({ status: 'missing', detail: 'no such stack' });
+    expect(find(checks, 'control-plane stack shop-dr-us-west-2')[0]).toMatchObject({ status: 'missing', detail: 'the stack is ROLLBACK_COMPLETE' });
+    expect(find(checks, 'control-plane stack shop-dr-us-west-2')[0].fix).toContain('describe-stack-events');
+    // Without outputs the topics cannot be found: each is said to be missing, pointing at the stack row.
+    expect(find(checks, 'alert topic', EAST)[0]).toMatchObject({ status: 'missing', detail: 'the stack has no AlertTopicArn output (see the stack row)' });
+
+    cfn[EAST].reset();
+    cfn[EAST].on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'shop-dr-us-east-1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0), Outputs: stackOutputs(EAST).filter((o) => o.OutputKey !== 'ApproverCodeTopicArn') }] });
+    const older = await doctor('--output', 'json');
+    expect(find(older.checks, 'control-plane stack shop-dr-us-east-1')[0]).toMatchObject({ status: 'missing', detail: 'CREATE_COMPLETE, but without the outputs ApproverCodeTopicArn: deployed by an older version' });
+  });
+
   test('two ACTIVE switches are a missing prerequisite (split brain), though each switch reads fine', async () => {
     ssm[WEST].on(GetParameterCommand).resolves({ Parameter: { Value: 'ACTIVE' } });
     const { code, checks } = await doctor('--json');
@@ -212,7 +249,7 @@ describe('drctl doctor', () => {
     sns[WEST].on(ListSubscriptionsByTopicCommand, { TopicArn: escalation }).resolves({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'leads@example.com' }] });
     const { code, checks } = await doctor('--output', 'json');
     expect(code).toBe(1);
-    const bad = checks.filter((c) => c.status !== 'ok' && c.status !== 'not-checked');
+    const bad = checks.filter((c) => c.status !== 'ok');
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({ region: WEST, status: 'missing', detail: 'no confirmed subscription (1 pending confirmation)' });
     expect(bad[0].name).toBe(`escalation topic ${escalation.split(':').pop()}`);
@@ -239,12 +276,12 @@ describe('drctl doctor', () => {
 
   test('AccessDenied is "cannot check: <permission> denied" on the rows it hides, exit 1, and the other checks still run', async () => {
     cw[WEST].on(DescribeAlarmsCommand).rejects(sdkError('AccessDenied', { $metadata: { httpStatusCode: 403 } }));
-    sns[EAST].on(ListTopicsCommand).rejects(sdkError('AuthorizationError', { $metadata: { httpStatusCode: 403 } }));
+    sns[EAST].on(ListSubscriptionsByTopicCommand).rejects(sdkError('AuthorizationError', { $metadata: { httpStatusCode: 403 } }));
     const { code, checks, err } = await doctor('--output', 'json');
     expect(err).toBe('');
     expect(code).toBe(1);
     const denied = checks.filter((c) => c.status === 'error');
-    expect(new Set(denied.map((c) => c.detail))).toEqual(new Set(['cannot check: cloudwatch:DescribeAlarms denied', 'cannot check: sns:ListTopics denied']));
+    expect(new Set(denied.map((c) => c.detail))).toEqual(new Set(['cannot check: cloudwatch:DescribeAlarms denied', 'cannot check: sns:ListSubscriptionsByTopic denied']));
     expect(find(checks, /^alarm /, WEST).every((c) => c.status === 'error')).toBe(true);
     expect(find(checks, /^alarm /, EAST).every((c) => c.status === 'ok')).toBe(true);
     expect(find(checks, 'DynamoDB table orders', WEST)[0].status).toBe('ok');
