@@ -48,7 +48,7 @@ export function createWorker(deps: WorkerDeps) {
 }
 
 // Wiring as the application would deploy it: its region from the Lambda environment, the control plane's
-// application name (dr.config.json `application.name`) from its own. Its role needs ssm:GetParameter on the switch
+// application name (dr.config.json `application`) from its own. Its role needs ssm:GetParameter on the switch
 // (docs/integration.md).
 export const handler = (() => {
   let worker: ReturnType<typeof createWorker> | undefined;

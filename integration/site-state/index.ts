@@ -24,7 +24,7 @@ export interface SiteStateSsm {
 }
 
 export interface SiteStateClientOptions extends FailSafeOptions {
-  /** The control plane's application name (`application.name` in dr.config.json), e.g. `orders`. */
+  /** The control plane's application name (`application` in dr.config.json), e.g. `orders`. */
   readonly application: string;
   /** The caller's own region: a region only ever reads its own switch, stored in that region. */
   readonly region: string;
