@@ -3,6 +3,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createWorker, type Order } from '../../examples/worker';
+import { siteStateParameterPrefix } from '../../infra/naming';
 import { createSiteStateClient, type SiteStateClientOptions, siteStateParameterName } from '../../integration/site-state';
 
 const ssm = new SSMClient({ region: 'us-west-2' });
@@ -30,6 +31,8 @@ describe('createSiteStateClient', () => {
     const c = client();
     expect(c.parameterName).toBe(NAME);
     expect(siteStateParameterName('orders', 'us-west-2')).toBe(NAME);
+    // The package cannot import infra/ (a lint rule), so this pins the two to the same pattern.
+    expect(siteStateParameterName('orders', 'us-west-2')).toBe(`${siteStateParameterPrefix('orders')}/us-west-2`);
     await expect(c.state()).resolves.toMatchObject({ state: 'ACTIVE', source: 'ssm' });
     expect(ssmMock).toHaveReceivedCommandWith(GetParameterCommand, { Name: NAME });
   });
