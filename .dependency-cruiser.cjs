@@ -85,6 +85,17 @@ module.exports = {
       to: { path: '^functions/', pathNot: ['^functions/shared/'] },
     }),
     {
+      name: 'integration-is-self-contained',
+      severity: 'error',
+      comment:
+        "integration/ is the application's package (package.json exports): it may import Node and @aws-sdk/client-ssm only, never the control plane, its config or its other dependencies",
+      from: { path: '^integration/' },
+      to: {
+        pathNot: ['^integration/', pkg('@aws-sdk/client-ssm')],
+        dependencyTypesNot: ['core'],
+      },
+    },
+    {
       name: 'infra-imports-no-local',
       severity: 'error',
       comment: 'The CDK app must not depend on the local drill (it would ship the simulated world into synth)',

@@ -4,7 +4,7 @@
  * dry-runs each message and hands it back to the queue, so nothing is written twice and nothing is lost.
  */
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { SiteStateClient } from '../functions/shared/aws/site-state-client';
+import { createSiteStateClient, type SiteStateClient } from '../integration/site-state';
 
 export interface Order {
   readonly id: string;
@@ -12,7 +12,7 @@ export interface Order {
 }
 
 export interface WorkerDeps {
-  readonly siteState: Pick<SiteStateClient, 'read'>;
+  readonly siteState: Pick<SiteStateClient, 'state'>;
   readonly saveOrder: (order: Order) => Promise<void>;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -26,7 +26,7 @@ function parseOrder(body: string): Order {
 export function createWorker(deps: WorkerDeps) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     // One read per batch: the cache makes it cheap, and a whole batch sees one consistent state.
-    const reading = await deps.siteState.read();
+    const reading = await deps.siteState.state();
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
       let order: Order;
@@ -47,12 +47,14 @@ export function createWorker(deps: WorkerDeps) {
   };
 }
 
-// Wiring as the application would deploy it: its region from the Lambda environment, the control plane's prefix.
+// Wiring as the application would deploy it: its region from the Lambda environment, the control plane's
+// application name (dr.config.json `application`) from its own. Its role needs ssm:GetParameter on the switch
+// (docs/integration.md).
 export const handler = (() => {
   let worker: ReturnType<typeof createWorker> | undefined;
   return (event: SQSEvent) => {
     worker ??= createWorker({
-      siteState: new SiteStateClient({ region: process.env.AWS_REGION ?? '', parameterPrefix: process.env.SITE_STATE_PARAMETER_PREFIX ?? '', maxAgeSeconds: 5 }),
+      siteState: createSiteStateClient({ application: process.env.DR_APPLICATION ?? '', region: process.env.AWS_REGION ?? '', maxAgeSeconds: 5 }),
       saveOrder: async () => {
         throw new Error('example: plug in the application data layer here');
       },

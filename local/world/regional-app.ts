@@ -1,11 +1,9 @@
 import type { SiteStateValue } from '../../functions/shared/ports';
+import { SiteStateMemory } from '../../integration/site-state/fail-safe';
 import { json, sleep, type SimNetwork, type SimRequest, type SimResponse } from '../sim/network';
 import type { Rng } from '../sim/random';
 import { simNow } from '../sim/virtual-time';
 import type { DataPlane } from './data-plane';
-
-/** The site-state client's default staleIfErrorSeconds: how long a last-known value outlives an SSM outage. */
-export const SITE_STATE_STALE_IF_ERROR_MS = 60_000;
 
 /** What a scenario can do to a region's application (combinable). */
 export interface AppImpairment {
@@ -27,8 +25,11 @@ export class RegionalApp {
   requests = 0;
   /** When the site state last changed (SSM's LastModifiedDate), virtual epoch ms. */
   private siteStateChangedAt = simNow();
-  /** What the application's site-state client last read, and when (functions/shared/aws/site-state-client.ts). */
-  private lastRead?: { value: SiteStateValue; at: number };
+  /**
+   * The application's site-state client (integration/site-state): its fail-safe rules with the default
+   * staleIfErrorSeconds, reading SSM on every write (maxAgeSeconds 0) as the drill always has.
+   */
+  private readonly writeGate: SiteStateMemory;
 
   constructor(
     readonly region: string,
@@ -41,6 +42,7 @@ export class RegionalApp {
     /** SSM in this region answers (the drill's aws-api-down faults can take it away on its own). */
     private readonly ssmUp: () => boolean = () => true,
   ) {
+    this.writeGate = new SiteStateMemory(`/dr/<app>/site-state/${region}`, { maxAgeSeconds: 0 });
     this.url = net.host(`app.${region}.drill.test`, region, (req) => this.route(req), { refuses: () => this.unreachable });
   }
 
@@ -84,11 +86,8 @@ export class RegionalApp {
   acceptsWrites(): boolean {
     if (this.unreachable) return false;
     const now = simNow();
-    if (this.ssmUp()) {
-      this.lastRead = { value: this.siteStateValue, at: now };
-      return this.siteStateValue === 'ACTIVE';
-    }
-    return this.lastRead !== undefined && now - this.lastRead.at <= SITE_STATE_STALE_IF_ERROR_MS && this.lastRead.value === 'ACTIVE';
+    const reading = this.ssmUp() ? this.writeGate.answered(this.siteStateValue, now) : this.writeGate.failed(new Error(`SSM in ${this.region} unreachable`), now);
+    return reading.state === 'ACTIVE';
   }
 
   private async route(req: SimRequest): Promise<SimResponse> {

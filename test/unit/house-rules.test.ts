@@ -23,7 +23,7 @@ function cruise(files: Record<string, string>): Violation[] {
       writeFileSync(join(dir, file), text);
     }
     const cli = join(ROOT, 'node_modules', '.bin', 'depcruise');
-    const args = [cli, 'functions', 'infra', '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'];
+    const args = [cli, 'functions', 'infra', 'integration', '--config', join(ROOT, '.dependency-cruiser.cjs'), '--output-type', 'json'];
     const run = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 30_000, maxBuffer: 16 * 1024 * 1024 });
     if (run.error) throw run.error;
     if (!run.stdout) throw new Error(`dependency-cruiser printed nothing (exit ${run.status}): ${run.stderr}`);
@@ -58,6 +58,13 @@ const tree: Record<string, string> = {
   'cli/main.ts': 'export const main = 1;\n',
   'functions/shared/totals.ts': "import { run } from '../orders/orders';\nexport const total = run;\n",
   'infra/stack.ts': "import { drill } from '../local/drill';\nexport const d = drill;\n",
+
+  // The application's package: Node, client-ssm and its own files are allowed; the control plane's code and other packages are not.
+  'integration/site-state/fail-safe.ts': 'export const f = 1;\n',
+  'integration/site-state/index.ts':
+    "import { SSMClient } from '@aws-sdk/client-ssm';\nimport { createServer } from 'node:http';\nimport { f } from './fail-safe';\nexport const all = [SSMClient, createServer, f];\n",
+  'integration/site-state/middleware.ts':
+    "import { Logger } from '@aws-lambda-powertools/logger';\nimport type { DrConfig } from '../../config/schema';\nimport type { Ports } from '../../functions/shared/ports';\nexport type All = [Logger, DrConfig, Ports];\n",
 
   // The known violations stay pair by pair: deps.ts may import the seven use cases it wires, nothing else.
   'functions/alarm-trigger/alarm-trigger.ts': 'export type AlarmTriggerDeps = { a: 1 };\n',
@@ -103,10 +110,18 @@ describe('import boundaries (.dependency-cruiser.cjs)', () => {
     expect(found('infra-imports-no-local')).toEqual(['infra/stack.ts -> local/drill.ts']);
   });
 
+  it('integration/ imports only Node, @aws-sdk/client-ssm and its own files', () => {
+    expect(found('integration-is-self-contained')).toEqual([
+      'integration/site-state/middleware.ts -> config/schema.ts',
+      'integration/site-state/middleware.ts -> functions/shared/ports.ts',
+      'integration/site-state/middleware.ts -> @aws-lambda-powertools/logger',
+    ]);
+  });
+
   it('reports nothing else', () => {
     expect(new Set(violations.map((v) => v.rule))).toEqual(
-      new Set(['use-case-imports-no-sdk', 'functions-import-no-cdk', 'functions-import-no-infra-local-cli', 'shared-imports-no-function-folder', 'infra-imports-no-local']),
+      new Set(['use-case-imports-no-sdk', 'functions-import-no-cdk', 'functions-import-no-infra-local-cli', 'shared-imports-no-function-folder', 'infra-imports-no-local', 'integration-is-self-contained']),
     );
-    expect(violations).toHaveLength(10);
+    expect(violations).toHaveLength(13);
   });
 });
