@@ -179,6 +179,40 @@ export const deploymentSchema = z.strictObject({
   apiGatewayAccountRole: z.boolean().default(false),
 });
 
+export const arcPrerequisitesSchema = z.strictObject({
+  /**
+   * Create a new ARC cluster (with its control panel, one routing control per region, an "at least one region
+   * on" safety rule and a RECOVERY_CONTROL health check per routing control) in the traffic-prerequisites stack.
+   * An account holds at most two clusters and each costs by the hour: to share one, give `clusterArn` instead.
+   * @default false
+   */
+  create: z.boolean().default(false),
+  /** An existing (shared) cluster: only the control panel, routing controls, safety rule and health checks are created in it. */
+  clusterArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/, 'must be an ARC cluster ARN (arn:aws:route53-recovery-control::<account>:cluster/<id>)')
+    .optional(),
+  /** Applications sharing the cluster: `drctl plan` prices this application's share (1/N of the cluster-hours). */
+  sharedByApplications: z.number().int().min(1, 'must be at least 1 (this application)').max(1_000).default(1),
+});
+
+export const route53RecordsPrerequisitesSchema = z.strictObject({
+  /**
+   * Create the two weighted CNAME records of `globalDomain.name` in `traffic.hostedZoneId`: SetIdentifier = the
+   * region name (traffic-router finds them by it), value = the host of each region's `apiEndpoint`, weights
+   * 100 (primary) / 0 (standby). @default false
+   */
+  create: z.boolean().default(false),
+});
+
+/** Resources traffic routing needs that the control plane does not own; all off by default (docs/deploy.md). */
+export const prerequisitesSchema = z.strictObject({
+  /** For `traffic.strategy` "arc-routing-control". */
+  arc: arcPrerequisitesSchema.optional(),
+  /** For `traffic.strategy` "route53-weighted". */
+  route53Records: route53RecordsPrerequisitesSchema.optional(),
+});
+
 export const configSchema = z
   .strictObject({
     /** Name of the protected application; prefixes resource names. */
@@ -199,6 +233,8 @@ export const configSchema = z
     standby: standbySchema.default(standbySchema.parse({})),
     /** What the stacks may create beyond their own resources, for accounts shared with other teams. */
     deployment: deploymentSchema.default(deploymentSchema.parse({})),
+    /** Traffic-routing resources the app may create for you (ARC cluster and routing controls, weighted records). @default none */
+    prerequisites: prerequisitesSchema.default(prerequisitesSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.regions.primary.name === cfg.regions.standby.name) {
@@ -234,6 +270,18 @@ export const configSchema = z
       }
     });
     if (cfg.traffic.strategy === 'arc-routing-control') needBoth(cfg.traffic.routingControlArns, ['traffic', 'routingControlArns']);
+    const arc = cfg.prerequisites.arc;
+    if (arc?.create && arc.clusterArn) {
+      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'arc', 'clusterArn'], message: 'give either create: true (a new cluster) or clusterArn (an existing one), not both' });
+    }
+    if (arc?.create && cfg.traffic.strategy !== 'arc-routing-control') {
+      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'arc', 'create'], message: `needs traffic.strategy "arc-routing-control" (it is "${cfg.traffic.strategy}")` });
+    } else if (arc?.clusterArn && cfg.traffic.strategy !== 'arc-routing-control') {
+      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'arc', 'clusterArn'], message: `needs traffic.strategy "arc-routing-control" (it is "${cfg.traffic.strategy}")` });
+    }
+    if (cfg.prerequisites.route53Records?.create && cfg.traffic.strategy !== 'route53-weighted') {
+      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'route53Records', 'create'], message: `needs traffic.strategy "route53-weighted" (it is "${cfg.traffic.strategy}")` });
+    }
   });
 
 export type DrConfig = z.infer<typeof configSchema>;
@@ -241,4 +289,5 @@ export type DrConfigInput = z.input<typeof configSchema>;
 export type RegionConfig = z.infer<typeof regionSchema>;
 export type DataStoreConfig = z.infer<typeof dataStoreSchema>;
 export type TrafficConfig = z.infer<typeof trafficSchema>;
+export type PrerequisitesConfig = z.infer<typeof prerequisitesSchema>;
 export type ScalingTargetConfig = z.infer<typeof scalingTargetSchema>;

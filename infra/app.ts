@@ -3,6 +3,8 @@ import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import type { DrConfig } from '../config/schema';
 import { ControlPlaneStack } from './stacks/control-plane-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
+import { TrafficPrerequisitesStack, wantsTrafficPrerequisites } from './stacks/traffic-prerequisites-stack';
+import { trafficPrerequisitesRegion } from './naming';
 
 const app = new App();
 const configFile = String(app.node.tryGetContext('config') ?? DEFAULT_CONFIG_FILE);
@@ -37,4 +39,14 @@ for (const role of ['primary', 'standby'] as const) {
   });
   // The quorum composite alarm names the Route 53 alarm; in us-east-1 that alarm must exist first.
   controlPlane.addStackDependency(healthChecks);
+}
+
+// Off by default (config `prerequisites`): deployed once, not per region, and read by nothing on the failover
+// path; its outputs go into the config's traffic section (docs/deploy.md, "Traffic prerequisites as code").
+if (wantsTrafficPrerequisites(config)) {
+  new TrafficPrerequisitesStack(app, `${config.application}-dr-traffic-prerequisites`, {
+    env: { account, region: trafficPrerequisitesRegion(config.traffic.strategy) },
+    config,
+    description: `Traffic-routing prerequisites for ${config.application} DR (${config.traffic.strategy})`,
+  });
 }

@@ -101,7 +101,13 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
     line('EventBridge bus-to-bus events (Route 53 alarm changes forwarded from us-east-1)', 2 * targets.length * regions * drills, 'events', PRICES.eventBridgePer1M, 1_000_000),
   ];
   if (config.traffic.strategy === 'arc-routing-control') {
-    lines.push(line('Route 53 ARC cluster (one per account, shared by both regions)', HOURS_PER_MONTH.value, 'cluster-hours', PRICES.arcClusterHour));
+    // A cluster serves any number of control panels: applications sharing one pay a share (prerequisites.arc).
+    const sharedBy = config.prerequisites.arc?.sharedByApplications ?? 1;
+    const item =
+      sharedBy > 1
+        ? `Route 53 ARC cluster: 1/${sharedBy} of a cluster shared by ${sharedBy} applications (both regions use it)`
+        : 'Route 53 ARC cluster (one per account, shared by both regions)';
+    lines.push(line(item, HOURS_PER_MONTH.value / sharedBy, 'cluster-hours', PRICES.arcClusterHour));
   }
   const rounded = lines.map((l) => ({ ...l, monthlyUsd: cents(l.monthlyUsd) }));
   return {

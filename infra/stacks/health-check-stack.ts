@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { Route53HealthChecks } from '../constructs/route53-health-checks';
 import { StackOutputs } from '../constructs/stack-outputs';
-import { exportNamePrefix } from '../naming';
+import { exportNamePrefix, regionOutputKey } from '../naming';
 
 export interface HealthCheckStackProps extends StackProps {
   readonly config: DrConfig;
@@ -22,7 +22,7 @@ export class HealthCheckStack extends Stack {
     new StackOutputs(this, 'Outputs', {
       exportPrefix: exportNamePrefix(props.config.application),
       outputs: [...checks.healthChecks].map(([region, check]) => ({
-        key: `HealthCheckId${region.replace(/(^|-)([a-z0-9])/g, (_m, _dash, c: string) => c.toUpperCase())}`,
+        key: `HealthCheckId${regionOutputKey(region)}`,
         value: check.healthCheckId,
         description: `Route 53 health check of the health URL in ${region}`,
       })),

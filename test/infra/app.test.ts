@@ -55,3 +55,21 @@ test('an invalid region fails the synth with a message naming the field, without
   expect(run.stderr).toContain('must be an AWS region name');
   expect(run.stderr).not.toMatch(/^\s+at /m);
 });
+
+test('prerequisites.arc.create adds one traffic-prerequisites stack, in us-west-2 (the ARC configuration API region)', () => {
+  const run = synth('arc-prerequisites', { ...validConfig, prerequisites: { arc: { create: true } } });
+  expect(run.stderr).not.toMatch(/Error/);
+  expect(run.status).toBe(0);
+  const manifest = JSON.parse(readFileSync(join(run.outdir, 'manifest.json'), 'utf8'));
+  const app = validConfig.application;
+  const stacks = Object.entries(manifest.artifacts as Record<string, { type: string; environment: string }>).filter(([, a]) => a.type === 'aws:cloudformation:stack');
+  expect(stacks.filter(([id]) => id.includes('prerequisites')).map(([id, a]) => [id, a.environment])).toEqual([[`${app}-dr-traffic-prerequisites`, 'aws://unknown-account/us-west-2']]);
+  expect(stacks).toHaveLength(4);
+});
+
+test('a prerequisite for the other traffic strategy fails the synth naming the field', () => {
+  const run = synth('wrong-strategy-prerequisites', { ...validConfig, prerequisites: { route53Records: { create: true } } });
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toContain('prerequisites.route53Records.create: needs traffic.strategy "route53-weighted"');
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+});

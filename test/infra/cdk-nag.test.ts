@@ -1,23 +1,30 @@
 import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import type { DrConfig, DrConfigInput } from '../../config/schema';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
+import { TrafficPrerequisitesStack } from '../../infra/stacks/traffic-prerequisites-stack';
+import { parseConfig } from '../../config/load';
+import { trafficPrerequisitesRegion } from '../../infra/naming';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
 
 // Its own app: the packs run as validation plugins during synth. Every finding the design accepts is
 // acknowledged (with its reason) next to the resource in infra/constructs; the Serverless pack's rules that
 // do not apply to this architecture are acknowledged below, on the exact constructs, with the reason.
-// Every stack of both traffic strategies: the two control planes and the us-east-1 health-check stack.
+// Every stack of both traffic strategies: the two control planes, the us-east-1 health-check stack and the
+// opt-in traffic-prerequisites stack (ARC cluster and routing controls; weighted records).
+const withPrerequisites = (config: DrConfig, prerequisites: DrConfigInput['prerequisites']) => parseConfig({ ...structuredClone(config), prerequisites }, 'cdk-nag config');
 const variants = {
-  arc: configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] }),
-  route53: configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] }),
+  arc: withPrerequisites(configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] }), { arc: { create: true } }),
+  route53: withPrerequisites(configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] }), { route53Records: { create: true } }),
 };
 const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 const stacks: Stack[] = [];
 for (const [name, config] of Object.entries(variants)) {
   for (const region of [PRIMARY, STANDBY]) stacks.push(new ControlPlaneStack(app, `${name}-dr-${region}`, { env: { region }, config }));
   stacks.push(new HealthCheckStack(app, `${name}-dr-health-checks`, { env: { region: 'us-east-1' }, config }));
+  stacks.push(new TrafficPrerequisitesStack(app, `${name}-dr-traffic-prerequisites`, { env: { region: trafficPrerequisitesRegion(config.traffic.strategy) }, config }));
 }
 
 const find = (stack: Stack, path: string): IConstruct | undefined => {
@@ -90,7 +97,7 @@ try {
 
 test('the AWS Solutions and Serverless packs find nothing unacknowledged in any stack of either strategy', () => {
   expect(stacks.map((s) => s.stackName).sort()).toEqual(
-    ['arc', 'route53'].flatMap((v) => [`${v}-dr-${PRIMARY}`, `${v}-dr-${STANDBY}`, `${v}-dr-health-checks`]).sort(),
+    ['arc', 'route53'].flatMap((v) => [`${v}-dr-${PRIMARY}`, `${v}-dr-${STANDBY}`, `${v}-dr-health-checks`, `${v}-dr-traffic-prerequisites`]).sort(),
   );
   expect(report).toBe('');
 });

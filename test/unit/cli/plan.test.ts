@@ -189,6 +189,33 @@ describe('monthly cost (hand-computed)', () => {
     expect(cost.monthlyCostUsd).toBe(127.72 + 1825);
   });
 
+  test('a shared ARC cluster is priced as a share: 1/4 of 730 h x $2.50 = $456.25', () => {
+    // Prepare: four applications' control panels in one cluster (prerequisites.arc.sharedByApplications).
+    const c = config((raw) => {
+      raw.traffic = arc;
+      raw.prerequisites = { arc: { clusterArn: 'arn:aws:route53-recovery-control::111122223333:cluster/shared-1', sharedByApplications: 4 } };
+    });
+    // Act
+    const cost = monthlyCost(c, MINI);
+    // Assess: the line says what it prices, and only the cluster line changed.
+    const cluster = cost.lines.find((l) => l.item.startsWith('Route 53 ARC cluster'))!;
+    expect(cluster.item).toContain('1/4 of a cluster shared by 4 applications');
+    expect(cluster.quantity).toBe(730 / 4);
+    expect(cluster.monthlyUsd).toBe(456.25);
+    expect(cost.monthlyCostUsd).toBe(127.72 + 456.25);
+  });
+
+  test('an unshared ARC cluster (the default, sharedByApplications 1) is the whole cluster, and says nothing of sharing', () => {
+    const c = config((raw) => {
+      raw.traffic = arc;
+      raw.prerequisites = { arc: { create: true } };
+    });
+    const cluster = monthlyCost(c, MINI).lines.find((l) => l.item.startsWith('Route 53 ARC cluster'))!;
+    expect(c.prerequisites.arc?.sharedByApplications).toBe(1);
+    expect(cluster.monthlyUsd).toBe(1825);
+    expect(cluster.item).not.toMatch(/1\/\d+ of a cluster/);
+  });
+
   test('60 s probes use standard alarms and no fast health checks', () => {
     const c = config((raw) => Object.assign(raw.detection as object, { probeIntervalSeconds: 60 }));
     // 127.72 - 12 x ($0.30 - $0.10) - 2 x $1.00 = 123.32
