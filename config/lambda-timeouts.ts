@@ -11,4 +11,6 @@ export const LAMBDA_TIMEOUT_SECONDS = {
   'approval-callback': 25,
   'alarm-trigger': 30,
   'site-state-reconciler': 50,
+  // One run writes for a minute and one heartbeat interval (at most 60 s): functions/replication-heartbeat.
+  'replication-heartbeat': 150,
 } as const satisfies Record<string, number>;

@@ -128,7 +128,7 @@ export async function startLocalControlPlane(
     ),
     [localFunctionArn(app, 'data-consistency-validator')]: asLambda(
       'data-consistency-validator',
-      dataConsistencyValidator({ ...common, dataStores: world.dataStores, logger: createLogger('data-consistency-validator', logLevel) }),
+      dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, sleep, logger: createLogger('data-consistency-validator', logLevel) }),
     ),
     [localFunctionArn(app, 'approval-request')]: asLambda(
       'approval-request',
@@ -158,6 +158,8 @@ export async function startLocalControlPlane(
     Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([fn, seconds]) => [localFunctionArn(app, fn), seconds]),
   );
   const integrations = { lambdas, snsPublish, lambdaTimeoutSeconds, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
+  // The heartbeat writers run beside the control plane, as deployed (each region's copy on its schedule).
+  world.heartbeats.start();
   const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, integrations, { broker });
   const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, integrations, { broker });
   return { machine, failbackMachine, broker, approvalBaseUrl, approvalHandler, approvalServer, stop: async () => approvalServer?.stop() };

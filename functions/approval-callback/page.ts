@@ -28,9 +28,17 @@ function ms(v: number | null): string {
 /** The confirmation page a GET shows. Rendering it decides nothing. `formAction` keeps the link's exp and sig. */
 export function confirmationPage(rec: ApprovalRecord, formAction: string, now: number, policy: { onTimeout: 'abort' | 'proceed'; escalation: readonly string[] }): string {
   const s = rec.summary;
+  const unknown = s.rpoUnknownStores ?? [];
   const rpo = s.rpoWithinTarget
     ? `<p class="ok" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong>, within the RPO target of ${ms(s.rpoTargetMs)}.</p>`
-    : `<p class="warn" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong> is <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}${s.estimatedRpoMs === null ? ' (a store reports no lag, so it cannot be bounded)' : ''}. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`;
+    : unknown.length > 0
+      ? `<p class="warn" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong>, but <strong>unknown</strong> for ${esc(unknown.join(', '))}, so it counts as <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}: the data at risk there cannot be bounded. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`
+      : `<p class="warn" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong> is <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}${s.estimatedRpoMs === null ? ' (a store reports no lag, so it cannot be bounded)' : ''}. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`;
+  const measured = s.rpoEvidence?.length
+    ? `<p class="muted" id="rpo-method">Measured by replication heartbeat: each region writes the time into its own replica of every table and bucket every few seconds; the newest one from ${esc(rec.fromRegion)} that ${esc(rec.toRegion)} holds says how far behind ${esc(rec.toRegion)} is. CloudWatch's replication metric is a second opinion only (it cannot see a stall). Aurora carries no heartbeat: its lag metric is shown instead.</p>
+<ul id="rpo-evidence">${s.rpoEvidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
+    : '';
+  const why = s.approvalReason ? `<p id="why">Why you are asked: ${esc(s.approvalReason)}.</p>` : '';
   // Over target, approving must be a deliberate act: the box is required for Approve (the server checks too).
   const accept = s.rpoWithinTarget
     ? ''
@@ -46,6 +54,8 @@ export function confirmationPage(rec: ApprovalRecord, formAction: string, now: n
 <dt>What happens</dt><dd>${esc(rec.fromRegion)} is fenced (its writers stop), data stores are promoted in ${esc(rec.toRegion)}, and all traffic moves to ${esc(rec.toRegion)}.</dd>
 <dt>If nobody answers</dt><dd>${esc(onTimeout)}; ${esc(policy.escalation.join(', '))} are alerted.</dd></dl>
 ${rpo}
+${measured}
+${why}
 <pre id="evidence">${esc(s.evidence.join('\n') || 'no evidence recorded')}</pre>
 <form method="post" action="${esc(formAction)}">
 <input type="hidden" name="csrf" value="${esc(rec.csrfToken)}">

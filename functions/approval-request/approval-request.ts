@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
 import type { ApprovalRecord, ApprovalStore, AuditLog, Clock, Notifier } from '../shared/ports';
 import { randomId, signLink } from '../shared/signing';
@@ -36,6 +37,16 @@ export function approvalUrl(baseUrl: string, approvalId: string, expiresAt: numb
   return `${baseUrl.replace(/\/$/, '')}/approvals/${encodeURIComponent(approvalId)}?exp=${expiresAt}&sig=${signature}`;
 }
 
+/** Evidence lines shown at most (one per store; the audit trail has every store). */
+const MAX_EVIDENCE_LINES = 20;
+
+/** One line per store from AssessDataRisk's `lagEvidence`, as far as it is well formed. */
+function rpoEvidence(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  const lines = raw.map((e) => (e && typeof e === 'object' && typeof (e as { detail?: unknown }).detail === 'string' ? clip((e as { detail: string }).detail, 240) : undefined)).filter((l): l is string => l !== undefined);
+  return lines.length > MAX_EVIDENCE_LINES ? [...lines.slice(0, MAX_EVIDENCE_LINES), `and ${lines.length - MAX_EVIDENCE_LINES} more store(s): see the AssessDataRisk audit entry`] : lines;
+}
+
 export function formatMs(ms: number | null): string {
   if (ms === null) return 'unknown';
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
@@ -70,7 +81,17 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   const executionId = request.execution?.id;
   if (!executionId) throw new InvalidInputError('approval-request: state.execution.id is missing (the link must be bound to one execution)');
   const health = (state.health ?? {}) as { verdict?: string; evidence?: string[]; summary?: string };
-  const risk = (state.dataRisk ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; rpoWithinTarget?: boolean; approval?: { timeoutSeconds?: unknown } };
+  const risk = (state.dataRisk ?? {}) as {
+    estimatedRpoMs?: number | null;
+    rpoTargetMs?: number;
+    rpoWithinTarget?: boolean;
+    approval?: { timeoutSeconds?: unknown; reason?: unknown };
+    lagEvidence?: unknown;
+    rpoUnknownStores?: unknown;
+  };
+  const evidence = rpoEvidence(risk.lagEvidence);
+  const unknownStores = Array.isArray(risk.rpoUnknownStores) ? risk.rpoUnknownStores.filter((x): x is string => typeof x === 'string').slice(0, MAX_EVIDENCE_LINES) : [];
+  const approvalReason = typeof risk.approval?.reason === 'string' ? clip(risk.approval.reason, 400) : undefined;
   const now = deps.clock.now();
   const timeoutSeconds = timeoutOf(risk, deps.config);
   const expiresAt = now + timeoutSeconds * 1000;
@@ -96,6 +117,9 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
       estimatedRpoMs: typeof risk.estimatedRpoMs === 'number' ? risk.estimatedRpoMs : null,
       rpoTargetMs: risk.rpoTargetMs ?? Math.round(deps.config.objectives.rpoSeconds * 1000),
       rpoWithinTarget: risk.rpoWithinTarget ?? false,
+      ...(evidence.length > 0 ? { rpoEvidence: evidence } : {}),
+      ...(unknownStores.length > 0 ? { rpoUnknownStores: unknownStores } : {}),
+      ...(approvalReason ? { approvalReason } : {}),
       dryRun: false,
     },
   };
@@ -115,6 +139,14 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
     '',
     `Estimated data loss (replication lag): ${formatMs(s.estimatedRpoMs)}; RPO target ${formatMs(s.rpoTargetMs)}${s.rpoWithinTarget ? '' : '  <-- OVER TARGET OR UNKNOWN'}.`,
     'Writes acknowledged by the old primary within that window may never reach the new one.',
+    ...(s.rpoUnknownStores?.length ? [`Unknown, so never counted as within target: ${s.rpoUnknownStores.join(', ')}.`] : []),
+    ...(s.rpoEvidence?.length
+      ? [
+          `How it was measured (replication heartbeat: the newest heartbeat ${request.fromRegion} wrote that ${request.toRegion} holds; CloudWatch's replication metric is a second opinion only):`,
+          ...s.rpoEvidence.map((e) => `  ${e}`),
+        ]
+      : []),
+    ...(s.approvalReason ? [`Why you are asked: ${s.approvalReason}.`] : []),
     '',
     `Open this link to review and decide (it expires ${new Date(expiresAt).toISOString()}; opening it decides nothing):`,
     url,

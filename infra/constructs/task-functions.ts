@@ -9,7 +9,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
-import type { DrConfig } from '../../config/schema';
+import { dataRiskSchema, type DrConfig } from '../../config/schema';
+import { heartbeatKey, numericHeartbeatKey, S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
 import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
 
 /** The names the handlers read (one contract, shared with functions/shared/aws/environment.ts). */
@@ -30,6 +31,8 @@ export interface TaskFunctionsProps {
   readonly incidentLockTable: dynamodb.ITable;
   /** Powertools idempotency records of traffic-router and failover-orchestrator (partition key `id`). */
   readonly idempotencyTable: dynamodb.ITable;
+  /** Scratch space of the segmented data comparison (partition key `comparisonId`, sort key `part`, TTL). */
+  readonly comparisonTable: dynamodb.ITable;
   readonly alertTopic: sns.ITopic;
   readonly escalationTopic: sns.ITopic;
   readonly approvalTopic: sns.ITopic;
@@ -89,6 +92,13 @@ const SPECS = {
     description: 'Every minute: sets this region PASSIVE when both regions are ACTIVE and this one is the older (its IAM: infra/constructs/site-state-reconciler.ts)',
     timeout: Duration.seconds(50),
   },
+  // One run writes for a minute and one heartbeat interval, then returns: the timeout leaves room for a slow last write.
+  replicationHeartbeat: {
+    id: 'ReplicationHeartbeat',
+    dir: 'replication-heartbeat',
+    description: "Every minute: writes this region's replication heartbeat into each replicated table and bucket every few seconds (its IAM: infra/constructs/replication-heartbeat.ts)",
+    timeout: Duration.seconds(150),
+  },
 } satisfies Record<string, FunctionSpec>;
 
 /**
@@ -107,6 +117,8 @@ export class TaskFunctions extends Construct {
   readonly alarmTrigger: nodejs.NodejsFunction;
   /** Invoked by an EventBridge schedule, not by the state machine; SiteStateReconciliation grants what it needs. */
   readonly siteStateReconciler: nodejs.NodejsFunction;
+  /** Invoked by an EventBridge schedule; ReplicationHeartbeatSchedule grants what it needs (it writes no audit). */
+  readonly replicationHeartbeat: nodejs.NodejsFunction;
 
   private readonly config: DrConfig;
   private readonly envs = new Map<nodejs.NodejsFunction, Record<string, string>>();
@@ -126,7 +138,7 @@ export class TaskFunctions extends Construct {
     const root = props.projectRoot ?? resolve(__dirname, '..', '..');
     const app = props.config.application;
     const commonEnv: Record<string, string> = {
-      [FUNCTION_ENV.config]: JSON.stringify(props.config),
+      [FUNCTION_ENV.config]: JSON.stringify(configForEnvironment(props.config)),
       [FUNCTION_ENV.controlPlaneRegion]: stack.region,
       [FUNCTION_ENV.alertTopicArn]: props.alertTopic.topicArn,
       [FUNCTION_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
@@ -145,9 +157,9 @@ export class TaskFunctions extends Construct {
     if (runtime.name === lambda.Runtime.NODEJS_20_X.name) {
       Validations.of(this).acknowledge({ id: 'CloudFormation-Validate::W2531', reason: NODE20_REASON });
     }
-    const make = (spec: FunctionSpec): nodejs.NodejsFunction => {
+    const make = (spec: FunctionSpec, ownEnv: Record<string, string> = {}): nodejs.NodejsFunction => {
       const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
-      const env = { ...commonEnv };
+      const env = { ...commonEnv, ...ownEnv };
       const fn = new nodejs.NodejsFunction(this, spec.id, {
         entry: resolve(root, 'functions', spec.dir, 'handler.ts'),
         handler: 'handler',
@@ -180,11 +192,13 @@ export class TaskFunctions extends Construct {
     this.healthChecker = make(SPECS.healthChecker);
     this.trafficRouter = make(SPECS.trafficRouter);
     this.failoverOrchestrator = make(SPECS.failoverOrchestrator);
-    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator);
+    // Only the validator uses the comparison table; every byte of the others' 4 KB environment counts.
+    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator, { [FUNCTION_ENV.comparisonTable]: props.comparisonTable.tableName });
     this.approvalRequest = make(SPECS.approvalRequest);
     this.approvalCallback = make(SPECS.approvalCallback);
     this.alarmTrigger = make(SPECS.alarmTrigger);
     this.siteStateReconciler = make(SPECS.siteStateReconciler);
+    this.replicationHeartbeat = make(SPECS.replicationHeartbeat);
 
     for (const fn of this.all()) props.auditTable.grant(fn, 'dynamodb:PutItem');
     this.grantHealthChecker();
@@ -195,7 +209,7 @@ export class TaskFunctions extends Construct {
     this.grantTrafficRouter();
     this.grantFailoverOrchestrator(regionNames);
     this.grantStandbyScaling();
-    this.grantDataConsistencyValidator(regionNames);
+    this.grantDataConsistencyValidator(regionNames, props.comparisonTable);
     props.approvalsTable.grant(this.approvalRequest, 'dynamodb:PutItem');
     props.approvalTopic.grantPublish(this.approvalRequest);
     props.signingSecret.grantRead(this.approvalRequest);
@@ -207,7 +221,10 @@ export class TaskFunctions extends Construct {
     this.acknowledgeNagFindings(runtime);
   }
 
-  /** All eight functions, in workflow order (the alarm trigger first: it starts the workflow; the reconciler runs beside it). */
+  /**
+   * The eight functions that write the audit trail, in workflow order (the alarm trigger first: it starts the
+   * workflow; the reconciler runs beside it). The heartbeat writer is not among them: it records nothing.
+   */
   all(): nodejs.NodejsFunction[] {
     return [
       this.alarmTrigger,
@@ -366,20 +383,33 @@ export class TaskFunctions extends Construct {
     }
   }
 
-  private grantDataConsistencyValidator(regionNames: readonly string[]): void {
+  private grantDataConsistencyValidator(regionNames: readonly string[], comparisonTable: dynamodb.ITable): void {
     const stack = Stack.of(this);
     this.dataConsistencyValidator.addToRolePolicy(
-      // GetMetricData has no resource-level permissions; replication lag comes from metrics.
+      // GetMetricData has no resource-level permissions; the lag metrics are the heartbeat's second opinion.
       new iam.PolicyStatement({ sid: 'ReadReplicationMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     );
+    // The segmented comparison's parts: written by each segment, read back (Query, strongly consistent) by the merges.
+    comparisonTable.grant(this.dataConsistencyValidator, 'dynamodb:PutItem', 'dynamodb:Query');
     const tables = this.config.dataStores.filter((s) => s.kind === 'dynamodb-global-table');
     if (tables.length > 0) {
+      const tableArns = tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName })));
       this.dataConsistencyValidator.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'CompareDynamoDbReplicaKeys',
-          // Whole items (checksums of the values); both regions because either may be the one being left.
+          // Whole items (checksums of the values), segment by segment; both regions because either may be the one being left.
           actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
-          resources: tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName }))),
+          resources: tableArns,
+        }),
+      );
+      this.dataConsistencyValidator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadReplicationHeartbeats',
+          // The heartbeat items only (their reserved partition keys), in this region's replica: the region a copy
+          // activates is its own, and it reads what replication delivered there.
+          actions: ['dynamodb:GetItem'],
+          resources: tables.map((s) => stack.formatArn({ service: 'dynamodb', region: stack.region, resource: 'table', resourceName: s.tableName })),
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': heartbeatPartitionKeys(regionNames as [string, string]) } },
         }),
       );
     }
@@ -396,6 +426,17 @@ export class TaskFunctions extends Construct {
       this.dataConsistencyValidator.addToRolePolicy(
         // Post-failover comparison lists keys and sizes only; it never reads object contents.
         new iam.PolicyStatement({ sid: 'CompareS3Listings', actions: ['s3:ListBucket'], resources: buckets.map((b) => `arn:${stack.partition}:s3:::${b}`) }),
+      );
+      // The one kind of object it reads: the replication heartbeats in this region's bucket (never application data).
+      const ownBuckets = this.config.dataStores.flatMap((s) => (s.kind === 's3-replicated' && s.buckets[stack.region] ? [s.buckets[stack.region]] : []));
+      this.dataConsistencyValidator.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'ReadReplicationHeartbeatObjects', actions: ['s3:GetObject'], resources: ownBuckets.map((b) => `arn:${stack.partition}:s3:::${b}/${S3_HEARTBEAT_PREFIX}*`) }),
+      );
+      Validations.of(this).acknowledge(
+        ...ownBuckets.map((b) => ({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/${S3_HEARTBEAT_PREFIX}*]`,
+          reason: 'The heartbeat objects of the configured regions only (one per region, under the reserved prefix).',
+        })),
       );
     }
   }
@@ -435,6 +476,25 @@ export class TaskFunctions extends Construct {
     }
     return errors;
   }
+}
+
+/**
+ * The config as the functions get it in DR_CONFIG: `dataRisk` is left out while it holds its defaults (the handlers
+ * parse with the same schema, which fills them in again), so a new section costs no byte of Lambda's 4 KB.
+ */
+export function configForEnvironment(config: DrConfig): Record<string, unknown> {
+  const { dataRisk, ...rest } = config;
+  const defaults = dataRiskSchema.parse({});
+  const isDefault = (Object.keys(defaults) as Array<keyof typeof defaults>).every((k) => dataRisk[k] === defaults[k]);
+  return isDefault ? rest : config;
+}
+
+/**
+ * The partition key values of the heartbeat items of `regions`: strings for tables keyed by a string, the reserved
+ * numbers for tables keyed by a number (IAM compares the key's value as text).
+ */
+export function heartbeatPartitionKeys(configured: readonly [string, string], of: readonly string[] = configured): string[] {
+  return of.flatMap((r) => [heartbeatKey(r), numericHeartbeatKey(r, configured)]);
 }
 
 /** Global clusters are account-wide (no region); the account is the one that owns the regional clusters. */

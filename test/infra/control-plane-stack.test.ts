@@ -4,6 +4,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../config/load';
 import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
+import { parseConfig } from '../../config/load';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole, type Statement } from './template-helpers';
@@ -110,8 +111,8 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
 describe.each(roles)('%s stack: task functions', (role) => {
   const template = templates[role];
 
-  test('six task functions plus the alarm trigger (test/infra/detection.test.ts) and the site-state reconciler (test/infra/site-state-reconciler.test.ts): arm64, active tracing, own log group with retention', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 8);
+  test('six task functions plus the alarm trigger (test/infra/detection.test.ts), the site-state reconciler (test/infra/site-state-reconciler.test.ts) and the heartbeat writer (test/infra/replication-heartbeat.test.ts): arm64, active tracing, own log group with retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 9);
     for (const id of FUNCTION_IDS) {
       const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
       expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({
@@ -136,16 +137,17 @@ describe.each(roles)('%s stack: task functions', (role) => {
       }
     }
     expect(union).toEqual(expected);
-    // Only approval-request builds links; approval-callback would form a cycle through the API.
+    // Only approval-request builds links; approval-callback would form a cycle through the API. Only the validator
+    // uses the comparison table (the 4 KB environment is tight).
     for (const id of FUNCTION_IDS) {
-      const want = [...expected].filter((n) => id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl).sort();
+      const want = [...expected].filter((n) => (id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl) && (id === 'DataConsistencyValidator' || n !== ENV.comparisonTable)).sort();
       expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
     }
   });
 
   test('pass the validated config, this region and the shared names', () => {
     const env = envOf(role, 'HealthChecker');
-    expect(JSON.parse(env[ENV.config] as string)).toEqual(config);
+    expect(parseConfig(JSON.parse(env[ENV.config] as string))).toEqual(config);
     expect(env[ENV.controlPlaneRegion]).toBe(stacks[role].region);
     expect(env[ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
     expect(env[ENV.alarmNamePrefix]).toBe(`${APP}-dr-`);
@@ -167,7 +169,8 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
     HealthChecker: [...common, 'cloudwatch:DescribeAlarms'],
     TrafficRouter: [...common, ...idempotency, 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:GetChange'],
     FailoverOrchestrator: [...common, ...idempotency, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
-    DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
+    // GetItem: heartbeat items only; Query: the comparison table's parts.
+    DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:Query'],
     ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
     ApprovalCallback: [...common, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
   };
@@ -360,7 +363,7 @@ describe.each(roles)('%s stack: state tables', (role) => {
 
   test('keep their pinned logical ids', () => {
     const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table')).sort();
-    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'IdempotencyTable', 'IncidentLockTable']);
+    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'ComparisonTable', 'IdempotencyTable', 'IncidentLockTable']);
   });
 
   test('are pay-per-request and encrypted', () => {

@@ -8,6 +8,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { DynamoDbComparisonStore } from '../../../functions/shared/aws/dynamodb-comparison-store';
 import { AwsDataStores } from '../../../functions/shared/aws/aws-data-stores';
 import { CloudWatchHealthSignals } from '../../../functions/shared/aws/cloudwatch-health-signals';
 import {
@@ -47,13 +48,14 @@ const fullEnv = (): NodeJS.ProcessEnv => ({
   [ENV.alarmNamePrefix]: 'orders-dr-',
   [ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:failover',
   [ENV.idempotencyTable]: 'idempotency-table',
+  [ENV.comparisonTable]: 'comparison-table',
 });
 
 const factories = {
   healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
   trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
   failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
-  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable] },
+  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: [ENV.config, ENV.controlPlaneRegion, ENV.auditTable, ENV.comparisonTable] },
   approvalRequestAwsDeps: {
     make: approvalRequestAwsDeps,
     needs: [ENV.config, ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
@@ -95,8 +97,9 @@ describe('AWS deps factories with a full environment', () => {
 
   it('dataConsistencyValidatorAwsDeps', () => {
     const deps = dataConsistencyValidatorAwsDeps(fullEnv());
-    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores']);
+    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores', 'work']);
     expect(deps.dataStores).toBeInstanceOf(AwsDataStores);
+    expect(deps.work).toBeInstanceOf(DynamoDbComparisonStore);
   });
 
   it('approvalRequestAwsDeps', () => {
