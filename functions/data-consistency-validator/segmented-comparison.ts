@@ -179,15 +179,24 @@ export function segmentsFor(sizeBytes: number | null, max: number): number {
   return Math.max(1, Math.min(max, Math.ceil(sizeBytes / BYTES_PER_SEGMENT)));
 }
 
-/** Scales per-store segment counts down so their sum stays within `cap` (every store keeps at least one). */
+/**
+ * Scales per-store segment counts down so their sum stays within `cap` (every store keeps at least one), in
+ * proportion; what rounding down leaves of the cap goes to the largest remainders.
+ */
 export function capSegments(counts: readonly number[], cap: number): number[] {
   const total = counts.reduce((a, b) => a + b, 0);
   if (total <= cap) return [...counts];
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   const out = counts.map((n) => Math.max(1, Math.floor((n * cap) / total)));
-  for (let i = 0; out.reduce((a, b) => a + b, 0) > cap && i < out.length * 64; i++) {
+  for (let i = 0; sum(out) > cap && i < out.length * 64; i++) {
     const j = out.indexOf(Math.max(...out));
     if (out[j] <= 1) break;
     out[j]--;
+  }
+  const byRemainder = counts.map((n, i) => ({ i, rest: (n * cap) / total - out[i] })).sort((a, b) => b.rest - a.rest || a.i - b.i);
+  for (const { i } of byRemainder) {
+    if (sum(out) >= cap) break;
+    if (out[i] < counts[i]) out[i]++;
   }
   return out;
 }

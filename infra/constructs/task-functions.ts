@@ -75,6 +75,8 @@ interface FunctionSpec {
   readonly description: string;
   /** Kept under the ASL task's TimeoutSeconds so a slow run surfaces as a Lambda error, which Retry can see. */
   readonly timeout: Duration;
+  /** @default the construct's memorySize */
+  readonly memorySize?: number;
 }
 
 const SPECS = {
@@ -98,6 +100,8 @@ const SPECS = {
     dir: 'replication-heartbeat',
     description: "Every minute: writes this region's replication heartbeat into each replicated table and bucket every few seconds (its IAM: infra/constructs/replication-heartbeat.ts)",
     timeout: Duration.seconds(150),
+    // It waits on a few small writes a few seconds apart, around the clock in both regions: the least memory is plenty.
+    memorySize: 128,
   },
 } satisfies Record<string, FunctionSpec>;
 
@@ -168,7 +172,7 @@ export class TaskFunctions extends Construct {
         description: spec.description,
         runtime,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: props.memorySize ?? 512,
+        memorySize: spec.memorySize ?? props.memorySize ?? 512,
         timeout: spec.timeout,
         tracing: lambda.Tracing.ACTIVE,
         logGroup,

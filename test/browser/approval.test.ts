@@ -131,10 +131,16 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect(await page.title()).toBe('Approve regional failover?');
       expect(await page.locator('#verdict').textContent()).toBe('FAILOVER_WARRANTED');
       expect(await page.locator('#regions').textContent()).toBe('from us-east-1 to us-west-2');
-      expect(await page.locator('#rpo').textContent()).toContain('Estimated data loss 500 ms, within the RPO target of 5.0 s');
+      // The primary is dark: its replication heartbeat stopped, so the data at risk is unknown, and the page says why.
+      expect(await page.locator('#rpo').textContent()).toMatch(/^Estimated data loss [\d.]+ s, but unknown for orders, customers, so it counts as over the RPO target of 5\.0 s/);
+      expect(await page.locator('#rpo-method').textContent()).toContain('Measured by replication heartbeat');
+      expect(await page.locator('#rpo-evidence li').count()).toBe(2);
+      expect(await page.locator('#why').textContent()).toBe('Why you are asked: approval mode "required": a human always decides.');
       const csrf = (await page.locator('input[name="csrf"]').getAttribute('value'))!;
 
       await page.fill('#approver', APPROVER);
+      // Approving an unknown loss takes saying so.
+      await page.check('#acceptDataLoss');
       const [answer] = await Promise.all([page.waitForNavigation(), page.click('#approve')]);
       expect(answer?.request().method()).toBe('POST');
       expect(answer?.status()).toBe(200);

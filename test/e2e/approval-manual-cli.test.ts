@@ -65,7 +65,10 @@ describe('drctl drill --approve manual --json: the emailed link as a person and 
       const page = await httpCall(url);
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
       const action = new URL(/<form method="post" action="([^"]*)"/.exec(page.body)![1].replace(/&amp;/g, '&'), url).toString();
-      const body = new URLSearchParams({ csrf, decision: 'approve', approver: 'oncall@example.com', reason: '' }).toString();
+      // The primary is dark: its heartbeat stopped, so the data at risk is unknown and approving means accepting it.
+      expect(page.body).toContain('name="acceptDataLoss"');
+      expect(page.body).toMatch(/Measured by replication heartbeat/);
+      const body = new URLSearchParams({ csrf, decision: 'approve', approver: 'oncall@example.com', reason: '', acceptDataLoss: 'yes' }).toString();
       // Submitted twice (a double click): both are in flight together, so both reach the drill before it can end.
       const codes = await Promise.all([1, 2].map(() => httpCall(action, { method: 'POST', body, headers: FORM }).then((r) => r.status)));
       expect(codes.sort()).toEqual([200, 409]);

@@ -263,6 +263,23 @@ describe('the other tasks whose results grow with the stores', () => {
     expect(jsonBytes(risk)).toBeLessThan(32 * KIB);
   });
 
+  it('PlanDataComparison: the most stores and segments the schema allows (256 segments in 40 lanes, 1 KB keys for cursors) keep every state under 64 KiB', async () => {
+    const config = parseConfig({
+      ...configInput,
+      dataRisk: { comparisonMaxConcurrency: 40, comparisonMaxSegmentsPerTable: 64 },
+      dataStores: most.dataStores.map((s) => ({ kind: s.kind, name: s.name, tableName: (s as { tableName: string }).tableName })),
+    });
+    const r = replicas(config, differences(config, 2, 1));
+    r.pageSize = 1;
+    // Every item stands for 64 GiB: each table asks for as many segments as it may have.
+    r.bytesPerItem = 64 * 1024 ** 3;
+    const { state: s, maxPayloadBytes } = await runComparison('validate', state(), validatorDeps(config, r, auditLog().audit));
+    const plan = s.validation as { lanes: Array<{ segments: unknown[] }>; maxConcurrency: number };
+    expect(plan.lanes).toHaveLength(40);
+    expect(plan.lanes.reduce((n, l) => n + l.segments.length, 0)).toBe(256);
+    expect(maxPayloadBytes).toBeLessThan(64 * KIB);
+  });
+
   it('ResyncCheck: a hundred blocked stores stay under 40 KiB; the summary names five', async () => {
     const { audit } = auditLog();
     const r = replicas(most, { missing: {}, differing: {} });

@@ -56,6 +56,9 @@ describe('the plan: segments by size, dealt to lanes', () => {
     expect(capped.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(MAX_COMPARISON_SEGMENTS);
     expect(Math.min(...capped)).toBe(1);
     expect(capSegments([3, 4], 10)).toEqual([3, 4]);
+    // 100 tables of 40 segments share 256: what rounding down leaves goes to the largest remainders, so all 256 are used.
+    expect(capSegments(Array.from({ length: 100 }, () => 40), 256).reduce((a, b) => a + b, 0)).toBe(256);
+    expect(capSegments([10, 10, 1], 12)).toEqual([6, 5, 1]);
   });
 
   it('deals the biggest segments first onto the least loaded lane, at most `lanes` of them', () => {
