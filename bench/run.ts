@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --json] [--only rto,throughput,stores,validator,bundles,plan] [--runs N] [--seeds N]`
+ * `npm run bench [-- --json] [--only rto,throughput,stores,validator,projection,bundles,plan] [--runs N] [--seeds N]`
  *
  * Measures, in this run: RTO against the physical limit, failover scaling with data stores, the
- * post-failover validator at 1M items, Lambda bundle size and cold load, and drctl's projected AWS RTO.
+ * post-failover validator at 1M items and its segmented comparison projected to 10M items at the configured read
+ * budget, Lambda bundle size and cold load, and drctl's projected AWS RTO.
  * Not a test: nothing here asserts timing; figures are printed next to their goals.
  */
 import { readFileSync } from 'node:fs';
@@ -14,8 +15,9 @@ import { benchManyStores, benchRto, benchThroughput } from './drill';
 import { measurement, progress, round, type Measurement } from './lib';
 import { benchPlan } from './plan';
 import { benchValidator } from './validator';
+import { benchValidatorProjection } from './validator-projection';
 
-const SECTIONS = ['rto', 'throughput', 'stores', 'validator', 'bundles', 'plan'] as const;
+const SECTIONS = ['rto', 'throughput', 'stores', 'validator', 'projection', 'bundles', 'plan'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -111,6 +113,7 @@ async function main(): Promise<number> {
   await section('throughput', ['seedsPerMinute', 'randomSchedulesPerMinute'], () => benchThroughput(config, args.seeds));
   await section('stores', ['manyStoresRatio'], () => benchManyStores(config, args.storeRuns));
   await section('validator', ['validator1MSeconds', 'validator1MPeakMB'], () => benchValidator(args.items));
+  await section('projection', ['validator10MProjectedSeconds'], () => benchValidatorProjection(config));
   await section('bundles', ['bundleMaxKB', 'coldInitMaxMs'], () => benchBundles(args.samples));
   await section('plan', ['projectedAwsRtoSeconds'], () => benchPlan());
 
@@ -128,6 +131,7 @@ async function main(): Promise<number> {
     validator1MPeakMB: value('validator1MPeakMB'),
     validatorNaiveRatio: value('validatorNaiveRatio'),
     validatorNaivePeakMB: value('validatorNaivePeakMB'),
+    validator10MProjectedSeconds: value('validator10MProjectedSeconds'),
     bundleMaxKB: value('bundleMaxKB'),
     coldInitMaxMs: value('coldInitMaxMs'),
     projectedAwsRtoSeconds: value('projectedAwsRtoSeconds'),

@@ -26,4 +26,6 @@ export const LAMBDA_ENV = {
   stateMachineArn: 'STATE_MACHINE_ARN',
   /** Powertools idempotency records of the state-changing steps (key: execution + step + store). */
   idempotencyTable: 'IDEMPOTENCY_TABLE',
+  /** Scratch space of the segmented data comparison (parts expire by TTL). */
+  comparisonTable: 'COMPARISON_TABLE',
 } as const;

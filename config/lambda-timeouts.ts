@@ -12,4 +12,6 @@ export const LAMBDA_TIMEOUT_SECONDS = {
   'alarm-trigger': 30,
   'site-state-reconciler': 50,
   'failure-reporter': 60,
+  // One run writes for a minute and one heartbeat interval (at most 60 s): functions/replication-heartbeat.
+  'replication-heartbeat': 150,
 } as const satisfies Record<string, number>;

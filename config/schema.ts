@@ -52,11 +52,16 @@ export const trafficSchema = z.discriminatedUnion('strategy', [
   activeActiveSchema,
 ]);
 
+/** Approximate size of the store in one region, in GiB: only `drctl plan` reads it, to project how long the comparison takes. */
+const sizeGiB = z.number().positive().max(1_000_000).optional();
+
 export const dynamoDbStoreSchema = z.strictObject({
   kind: z.literal('dynamodb-global-table'),
   /** Short name used in reports and idempotency keys. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
   tableName: z.string().min(3).max(255),
+  /** Approximate table size in one region, GiB (DescribeTable's TableSizeBytes): only `drctl plan` reads it, to project the comparison's duration. */
+  sizeGiB,
 });
 
 export const auroraGlobalStoreSchema = z.strictObject({
@@ -72,6 +77,8 @@ export const s3ReplicatedStoreSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
   /** Bucket name per region name. */
   buckets: z.record(awsRegion, z.string().min(3).max(63)),
+  /** Approximate bucket size in one region, GiB: only `drctl plan` reads it (the comparison lists keys and sizes, not contents). */
+  sizeGiB,
 });
 
 export const dataStoreSchema = z.discriminatedUnion('kind', [
@@ -156,6 +163,28 @@ export const objectivesSchema = z.strictObject({
   rpoSeconds: z.number().nonnegative(),
 });
 
+/**
+ * How the data at risk is measured before an approval and how the regions' data is compared after traffic moved
+ * (docs/adr/0019-data-at-risk-measured.md).
+ */
+export const dataRiskSchema = z.strictObject({
+  /**
+   * Seconds between replication heartbeats: each region's heartbeat writer puts a small item into every replicated
+   * DynamoDB table and S3 bucket of its own region this often, and the other region's newest copy gives the lag.
+   * The measured lag is never finer than this, so keep it well under objectives.rpoSeconds.
+   */
+  heartbeatIntervalSeconds: z.number().int().min(1).max(60).default(2),
+  /**
+   * Read capacity units per second the comparison may consume on each table in each region (eventually consistent:
+   * one unit reads 8 KB). It runs on the new primary while it serves the clients, so the default is small.
+   */
+  comparisonReadUnitsPerSecond: z.number().int().min(10).max(1_000_000).default(500),
+  /** Segments the comparison reads in parallel at most (the Map's MaxConcurrency, over all stores). */
+  comparisonMaxConcurrency: z.number().int().min(1).max(40).default(8),
+  /** DynamoDB parallel-scan segments per table at most (TotalSegments); small tables get one. */
+  comparisonMaxSegmentsPerTable: z.number().int().min(1).max(64).default(16),
+});
+
 /** The local drill runs on a virtual clock: every figure here is AWS time (see docs/adr/0014-virtual-time.md). */
 export const drillSchema = z.strictObject({
   /** Replication lag between the local stores in AWS milliseconds. */
@@ -228,6 +257,8 @@ export const configSchema = z
     approval: approvalSchema,
     detection: detectionSchema.default(detectionSchema.parse({})),
     objectives: objectivesSchema,
+    /** Heartbeat and comparison settings; every field has a safe default. */
+    dataRisk: dataRiskSchema.default(dataRiskSchema.parse({})),
     drill: drillSchema.default(drillSchema.parse({})),
     /** How the standby region is kept between incidents. @default hot, nothing to scale */
     standby: standbySchema.default(standbySchema.parse({})),

@@ -150,7 +150,7 @@ export async function startLocalControlPlane(
     ),
     [localFunctionArn(app, 'data-consistency-validator')]: asLambda(
       'data-consistency-validator',
-      dataConsistencyValidator({ ...common, dataStores: world.dataStores, logger: createLogger('data-consistency-validator', logLevel) }),
+      dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, sleep, logger: createLogger('data-consistency-validator', logLevel) }),
     ),
     [localFunctionArn(app, 'approval-request')]: asLambda(
       'approval-request',
@@ -181,6 +181,8 @@ export async function startLocalControlPlane(
     Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([fn, seconds]) => [localFunctionArn(app, fn), seconds]),
   );
   const integrations = { lambdas, snsPublish, lambdaTimeoutSeconds, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
+  // The heartbeat writers run beside the control plane, as deployed (each region's copy on its schedule).
+  world.heartbeats.start();
   const machine = new LocalStateMachine(readFileSync(FAILOVER_ASL, 'utf8'), substitutions, integrations, { broker });
   const failbackMachine = new LocalStateMachine(readFileSync(FAILBACK_ASL, 'utf8'), substitutions, integrations, { broker });
   executions.watch(machine);

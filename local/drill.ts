@@ -462,6 +462,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   releaseRealTime?.();
   await detection.stop();
   await reconcilers.stop();
+  await world.heartbeats.stop();
   await world.load.stop();
   for (const ex of allExecutions) if (!endedAt.has(ex.name)) ex.stop();
   // Replication between live regions that is still in flight lands before the count, so lost means lost.

@@ -65,6 +65,8 @@ export function expectedFailoverState(config: DrConfig, approvalMode: 'required'
       rpoWithinTarget: true,
       approval: { required: approvalMode === 'required', onTimeout: config.approval.onTimeout, timeoutSeconds: config.approval.timeoutSeconds },
     },
+    // The comparison after the failover: one pass, nothing left to merge (the walk follows its main path).
+    validation: { progress: { remainingGroups: 0 } },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { heartbeatRunSeconds } from '../../functions/replication-heartbeat/replication-heartbeat';
 import { type AslMachine, countIntegrations, countInvocations, countTransitions, walk } from './asl-path';
 import { CANARY_VANTAGES, expectedFailoverState, ROUTE53_METRICS_REGION } from './budget';
 import { CANARY_RUNS_PER_MONTH, HOURS_PER_MONTH, PRICES, type Figure } from './prices';
@@ -31,6 +32,8 @@ export interface CostOptions {
 export const FUNCTION_MEMORY_GB = 0.5;
 /** Billed duration of one invocation: the same warm-task assumption the RTO budget uses. */
 const INVOCATION_SECONDS = 0.2;
+/** The heartbeat writer's memory (infra/constructs/task-functions.ts): it waits on a few writes a few seconds apart. */
+export const HEARTBEAT_MEMORY_GB = 0.125;
 /** Each step writes one audit record (the audit table outlives the 90-day execution history). */
 const AUDIT_WRITES_PER_STEP = 1;
 
@@ -100,6 +103,18 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
     line('DynamoDB reads (approval lookups)', 2 * drills, 'read units', PRICES.dynamoDbPer1MReads, 1_000_000),
     line('EventBridge bus-to-bus events (Route 53 alarm changes forwarded from us-east-1)', 2 * targets.length * regions * drills, 'events', PRICES.eventBridgePer1M, 1_000_000),
   ];
+  // The replication heartbeat (functions/replication-heartbeat): a run every minute in each region, writing each
+  // replicated table and bucket every heartbeatIntervalSeconds; each write is replicated to the other region.
+  const heartbeatRuns = regions * 60 * HOURS_PER_MONTH.value;
+  const beatsPerRegion = Math.round((3600 / config.dataRisk.heartbeatIntervalSeconds) * HOURS_PER_MONTH.value);
+  const tables = config.dataStores.filter((s) => s.kind === 'dynamodb-global-table').length;
+  const buckets = config.dataStores.filter((s) => s.kind === 's3-replicated').length;
+  lines.push(
+    line('Heartbeat writer invocations (rate(1 minute), one per region)', heartbeatRuns, 'requests', PRICES.lambdaPer1MRequests, 1_000_000),
+    line(`Heartbeat writer compute (${HEARTBEAT_MEMORY_GB} GB x ${heartbeatRunSeconds(config)} s per run)`, heartbeatRuns * HEARTBEAT_MEMORY_GB * heartbeatRunSeconds(config), 'GB-seconds', PRICES.lambdaPerGbSecondArm),
+    line(`Heartbeat items (${tables} table(s), every ${config.dataRisk.heartbeatIntervalSeconds} s in both regions, each replicated)`, tables * regions * 2 * beatsPerRegion, 'write units', PRICES.dynamoDbPer1MWrites, 1_000_000),
+    line(`Heartbeat objects (${buckets} bucket(s), every ${config.dataRisk.heartbeatIntervalSeconds} s in both regions, each replicated)`, buckets * regions * 2 * beatsPerRegion, 'PUT requests', PRICES.s3PutPer1k, 1_000),
+  );
   if (config.traffic.strategy === 'arc-routing-control') {
     // A cluster serves any number of control panels: applications sharing one pay a share (prerequisites.arc).
     const sharedBy = config.prerequisites.arc?.sharedByApplications ?? 1;
@@ -118,6 +133,7 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
       'CloudWatch Logs ingestion and storage (execution, Lambda and API access logs): no figure in NUMBERS.md',
       'X-Ray traces, data transfer, DynamoDB storage: no figure in NUMBERS.md',
       'the protected application itself (its stores, replicas, standby capacity)',
+      'the read units of the data comparison, only spent during an execution (drctl plan shows its duration at the configured rate)',
     ],
     assumptions: [
       `one canary per region probing ${targets.length} regional endpoints and the global name every run; ${CANARY_RUNS_PER_MONTH} runs/month each`,
@@ -125,6 +141,7 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
       `${drills} failover executions a month, each taking the full approved path`,
       'free tiers not applied (they are per account)',
       'Route 53 health checks target AWS endpoints',
+      'a replicated heartbeat write costs what the original does (replicated write units at the write unit price)',
     ],
   };
 }

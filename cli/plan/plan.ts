@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { DrConfig } from '../../config/schema';
 import type { AslMachine } from './asl-path';
 import { AVAILABLE_SIGNALS, rpoEstimate, rtoBudget, type RpoEstimate, type RtoBudget } from './budget';
+import { comparisonTime, type ComparisonTime } from './comparison';
 import { monthlyCost, type CostEstimate } from './cost';
 import { TIMINGS } from './prices';
 
@@ -21,6 +22,8 @@ export interface Plan {
   readonly rto: RtoBudget;
   readonly rpo: RpoEstimate;
   readonly cost: CostEstimate;
+  /** How long the post-failover comparison of the configured tables takes at the configured read budget. */
+  readonly comparison: ComparisonTime;
   readonly findings: readonly Finding[];
 }
 
@@ -71,7 +74,14 @@ export function buildPlan(config: DrConfig, machine: AslMachine = loadFailoverDe
   const rto = rtoBudget(config, machine, { approvalMode: opts.approvalMode });
   const rpo = rpoEstimate(config);
   const cost = monthlyCost(config, machine, { drillsPerMonth: opts.drillsPerMonth });
+  const comparison = comparisonTime(config);
   const f = findings(config, rto, rpo);
+  if (config.dataRisk.heartbeatIntervalSeconds * 1000 >= config.objectives.rpoSeconds * 1000) {
+    f.push({
+      severity: 'warning',
+      message: `dataRisk.heartbeatIntervalSeconds ${config.dataRisk.heartbeatIntervalSeconds} s is not below objectives.rpoSeconds ${config.objectives.rpoSeconds} s: the measured lag is never finer than the heartbeat interval, so auto-when-safe can never find the data at risk within target`,
+    });
+  }
   return {
     application: config.application,
     rtoSeconds: rto.rtoSeconds,
@@ -81,6 +91,7 @@ export function buildPlan(config: DrConfig, machine: AslMachine = loadFailoverDe
     rto,
     rpo,
     cost,
+    comparison,
     findings: f,
   };
 }
@@ -104,6 +115,17 @@ export function formatPlan(p: Plan, opts: { sources?: boolean } = {}): string {
   out.push('RPO estimate (unplanned failover: replication lag of the slowest store)');
   for (const s of p.rpo.stores) out.push(`  ${pad(`${s.store} (${s.kind})`, 40)} ${lpad(String(s.seconds), 7)} s${showSources ? `   [${s.source}]` : ''}`);
   out.push(`  ${pad('estimated RPO', 40)} ${lpad(String(p.rpo.rpoSeconds), 7)} s   target ${p.rpo.targetSeconds} s`);
+  out.push('');
+  const c = p.comparison;
+  const secs = (v: number | null) => (v === null ? '      -' : lpad(v.toFixed(1), 7));
+  out.push(`Data comparison after a failover or before a failback, at ${c.readUnitsPerSecond} read units/s per table and region (${c.secondsPerGiBPerPass} s per GiB per pass)`);
+  for (const st of c.stores) {
+    const size = st.sizeGiB === null ? 'size ?' : `${st.sizeGiB} GiB`;
+    out.push(`  ${pad(`${st.store} (${st.kind})`, 40)} ${lpad(size, 12)} ${lpad(st.segments === null ? '' : `${st.segments} seg`, 7)} ${secs(st.passSeconds)} s   ${st.note}`);
+  }
+  out.push(`  ${pad('one pass (the longest lane)', 61)} ${secs(c.passSeconds)} s`);
+  out.push(`  ${pad('both passes (writes were lost: keys of differing buckets)', 61)} ${secs(c.withDifferencesSeconds)} s`);
+  if (showSources) out.push(`  assumptions: ${c.assumptions.join('; ')}`);
   out.push('');
   out.push(`Monthly cost of the control plane, both regions (${p.cost.drillsPerMonth} executions/month)`);
   for (const l of p.cost.lines) {

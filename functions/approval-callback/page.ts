@@ -65,9 +65,12 @@ function evidenceItem(line: string, checkedAt: string | undefined): string {
 
 function summary(rec: ApprovalRecord, ctx: PageContext): string {
   const s = rec.summary;
+  const unknown = s.rpoUnknownStores ?? [];
   const rpo = s.rpoWithinTarget
     ? `<p class="ok" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong>, within the RPO target of ${ms(s.rpoTargetMs)}.</p>`
-    : `<p class="warn" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong> is <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}${s.estimatedRpoMs === null ? ' (a store reports no lag, so it cannot be bounded)' : ''}. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`;
+    : unknown.length > 0
+      ? `<p class="warn" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong>, but <strong>unknown</strong> for ${esc(unknown.join(', '))}, so it counts as <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}: the data at risk there cannot be bounded. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`
+      : `<p class="warn" id="rpo">Estimated data loss <strong>${ms(s.estimatedRpoMs)}</strong> is <strong>over</strong> the RPO target of ${ms(s.rpoTargetMs)}${s.estimatedRpoMs === null ? ' (a store reports no lag, so it cannot be bounded)' : ''}. Writes acknowledged by ${esc(rec.fromRegion)} in that window may be lost.</p>`;
   const stores = Object.entries(s.lagByStore ?? {});
   const storeTable = stores.length
     ? `<table id="stores"><thead><tr><th>Data store</th><th>Estimated loss (replication lag)</th></tr></thead><tbody>${stores
@@ -77,6 +80,11 @@ function summary(rec: ApprovalRecord, ctx: PageContext): string {
         })
         .join('')}</tbody></table>`
     : '';
+  const measured = s.rpoEvidence?.length
+    ? `<p class="muted" id="rpo-method">Measured by replication heartbeat: each region writes the time into its own replica of every table and bucket every few seconds; the newest one from ${esc(rec.fromRegion)} that ${esc(rec.toRegion)} holds says how far behind ${esc(rec.toRegion)} is. CloudWatch's replication metric is a second opinion only (it cannot see a stall). Aurora carries no heartbeat: its lag metric is shown instead.</p>
+<ul id="rpo-evidence">${s.rpoEvidence.map((e) => `<li>${esc(e)}</li>`).join('')}</ul>`
+    : '';
+  const why = s.approvalReason ? `<p id="why">Why you are asked: ${esc(s.approvalReason)}.</p>` : '';
   const minutes = Math.max(0, Math.round((rec.expiresAt - ctx.now) / 60_000));
   const onTimeout = ctx.policy.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
   const t = s.trigger;
@@ -87,6 +95,8 @@ function summary(rec: ApprovalRecord, ctx: PageContext): string {
 <p class="muted">Incident <code id="incident">${esc(rec.incidentId)}</code> · expires ${esc(clockTime(rec.expiresAt))} (about ${minutes} min)${s.dryRun ? ' · DRY RUN' : ''}</p>
 ${rpo}
 ${storeTable}
+${measured}
+${why}
 <dl><dt>Health verdict</dt><dd><strong id="verdict">${esc(s.verdict)}</strong></dd>
 <dt>Regions</dt><dd id="regions">from ${esc(rec.fromRegion)} to ${esc(rec.toRegion)}</dd>
 <dt>What happens</dt><dd>${esc(rec.fromRegion)} is fenced (its writers stop), data stores are promoted in ${esc(rec.toRegion)}, and all traffic moves to ${esc(rec.toRegion)}.</dd>

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
 import { dashboardConsoleUrl, executionConsoleUrl } from '../shared/console-links';
 import { cleanFreeText, quoted } from '../shared/free-text';
@@ -38,6 +39,16 @@ const MAX_TIMEOUT_SECONDS = 86_400;
 
 export function approvalUrl(baseUrl: string, approvalId: string, expiresAt: number, signature: string): string {
   return `${baseUrl.replace(/\/$/, '')}/approvals/${encodeURIComponent(approvalId)}?exp=${expiresAt}&sig=${signature}`;
+}
+
+/** Evidence lines shown at most (one per store; the audit trail has every store). */
+const MAX_EVIDENCE_LINES = 20;
+
+/** One line per store from AssessDataRisk's `lagEvidence`, as far as it is well formed. */
+function rpoEvidence(raw: unknown): string[] {
+  if (!Array.isArray(raw)) return [];
+  const lines = raw.map((e) => (e && typeof e === 'object' && typeof (e as { detail?: unknown }).detail === 'string' ? clip((e as { detail: string }).detail, 240) : undefined)).filter((l): l is string => l !== undefined);
+  return lines.length > MAX_EVIDENCE_LINES ? [...lines.slice(0, MAX_EVIDENCE_LINES), `and ${lines.length - MAX_EVIDENCE_LINES} more store(s): see the AssessDataRisk audit entry`] : lines;
 }
 
 export function formatMs(ms: number | null): string {
@@ -86,10 +97,15 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
     rpoTargetMs?: number;
     rpoWithinTarget?: boolean;
     lagByStore?: unknown;
-    approval?: { timeoutSeconds?: unknown };
+    approval?: { timeoutSeconds?: unknown; reason?: unknown };
+    lagEvidence?: unknown;
+    rpoUnknownStores?: unknown;
   };
   // The operator's words (drctl failover --reason) go to the approver and the audit trail as data, never as markup.
   const reason = request.trigger.reason === undefined ? undefined : cleanFreeText(request.trigger.reason);
+  const evidence = rpoEvidence(risk.lagEvidence);
+  const unknownStores = Array.isArray(risk.rpoUnknownStores) ? risk.rpoUnknownStores.filter((x): x is string => typeof x === 'string').slice(0, MAX_EVIDENCE_LINES) : [];
+  const approvalReason = typeof risk.approval?.reason === 'string' ? clip(risk.approval.reason, 400) : undefined;
   const now = deps.clock.now();
   const timeoutSeconds = timeoutOf(risk, deps.config);
   const expiresAt = now + timeoutSeconds * 1000;
@@ -115,6 +131,9 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
       estimatedRpoMs: typeof risk.estimatedRpoMs === 'number' ? risk.estimatedRpoMs : null,
       rpoTargetMs: risk.rpoTargetMs ?? Math.round(deps.config.objectives.rpoSeconds * 1000),
       rpoWithinTarget: risk.rpoWithinTarget ?? false,
+      ...(evidence.length > 0 ? { rpoEvidence: evidence } : {}),
+      ...(unknownStores.length > 0 ? { rpoUnknownStores: unknownStores } : {}),
+      ...(approvalReason ? { approvalReason } : {}),
       dryRun: false,
       lagByStore: lagsOf(risk.lagByStore),
       ...(typeof health.checkedAt === 'string' ? { checkedAt: health.checkedAt } : {}),
@@ -144,6 +163,14 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
     `Estimated data loss (replication lag): ${formatMs(s.estimatedRpoMs)}; RPO target ${formatMs(s.rpoTargetMs)}${s.rpoWithinTarget ? '' : '  <-- OVER TARGET OR UNKNOWN'}.`,
     ...stores.map(([store, lag]) => `  ${store}: ${formatMs(lag)}${lag === null || lag > s.rpoTargetMs ? '  (over target or unknown)' : ''}`),
     'Writes acknowledged by the old primary within that window may never reach the new one.',
+    ...(s.rpoUnknownStores?.length ? [`Unknown, so never counted as within target: ${s.rpoUnknownStores.join(', ')}.`] : []),
+    ...(s.rpoEvidence?.length
+      ? [
+          `How it was measured (replication heartbeat: the newest heartbeat ${request.fromRegion} wrote that ${request.toRegion} holds; CloudWatch's replication metric is a second opinion only):`,
+          ...s.rpoEvidence.map((e) => `  ${e}`),
+        ]
+      : []),
+    ...(s.approvalReason ? [`Why you are asked: ${s.approvalReason}.`] : []),
     '',
     `Open this link to review and decide (it expires ${new Date(expiresAt).toISOString()}; opening it decides nothing):`,
     url,

@@ -101,6 +101,23 @@ export class BucketDigest {
     this.items++;
   }
 
+  /**
+   * Adds another digest of the same bucket count, computed over a disjoint set of items (another segment, another
+   * page range): counts and sums add, XORs combine, so the result is the digest of the union whatever the split.
+   */
+  absorb(cells: Uint32Array, items: number): void {
+    if (cells.length !== this.cells.length) throw new RangeError(`a digest of ${cells.length / STRIDE} buckets cannot be added to one of ${this.buckets}`);
+    const c = this.cells;
+    for (let i = 0; i < c.length; i += STRIDE) {
+      c[i] = c[i] + cells[i];
+      c[i + 1] = c[i + 1] ^ cells[i + 1];
+      c[i + 2] = c[i + 2] ^ cells[i + 2];
+      c[i + 3] = c[i + 3] + cells[i + 3];
+      c[i + 4] = c[i + 4] + cells[i + 4];
+    }
+    this.items += items;
+  }
+
   /** Which bucket a key falls into (the same function pass 2 uses). */
   bucketOf(key: string): number {
     hashKey(key);

@@ -58,8 +58,14 @@ export class MissingWritesReportWriter {
       readonly toRegion: string;
       /** @default REPORT_PART_MAX_BYTES */
       readonly maxPartBytes?: number;
+      /** Parts and keys earlier invocations already wrote (a report written over several invocations). @default 0 */
+      readonly startParts?: number;
+      readonly startKeys?: number;
     },
-  ) {}
+  ) {
+    this.partsWritten = props.startParts ?? 0;
+    this.keysWritten = props.startKeys ?? 0;
+  }
 
   get pointer(): MissingWritesReportPointer {
     return { incidentId: this.props.incidentId, sortKeyPrefix: auditSortKeyPrefix(this.props.at, MISSING_WRITES_REPORT_STEP), parts: this.partsWritten, keys: this.keysWritten };
@@ -84,11 +90,16 @@ export class MissingWritesReportWriter {
     await this.settled();
   }
 
-  /** Writes the last part, then the index entry that describes the report. */
-  async finish(index: Record<string, unknown>, outcome: string): Promise<MissingWritesReportPointer> {
+  /** Writes what is buffered as a part of its own: an invocation that ends before the report does leaves nothing behind. */
+  async flush(): Promise<MissingWritesReportPointer> {
     if (this.currentBytes > 0) this.startWrite();
     await this.settled();
-    const pointer = this.pointer;
+    return this.pointer;
+  }
+
+  /** Writes the last part, then the index entry that describes the report. */
+  async finish(index: Record<string, unknown>, outcome: string): Promise<MissingWritesReportPointer> {
+    const pointer = await this.flush();
     await this.props.audit.record({
       incidentId: this.props.incidentId,
       executionId: this.props.executionId,

@@ -94,22 +94,66 @@ export interface ComparisonKeys {
   readonly differing: readonly string[];
 }
 
-export interface CompareOptions {
-  /**
-   * Receives every missing and differing key, batch by batch as the comparison finds them, while the lists in
-   * the returned StoreComparison stay capped: the full report goes to the audit log, never into the state.
-   * An adapter that does not call it returns its whole lists instead.
-   */
-  readonly onKeys?: (keys: ComparisonKeys) => Promise<void>;
+/** The newest replication heartbeat of one region, as found in a store's replica in another region. */
+export interface HeartbeatReading {
+  /** Epoch ms at which the origin region wrote it; null when there is none (see `detail`). */
+  readonly writtenAt: number | null;
+  /** False when the replica could not be read at all (unreachable, denied): nothing is known then. */
+  readonly readable: boolean;
+  readonly detail: string;
+}
+
+/** How a store is split for the segmented comparison; null from `comparisonLayout` when it cannot be compared item by item. */
+export interface ComparisonLayout {
+  /** True when it can be read in parallel segments (DynamoDB's parallel scan); an S3 listing is one sequence. */
+  readonly splittable: boolean;
+  /** Size of the target replica in bytes, when the service reports one (DescribeTable's TableSizeBytes, updated about every 6 hours). */
+  readonly sizeBytes: number | null;
+  readonly detail: string;
+}
+
+/** One page of one segment of one replica: keys with a hash of their value, and where to go on. */
+export interface SegmentPage {
+  /** `[key, valueHash]`; the control plane's own heartbeat items are never in it. */
+  readonly items: ReadonlyArray<readonly [string, number]>;
+  /** Opaque (DynamoDB LastEvaluatedKey, S3 continuation token); null when the segment is done. */
+  readonly cursor: string | null;
+  /** Read capacity units the page consumed (0 where reads are not metered that way, as S3 listings). */
+  readonly readUnits: number;
 }
 
 export interface DataStores {
-  /** Replication lag from `from` to `to` in ms; null when the store cannot tell (no metric). */
+  /**
+   * CloudWatch's replication-lag metric from `from` to `to` in ms (the worst datapoint of the last minutes); null
+   * when there is no datapoint. A second opinion: it only has a datapoint when an item arrives, so it cannot see a
+   * stall or a quiet table (docs/adr/0019-data-at-risk-measured.md).
+   */
   replicationLagMs(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<number | null>;
+  /** The newest heartbeat `origin` wrote that the replica in `readIn` holds. Never throws for an unreachable region. */
+  newestHeartbeat(store: DataStoreConfig, origin: RegionName, readIn: RegionName): Promise<HeartbeatReading>;
   /** Makes `to` the writer for `store`. `planned` is true when the old primary is healthy (switchover, RPO 0). */
   promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult>;
-  /** Compares the store between regions (post-failover). */
-  compare(store: DataStoreConfig, from: RegionName, to: RegionName, opts?: CompareOptions): Promise<StoreComparison>;
+  /** Whether and how the store can be split for the comparison, read in `to` (the region being activated); null: not comparable item by item. */
+  comparisonLayout(store: DataStoreConfig, to: RegionName): Promise<ComparisonLayout | null>;
+  /** One page of segment `segment` of `totalSegments` of the replica in `region`, from `cursor` (null: the start). */
+  scanSegment(store: DataStoreConfig, region: RegionName, segment: number, totalSegments: number, cursor: string | null): Promise<SegmentPage>;
+}
+
+/** Writes a region's replication heartbeat into its own replica of a store (functions/replication-heartbeat). */
+export interface HeartbeatWriter {
+  /** Puts the heartbeat of `region`, written at `at` (epoch ms), into the replica of `store` in `region`. */
+  beat(store: DataStoreConfig, region: RegionName, at: number): Promise<void>;
+}
+
+/**
+ * Durable scratch space of a segmented comparison (digests and keys of each segment), in the region running it:
+ * what the invocations pass each other, since it does not fit in the workflow state. Parts expire by themselves.
+ */
+export interface ComparisonWorkStore {
+  /** Writes (or overwrites: a retried invocation writes the same part again) one part of a comparison. */
+  put(comparisonId: string, part: string, body: Uint8Array): Promise<void>;
+  /** Every part of the comparison whose name starts with `prefix`, in name order. */
+  list(comparisonId: string, prefix: string): Promise<Array<{ part: string; body: Uint8Array }>>;
 }
 
 /** One thing to bring to production size in the standby region (config `standby.scaling`). */
@@ -193,6 +237,15 @@ export interface ApprovalSummary {
   readonly estimatedRpoMs: number | null;
   readonly rpoTargetMs: number;
   readonly rpoWithinTarget: boolean;
+  /**
+   * How the data at risk was established, one line per store: the replication heartbeat's age (or, for Aurora, the
+   * replication-lag metric) and CloudWatch's second opinion. Absent in records written before heartbeats existed.
+   */
+  readonly rpoEvidence?: string[];
+  /** Stores whose data at risk is unknown (no heartbeat, a stale one, contradicting evidence): never "within target". */
+  readonly rpoUnknownStores?: string[];
+  /** Why a human is asked (AssessDataRisk's approval policy), e.g. the data at risk is unknown. */
+  readonly approvalReason?: string;
   readonly dryRun: boolean;
   /** Replication lag per store, AWS ms (null: the store reports none), as AssessDataRisk measured it. */
   readonly lagByStore?: Record<string, number | null>;

@@ -41,6 +41,20 @@ export const POST_APPROVAL_STEPS = [
   { state: 'ValidateData', key: 'validate' },
 ] as const;
 
+/**
+ * States that do part of a post-approval step's work before it: ValidateData reports what the segmented comparison
+ * before it found (docs/adr/0019-data-at-risk-measured.md). Traffic has moved by then, so like the step they never
+ * catch: a failure ends the execution there, and a redrive resumes there.
+ */
+export const POST_APPROVAL_HELPER_STATES: Readonly<Record<(typeof POST_APPROVAL_STEPS)[number]['state'], readonly string[]>> = {
+  FenceOldPrimary: [],
+  PromoteData: [],
+  ShiftTraffic: [],
+  ActivateStandby: [],
+  VerifyRecovery: [],
+  ValidateData: ['PlanDataComparison', 'CompareSegments', 'MergeDataComparison', 'DataComparisonProgress'],
+};
+
 /** Parses the request part of a task payload's `state`, naming the bad field in the error. */
 export function parseRequest(state: unknown): FailoverRequest & { execution?: ExecutionInfo } {
   const schema = failoverRequestSchema.extend({ execution: executionInfoSchema.optional() });

@@ -35,6 +35,7 @@ export class StateTables extends Construct {
     audit: 'AuditTable',
     incidentLock: 'IncidentLockTable',
     idempotency: 'IdempotencyTable',
+    comparison: 'ComparisonTable',
   } as const;
 
   /** Partition key `approvalId`; items expire through the `ttl` attribute (epoch seconds). */
@@ -48,6 +49,11 @@ export class StateTables extends Construct {
    * hash, TTL `expiration`): a Retry or redrive gets the stored result instead of acting twice.
    */
   readonly idempotency: dynamodb.Table;
+  /**
+   * The segmented data comparison's scratch space (partition key `comparisonId`, sort key `part`, TTL `expiresAt`):
+   * digests and keys the segments' invocations hand to the merges. Kept a week, then TTL removes it.
+   */
+  readonly comparison: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: StateTablesProps = {}) {
     super(scope, id);
@@ -88,16 +94,25 @@ export class StateTables extends Construct {
       removalPolicy: ephemeral,
     });
 
-    for (const table of [this.approvals, this.incidentLock, this.idempotency]) {
+    this.comparison = new dynamodb.Table(this, 'Comparison', {
+      ...common,
+      partitionKey: { name: 'comparisonId', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'part', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: ephemeral,
+    });
+
+    for (const table of [this.approvals, this.incidentLock, this.idempotency, this.comparison]) {
       Validations.of(table).acknowledge({
         id: 'AwsSolutions::AwsSolutions-DDB3',
-        reason: 'Items live minutes to days and expire by TTL; a restore would bring back stale task tokens and locks. The audit table has PITR.',
+        reason: 'Items live minutes to days and expire by TTL; a restore would bring back stale task tokens, locks and comparison parts. The audit table has PITR.',
       });
     }
     pinLogicalId(this.approvals, StateTables.LOGICAL_IDS.approvals);
     pinLogicalId(this.audit, StateTables.LOGICAL_IDS.audit);
     pinLogicalId(this.incidentLock, StateTables.LOGICAL_IDS.incidentLock);
     pinLogicalId(this.idempotency, StateTables.LOGICAL_IDS.idempotency);
+    pinLogicalId(this.comparison, StateTables.LOGICAL_IDS.comparison);
   }
 }
 

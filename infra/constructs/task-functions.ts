@@ -14,6 +14,7 @@ import { BUNDLED_CONFIG_FILE } from '../../config/bundled-config';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
 import type { DrConfig } from '../../config/schema';
+import { heartbeatKey, numericHeartbeatKey, S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
 import { alarmNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../naming';
 
 /** The names the handlers read (one contract, shared with functions/shared/aws/environment.ts). */
@@ -37,6 +38,8 @@ export interface TaskFunctionsProps {
   readonly incidentLockTable: dynamodb.ITable;
   /** Powertools idempotency records of traffic-router and failover-orchestrator (partition key `id`). */
   readonly idempotencyTable: dynamodb.ITable;
+  /** Scratch space of the segmented data comparison (partition key `comparisonId`, sort key `part`, TTL). */
+  readonly comparisonTable: dynamodb.ITable;
   readonly alertTopic: sns.ITopic;
   readonly escalationTopic: sns.ITopic;
   readonly approvalTopic: sns.ITopic;
@@ -79,6 +82,8 @@ interface FunctionSpec {
   readonly description: string;
   /** Kept under the ASL task's TimeoutSeconds so a slow run surfaces as a Lambda error, which Retry can see. */
   readonly timeout: Duration;
+  /** @default the construct's memorySize */
+  readonly memorySize?: number;
 }
 
 const SPECS = {
@@ -101,6 +106,15 @@ const SPECS = {
     dir: 'failure-reporter',
     description: 'Reports every failover or failback execution that stops FAILED, TIMED_OUT or ABORTED: done and remaining steps, how to redrive',
     timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS['failure-reporter']),
+  },
+  // One run writes for a minute and one heartbeat interval, then returns: the timeout leaves room for a slow last write.
+  replicationHeartbeat: {
+    id: 'ReplicationHeartbeat',
+    dir: 'replication-heartbeat',
+    description: "Every minute: writes this region's replication heartbeat into each replicated table and bucket every few seconds (its IAM: infra/constructs/replication-heartbeat.ts)",
+    timeout: Duration.seconds(LAMBDA_TIMEOUT_SECONDS['replication-heartbeat']),
+    // It waits on a few small writes a few seconds apart, around the clock in both regions: the least memory is plenty.
+    memorySize: 128,
   },
 } satisfies Record<string, FunctionSpec>;
 
@@ -125,6 +139,8 @@ export class TaskFunctions extends Construct {
 
   /** The config file copied into every bundle (under node_modules/.cache, named by its content). */
   readonly bundledConfigFile: string;
+  /** Invoked by an EventBridge schedule; ReplicationHeartbeatSchedule grants what it needs (it writes no audit). */
+  readonly replicationHeartbeat: nodejs.NodejsFunction;
 
   private readonly config: DrConfig;
   private readonly envs = new Map<nodejs.NodejsFunction, Record<string, string>>();
@@ -166,9 +182,9 @@ export class TaskFunctions extends Construct {
     if (runtime.name === lambda.Runtime.NODEJS_20_X.name) {
       Validations.of(this).acknowledge({ id: 'CloudFormation-Validate::W2531', reason: NODE20_REASON });
     }
-    const make = (spec: FunctionSpec): nodejs.NodejsFunction => {
+    const make = (spec: FunctionSpec, ownEnv: Record<string, string> = {}): nodejs.NodejsFunction => {
       const logGroup = new logs.LogGroup(this, `${spec.id}Logs`, { retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS });
-      const env = { ...commonEnv };
+      const env = { ...commonEnv, ...ownEnv };
       const fn = new nodejs.NodejsFunction(this, spec.id, {
         entry: resolve(root, 'functions', spec.dir, 'handler.ts'),
         handler: 'handler',
@@ -177,7 +193,7 @@ export class TaskFunctions extends Construct {
         description: spec.description,
         runtime,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: props.memorySize ?? 512,
+        memorySize: spec.memorySize ?? props.memorySize ?? 512,
         timeout: spec.timeout,
         tracing: lambda.Tracing.ACTIVE,
         logGroup,
@@ -202,12 +218,14 @@ export class TaskFunctions extends Construct {
     this.healthChecker = make(SPECS.healthChecker);
     this.trafficRouter = make(SPECS.trafficRouter);
     this.failoverOrchestrator = make(SPECS.failoverOrchestrator);
-    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator);
+    // Only the validator uses the comparison table; every byte of the others' 4 KB environment counts.
+    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator, { [FUNCTION_ENV.comparisonTable]: props.comparisonTable.tableName });
     this.approvalRequest = make(SPECS.approvalRequest);
     this.approvalCallback = make(SPECS.approvalCallback);
     this.alarmTrigger = make(SPECS.alarmTrigger);
     this.siteStateReconciler = make(SPECS.siteStateReconciler);
     this.failureReporter = make(SPECS.failureReporter);
+    this.replicationHeartbeat = make(SPECS.replicationHeartbeat);
 
     for (const fn of this.all()) props.auditTable.grant(fn, 'dynamodb:PutItem');
     this.grantHealthChecker();
@@ -218,7 +236,7 @@ export class TaskFunctions extends Construct {
     this.grantTrafficRouter();
     this.grantFailoverOrchestrator(regionNames);
     this.grantStandbyScaling();
-    this.grantDataConsistencyValidator(regionNames);
+    this.grantDataConsistencyValidator(regionNames, props.comparisonTable);
     props.approvalsTable.grant(this.approvalRequest, 'dynamodb:PutItem');
     props.approvalTopic.grantPublish(this.approvalRequest);
     props.signingSecret.grantRead(this.approvalRequest);
@@ -231,7 +249,10 @@ export class TaskFunctions extends Construct {
     this.acknowledgeNagFindings(runtime);
   }
 
-  /** All eight functions, in workflow order (the alarm trigger first: it starts the workflow; the reconciler runs beside it). */
+  /**
+   * The eight functions that write the audit trail, in workflow order (the alarm trigger first: it starts the
+   * workflow; the reconciler runs beside it). The heartbeat writer is not among them: it records nothing.
+   */
   all(): nodejs.NodejsFunction[] {
     return [
       this.alarmTrigger,
@@ -415,20 +436,33 @@ export class TaskFunctions extends Construct {
     }
   }
 
-  private grantDataConsistencyValidator(regionNames: readonly string[]): void {
+  private grantDataConsistencyValidator(regionNames: readonly string[], comparisonTable: dynamodb.ITable): void {
     const stack = Stack.of(this);
     this.dataConsistencyValidator.addToRolePolicy(
-      // GetMetricData has no resource-level permissions; replication lag comes from metrics.
+      // GetMetricData has no resource-level permissions; the lag metrics are the heartbeat's second opinion.
       new iam.PolicyStatement({ sid: 'ReadReplicationMetrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     );
+    // The segmented comparison's parts: written by each segment, read back (Query, strongly consistent) by the merges.
+    comparisonTable.grant(this.dataConsistencyValidator, 'dynamodb:PutItem', 'dynamodb:Query');
     const tables = this.config.dataStores.filter((s) => s.kind === 'dynamodb-global-table');
     if (tables.length > 0) {
+      const tableArns = tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName })));
       this.dataConsistencyValidator.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'CompareDynamoDbReplicaKeys',
-          // Whole items (checksums of the values); both regions because either may be the one being left.
+          // Whole items (checksums of the values), segment by segment; both regions because either may be the one being left.
           actions: ['dynamodb:DescribeTable', 'dynamodb:Scan'],
-          resources: tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName }))),
+          resources: tableArns,
+        }),
+      );
+      this.dataConsistencyValidator.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadReplicationHeartbeats',
+          // The heartbeat items only (their reserved partition keys), in this region's replica: the region a copy
+          // activates is its own, and it reads what replication delivered there.
+          actions: ['dynamodb:GetItem'],
+          resources: tables.map((s) => stack.formatArn({ service: 'dynamodb', region: stack.region, resource: 'table', resourceName: s.tableName })),
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': heartbeatPartitionKeys(regionNames as [string, string]) } },
         }),
       );
     }
@@ -445,6 +479,17 @@ export class TaskFunctions extends Construct {
       this.dataConsistencyValidator.addToRolePolicy(
         // Post-failover comparison lists keys and sizes only; it never reads object contents.
         new iam.PolicyStatement({ sid: 'CompareS3Listings', actions: ['s3:ListBucket'], resources: buckets.map((b) => `arn:${stack.partition}:s3:::${b}`) }),
+      );
+      // The one kind of object it reads: the replication heartbeats in this region's bucket (never application data).
+      const ownBuckets = this.config.dataStores.flatMap((s) => (s.kind === 's3-replicated' && s.buckets[stack.region] ? [s.buckets[stack.region]] : []));
+      this.dataConsistencyValidator.addToRolePolicy(
+        new iam.PolicyStatement({ sid: 'ReadReplicationHeartbeatObjects', actions: ['s3:GetObject'], resources: ownBuckets.map((b) => `arn:${stack.partition}:s3:::${b}/${S3_HEARTBEAT_PREFIX}*`) }),
+      );
+      Validations.of(this).acknowledge(
+        ...ownBuckets.map((b) => ({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/${S3_HEARTBEAT_PREFIX}*]`,
+          reason: 'The heartbeat objects of the configured regions only (one per region, under the reserved prefix).',
+        })),
       );
     }
   }
@@ -520,6 +565,14 @@ export function bundledConfigHooks(projectRoot: string, configFile: string, plat
       return [platform === 'win32' ? `copy /Y "${source.split('/').join('\\')}" "${target.split('/').join('\\')}"` : `cp "${source}" "${target}"`];
     },
   };
+}
+
+/**
+ * The partition key values of the heartbeat items of `regions`: strings for tables keyed by a string, the reserved
+ * numbers for tables keyed by a number (IAM compares the key's value as text).
+ */
+export function heartbeatPartitionKeys(configured: readonly [string, string], of: readonly string[] = configured): string[] {
+  return of.flatMap((r) => [heartbeatKey(r), numericHeartbeatKey(r, configured)]);
 }
 
 /** Global clusters are account-wide (no region); the account is the one that owns the regional clusters. */

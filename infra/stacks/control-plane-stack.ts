@@ -9,6 +9,7 @@ import { ExecutionFailureAlerts } from '../constructs/execution-failure-alerts';
 import { FAILBACK_DEFINITION_FILE, FailoverStateMachine } from '../constructs/failover-state-machine';
 import { SigningSecret } from '../constructs/signing-secret';
 import { SiteStateParameter } from '../constructs/site-state';
+import { ReplicationHeartbeatSchedule } from '../constructs/replication-heartbeat';
 import { SiteStateReconciliation } from '../constructs/site-state-reconciler';
 import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
@@ -49,6 +50,7 @@ export class ControlPlaneStack extends Stack {
       auditTable: tables.audit,
       incidentLockTable: tables.incidentLock,
       idempotencyTable: tables.idempotency,
+      comparisonTable: tables.comparison,
       alertTopic: topics.alertTopic,
       escalationTopic: topics.escalationTopic,
       approvalTopic: topics.approvalTopic,
@@ -64,6 +66,8 @@ export class ControlPlaneStack extends Stack {
     });
     // Closes the split brain a failover leaves when it could not fence a dark primary (docs/adr/0016).
     new SiteStateReconciliation(this, 'SiteStateReconciler', { config, reconciler: functions.siteStateReconciler, alertTopic: topics.alertTopic });
+    // Measures the data at risk: the other region's newest copy of this region's heartbeat is its lag (docs/adr/0019).
+    new ReplicationHeartbeatSchedule(this, 'ReplicationHeartbeat', { config, writer: functions.replicationHeartbeat, alertTopic: topics.alertTopic });
     const api = new ApprovalApi(this, 'ApprovalApi', {
       handler: functions.approvalCallback,
       application: app,

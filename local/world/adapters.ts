@@ -5,7 +5,11 @@ import type {
   ApprovalStore,
   AuditEntry,
   AuditLog,
+  ComparisonLayout,
+  ComparisonWorkStore,
   DataStores,
+  HeartbeatReading,
+  HeartbeatWriter,
   HealthSignals,
   Notifier,
   PromotionResult,
@@ -14,19 +18,20 @@ import type {
   SiteStateDescriber,
   SiteStateRecord,
   SiteStateValue,
-  StoreComparison,
+  SegmentPage,
   Topic,
   TrafficControl,
   TrafficShift,
 } from '../../functions/shared/ports';
-import { compareFeeds, hashValue } from '../../functions/data-consistency-validator/compare';
+import { hashValue } from '../../functions/data-consistency-validator/compare';
+import { heartbeatKey, isHeartbeatKey } from '../../functions/shared/heartbeat';
 import { describeTarget } from '../../functions/shared/aws/scaling-standby';
 import type { ScalingResult, ScalingTarget, StandbyScaler } from '../../functions/shared/ports';
 import type { DataPlane } from './data-plane';
 import type { SimNetwork } from '../sim/network';
 import { sleep } from '../sim/network';
 import { simNow } from '../sim/virtual-time';
-import type { AwsApiFaults } from './aws-api-faults';
+import type { AwsApiFaults, AwsService } from './aws-api-faults';
 import type { GlobalRouter } from './global-router';
 import type { RegionalApp } from './regional-app';
 
@@ -150,6 +155,18 @@ export class LocalHealthSignals implements HealthSignals {
   }
 }
 
+/** Items per page of a local segment scan: small, so that resuming a segment is exercised in drills too. */
+export const LOCAL_SCAN_PAGE_ITEMS = 250;
+/** Bytes the local stand-in counts per item, for DescribeTable's size and the read units of a page. */
+const LOCAL_ITEM_BYTES = 200;
+
+/** The segment of `key` among `total`, as DynamoDB assigns a partition key to one segment of a parallel scan. */
+export function localSegmentOf(key: string, total: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % total;
+}
+
 export class LocalDataStores implements DataStores {
   constructor(
     private readonly data: DataPlane,
@@ -164,10 +181,37 @@ export class LocalDataStores implements DataStores {
     if (latency > 0) await sleep(latency);
   }
 
-  async replicationLagMs(store: DataStoreConfig): Promise<number | null> {
+  private service(store: DataStoreConfig): AwsService {
+    return store.kind === 'aurora-global' ? 'rds' : 'dynamodb';
+  }
+
+  /**
+   * CloudWatch's stand-in. Like ReplicationLatency, it keeps its pre-incident value through a stall (it only has
+   * datapoints for items that arrive); for tables and buckets it lives in `from`, so a dark `from` gives none.
+   */
+  async replicationLagMs(store: DataStoreConfig, from: string, to: string): Promise<number | null> {
     await this.call(store.name);
     this.apis?.check('cloudwatch');
+    const pair = this.data.store(store.name);
+    const home = store.kind === 'aurora-global' ? to : from;
+    if (pair.byRegion[home]?.crashed) return null;
     return this.reportedLagMs(store.name);
+  }
+
+  /** The heartbeat item `origin` wrote, as the replica in `readIn` holds it: it arrived through replication. */
+  async newestHeartbeat(store: DataStoreConfig, origin: string, readIn: string): Promise<HeartbeatReading> {
+    await this.call(store.name);
+    const replica = this.data.store(store.name).byRegion[readIn];
+    try {
+      this.apis?.check(this.service(store), readIn);
+      if (!replica || replica.crashed) throw new Error(`${store.name} unavailable in ${readIn}`);
+    } catch (err) {
+      return { writtenAt: null, readable: false, detail: `could not read the heartbeat of ${store.name} in ${readIn} (${(err as Error).message})` };
+    }
+    const item = replica.get(heartbeatKey(origin));
+    if (!item) return { writtenAt: null, readable: true, detail: `no heartbeat item of ${origin} in ${store.name} in ${readIn}` };
+    const at = Number((JSON.parse(item.value) as { writtenAt?: unknown }).writtenAt);
+    return Number.isFinite(at) ? { writtenAt: at, readable: true, detail: `item ${heartbeatKey(origin)} of ${store.name} in ${readIn}` } : { writtenAt: null, readable: true, detail: 'heartbeat item without a time' };
   }
 
   async promote(store: DataStoreConfig, to: string, opts: { planned: boolean }): Promise<PromotionResult> {
@@ -183,41 +227,80 @@ export class LocalDataStores implements DataStores {
     return { store: store.name, kind: store.kind, action, detail: `${store.name}: ${action} to ${to} done.` };
   }
 
-  /**
-   * The same bucketed algorithm as in AWS. Like the AWS adapter, a region that is down cannot be read, so
-   * the comparison is incomplete rather than "clean".
-   */
-  async compare(store: DataStoreConfig, from: string, to: string): Promise<StoreComparison> {
-    const pair = this.data.store(store.name);
+  /** As the AWS adapter: tables split by size, a bucket is one listing, Aurora is not compared item by item. */
+  async comparisonLayout(store: DataStoreConfig, to: string): Promise<ComparisonLayout | null> {
+    if (store.kind === 'aurora-global') return null;
     await this.call(store.name);
-    this.apis?.check(pair.singleWriter ? 'rds' : 'dynamodb', to);
-    const source = pair.byRegion[from];
-    const target = pair.byRegion[to];
-    const down = [source, target].find((r) => r.crashed);
-    if (down) {
-      return {
-        store: store.name,
-        compared: 0,
-        missingInTarget: [],
-        missingCount: 0,
-        differing: [],
-        complete: false,
-        detail: `Could not read ${store.name} in ${down.region} (unreachable); not compared.`,
-      };
+    this.apis?.check('dynamodb', to);
+    const replica = this.data.store(store.name).byRegion[to];
+    if (replica.crashed) throw new TransientError(`${store.name} unavailable in ${to}`);
+    const sizeBytes = replica.size * LOCAL_ITEM_BYTES;
+    return { splittable: store.kind === 'dynamodb-global-table', sizeBytes, detail: `${store.name} in ${to}: ${replica.size} item(s)` };
+  }
+
+  /**
+   * One page of one segment, in key order from the cursor (the last key of the previous page). A region that is down
+   * cannot be read: the SDK would give an unreachable endpoint, a TransientError.
+   */
+  async scanSegment(store: DataStoreConfig, region: string, segment: number, totalSegments: number, cursor: string | null): Promise<SegmentPage> {
+    await this.call(store.name);
+    this.apis?.check(this.service(store), region);
+    const replica = this.data.store(store.name).byRegion[region];
+    if (replica.crashed) throw new TransientError(`${store.name} in ${region}: connect ECONNREFUSED (region unreachable)`);
+    const keys = replica
+      .keys()
+      .filter((k) => !isHeartbeatKey(k) && localSegmentOf(k, totalSegments) === segment && (cursor === null || k > cursor))
+      .sort();
+    const page = keys.slice(0, LOCAL_SCAN_PAGE_ITEMS);
+    const items = page.map((k) => [k, hashValue(replica.get(k)!.value)] as const);
+    const more = keys.length > page.length;
+    return { items, cursor: more ? page[page.length - 1] : null, readUnits: store.kind === 's3-replicated' ? 0 : Math.ceil((page.length * LOCAL_ITEM_BYTES) / 8192) };
+  }
+}
+
+/** The heartbeat writer's local adapter: the same item in the same replica, shipped by the local replication. */
+export class LocalHeartbeatWriter implements HeartbeatWriter {
+  constructor(
+    private readonly data: DataPlane,
+    private readonly apis?: AwsApiFaults,
+  ) {}
+
+  async beat(store: DataStoreConfig, region: string, at: number): Promise<void> {
+    if (store.kind === 'aurora-global') throw new Error(`${store.name}: Aurora gets no heartbeat`);
+    this.apis?.check('dynamodb', region);
+    this.data.store(store.name).byRegion[region].write(heartbeatKey(region), JSON.stringify({ origin: region, writtenAt: at }), at);
+  }
+}
+
+/** The comparison table's stand-in: parts in memory, listed in name order. */
+export class InMemoryComparisonStore implements ComparisonWorkStore {
+  private readonly comparisons = new Map<string, Map<string, Uint8Array>>();
+  puts = 0;
+
+  async put(comparisonId: string, part: string, body: Uint8Array): Promise<void> {
+    let parts = this.comparisons.get(comparisonId);
+    if (!parts) {
+      parts = new Map();
+      this.comparisons.set(comparisonId, parts);
     }
-    const feed = (r: typeof source) => (add: (key: string, valueHash: number) => void) => {
-      for (const key of r.keys()) add(key, hashValue(r.get(key)!.value));
-    };
-    const out = await compareFeeds(feed(source), feed(target), { buckets: 1024 });
-    return {
-      store: store.name,
-      compared: out.sourceItems,
-      missingInTarget: out.missingInTarget.slice(0, 100),
-      missingCount: out.missingInTarget.length,
-      differing: out.differing.slice(0, 100),
-      complete: true,
-      detail: `Compared ${out.sourceItems} item(s) in ${from} with ${out.targetItems} in ${to} (${out.differingBuckets} bucket(s) differed): ${out.missingInTarget.length} missing in ${to}.`,
-    };
+    parts.set(part, new Uint8Array(body));
+    this.puts++;
+  }
+
+  async list(comparisonId: string, prefix: string): Promise<Array<{ part: string; body: Uint8Array }>> {
+    const parts = this.comparisons.get(comparisonId);
+    if (!parts) return [];
+    return [...parts.entries()]
+      .filter(([name]) => name.startsWith(prefix))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([part, body]) => ({ part, body: new Uint8Array(body) }));
+  }
+
+  /** Bytes held, for tests that check the comparison's footprint. */
+  get bytes(): number {
+    let n = 0;
+    for (const parts of this.comparisons.values()) for (const b of parts.values()) n += b.byteLength;
+    return n;
   }
 }
 

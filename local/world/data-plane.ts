@@ -1,4 +1,5 @@
 import type { DataStoreConfig } from '../../config/schema';
+import { isHeartbeatKey } from '../../functions/shared/heartbeat';
 import { simNow } from '../sim/virtual-time';
 import { RegionalStore, type Item } from './regional-store';
 
@@ -85,6 +86,8 @@ export class DataPlane {
       back.recover();
       const peer = Object.values(s.byRegion).find((r) => r !== back)!;
       for (const key of peer.keys()) {
+        // The heartbeat comes back only through replication, as it would: a copied one would claim a catch-up that has not happened.
+        if (isHeartbeatKey(key)) continue;
         const item = peer.get(key)!;
         const mine = back.get(key);
         if (!mine || mine.writtenAt < item.writtenAt) back.write(key, item.value, item.writtenAt);

@@ -4,10 +4,13 @@ import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency
 import type { TrafficControl } from '../../functions/shared/ports';
 import { SimNetwork } from '../sim/network';
 import { createRng, type Rng } from '../sim/random';
+import { LocalHeartbeats } from '../heartbeats';
 import {
   InMemoryApprovalStore,
   InMemoryAuditLog,
+  InMemoryComparisonStore,
   LocalDataStores,
+  LocalHeartbeatWriter,
   LocalHealthSignals,
   LocalNotifier,
   LocalRoute53Traffic,
@@ -55,6 +58,10 @@ export class LocalWorld {
   /** The ARC cluster stand-in, with the arc-routing-control strategy. */
   readonly arc?: ArcClusterStandIn;
   readonly dataStores: LocalDataStores;
+  /** The comparison table's stand-in (one for both regions: a comparison runs in one region). */
+  readonly comparisons = new InMemoryComparisonStore();
+  /** Each region's heartbeat writer, on its schedule; started with the control plane (local/control-plane.ts). */
+  readonly heartbeats: LocalHeartbeats;
   readonly scaler = new LocalStandbyScaler();
   /** The drill's stand-in for the idempotency table: a redrive of the same execution finds its results here. */
   readonly idempotency = new InMemoryIdempotencyStore();
@@ -108,6 +115,7 @@ export class LocalWorld {
       this.traffic = new LocalRoute53Traffic(this.router, 2_000, 120_000, mode);
     }
     this.dataStores = new LocalDataStores(this.data, this.apps, (store) => this.data.store(store).lagOverrideMs ?? this.replicationLagMs, this.apis);
+    this.heartbeats = new LocalHeartbeats(config, new LocalHeartbeatWriter(this.data, this.apis), (region) => this.darkRegions.has(region));
   }
 
   private app(region: string, initial: 'ACTIVE' | 'PASSIVE'): RegionalApp {
@@ -143,6 +151,7 @@ export class LocalWorld {
   }
 
   async stop(): Promise<void> {
+    await this.heartbeats.stop();
     await this.load.stop();
     this.data.stop();
   }

@@ -1,4 +1,4 @@
-import { POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
+import { POST_APPROVAL_HELPER_STATES, POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import aslValidator from 'asl-validator';
@@ -95,7 +95,7 @@ function lintStructure(machine: Machine): string[] {
   // changes something must NOT catch: its error ends the execution at that step, so RedriveExecution resumes there
   // (a Catch would move the failure to a Fail state, which a redrive would only fail again); the failure reporter
   // alerts on it. Nested tasks are handled by their parent.
-  const changing = new Set<string>(POST_APPROVAL_STEPS.map((s) => s.state));
+  const changing = new Set<string>([...POST_APPROVAL_STEPS.map((s) => s.state), ...Object.values(POST_APPROVAL_HELPER_STATES).flat()]);
   for (const [n, s] of Object.entries(machine.States)) {
     if (changing.has(n)) {
       if (s.Type === 'Task' && (!Array.isArray(s.Retry) || s.Retry.length === 0)) problems.push(`${n}: state-changing step without Retry`);

@@ -12,6 +12,8 @@ import { LocalStateMachine, type SnsPublishInput } from '../../local/runtime/loc
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { config } from '../unit/aws/fixtures';
 import { useVirtualTime } from '../support/virtual-time';
+import { replicasInSync } from '../support/data-stores';
+import { InMemoryComparisonStore } from '../../local/world/adapters';
 
 // Retry intervals and Waits are virtual time: nothing here waits on the real clock.
 useVirtualTime();
@@ -43,13 +45,12 @@ function world() {
     probeGlobal: async (n: number) => Array.from({ length: n }, () => ({ ok: true, servedBy: weights[WEST] === 100 ? WEST : EAST, detail: 'HTTP 200' })),
   };
   const dataStores: DataStores = {
-    replicationLagMs: async () => 200,
+    ...replicasInSync(),
     promote: async (store, to) => {
       effects.promotions.push(store.name);
       if (store.name === 'ledger' && ledgerBroken) throw new Error('InvalidGlobalClusterStateFault: global cluster is being modified');
       return { store: store.name, kind: store.kind, action: store.kind === 'aurora-global' ? 'failover' : 'none', detail: `${store.name} promoted in ${to}` };
     },
-    compare: async (store) => ({ store: store.name, compared: 5, missingInTarget: [], missingCount: 0, differing: [], complete: true, detail: 'clean' }),
   };
   const traffic: TrafficControl = {
     strategy: 'fake',
@@ -78,7 +79,7 @@ function world() {
     [localFunctionArn(app, 'failover-orchestrator')]: asLambda(
       orchestrator({ ...common, siteState, dataStores, scaler: { scale: async () => Promise.reject(new Error('hot standby: never called')) }, idempotency: { persistenceStore: store } }),
     ),
-    [localFunctionArn(app, 'data-consistency-validator')]: asLambda(validator({ ...common, dataStores })),
+    [localFunctionArn(app, 'data-consistency-validator')]: asLambda(validator({ ...common, dataStores, work: new InMemoryComparisonStore() })),
     [localFunctionArn(app, 'approval-request')]: async () => {
       throw new Error('auto-when-safe within RPO: nobody is asked');
     },

@@ -150,7 +150,11 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect(await page.title()).toBe('Approve regional failover?');
       expect(await page.locator('#verdict').textContent()).toBe('FAILOVER_WARRANTED');
       expect(await page.locator('#regions').textContent()).toBe('from us-east-1 to us-west-2');
-      expect(await page.locator('#rpo').textContent()).toContain('over the RPO target of 5.0 s');
+      // The primary is dark: its replication heartbeat stopped, so the data at risk is unknown, and the page says why.
+      expect(await page.locator('#rpo').textContent()).toMatch(/^Estimated data loss [\d.]+ s, but unknown for orders, customers, so it counts as over the RPO target of 5\.0 s/);
+      expect(await page.locator('#rpo-method').textContent()).toContain('Measured by replication heartbeat');
+      expect(await page.locator('#rpo-evidence li').count()).toBe(2);
+      expect(await page.locator('#why').textContent()).toBe('Why you are asked: approval mode "required": a human always decides.');
       // The loss per store, the evidence with its times, and where to look in the console.
       expect(await page.locator('#stores tbody tr').count()).toBe(2);
       expect(await page.locator('#evidence li').count()).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DrConfig } from '../../config/schema';
 import { loadConfig } from '../../config/load';
 import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill';
+import { parseScenario, type Scenario } from '../../local/scenario-file';
 import type { LocalWorld } from '../../local/world/world';
 import { approveAsIamPrincipal, localApproverPrincipal } from '../../local/approver';
 import type { LocalControlPlane } from '../../local/control-plane';
@@ -14,7 +15,7 @@ const baseConfig = () => loadConfig(join(ROOT, 'dr.config.json'));
 /** Tokens the local broker issues: `AQ` + base64 of 96 random bytes. */
 const TOKEN_SHAPE = /AQ[A-Za-z0-9+/]{120,}={0,2}/;
 
-async function drill(opts: { config?: DrConfig; scenario?: string; approve?: 'auto' | 'reject' | 'none'; approvalMode?: 'required' | 'auto-when-safe' }) {
+async function drill(opts: { config?: DrConfig; scenario?: string | Scenario; approve?: 'auto' | 'reject' | 'none'; approvalMode?: 'required' | 'auto-when-safe' }) {
   const events: DrillEvent[] = [];
   let world!: LocalWorld;
   const outDir = mkdtempSync(join(tmpdir(), 'approval-outbox-'));
@@ -73,13 +74,31 @@ describe('approval timeout (failure mode 10) through the local runtime', () => {
 });
 
 describe('approval mode auto-when-safe', () => {
-  it('primary-down with a small lag fails over without asking anyone', async () => {
-    const { summary, events, entered, outbox } = await drill({ approvalMode: 'auto-when-safe', approve: 'none' });
+  const appDown = parseScenario(
+    { name: 'app-down', description: 'The primary application stops; its region and stores still replicate.', faults: [{ at: '2m', kind: 'app-down', region: 'primary' }] },
+    'test',
+  );
+
+  it('the primary application down, its stores still replicating: the heartbeat is fresh and within target, nobody is asked', async () => {
+    const { summary, events, entered, outbox } = await drill({ scenario: appDown, approvalMode: 'auto-when-safe', approve: 'none' });
     expect(summary.outcome).toBe('FAILED_OVER');
     expect(entered('ApprovedByPolicy')).toBe(true);
     expect(entered('RequestApproval')).toBe(false);
     expect(events.some((e) => e.type === 'approval-requested')).toBe(false);
     expect(outbox.some((m) => m.startsWith('Topic: approval'))).toBe(false);
+    const risk = summary.history.find((e) => e.stateName === 'AssessDataRisk' && e.type === 'TaskStateExited')?.output as { dataRisk: { rpoWithinTarget: boolean; approval: { reason: string } } };
+    expect(risk.dataRisk).toMatchObject({ rpoWithinTarget: true, approval: { reason: expect.stringMatching(/measured by replication heartbeat/) } });
+  });
+
+  it('the primary region dark: its heartbeat stops, so the data at risk is unknown, never within target, and a human is asked, told why', async () => {
+    const { summary, events, entered } = await drill({ approvalMode: 'auto-when-safe', approve: 'auto' });
+    expect(summary.outcome).toBe('FAILED_OVER');
+    expect(entered('ApprovedByPolicy')).toBe(false);
+    const asked = events.find((e) => e.type === 'approval-requested') as DrillEvent & { email: string; rpoWithinTarget: boolean };
+    expect(asked.rpoWithinTarget).toBe(false);
+    expect(asked.email).toMatch(/Unknown, so never counted as within target: orders, customers\./);
+    expect(asked.email).toMatch(/How it was measured \(replication heartbeat/);
+    expect(asked.email).toMatch(/Why you are asked: the data at risk is unknown for orders \(heartbeat stale\)/);
   });
 
   it('replication-lag over the RPO target still asks a human, who must accept the data loss', async () => {

@@ -82,7 +82,10 @@ describe('drctl drill --approve manual --json: the emailed link as a person and 
       const challenge = /name="challenge" value="([^"]+)"/.exec(codePage.body)![1];
       const mail = await waitFor(() => lines.find((l) => l.type === 'approver-code'));
       const mailed = /code: (\d{4} \d{4})/.exec(String(mail.message))![1];
-      const body = new URLSearchParams({ csrf, step: 'decide', challenge, code: mailed, decision: 'approve', reason: '' }).toString();
+      // The primary is dark: its heartbeat stopped, so the data at risk is unknown and approving means accepting it.
+      expect(codePage.body).toContain('name="acceptDataLoss"');
+      expect(page.body).toMatch(/Measured by replication heartbeat/);
+      const body = new URLSearchParams({ csrf, step: 'decide', challenge, code: mailed, decision: 'approve', reason: '', acceptDataLoss: 'yes' }).toString();
       // Submitted twice (a double click): both are in flight together, so both reach the drill before it can end.
       const codes = await Promise.all([1, 2].map(() => httpCall(action, { method: 'POST', body, headers: FORM }).then((r) => r.status)));
       expect(codes.sort()).toEqual([200, 409]);

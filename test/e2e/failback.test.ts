@@ -80,6 +80,36 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
     expect(answered).toHaveLength(0);
   });
 
+  it('quiet tables (no client writes since the failover): the fresh heartbeat shows them caught up, the data compares clean, traffic returns', async () => {
+    world.apps[PRIMARY].impairment.down = false;
+    world.data.recover(PRIMARY);
+    // Nothing is written anywhere from now on: only the heartbeat writers replicate.
+    const ex = cp.failbackMachine.start(request('inc-fb-quiet', 'failback', STANDBY, PRIMARY), 'inc-fb-quiet');
+    const result = await ex.result;
+    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_BACK', activeRegion: PRIMARY } });
+    const checks = ex.events.filter((e) => e.stateName === 'ResyncCheck' && e.type === 'TaskStateExited').map((e) => (e.output as { resync: { compare: boolean; lagByStore: Record<string, number> } }).resync);
+    const caughtUp = checks.at(-1)!;
+    expect(caughtUp.compare).toBe(true);
+    // The table's lag is the heartbeat's age: a couple of seconds, however long since the last client write.
+    expect(caughtUp.lagByStore.orders).toBeLessThan(config.dataRisk.heartbeatIntervalSeconds * 1000 + 1_000);
+    const verdict = ex.events.findLast((e) => e.stateName === 'ResyncVerdict' && e.type === 'TaskStateExited')?.output as { resync: { clean: boolean } };
+    expect(verdict.resync.clean).toBe(true);
+  });
+
+  it('a stalled table is not caught up: its heartbeat stops arriving, the resync gives up, nothing moves', async () => {
+    world.apps[PRIMARY].impairment.down = false;
+    world.data.recover(PRIMARY);
+    world.stallReplication('orders', true);
+    const ex = cp.failbackMachine.start(request('inc-fb-stalled', 'failback', STANDBY, PRIMARY), 'inc-fb-stalled');
+    const result = await ex.result;
+    expect(result).toMatchObject({ status: 'FAILED', error: 'ResyncNotCaughtUp' });
+    expect(result.cause).toMatch(/orders: lag \d+ ms \(heartbeat stale: replication is not flowing\)/);
+    // Never compared: the heartbeat already said no.
+    expect(ex.events.some((e) => e.stateName === 'PlanResyncComparison')).toBe(false);
+    expect(world.router.weights).toEqual({ [PRIMARY]: 0, [STANDBY]: 100 });
+    world.stallReplication('orders', false);
+  });
+
   it('gives up after a bounded number of resync checks when replication never catches up, changing nothing', async () => {
     world.apps[PRIMARY].impairment.down = false;
     world.data.recover(PRIMARY);
@@ -88,7 +118,8 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
     const ex = cp.failbackMachine.start(request('inc-fb-lag', 'failback', STANDBY, PRIMARY), 'inc-fb-lag');
     const result = await ex.result;
     expect(result).toMatchObject({ status: 'FAILED', error: 'ResyncNotCaughtUp' });
-    expect(result.cause).toMatch(/Resync check 20 of 20: us-east-1 not caught up .*lag 60000 ms > 5000 ms.*Giving up/);
+    // Each heartbeat from the standby arrives a minute after it was written: never fresh, so never caught up.
+    expect(result.cause).toMatch(/Resync check 20 of 20: us-east-1 not caught up .*orders: lag 6\d{4} ms \(heartbeat stale: replication is not flowing\).*Giving up/);
     expect(ex.events.filter((e) => e.stateName === 'ResyncCheck' && e.type === 'TaskStateEntered')).toHaveLength(20);
     expect(world.router.weights).toEqual({ [PRIMARY]: 0, [STANDBY]: 100 });
     expect(world.apps[STANDBY].siteState).toBe('ACTIVE');

@@ -8,6 +8,7 @@ import { LocalWorld } from '../../local/world/world';
 import type { HealthSignals, Signal } from '../../functions/shared/ports';
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired } from './harness';
 import { useVirtualTime } from '../support/virtual-time';
+import { fakeDataStores } from '../support/data-stores';
 
 // Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
 useVirtualTime();
@@ -99,7 +100,7 @@ describe('FM8 with the SSM adapter: throttled is reachable, a refused connection
       {
         config,
         siteState: new SsmSiteState({ ssmFor: (r) => ssm[r], parameterPrefix: '/dr/orders/site-state' }),
-        dataStores: { replicationLagMs: async () => 0, promote: () => Promise.reject(new Error('unused')), compare: () => Promise.reject(new Error('unused')) },
+        dataStores: fakeDataStores(),
         scaler: { scale: () => Promise.reject(new Error('unused')) },
         audit: { record: async () => undefined },
         clock: { now: () => Date.now() },

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DataStores } from '../../functions/shared/ports';
+import { InMemoryComparisonStore } from '../../local/world/adapters';
+import { fakeDataStores } from '../support/data-stores';
 import { ThrottledError } from '../../functions/shared/errors';
 import { runDataConsistencyValidator } from '../../functions/data-consistency-validator/data-consistency-validator';
 import type { HistoryEvent } from '../../local/runtime/history';
@@ -110,17 +112,32 @@ describe('FM15 history limit: every loop is bounded (static)', () => {
       const perPoll = scc.length * 2 + scc.filter((n) => machineOf(machine, n)?.Type === 'Task').length * (3 + 4 * 3);
       if ('maxAttempts' in verdict && verdict.maxAttempts !== undefined) expect(verdict.maxAttempts * perPoll).toBeLessThan(BUDGET);
     }
+    const sorted = found.map((f) => [...f.scc].sort());
+    // The segmented comparison's loops: each segment resumed from its cursor (bounded by an invocation count), the
+    // merges (bounded by the groups left), and, in failback, the resync poll with its comparison, bounded at 20 checks.
+    expect(sorted).toEqual(
+      expect.arrayContaining([
+        ['CompareSegments', 'DataComparisonProgress', 'MergeDataComparison'],
+        ['CompareSegment', 'SegmentProgress'],
+      ]),
+    );
     if (file === 'failback.asl.json') {
-      // The resync poll is the one loop, bounded at 20 checks.
-      expect(found.map((f) => [...f.scc].sort())).toEqual([['ResyncCheck', 'ResyncDecision', 'WaitForResync']]);
-      expect(found[0].verdict).toMatchObject({ maxAttempts: 20 });
-    }
+      const resync = found.find((f) => f.scc.includes('ResyncCheck'))!;
+      expect([...resync.scc].sort()).toEqual(
+        ['CompareResyncSegments', 'MergeResyncComparison', 'PlanResyncComparison', 'ResyncCheck', 'ResyncComparisonProgress', 'ResyncDecision', 'ResyncVerdict', 'WaitForResync'].sort(),
+      );
+      expect(resync.verdict).toMatchObject({ maxAttempts: 20 });
+      expect(sorted).toContainEqual(['CompareResyncSegment', 'ResyncSegmentProgress']);
+      expect(found).toHaveLength(4);
+    } else expect(found).toHaveLength(2);
   });
 
   it('the check catches an unbounded loop (a poll without its exhausted exit)', () => {
     const machine = JSON.parse(readFileSync(join(ASL_DIR, 'failback.asl.json'), 'utf8')) as Machine;
     machine.States.ResyncDecision.Choices = machine.States.ResyncDecision.Choices!.filter((c) => c.Variable !== '$.resync.exhausted');
-    const verdicts = cycles(machine).map((scc) => bound(machine, scc));
+    const verdicts = cycles(machine)
+      .filter((scc) => scc.includes('ResyncCheck'))
+      .map((scc) => bound(machine, scc));
     expect(verdicts).toEqual([expect.objectContaining({ ok: false })]);
   });
 
@@ -133,13 +150,15 @@ describe('FM15 history limit: every loop is bounded (static)', () => {
 
   it('the resync check counts its attempts and gives up exactly at maxAttempts', async () => {
     const config = configWith({ traffic: 'route53-weighted', stores: ['dynamodb'] });
+    const clock = new FakeClock();
+    // The heartbeat from the region being left is a minute old every time: replication never catches up.
     const deps = {
       config,
-      dataStores: { replicationLagMs: async () => 60_000, promote: () => Promise.reject(new Error('unused')), compare: () => Promise.reject(new Error('unused')) } as DataStores,
+      dataStores: fakeDataStores({ replicationLagMs: async () => 60_000, newestHeartbeat: async () => ({ writtenAt: clock.now() - 60_000, readable: true, detail: 'stale' }) }),
+      work: new InMemoryComparisonStore(),
       audit: { record: async () => undefined },
-      clock: new FakeClock(),
+      clock,
     };
-    deps.dataStores.compare = async (s) => ({ store: s.name, compared: 1, missingInTarget: [], missingCount: 0, differing: [], complete: true, detail: '' });
     let resync: unknown;
     const seen: Array<{ attempt: number; exhausted: boolean }> = [];
     for (let i = 0; i < 20; i++) {
@@ -188,10 +207,22 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
 
   it('failback: resync polled to its 20th check, 50 stores each retried to the limit, every Retry maxed -> far below 25,000 events', async () => {
     let lagReads = 0;
+    let heartbeatReads = 0;
+    const tables = manyStores.filter((s) => s.kind !== 'aurora-global').length;
     h = new Harness(configWith({ traffic: 'route53-weighted', stores: manyStores, approval: { mode: 'required' } }), {
-      // Replication back to the primary catches up on the 20th and last check; every store's promotion throttled 4 times.
-      ports: (world) =>
-        ({ dataStores: flakyPerStore({ ...world.dataStores, replicationLagMs: async (s, f, t) => (++lagReads <= 19 * manyStores.length ? 60_000 : world.dataStores.replicationLagMs(s, f, t)) }, 4) }),
+      // Replication back to the primary catches up on the 20th and last check (heartbeats a minute old before, and
+      // Aurora's lag metric a minute behind); every store's promotion throttled 4 times.
+      ports: (world) => ({
+        dataStores: flakyPerStore(
+          {
+            ...world.dataStores,
+            replicationLagMs: async (s, f, t) => (++lagReads <= 19 * manyStores.length ? 60_000 : world.dataStores.replicationLagMs(s, f, t)),
+            newestHeartbeat: async (s, o, r) =>
+              ++heartbeatReads <= 19 * tables ? { writtenAt: world.clock.now() - 60_000, readable: true, detail: 'a minute old' } : world.dataStores.newestHeartbeat(s, o, r),
+          },
+          4,
+        ),
+      }),
     });
     const w = h.world;
     // After a failover: the standby serves and writes; both regions healthy again.
@@ -200,9 +231,10 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
     w.weights = { [PRIMARY]: 0, [STANDBY]: 100 };
     for (const s of manyStores) if (s.kind === 'aurora-global') w.writers.set(s.name, STANDBY);
     for (const p of ['siteState.get', 'traffic.describe', 'signals.read'] as const) w.faults.plan(p, ['transient', 'transient', 'transient', 'transient']);
-    // ValidateData compares every store per run: the first of each of its first four runs is throttled (after the 20 resync checks).
-    const resyncCompares = 20 * manyStores.length;
-    w.faults.plan('data.compare', Array.from({ length: resyncCompares + 4 * manyStores.length }, (_, i) => (i >= resyncCompares && (i - resyncCompares) % manyStores.length === 0 ? 'transient' : 'ok')));
+    // The comparison after the 20th resync check reads each table's one segment in both regions; then ValidateData's
+    // comparison does the same, its first four reads throttled (its segments' Retries).
+    const resyncReads = 2 * tables;
+    w.faults.plan('data.compare', Array.from({ length: resyncReads + 4 }, (_, i) => (i >= resyncReads ? 'transient' : 'ok')));
     // Clients reach the primary only on the 7th probe round: the RecoveryNotVerified Retry (6) used up.
     let probes = 0;
     const probe = w.signals.probeGlobal;
@@ -218,7 +250,13 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
     expect(ex.events.filter((e) => e.stateName === 'WaitForResync' && e.type === 'WaitStateEntered')).toHaveLength(19);
     expect(ex.events.filter((e) => e.stateName === 'PromoteStore' && e.type === 'TaskRetryScheduled')).toHaveLength(4 * manyStores.length);
     expect(ex.events.filter((e) => e.stateName === 'VerifyRecovery' && e.type === 'TaskRetryScheduled')).toHaveLength(6);
-    for (const state of ['AssessHealth', 'FenceOldPrimary', 'ShiftTraffic', 'ValidateData']) expect([state, ex.events.filter((e) => e.stateName === state && e.type === 'TaskRetryScheduled').length]).toEqual([state, 4]);
+    for (const state of ['AssessHealth', 'FenceOldPrimary', 'ShiftTraffic', 'CompareSegment']) expect([state, ex.events.filter((e) => e.stateName === state && e.type === 'TaskRetryScheduled').length]).toEqual([state, 4]);
+    // Both comparisons (the resync's, ValidateData's) read every table once, its segments dealt to the configured
+    // number of lanes: a Map iteration per lane, not per table, keeps the history short.
+    const lanes = h.config.dataRisk.comparisonMaxConcurrency;
+    expect(lanes).toBeLessThan(tables);
+    expect(ex.events.filter((e) => e.type === 'MapIterationStarted' && e.stateName === 'CompareResyncSegments')).toHaveLength(lanes);
+    expect(ex.events.filter((e) => e.type === 'MapIterationStarted' && e.stateName === 'CompareSegments')).toHaveLength(lanes);
     expect(awsEventEstimate(ex.events)).toBeLessThan(BUDGET);
   });
 
@@ -229,7 +267,7 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
     const ex = h.start(failoverInput({ incidentId: 'inc-longest-failover' }), 'inc-longest-failover');
     const result = await h.result(ex);
     expect(outcomeOf(result)).toBe('FAILED_OVER');
-    expect(ex.events.filter((e) => e.type === 'MapIterationStarted')).toHaveLength(manyStores.length);
+    expect(ex.events.filter((e) => e.type === 'MapIterationStarted' && e.stateName === 'PromoteData')).toHaveLength(manyStores.length);
     expect(awsEventEstimate(ex.events)).toBeLessThan(BUDGET);
   });
 });

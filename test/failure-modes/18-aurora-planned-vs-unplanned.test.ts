@@ -48,7 +48,8 @@ function globalCluster(h: () => Harness, writer: string) {
       });
     }
     // Aurora's lag metric, published by the secondary: well within the RPO target.
-    cwMock[r].on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [800] }] });
+    // A recent datapoint: Aurora's lag metric is its only evidence (no heartbeat), and a stale one counts as unknown.
+    cwMock[r].on(GetMetricDataCommand).callsFake(async () => ({ MetricDataResults: [{ Id: 'lag', Values: [800], Timestamps: [new Date(Date.now() - 30_000)] }] }));
   }
   return calls;
 }
@@ -59,6 +60,7 @@ describe('FM18 Aurora: planned switchover vs unplanned failover', () => {
     new Harness(config, {
       ports: {
         dataStores: new AwsDataStores({
+          regions: [PRIMARY, STANDBY],
           rdsFor: (r) => rds[r],
           cloudWatchFor: (r) => cw[r],
           dynamoDbFor: (r) => new DynamoDBClient({ region: r }),

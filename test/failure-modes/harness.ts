@@ -27,7 +27,8 @@ import type {
   Signal,
   SiteState,
   SiteStateValue,
-  StoreComparison,
+  HeartbeatReading,
+  SegmentPage,
   Topic,
   TrafficControl,
   TrafficShift,
@@ -42,7 +43,7 @@ import { TaskError, TaskTokenBroker } from '../../local/runtime/task-token-broke
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { InMemoryApproverChallenges, LocalApprovalTaskReader } from '../../local/approver-state';
 import { LOCAL_ACCOUNT, localApproverRoleName } from '../../local/approver';
-import { InMemoryApprovalStore, InMemoryAuditLog, LocalStandbyScaler } from '../../local/world/adapters';
+import { InMemoryApprovalStore, InMemoryAuditLog, InMemoryComparisonStore, LocalStandbyScaler } from '../../local/world/adapters';
 
 /**
  * The failover and failback definitions on the local engine, wired to the real handler factories and to
@@ -137,11 +138,12 @@ export type Op =
   | 'data.lag'
   | 'data.promote'
   | 'data.compare'
+  | 'data.heartbeat'
   | 'signals.read'
   | 'signals.probeGlobal'
   | 'trigger.signals'
   | 'notifier.approval';
-export const OPS: readonly Op[] = ['siteState.get', 'siteState.set', 'traffic.describe', 'traffic.shiftTo', 'data.lag', 'data.promote', 'data.compare', 'signals.read', 'signals.probeGlobal', 'trigger.signals', 'notifier.approval'];
+export const OPS: readonly Op[] = ['siteState.get', 'siteState.set', 'traffic.describe', 'traffic.shiftTo', 'data.lag', 'data.promote', 'data.compare', 'data.heartbeat', 'signals.read', 'signals.probeGlobal', 'trigger.signals', 'notifier.approval'];
 
 /** Per operation, what its n-th call does; after the schedule, `always` (default ok). */
 export class Faults {
@@ -203,10 +205,15 @@ export class FakeWorld {
   readonly appDown = new Set<string>();
   weights: Record<string, number>;
   readonly alarms = new Map<string, AlarmStateValue>();
-  /** Replication lag the stores report, AWS ms; null = no metric. */
+  /**
+   * Replication lag, AWS ms: the age of the newest heartbeat the region being activated holds, and what the lag
+   * metric (the second opinion) reports; null = no heartbeat was ever found and no metric has a datapoint.
+   */
   lagMs: number | null = 200;
-  /** Items the old primary has that the new one lacks, reported by compare. */
+  /** Items the primary has that the standby lacks, found by the comparison. */
   missingItems = 0;
+  /** The comparison table's stand-in. */
+  readonly comparisons = new InMemoryComparisonStore();
   /** Single-writer stores' writer region. */
   readonly writers = new Map<string, string>();
   readonly effects = {
@@ -353,12 +360,19 @@ export class FakeWorld {
         this.effects.timeline.push(`promote:${store.name}:${action}`);
         return { store: store.name, kind: store.kind, action, detail: `${store.name}: ${action} to ${to}` };
       }),
-    compare: (store, from, to) =>
-      this.faults.run('data.compare', (): StoreComparison => {
-        const dark = [from, to].find((r) => this.dark.has(r));
-        if (dark) return { store: store.name, compared: 0, missingInTarget: [], missingCount: 0, differing: [], complete: false, detail: `${dark} unreachable` };
-        const missing = Array.from({ length: this.missingItems }, (_, i) => `order-${i}`);
-        return { store: store.name, compared: 100, missingInTarget: missing, missingCount: missing.length, differing: [], complete: true, detail: 'compared' };
+    newestHeartbeat: (store, _origin, readIn) =>
+      this.faults.run('data.heartbeat', (): HeartbeatReading => {
+        if (this.dark.has(readIn)) return { writtenAt: null, readable: false, detail: `${readIn} unreachable` };
+        if (this.lagMs === null) return { writtenAt: null, readable: true, detail: `no heartbeat in ${store.name}` };
+        return { writtenAt: this.clock.now() - this.lagMs, readable: true, detail: `heartbeat of ${store.name}` };
+      }),
+    comparisonLayout: async (store) => (store.kind === 'aurora-global' ? null : { splittable: store.kind === 'dynamodb-global-table', sizeBytes: 100_000, detail: `${store.name}: 100 items` }),
+    scanSegment: (store, region) =>
+      this.faults.run('data.compare', (): SegmentPage => {
+        if (this.dark.has(region)) throw new TransientError(`${store.name} in ${region}: connect ECONNREFUSED (region unreachable)`);
+        const common = Array.from({ length: 100 }, (_, i) => [`item-${i}`, i] as const);
+        const extra = region === this.primary ? Array.from({ length: this.missingItems }, (_, i) => [`order-${i}`, 1_000 + i] as const) : [];
+        return { items: [...common, ...extra], cursor: null, readUnits: 13 };
       }),
   };
 
@@ -546,7 +560,7 @@ export class Harness {
         idempotency: { persistenceStore: world.idempotency },
         logger: logger('failover-orchestrator'),
       }),
-      'data-consistency-validator': dataConsistencyValidator({ ...common, dataStores: ports.dataStores, logger: logger('data-consistency-validator') }),
+      'data-consistency-validator': dataConsistencyValidator({ ...common, dataStores: ports.dataStores, work: world.comparisons, sleep: async () => undefined, logger: logger('data-consistency-validator') }),
       'approval-request': approvalRequest({
         ...common,
         approvals: world.approvals,

@@ -69,6 +69,20 @@ for (const stack of stacks) {
         reason: 'An undelivered schedule tick carries no data and the next one follows a minute later; the Stalled alarm fires when runs stop.',
       },
     );
+    Validations.of(find(stack, 'Functions/ReplicationHeartbeat')!).acknowledge({
+      id: 'Serverless::Serverless-LambdaDLQ',
+      reason: 'Invoked by a one-minute schedule whose events carry no data: the next tick is the retry, and the Stopped alarm reports runs that keep failing.',
+    });
+    Validations.of(find(stack, 'ReplicationHeartbeat')!).acknowledge(
+      {
+        id: 'Serverless::Serverless-LambdaAsyncFailureDestination',
+        reason: 'A failed scheduled run has nothing to replay (a heartbeat is the time it is written); the Stopped alarm reports runs that keep failing.',
+      },
+      {
+        id: 'Serverless::Serverless-EventBusDLQ',
+        reason: 'An undelivered schedule tick carries no data and the next one follows a minute later; the Stopped alarm fires when runs stop.',
+      },
+    );
     Validations.of(find(stack, 'Topics')!).acknowledge({
       id: 'Serverless::Serverless-SNSRedrivePolicy',
       reason: 'Email subscriptions to people: an undelivered approval email ends in the approval timeout, whose escalation goes to a second list.',

@@ -109,8 +109,8 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
 describe.each(roles)('%s stack: task functions', (role) => {
   const template = templates[role];
 
-  test('six task functions plus the alarm trigger (test/infra/detection.test.ts), the site-state reconciler (test/infra/site-state-reconciler.test.ts) and the failure reporter: arm64, active tracing, own log group with retention', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 9);
+  test('six task functions plus the alarm trigger (test/infra/detection.test.ts), the site-state reconciler (test/infra/site-state-reconciler.test.ts), the failure reporter and the heartbeat writer (test/infra/replication-heartbeat.test.ts): arm64, active tracing, own log group with retention', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 10);
     for (const id of FUNCTION_IDS) {
       const fn = template.toJSON().Resources[functionLogicalId(role, id)].Properties;
       expect({ id, runtime: fn.Runtime, arch: fn.Architectures, tracing: fn.TracingConfig }).toEqual({
@@ -136,10 +136,13 @@ describe.each(roles)('%s stack: task functions', (role) => {
     }
     expect(union).toEqual(expected);
     // Only approval-request builds links; approval-callback would form a cycle through the API. Only approval-callback
-    // mails codes and checks IAM deciders (set by infra/constructs/approval-api.ts).
+    // mails codes and checks IAM deciders (set by infra/constructs/approval-api.ts). Only the validator uses the
+    // comparison table.
     const callbackOnly: string[] = [ENV.approverCodeTopicArn, ENV.approverRoleNames];
     for (const id of FUNCTION_IDS) {
-      const want = [...expected].filter((n) => (id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n))).sort();
+      const want = [...expected]
+        .filter((n) => (id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n)) && (id === 'DataConsistencyValidator' || n !== ENV.comparisonTable))
+        .sort();
       expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
     }
   });
@@ -168,7 +171,8 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
     HealthChecker: [...common, 'cloudwatch:DescribeAlarms'],
     TrafficRouter: [...common, ...idempotency, 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:GetChange'],
     FailoverOrchestrator: [...common, ...idempotency, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
-    DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan'],
+    // GetItem: heartbeat items only; Query: the comparison table's parts.
+    DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:Query'],
     ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
     ApprovalCallback: [
       ...common,
@@ -376,7 +380,7 @@ describe.each(roles)('%s stack: state tables', (role) => {
 
   test('keep their pinned logical ids', () => {
     const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table')).sort();
-    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'IdempotencyTable', 'IncidentLockTable']);
+    expect(tableIds).toEqual(['ApprovalsTable', 'AuditTable', 'ComparisonTable', 'IdempotencyTable', 'IncidentLockTable']);
   });
 
   test('are pay-per-request and encrypted', () => {

@@ -72,7 +72,18 @@ const ALLOWED: Record<string, readonly string[]> = {
     'lambda:GetProvisionedConcurrencyConfig',
     'lambda:PutProvisionedConcurrencyConfig',
   ],
-  DataConsistencyValidator: [...XRAY, ...AUDIT, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan', 's3:GetReplicationConfiguration', 's3:ListBucket'],
+  DataConsistencyValidator: [
+    ...XRAY,
+    ...AUDIT,
+    'cloudwatch:GetMetricData',
+    'dynamodb:DescribeTable',
+    'dynamodb:Scan',
+    'dynamodb:GetItem',
+    'dynamodb:Query',
+    's3:GetReplicationConfiguration',
+    's3:ListBucket',
+    's3:GetObject',
+  ],
   ApprovalRequest: [...XRAY, ...AUDIT, ...PUBLISH, ...SIGNING_KEY],
   ApprovalCallback: [
     ...XRAY,
@@ -88,6 +99,8 @@ const ALLOWED: Record<string, readonly string[]> = {
     'states:GetExecutionHistory',
   ],
   SiteStateReconciler: [...XRAY, ...AUDIT, ...PUBLISH, 'ssm:GetParameter', 'ssm:PutParameter'],
+  // No audit: it records nothing, it writes heartbeats.
+  ReplicationHeartbeat: [...XRAY, 'dynamodb:DescribeTable', 'dynamodb:PutItem', 's3:PutObject'],
 };
 
 /** Actions without resource-level permissions (or, for DescribeAlarms, documented in task-functions.ts): the only ones allowed on `*`. */
@@ -101,6 +114,8 @@ const PARTIAL_WILDCARDS: Array<[action: string, pattern: RegExp]> = [
   // A lost SendTaskSuccess: approval-callback reads the execution of its own two workflows, named per incident.
   ['states:DescribeExecution', /:states:[a-z0-9-]+:(\$\{AWS::AccountId\}|\d{12}):execution:[a-z0-9-]+-dr-fail(over|back):\*$/],
   ['states:GetExecutionHistory', /:states:[a-z0-9-]+:(\$\{AWS::AccountId\}|\d{12}):execution:[a-z0-9-]+-dr-fail(over|back):\*$/],
+  // The heartbeat objects of the replicated buckets, under their reserved prefix.
+  ['s3:GetObject', /^arn:\$\{AWS::Partition\}:s3:::[a-z0-9.-]+\/\.regionflip\/heartbeat\/\*$/],
 ];
 
 describe.each(cases)('least privilege: $variant strategy, $region stack', ({ variant, stack, template }) => {
@@ -136,6 +151,18 @@ describe.each(cases)('least privilege: $variant strategy, $region stack', ({ var
       const change = statementsOf(stack, template, 'Functions/TrafficRouter').find((s) => s.actions.includes('route53:ChangeResourceRecordSets'))!;
       expect(change.condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [variants.route53.globalDomain.name] } });
     }
+  });
+
+  it('the heartbeat: the writer puts only its own region\'s heartbeat item and object; the validator reads only heartbeat items', () => {
+    const region = stack.region;
+    const writer = statementsOf(stack, template, 'Functions/ReplicationHeartbeat');
+    const put = writer.find((s) => s.actions.includes('dynamodb:PutItem'))!;
+    expect(put.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`regionflip#heartbeat#${region}`, region === PRIMARY ? '-9007199254740990' : '-9007199254740991'] } });
+    expect(put.resources.every((r) => r.includes(`:dynamodb:${region}:`))).toBe(true);
+    for (const r of writer.find((s) => s.actions.includes('s3:PutObject'))?.resources ?? []) expect(r).toMatch(new RegExp(`/\\.regionflip/heartbeat/${region}$`));
+    const read = statementsOf(stack, template, 'Functions/DataConsistencyValidator').find((s) => s.actions.includes('dynamodb:GetItem'))!;
+    expect(read.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`regionflip#heartbeat#${PRIMARY}`, '-9007199254740990', `regionflip#heartbeat#${STANDBY}`, '-9007199254740991'] } });
+    expect(read.resources.every((r) => r.includes(`:dynamodb:${region}:`))).toBe(true);
   });
 
   it('the state machines may invoke their five functions and publish alerts, nothing else', () => {
@@ -182,7 +209,7 @@ describe.each(cases)('encryption, logging and throttling: $variant strategy, $re
 
   it('the state tables are encrypted at rest, and the audit trail survives deletion with point-in-time recovery', () => {
     const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
-    expect(tables.length).toBe(4);
+    expect(tables.length).toBe(5);
     for (const [, t] of tables) expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
     expect(resources.AuditTable.Properties).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
   });

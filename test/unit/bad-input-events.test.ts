@@ -43,7 +43,7 @@ const tasks: Record<string, { run: Task; valid: Record<string, unknown> }> = {
     run: asTask(failoverOrchestrator({ ...common, siteState: world.siteState, dataStores: world.dataStores, scaler: world.scaler, idempotency: { persistenceStore: new InMemoryIdempotencyStore() }, logger: quiet('failover-orchestrator') })),
     valid: { step: 'fence', state },
   },
-  'data-consistency-validator': { run: asTask(dataConsistencyValidator({ ...common, dataStores: world.dataStores, logger: quiet('data-consistency-validator') })), valid: { action: 'preflight', state } },
+  'data-consistency-validator': { run: asTask(dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, logger: quiet('data-consistency-validator') })), valid: { action: 'preflight', state } },
   'approval-request': {
     run: asTask(approvalRequest({ ...common, approvals: world.approvals, challenges: new InMemoryApproverChallenges(), notifier: world.notifier, approvalBaseUrl: 'https://a.example.test/prod', signingKey: async () => SIGNING_KEY, logger: quiet('approval-request') })),
     valid: { taskToken: 'AQtoken', state: { ...state, dataRisk: { approval: { timeoutSeconds: 900 } } } },

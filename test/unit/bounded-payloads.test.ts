@@ -1,12 +1,13 @@
 /**
  * Step Functions fails an execution with the uncatchable States.DataLimitExceeded when a state's input or output
- * exceeds 256 KiB. These tests drive the tasks whose results grow with the stores or the keys (ValidateData,
- * ResyncCheck, PromoteData's per-store results, DescribeIncomplete, AssessDataRisk) with the worst inputs the
- * config allows and measure what they return as Step Functions does: JSON in UTF-8 bytes.
+ * exceeds 256 KiB. These tests drive the tasks whose results grow with the stores or the keys (the segmented
+ * comparison and ValidateData, ResyncCheck and its verdict, PromoteData's per-store results, DescribeIncomplete,
+ * AssessDataRisk) with the worst inputs the config allows and measure what they return as Step Functions does: JSON
+ * in UTF-8 bytes.
  */
 import { parseConfig } from '../../config/load';
 import type { DrConfig } from '../../config/schema';
-import { runDataConsistencyValidator, type DataReport, type DataRisk, type ResyncStatus } from '../../functions/data-consistency-validator/data-consistency-validator';
+import { LAG_EVIDENCE_IN_STATE, runDataConsistencyValidator, type DataConsistencyValidatorDeps, type DataReport, type DataRisk, type ResyncStatus } from '../../functions/data-consistency-validator/data-consistency-validator';
 import {
   fitStores,
   MISSING_WRITES_REPORT_STEP,
@@ -17,7 +18,10 @@ import {
 } from '../../functions/data-consistency-validator/missing-writes-report';
 import { describeIncomplete, PROMOTE_SUMMARY_MAX_CHARS, runFailoverOrchestrator, type StepResult } from '../../functions/failover-orchestrator/failover-orchestrator';
 import { jsonBytes } from '../../functions/shared/bounded';
-import type { AuditEntry, ComparisonKeys, DataStores, StoreComparison } from '../../functions/shared/ports';
+import type { AuditEntry, ComparisonKeys } from '../../functions/shared/ports';
+import { InMemoryComparisonStore } from '../../local/world/adapters';
+import { runComparison } from '../support/comparison-driver';
+import { fakeDataStores, TwoReplicas } from '../support/data-stores';
 import { configInput, fixedClock } from './aws/fixtures';
 
 const KIB = 1024;
@@ -61,37 +65,42 @@ function differences(config: DrConfig, missingPerStore: number, differingPerStor
 }
 
 /**
- * Like the AWS adapter: streams every key in batches (one per key-level pass) and returns lists capped at 100.
- * `stream: false` behaves like an adapter without streaming that returns its lists whole.
+ * Both replicas of every store: 20 keys in common, the missing keys only in the region being left, the differing
+ * keys in both with other values. The region being left can be made unreadable, with a long error.
  */
-function dataStores(diff: Differences, opts: { stream: boolean; batch?: number; incomplete?: boolean; detail?: string }): DataStores {
-  return {
-    replicationLagMs: async () => 100,
-    promote: async () => {
-      throw new Error('not used');
-    },
-    compare: async (store, _from, _to, compareOpts): Promise<StoreComparison> => {
-      const missing = diff.missing[store.name] ?? [];
-      const differing = diff.differing[store.name] ?? [];
-      if (opts.stream && compareOpts?.onKeys) {
-        const batch = opts.batch ?? 25;
-        for (let i = 0; i < Math.max(missing.length, differing.length); i += batch) {
-          await compareOpts.onKeys({ missingInTarget: missing.slice(i, i + batch), differing: differing.slice(i, i + batch) });
-        }
-      }
-      const cap = opts.stream ? 100 : Number.POSITIVE_INFINITY;
-      return {
-        store: store.name,
-        compared: 1_000_000,
-        missingInTarget: missing.slice(0, cap),
-        missingCount: missing.length,
-        differing: differing.slice(0, cap),
-        differingCount: differing.length,
-        complete: !opts.incomplete,
-        detail: opts.detail ?? `Compared 1000000 items of ${store.name} by bucketed checksums: ${missing.length} missing, ${differing.length} differing.`,
-      };
-    },
-  };
+function replicas(config: DrConfig, diff: Differences, opts: { unreadable?: string } = {}) {
+  const r = new TwoReplicas([EAST, WEST], () => fixedClock().now());
+  r.pageSize = 500;
+  for (const s of config.dataStores) {
+    for (let i = 0; i < 20; i++) {
+      r.replica(s.name, EAST).set(`common-${i}`, i);
+      r.replica(s.name, WEST).set(`common-${i}`, i);
+    }
+    for (const k of diff.missing[s.name] ?? []) r.replica(s.name, EAST).set(k, 1);
+    for (const k of diff.differing[s.name] ?? []) {
+      r.replica(s.name, EAST).set(k, 1);
+      r.replica(s.name, WEST).set(k, 2);
+    }
+  }
+  if (opts.unreadable) {
+    const scan = r.dataStores.scanSegment;
+    r.dataStores.scanSegment = async (store, region, ...rest) => {
+      if (region === EAST) throw Object.assign(new Error(opts.unreadable), { name: 'TimeoutError' });
+      return scan(store, region, ...rest);
+    };
+  }
+  return r;
+}
+
+function validatorDeps(config: DrConfig, r: TwoReplicas, audit: DataConsistencyValidatorDeps['audit']): DataConsistencyValidatorDeps {
+  return { config, dataStores: r.dataStores, work: new InMemoryComparisonStore(), audit, clock: fixedClock(), sleep: async () => undefined };
+}
+
+/** The comparison as the ASL runs it, then ValidateData. */
+async function validate(deps: DataConsistencyValidatorDeps): Promise<{ result: DataReport; maxPayloadBytes: number }> {
+  const { state: s, maxPayloadBytes } = await runComparison('validate', state(), deps);
+  const result = (await runDataConsistencyValidator({ action: 'post', state: s }, deps)) as DataReport;
+  return { result, maxPayloadBytes: Math.max(maxPayloadBytes, jsonBytes(s), jsonBytes(result)) };
 }
 
 function auditLog() {
@@ -115,28 +124,24 @@ function keysInAudit(entries: readonly AuditEntry[], report: DataReport['report'
 
 describe('ValidateData returns a bounded summary and writes every key to the audit log', () => {
   const config = configWithStores(50);
-  // 50 stores x (80 missing + 40 differing) keys of 1,000 characters: 6,000 differences, about 6 MB of keys.
-  const diff = differences(config, 80, 40);
+  // 50 stores x (30 missing + 15 differing) keys of 1,000 characters: 2,250 differences, about 2.2 MB of keys.
+  const diff = differences(config, 30, 15);
   const allMissing = Object.values(diff.missing).flat();
   const allDiffering = Object.values(diff.differing).flat();
 
   it('the scenario is real: the stores comparisons alone would be far over the 256 KiB limit', () => {
-    expect(jsonBytes(diff)).toBeGreaterThan(20 * STEP_FUNCTIONS_PAYLOAD_LIMIT);
+    expect(jsonBytes(diff)).toBeGreaterThan(8 * STEP_FUNCTIONS_PAYLOAD_LIMIT);
   });
 
-  it.each([
-    ['an adapter that streams its keys and caps its lists', true],
-    ['an adapter that returns its lists whole', false],
-  ])('%s: the result is under 32 KiB and the audit holds every missing and differing key', async (_name, stream) => {
+  it('the result is under 32 KiB, every payload of the comparison under the limit, and the audit holds every missing and differing key', async () => {
     const { entries, audit } = auditLog();
-    const deps = { config, dataStores: dataStores(diff, { stream }), audit, clock: fixedClock() };
-
-    const result = (await runDataConsistencyValidator({ action: 'post', state: state() }, deps)) as DataReport;
+    const { result, maxPayloadBytes } = await validate(validatorDeps(config, replicas(config, diff), audit));
 
     expect(Buffer.byteLength(JSON.stringify(result))).toBeLessThanOrEqual(32 * KIB);
-    expect(result).toMatchObject({ missingWrites: 4_000, differing: 2_000, incompleteStores: [] });
+    expect(maxPayloadBytes).toBeLessThan(STEP_FUNCTIONS_PAYLOAD_LIMIT / 4);
+    expect(result).toMatchObject({ missingWrites: 1_500, differing: 750, incompleteStores: [] });
     expect(result.stores).toHaveLength(50);
-    expect(result.stores.every((s) => s.missingCount === 80 && s.differingCount === 40)).toBe(true);
+    expect(result.stores.every((s) => s.missingCount === 30 && s.differingCount === 15)).toBe(true);
     // Some keys are shown, each of them whole.
     const shown = result.stores.flatMap((s) => s.missingInTarget);
     expect(shown.length).toBeGreaterThan(0);
@@ -145,13 +150,14 @@ describe('ValidateData returns a bounded summary and writes every key to the aud
     const { parts, missing, differing } = keysInAudit(entries, result.report);
     expect(missing).toEqual(new Set(allMissing));
     expect(differing).toEqual(new Set(allDiffering));
-    expect(result.report).toEqual({ incidentId: 'inc-1', sortKeyPrefix: `2025-01-02T03:04:05.000Z#${MISSING_WRITES_REPORT_STEP}`, parts: parts.length, keys: 6_000 });
-    // Parts are numbered 1..n, each small enough for one DynamoDB item.
+    expect(result.report).toEqual({ incidentId: 'inc-1', sortKeyPrefix: `2025-01-02T03:04:05.000Z#${MISSING_WRITES_REPORT_STEP}`, parts: parts.length, keys: 2_250 });
+    // Parts are numbered 1..n (across the merges that wrote them), each small enough for one DynamoDB item.
     expect(parts.map((p) => (p.detail as { part: number }).part).sort((a, b) => a - b)).toEqual(Array.from({ length: parts.length }, (_, i) => i + 1));
     for (const p of parts) expect(jsonBytes(p.detail)).toBeLessThanOrEqual(REPORT_PART_MAX_BYTES + KIB);
     // The index comes last and describes every store.
     const index = entries.find((e) => e.step === MISSING_WRITES_REPORT_STEP) as AuditEntry;
-    expect(index.detail).toMatchObject({ parts: parts.length, keys: 6_000, missingWrites: 4_000 });
+    expect(parts.length).toBeGreaterThan(5);
+    expect(index.detail).toMatchObject({ parts: parts.length, keys: 2_250, missingWrites: 1_500 });
     expect((index.detail as { stores: unknown[] }).stores).toHaveLength(50);
     expect(entries.indexOf(index)).toBeGreaterThan(entries.indexOf(parts[parts.length - 1]));
     expect(entries.find((e) => e.step === 'ValidateData')?.detail).toMatchObject({ report: result.report });
@@ -161,7 +167,7 @@ describe('ValidateData returns a bounded summary and writes every key to the aud
     const { audit } = auditLog();
     const shortDiff = differences(config, 10, 0);
     for (const k of Object.keys(shortDiff.missing)) shortDiff.missing[k] = shortDiff.missing[k].map((key) => key.slice(0, 120));
-    const result = (await runDataConsistencyValidator({ action: 'post', state: state() }, { config, dataStores: dataStores(shortDiff, { stream: true }), audit, clock: fixedClock() })) as DataReport;
+    const { result } = await validate(validatorDeps(config, replicas(config, shortDiff), audit));
     const counts = result.stores.map((s) => s.missingInTarget.length);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(1);
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
@@ -171,9 +177,7 @@ describe('ValidateData returns a bounded summary and writes every key to the aud
   it('stays within the budget with the most stores the schema allows, all incomplete with long details', async () => {
     const most = configWithStores(100);
     const { audit } = auditLog();
-    const detail = `Could not read table in ${EAST} (${'TimeoutError: '.repeat(200)})`;
-    const deps = { config: most, dataStores: dataStores(differences(most, 3, 3), { stream: true, incomplete: true, detail }), audit, clock: fixedClock() };
-    const result = (await runDataConsistencyValidator({ action: 'post', state: state() }, deps)) as DataReport;
+    const { result } = await validate(validatorDeps(most, replicas(most, differences(most, 3, 3), { unreadable: 'TimeoutError: '.repeat(200) }), audit));
     expect(jsonBytes(result)).toBeLessThanOrEqual(32 * KIB);
     expect(result.incompleteStores).toHaveLength(100);
     expect(result.summary.length).toBeLessThan(2_000);
@@ -188,9 +192,8 @@ describe('ValidateData returns a bounded summary and writes every key to the aud
         if (e.step.includes(':part-') && ++writes === 2) throw new Error('ProvisionedThroughputExceededException');
       },
     };
-    await expect(runDataConsistencyValidator({ action: 'post', state: state() }, { config, dataStores: dataStores(diff, { stream: true }), audit, clock: fixedClock() })).rejects.toThrow(
-      'ProvisionedThroughputExceededException',
-    );
+    // 600 keys of 1,000 characters: three parts.
+    await expect(validate(validatorDeps(config, replicas(config, differences(config, 6, 6)), audit))).rejects.toThrow('ProvisionedThroughputExceededException');
   });
 });
 
@@ -247,22 +250,53 @@ describe('fitStores', () => {
 describe('the other tasks whose results grow with the stores', () => {
   const most = configWithStores(100);
 
-  it('AssessDataRisk: the most stores the schema allows give a result under 16 KiB', async () => {
-    const { audit } = auditLog();
-    const deps = { config: most, dataStores: dataStores({ missing: {}, differing: {} }, { stream: true }), audit, clock: fixedClock() };
-    const risk = (await runDataConsistencyValidator({ action: 'preflight', state: state({ health: { verdict: 'FAILOVER_WARRANTED' } }) }, deps)) as DataRisk;
+  it('AssessDataRisk: the most stores the schema allows, all unknown, give a result under 32 KiB (the worst stores evidence in it, every store in the audit)', async () => {
+    const r = replicas(most, { missing: {}, differing: {} });
+    r.heartbeatAgeMs = 600_000;
+    const { entries, audit: recorded } = auditLog();
+    const risk = (await runDataConsistencyValidator({ action: 'preflight', state: state({ health: { verdict: 'FAILOVER_WARRANTED' } }) }, validatorDeps(most, r, recorded))) as DataRisk;
+    expect((entries[0].detail as DataRisk).lagEvidence).toHaveLength(100);
     expect(risk.storeNames).toHaveLength(100);
-    expect(jsonBytes(risk)).toBeLessThan(16 * KIB);
+    expect(risk.lagEvidence).toHaveLength(LAG_EVIDENCE_IN_STATE);
+    expect(risk.lagEvidenceOmitted).toBe(100 - LAG_EVIDENCE_IN_STATE);
+    expect(risk.rpoUnknownStores).toHaveLength(100);
+    expect(jsonBytes(risk)).toBeLessThan(32 * KIB);
   });
 
-  it('ResyncCheck: a hundred blocked stores with long details stay under 40 KiB; the summary names five', async () => {
+  it('PlanDataComparison: the most stores and segments the schema allows (256 segments in 40 lanes, 1 KB keys for cursors) keep every state under 64 KiB', async () => {
+    const config = parseConfig({
+      ...configInput,
+      dataRisk: { comparisonMaxConcurrency: 40, comparisonMaxSegmentsPerTable: 64 },
+      dataStores: most.dataStores.map((s) => ({ kind: s.kind, name: s.name, tableName: (s as { tableName: string }).tableName })),
+    });
+    const r = replicas(config, differences(config, 2, 1));
+    r.pageSize = 1;
+    // Every item stands for 64 GiB: each table asks for as many segments as it may have.
+    r.bytesPerItem = 64 * 1024 ** 3;
+    const { state: s, maxPayloadBytes } = await runComparison('validate', state(), validatorDeps(config, r, auditLog().audit));
+    const plan = s.validation as { lanes: Array<{ segments: unknown[] }>; maxConcurrency: number };
+    expect(plan.lanes).toHaveLength(40);
+    expect(plan.lanes.reduce((n, l) => n + l.segments.length, 0)).toBe(256);
+    expect(maxPayloadBytes).toBeLessThan(64 * KIB);
+  });
+
+  it('ResyncCheck: a hundred blocked stores stay under 40 KiB; the summary names five', async () => {
     const { audit } = auditLog();
-    const detail = 'Could not list the bucket: '.padEnd(2_000, 'x');
-    const deps = { config: most, dataStores: dataStores(differences(most, 1, 1), { stream: false, incomplete: true, detail }), audit, clock: fixedClock() };
-    const r = (await runDataConsistencyValidator({ action: 'resync', maxAttempts: 3, state: state({ direction: 'failback' }) }, deps)) as ResyncStatus;
-    expect(r.blocking).toHaveLength(100);
-    expect(jsonBytes(r)).toBeLessThan(40 * KIB);
-    expect(r.summary).toMatch(/; and 95 more store\(s\)\)\. Checking again\.$/);
+    const r = replicas(most, { missing: {}, differing: {} });
+    r.heartbeatAgeMs = 600_000;
+    const status = (await runDataConsistencyValidator({ action: 'resync', maxAttempts: 3, state: state({ direction: 'failback' }) }, validatorDeps(most, r, audit))) as ResyncStatus;
+    expect(status.blocking).toHaveLength(100);
+    expect(jsonBytes(status)).toBeLessThan(40 * KIB);
+    expect(status.summary).toMatch(/; and 95 more store\(s\)\)\. Checking again\.$/);
+  });
+
+  it('ResyncVerdict: a hundred stores it could not compare, with long errors, stay under 40 KiB', async () => {
+    const { audit } = auditLog();
+    const deps = validatorDeps(most, replicas(most, differences(most, 1, 1), { unreadable: 'Could not list the bucket: '.padEnd(2_000, 'x') }), audit);
+    const { state: s } = await runComparison('resync', state({ direction: 'failback', resync: { attempt: 1 } }), deps);
+    const status = (await runDataConsistencyValidator({ action: 'resync-verdict', maxAttempts: 3, state: s }, deps)) as ResyncStatus;
+    expect(status.blocking).toHaveLength(100);
+    expect(jsonBytes(status)).toBeLessThan(40 * KIB);
   });
 
   it('PromoteData: each store result keeps at most 300 characters of detail in the state, the audit keeps all of it', async () => {
@@ -271,7 +305,7 @@ describe('the other tasks whose results grow with the stores', () => {
     const deps = {
       config: most,
       siteState: { get: async () => 'ACTIVE' as const, set: async () => undefined },
-      dataStores: { ...dataStores({ missing: {}, differing: {} }, { stream: false }), promote: async (s: { name: string; kind: string }) => ({ store: s.name, kind: s.kind as 'aurora-global', action: 'failover' as const, detail }) },
+      dataStores: fakeDataStores({ promote: async (s) => ({ store: s.name, kind: s.kind, action: 'failover' as const, detail }) }),
       scaler: { scale: async () => Promise.reject(new Error('not used')) },
       audit,
       clock: fixedClock(),

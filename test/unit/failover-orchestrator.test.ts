@@ -3,6 +3,7 @@ import { describeIncomplete, runFailoverOrchestrator, type FailoverOrchestratorD
 import type { AuditEntry, ScalingTarget } from '../../functions/shared/ports';
 import { LocalStandbyScaler } from '../../local/world/adapters';
 import { config, configInput, fixedClock } from './aws/fixtures';
+import { fakeDataStores } from '../support/data-stores';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -34,15 +35,7 @@ function deps(cfg = config) {
   const d: FailoverOrchestratorDeps = {
     config: cfg,
     siteState: { get: async () => 'ACTIVE', set: async () => undefined },
-    dataStores: {
-      replicationLagMs: async () => 0,
-      promote: async () => {
-        throw new Error('not used');
-      },
-      compare: async () => {
-        throw new Error('not used');
-      },
-    },
+    dataStores: fakeDataStores(),
     scaler,
     audit: { record: async (e) => void audit.push(e) },
     clock: fixedClock(),

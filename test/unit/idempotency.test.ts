@@ -11,6 +11,7 @@ import { TransientError } from '../../functions/shared/errors';
 import type { AuditEntry, DataStores, SiteState, SiteStateValue, TrafficControl } from '../../functions/shared/ports';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { config, fixedClock } from './aws/fixtures';
+import { fakeDataStores } from '../support/data-stores';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
@@ -41,16 +42,12 @@ function fakes() {
     },
   };
   const promotions: string[] = [];
-  const dataStores: DataStores = {
-    replicationLagMs: async () => 0,
+  const dataStores: DataStores = fakeDataStores({
     promote: async (store, to) => {
       promotions.push(store.name);
       return { store: store.name, kind: store.kind, action: store.kind === 'aurora-global' ? 'failover' : 'none', detail: `promoted ${store.name} to ${to}` };
     },
-    compare: async () => {
-      throw new Error('not used');
-    },
-  };
+  });
   const audit: AuditEntry[] = [];
   return { siteState, dataStores, promotions, audit, auditLog: { record: async (e: AuditEntry) => void audit.push(e) } };
 }

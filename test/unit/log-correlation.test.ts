@@ -14,6 +14,7 @@ import type { SiteStateValue } from '../../functions/shared/ports';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
 import { APPROVER, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, FakeApprovalStore, FakeClock, form, linkParts, mailedCode, requestDeps } from './approval-fixtures';
 import { config, fixedClock } from './aws/fixtures';
+import { fakeDataStores } from '../support/data-stores';
 
 const EXECUTION = 'arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc-42';
 /** The execution approvalEvent() (test/unit/approval-fixtures.ts) asks an approval for. */
@@ -65,11 +66,7 @@ function orchestrator() {
         sites[r] = v;
       },
     },
-    dataStores: {
-      replicationLagMs: async () => 0,
-      promote: async () => Promise.reject(new Error('not used')),
-      compare: async () => Promise.reject(new Error('not used')),
-    },
+    dataStores: fakeDataStores(),
     scaler: { scale: async () => Promise.reject(new Error('not used')) },
     audit: { record: async () => undefined },
     clock: fixedClock(),

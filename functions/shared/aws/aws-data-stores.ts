@@ -9,12 +9,22 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetBucketReplicationCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { DataStoreConfig } from '../../../config/schema';
-import { BucketedComparison, DEFAULT_BUCKETS, hashValue } from '../../data-consistency-validator/compare';
+import { hashValue } from '../../data-consistency-validator/compare';
 import { InvalidInputError, StepFailedError, TransientError } from '../errors';
-import { systemClock, type Clock, type CompareOptions, type DataStores, type PromotionResult, type RegionName, type StoreComparison } from '../ports';
+import { isHeartbeatKey, S3_HEARTBEAT_PREFIX } from '../heartbeat';
+import {
+  systemClock,
+  type Clock,
+  type ComparisonLayout,
+  type DataStores,
+  type HeartbeatReading,
+  type PromotionResult,
+  type RegionName,
+  type SegmentPage,
+} from '../ports';
+import { AwsReplicationHeartbeats, TableKeyShapes } from './aws-replication-heartbeats';
 import { callAws, errorName, isTransient } from './sdk-errors';
 
-type DynamoStore = Extract<DataStoreConfig, { kind: 'dynamodb-global-table' }>;
 type AuroraStore = Extract<DataStoreConfig, { kind: 'aurora-global' }>;
 type S3Store = Extract<DataStoreConfig, { kind: 's3-replicated' }>;
 
@@ -29,19 +39,13 @@ export interface AwsDataStoresProps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Window of the lag metrics; the worst datapoint in it is the estimate. @default 300000 */
   readonly lagWindowMs?: number;
-  /** Parallel Scan segments per region for the comparison. @default 4 */
-  readonly scanSegments?: number;
-  /** Scan requests in flight at once, across both regions (half per region); bounds the pages held. @default 4 */
-  readonly scanConcurrency?: number;
-  /** Buckets of the checksum pass (a power of two). @default 65536 */
-  readonly compareBuckets?: number;
-  /** Items the key-level pass may hold at once; more differences mean more passes, not more memory. @default 200000 */
-  readonly maxItemsInMemory?: number;
   /**
-   * Missing (and differing) keys kept in the returned lists per store; every key still reaches `onKeys`.
-   * @default 100
+   * An Aurora lag metric whose newest datapoint is older than this is stale: unknown, not "within target".
+   * @default 120000
    */
-  readonly maxReportedKeys?: number;
+  readonly metricStaleAfterMs?: number;
+  /** The two configured regions, primary first (the heartbeat keys of numeric-keyed tables are assigned by position). */
+  readonly regions: readonly [string, string];
   /** @default 10000 */
   readonly promotionPollIntervalMs?: number;
   /**
@@ -67,9 +71,21 @@ export class AwsDataStores implements DataStores {
   private readonly clock: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
 
+  private readonly keyShapes: TableKeyShapes;
+  private readonly heartbeats: AwsReplicationHeartbeats;
+
   constructor(private readonly props: AwsDataStoresProps) {
     this.clock = props.clock ?? systemClock;
     this.sleep = props.sleep ?? realSleep;
+    this.keyShapes = new TableKeyShapes(props.dynamoDbFor);
+    this.heartbeats = new AwsReplicationHeartbeats({ dynamoDbFor: props.dynamoDbFor, s3For: props.s3For, regions: props.regions, keyShapes: this.keyShapes });
+  }
+
+  // --- replication heartbeat -------------------------------------------------------------------
+
+  /** Read in `readIn` (the region being activated, in a failover or failback): never in the region being left. */
+  newestHeartbeat(store: DataStoreConfig, origin: RegionName, readIn: RegionName): Promise<HeartbeatReading> {
+    return this.heartbeats.newest(store, origin, readIn);
   }
 
   // --- replication lag -------------------------------------------------------------------------
@@ -94,9 +110,8 @@ export class AwsDataStores implements DataStores {
           ]),
         );
       case 'aurora-global':
-        return this.maxMetric(to, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', [
-          { Name: 'DBClusterIdentifier', Value: clusterIdFromArn(this.auroraArn(store, to)) },
-        ]);
+        // Its only evidence (no heartbeat): a datapoint must be recent, or the lag is unknown.
+        return this.maxMetric(to, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', [{ Name: 'DBClusterIdentifier', Value: clusterIdFromArn(this.auroraArn(store, to)) }], this.props.metricStaleAfterMs ?? 120_000);
       case 's3-replicated':
         return this.unknownOnFailure(async () => {
           const ruleId = await this.s3RuleId(store, from, to);
@@ -119,7 +134,8 @@ export class AwsDataStores implements DataStores {
     }
   }
 
-  private async maxMetric(region: RegionName, namespace: string, metricName: string, dimensions: Dimension[]): Promise<number | null> {
+  /** The worst datapoint in the window; null without one, or when the newest is older than `staleAfterMs`. */
+  private async maxMetric(region: RegionName, namespace: string, metricName: string, dimensions: Dimension[], staleAfterMs?: number): Promise<number | null> {
     const now = this.clock.now();
     const res = await callAws(`CloudWatch GetMetricData ${namespace} ${metricName} in ${region}`, () =>
       this.props.cloudWatchFor(region).send(
@@ -137,8 +153,14 @@ export class AwsDataStores implements DataStores {
         }),
       ),
     );
-    const values = res.MetricDataResults?.find((r) => r.Id === 'lag')?.Values ?? [];
-    return values.length === 0 ? null : Math.round(Math.max(...values));
+    const result = res.MetricDataResults?.find((r) => r.Id === 'lag');
+    const values = result?.Values ?? [];
+    if (values.length === 0) return null;
+    if (staleAfterMs !== undefined) {
+      const newest = Math.max(...(result?.Timestamps ?? []).map((t) => new Date(t).getTime()));
+      if (!(now - newest <= staleAfterMs)) return null;
+    }
+    return Math.round(Math.max(...values));
   }
 
   /** The replication metrics are keyed by rule id, which only the bucket's replication config knows. */
@@ -243,162 +265,72 @@ export class AwsDataStores implements DataStores {
   // --- comparison ------------------------------------------------------------------------------
 
   /**
-   * Bucketed checksums first, keys only where buckets differ (functions/data-consistency-validator/compare.ts):
-   * memory stays bounded by the bucket table, the pages in flight and `maxItemsInMemory`, whatever the
-   * table size. Aurora rows are not compared: that needs database credentials the control plane does not
-   * hold, and the storage-level replication lag is the evidence there.
+   * DynamoDB tables split into parallel-scan segments (their size decides how many: the segmented comparison in
+   * functions/data-consistency-validator/segmented-comparison.ts); an S3 bucket is one listing. Aurora rows are not
+   * compared: that needs database credentials the control plane does not hold, and its replication lag metric is
+   * the evidence there.
    */
-  async compare(store: DataStoreConfig, from: RegionName, to: RegionName, opts: CompareOptions = {}): Promise<StoreComparison> {
+  async comparisonLayout(store: DataStoreConfig, to: RegionName): Promise<ComparisonLayout | null> {
     switch (store.kind) {
-      case 'dynamodb-global-table':
-        return this.compareDynamoDb(store, from, to, opts);
-      case 'aurora-global':
-        return {
-          store: store.name,
-          compared: 0,
-          missingInTarget: [],
-          missingCount: 0,
-          differing: [],
-          complete: false,
-          detail: `Aurora global cluster ${store.globalClusterIdentifier}: rows not compared (that needs database credentials); its replication lag metric is the evidence.`,
-        };
-      case 's3-replicated':
-        return this.compareS3(store, from, to, opts);
-    }
-  }
-
-  private async compareDynamoDb(store: DynamoStore, from: RegionName, to: RegionName, opts: CompareOptions): Promise<StoreComparison> {
-    const table = await callAws(`DynamoDB DescribeTable ${store.tableName} in ${to}`, () =>
-      this.props.dynamoDbFor(to).send(new DescribeTableCommand({ TableName: store.tableName })),
-    );
-    const keySchema = [...(table.Table?.KeySchema ?? [])].sort((a, b) => (a.KeyType === 'HASH' ? -1 : b.KeyType === 'HASH' ? 1 : 0));
-    if (keySchema.length === 0) throw new StepFailedError(`DynamoDB DescribeTable ${store.tableName} in ${to} returned no key schema`);
-    const segments = Math.max(1, this.props.scanSegments ?? 4);
-    // One limit across both regions: it bounds the 1 MB pages held at once, and so the memory.
-    const limit = limiter(Math.max(1, this.props.scanConcurrency ?? 4));
-    const feed = (region: RegionName) => async (add: (key: string, valueHash: number) => void) => {
-      let failed = false;
-      await Promise.all(
-        Array.from({ length: segments }, (_, segment) =>
-          limit(async () => {
-            if (failed) return;
-            try {
-              await this.scanItems(store.tableName, region, segment, segments, keySchema, add);
-            } catch (err) {
-              failed = true;
-              throw err;
-            }
-          }),
-        ),
-      );
-    };
-    return this.bucketedCompare(store.name, `${store.tableName}`, from, to, feed(from), feed(to), 'items (all attributes)', opts);
-  }
-
-  private async compareS3(store: S3Store, from: RegionName, to: RegionName, opts: CompareOptions): Promise<StoreComparison> {
-    const feed = (region: RegionName) => async (add: (key: string, valueHash: number) => void) => {
-      const bucket = this.bucket(store, region);
-      let token: string | undefined;
-      do {
-        const page = await callAws(`S3 ListObjectsV2 ${bucket} in ${region}`, () =>
-          this.props.s3For(region).send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) })),
+      case 'dynamodb-global-table': {
+        const table = await callAws(`DynamoDB DescribeTable ${store.tableName} in ${to}`, () =>
+          this.props.dynamoDbFor(to).send(new DescribeTableCommand({ TableName: store.tableName })),
         );
-        // Sizes, not ETags: a replica encrypted with another KMS key has a different ETag for the same bytes.
-        for (const o of page.Contents ?? []) if (o.Key !== undefined) add(o.Key, o.Size ?? 0);
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (token);
-    };
-    return this.bucketedCompare(store.name, `bucket ${this.bucket(store, from)}`, from, to, feed(from), feed(to), 'objects (key and size)', opts);
+        const size = table.Table?.TableSizeBytes;
+        return {
+          splittable: true,
+          sizeBytes: typeof size === 'number' ? size : null,
+          detail: `table ${store.tableName} in ${to}: ${typeof size === 'number' ? `${size} bytes` : 'size unknown'} (DescribeTable, updated about every 6 hours)`,
+        };
+      }
+      case 's3-replicated':
+        return { splittable: false, sizeBytes: null, detail: `bucket ${this.bucket(store, to)}: one listing (keys and sizes)` };
+      case 'aurora-global':
+        return null;
+    }
   }
 
   /**
-   * Both replicas are read side by side in each pass. The old primary is often still dark: failing to read
-   * it makes the comparison incomplete (and says so), never the step failed. A failure reading the new
-   * primary is a real error.
+   * One page: a parallel Scan page of one segment (DynamoDB returns at most 1 MB per page; ReturnConsumedCapacity
+   * tells what it cost, for the read budget), or one ListObjectsV2 page of an S3 bucket (keys and sizes: a replica
+   * encrypted with another KMS key has a different ETag for the same bytes). Heartbeat items are left out.
    */
-  private async bucketedCompare(
-    storeName: string,
-    what: string,
-    from: RegionName,
-    to: RegionName,
-    readFrom: (add: (key: string, valueHash: number) => void) => Promise<void>,
-    readTo: (add: (key: string, valueHash: number) => void) => Promise<void>,
-    unit: string,
-    opts: CompareOptions,
-  ): Promise<StoreComparison> {
-    const incomplete = (err: unknown): StoreComparison => ({
-      store: storeName,
-      compared: 0,
-      missingInTarget: [],
-      missingCount: 0,
-      differing: [],
-      complete: false,
-      detail: `Could not read ${what} in ${from} (${errorName(err)}: ${(err as Error).message}); not compared. Run the comparison again when ${from} is reachable.`,
-    });
-    const bothSides = async (onFrom: (k: string, v: number) => void, onTo: (k: string, v: number) => void): Promise<unknown> => {
-      let fromError: unknown;
-      await Promise.all([
-        readFrom(onFrom).catch((err: unknown) => {
-          fromError = err;
-        }),
-        readTo(onTo),
-      ]);
-      return fromError;
-    };
-    const cmp = new BucketedComparison({ buckets: this.props.compareBuckets ?? DEFAULT_BUCKETS });
-    const failed = await bothSides(cmp.source.addItem.bind(cmp.source), cmp.target.addItem.bind(cmp.target));
-    if (failed) return incomplete(failed);
-    const rounds = cmp.planRounds(cmp.diffBuckets(), this.props.maxItemsInMemory ?? 200_000);
-    const cap = this.props.maxReportedKeys ?? 100;
-    const missing: string[] = [];
-    const differing: string[] = [];
-    let missingCount = 0;
-    let differingCount = 0;
-    let extra = 0;
-    for (const round of rounds) {
-      const pass = cmp.keyDiff(round);
-      const err = await bothSides(pass.source.addItem, pass.target.addItem);
-      if (err) return incomplete(err);
-      const r = pass.result();
-      // Each round's keys go out before the next round is read, so the full report never has to fit in memory.
-      if (opts.onKeys && (r.missingInTarget.length > 0 || r.differing.length > 0)) await opts.onKeys({ missingInTarget: r.missingInTarget, differing: r.differing });
-      missingCount += r.missingInTarget.length;
-      differingCount += r.differing.length;
-      extra += r.missingInSource.length;
-      missing.push(...r.missingInTarget.slice(0, cap - missing.length));
-      differing.push(...r.differing.slice(0, cap - differing.length));
+  async scanSegment(store: DataStoreConfig, region: RegionName, segment: number, totalSegments: number, cursor: string | null): Promise<SegmentPage> {
+    switch (store.kind) {
+      case 'dynamodb-global-table': {
+        const shape = await this.keyShapes.get(store.tableName, region);
+        const keySchema: KeySchemaElement[] = [{ AttributeName: shape.partition.name, KeyType: 'HASH' }, ...(shape.sort ? [{ AttributeName: shape.sort.name, KeyType: 'RANGE' as const }] : [])];
+        const page = await callAws(`DynamoDB Scan ${store.tableName} in ${region}`, () =>
+          this.props.dynamoDbFor(region).send(
+            new ScanCommand({
+              TableName: store.tableName,
+              Segment: segment,
+              TotalSegments: totalSegments,
+              ReturnConsumedCapacity: 'TOTAL',
+              ...(cursor ? { ExclusiveStartKey: decodeKey(cursor) } : {}),
+            }),
+          ),
+        );
+        const items: Array<readonly [string, number]> = [];
+        for (const item of page.Items ?? []) {
+          if (isHeartbeatKey(attributeString(item[shape.partition.name]))) continue;
+          items.push([keyString(item, keySchema), hashValue(canonicalItem(item))]);
+        }
+        return { items, cursor: page.LastEvaluatedKey ? encodeKey(page.LastEvaluatedKey) : null, readUnits: page.ConsumedCapacity?.CapacityUnits ?? 0 };
+      }
+      case 's3-replicated': {
+        if (segment !== 0 || totalSegments !== 1) throw new InvalidInputError(`An S3 listing is one segment; asked for segment ${segment} of ${totalSegments}`);
+        const bucket = this.bucket(store, region);
+        const page = await callAws(`S3 ListObjectsV2 ${bucket} in ${region}`, () =>
+          this.props.s3For(region).send(new ListObjectsV2Command({ Bucket: bucket, ...(cursor ? { ContinuationToken: cursor } : {}) })),
+        );
+        const items: Array<readonly [string, number]> = [];
+        for (const o of page.Contents ?? []) if (o.Key !== undefined && !o.Key.startsWith(S3_HEARTBEAT_PREFIX)) items.push([o.Key, o.Size ?? 0]);
+        return { items, cursor: page.IsTruncated && page.NextContinuationToken ? page.NextContinuationToken : null, readUnits: 0 };
+      }
+      case 'aurora-global':
+        throw new InvalidInputError(`Aurora global cluster ${store.globalClusterIdentifier}: rows are not compared (that needs database credentials)`);
     }
-    const listedNote = missingCount > missing.length || differingCount > differing.length ? ` (first ${cap} of each listed)` : '';
-    const detail =
-      `Compared ${cmp.source.items} ${unit} of ${what} in ${from} with ${cmp.target.items} in ${to} by bucketed checksums ` +
-      `(${rounds.reduce((n, r) => n + r.length, 0)} of ${cmp.buckets} buckets differed, ${rounds.length} key-level pass(es)): ` +
-      `${missingCount} missing in ${to}, ${differingCount} differing, ${extra} only in ${to}${listedNote}.`;
-    return { store: storeName, compared: cmp.source.items, missingInTarget: missing.sort(), missingCount, differing: differing.sort(), differingCount, complete: true, detail };
-  }
-
-  private async scanItems(
-    tableName: string,
-    region: RegionName,
-    segment: number,
-    totalSegments: number,
-    keySchema: KeySchemaElement[],
-    add: (key: string, valueHash: number) => void,
-  ): Promise<void> {
-    let exclusiveStartKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await callAws(`DynamoDB Scan ${tableName} in ${region}`, () =>
-        this.props.dynamoDbFor(region).send(
-          new ScanCommand({
-            TableName: tableName,
-            Segment: segment,
-            TotalSegments: totalSegments,
-            ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
-          }),
-        ),
-      );
-      for (const item of page.Items ?? []) add(keyString(item, keySchema), hashValue(canonicalItem(item)));
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
   }
 
   // --- config lookups --------------------------------------------------------------------------
@@ -463,20 +395,17 @@ export function keyString(item: Record<string, AttributeValue>, keySchema: KeySc
   return parts.length === 1 ? parts[0] : JSON.stringify(parts);
 }
 
-/** Runs at most `limit` of the functions passed to it at once, in call order. */
-function limiter(limit: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (fn) => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else active++;
-    try {
-      return await fn();
-    } finally {
-      // Hand the slot straight to the next caller, so `active` never dips and lets an extra one in.
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
+/** A LastEvaluatedKey as text for the workflow state; binary values become base64 (JSON cannot hold bytes). */
+export function encodeKey(key: Record<string, AttributeValue>): string {
+  return JSON.stringify(key, (_name, value: unknown) => (value instanceof Uint8Array ? { $b64: Buffer.from(value).toString('base64') } : value));
+}
+
+export function decodeKey(text: string): Record<string, AttributeValue> {
+  try {
+    return JSON.parse(text, (_name, value: unknown) =>
+      value && typeof value === 'object' && '$b64' in value ? new Uint8Array(Buffer.from(String((value as { $b64: unknown }).$b64), 'base64')) : value,
+    ) as Record<string, AttributeValue>;
+  } catch (err) {
+    throw new InvalidInputError(`A comparison cursor is not a DynamoDB key: ${(err as Error).message}`);
+  }
 }

@@ -27,6 +27,7 @@ import { CloudWatchHealthSignals } from './cloudwatch-health-signals';
 import { DynamoDbIncidentLock } from './dynamodb-incident-lock';
 import { SfnFailoverStarter } from './sfn-failover-starter';
 import { DynamoDbAuditLog } from './dynamodb-audit-log';
+import { DynamoDbComparisonStore } from './dynamodb-comparison-store';
 import { configFromEnv, ENV, requireEnv } from './environment';
 import type { StepIdempotencyOptions } from './idempotency';
 import { Route53WeightedTraffic } from './route53-weighted-traffic';
@@ -75,6 +76,7 @@ export function documentClient(region: RegionName): DynamoDBDocumentClient {
 
 function dataStores(config: DrConfig): AwsDataStores {
   return new AwsDataStores({
+    regions: [config.regions.primary.name, config.regions.standby.name],
     cloudWatchFor: perRegion(config, (r) => new CloudWatchClient(clientConfig(r))),
     rdsFor: perRegion(config, (r) => new RDSClient(clientConfig(r))),
     dynamoDbFor: perRegion(config, (r) => new DynamoDBClient(clientConfig(r))),
@@ -177,9 +179,12 @@ export function dataConsistencyValidatorAwsDeps(env: Env = process.env): DataCon
   const config = configFromEnv(env);
   const region = requireEnv(ENV.controlPlaneRegion, env);
   const auditTable = requireEnv(ENV.auditTable, env);
+  const comparisonTable = requireEnv(ENV.comparisonTable, env);
   return {
     config,
     dataStores: dataStores(config),
+    // The comparison's parts stay in this region: the copy activating it runs the whole comparison.
+    work: new DynamoDbComparisonStore({ dynamoDb: new DynamoDBClient(clientConfig(region)), tableName: comparisonTable }),
     audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: auditTable }),
     clock: systemClock,
   };

@@ -1,10 +1,12 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeTableCommand, DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand, type GlobalCluster } from '@aws-sdk/client-rds';
-import { GetBucketReplicationCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketReplicationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsDataStores, clusterIdFromArn, type AwsDataStoresProps } from '../../../functions/shared/aws/aws-data-stores';
+import { AwsDataStores, clusterIdFromArn, decodeKey, type AwsDataStoresProps } from '../../../functions/shared/aws/aws-data-stores';
+import { AwsReplicationHeartbeats } from '../../../functions/shared/aws/aws-replication-heartbeats';
+import { DynamoDbComparisonStore } from '../../../functions/shared/aws/dynamodb-comparison-store';
 import { StepFailedError, TransientError } from '../../../functions/shared/errors';
 import { awsError, fixedClock, store } from './fixtures';
 
@@ -27,6 +29,7 @@ const s3Mock = { [EAST]: mockClient(s3[EAST]), [WEST]: mockClient(s3[WEST]) };
 function stores(props: Partial<AwsDataStoresProps> = {}) {
   const sleep = jest.fn(async (_ms: number) => {});
   const adapter = new AwsDataStores({
+    regions: [EAST, WEST],
     cloudWatchFor: (r) => cw[r],
     rdsFor: (r) => rds[r],
     dynamoDbFor: (r) => ddb[r],
@@ -78,12 +81,18 @@ describe('replicationLagMs', () => {
   });
 
   it('Aurora: reads AuroraGlobalDBReplicationLag of the secondary cluster in its own region', async () => {
-    cwMock[WEST].on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [800, 1200] }] });
+    const recent = [new Date(Date.parse(NOW) - 30_000), new Date(Date.parse(NOW) - 90_000)];
+    cwMock[WEST].on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [800, 1200], Timestamps: recent }] });
     await expect(stores().adapter.replicationLagMs(store('aurora-global'), EAST, WEST)).resolves.toBe(1200);
     expect(cwMock[WEST].commandCalls(GetMetricDataCommand)[0].args[0].input).toEqual(
       metricQuery('AWS/RDS', 'AuroraGlobalDBReplicationLag', [{ Name: 'DBClusterIdentifier', Value: 'ledger-usw2' }]),
     );
     expect(cwMock[EAST]).not.toHaveReceivedAnyCommand();
+  });
+
+  it('Aurora: its only evidence must be recent: a newest datapoint older than two minutes is stale, so unknown (null)', async () => {
+    cwMock[WEST].on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: 'lag', Values: [800], Timestamps: [new Date(Date.parse(NOW) - 180_000)] }] });
+    await expect(stores().adapter.replicationLagMs(store('aurora-global'), EAST, WEST)).resolves.toBeNull();
   });
 
   it('Aurora: throttling in the healthy target region is a TransientError', async () => {
@@ -226,162 +235,181 @@ describe('promote', () => {
   });
 });
 
-describe('compare', () => {
+describe('the comparison: layout and segment pages', () => {
   const item = (pk: string, sk: number, extra: Record<string, AttributeValue> = {}): Record<string, AttributeValue> => ({ pk: { S: pk }, sk: { N: String(sk) }, ...extra });
   const keyOf = (pk: string, sk: number) => JSON.stringify([pk, String(sk)]);
 
-  function describeTable() {
+  function describeTable(size?: number) {
     for (const r of [EAST, WEST] as const) {
       ddbMock[r].on(DescribeTableCommand).resolves({
         Table: {
           TableName: 'orders-table',
+          ...(size === undefined ? {} : { TableSizeBytes: size }),
           // RANGE listed first on purpose: the adapter orders the key by HASH then RANGE.
           KeySchema: [
             { AttributeName: 'sk', KeyType: 'RANGE' },
             { AttributeName: 'pk', KeyType: 'HASH' },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'N' },
           ],
         },
       });
     }
   }
 
-  it('DynamoDB: checksums whole items of both regions in parallel segments, then lists missing and differing keys', async () => {
-    describeTable();
-    ddbMock[EAST].on(ScanCommand, { Segment: 0 }).callsFake(async (input: { ExclusiveStartKey?: unknown }) =>
-      input.ExclusiveStartKey ? { Items: [item('c', 1, { total: { N: '3' } })] } : { Items: [item('a', 1), item('b', 1)], LastEvaluatedKey: item('b', 1) },
-    );
-    ddbMock[EAST].on(ScanCommand, { Segment: 1 }).resolves({ Items: [item('d', 2)] });
-    // `c` has another value in the target; `z` exists only there; legacy replication attributes are not data.
-    ddbMock[WEST].on(ScanCommand, { Segment: 0 }).resolves({ Items: [item('a', 1, { 'aws:rep:updateregion': { S: WEST } }), item('c', 1, { total: { N: '4' } })] });
-    ddbMock[WEST].on(ScanCommand, { Segment: 1 }).resolves({ Items: [item('z', 9)] });
-
-    const result = await stores({ scanSegments: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-
-    expect(result).toEqual({
-      store: 'orders',
-      compared: 4,
-      missingInTarget: [keyOf('b', 1), keyOf('d', 2)],
-      missingCount: 2,
-      differing: [keyOf('c', 1)],
-      differingCount: 1,
-      complete: true,
-      detail: expect.stringMatching(/2 missing in us-west-2, 1 differing, 1 only in us-west-2/),
-    });
-    // Whole items (no projection): a value that differs must change the checksum.
-    expect(ddbMock[EAST].commandCalls(ScanCommand)[0].args[0].input).toEqual({ TableName: 'orders-table', Segment: 0, TotalSegments: 2 });
-    expect(ddbMock[EAST]).toHaveReceivedCommandWith(ScanCommand, { Segment: 0, ExclusiveStartKey: item('b', 1) });
+  it('layout: a table is split by its size (DescribeTable in the region being activated), a bucket is one listing, Aurora is not compared', async () => {
+    describeTable(12 * 1024 ** 3);
+    const { adapter } = stores();
+    await expect(adapter.comparisonLayout(store('dynamodb-global-table'), WEST)).resolves.toMatchObject({ splittable: true, sizeBytes: 12 * 1024 ** 3 });
     expect(ddbMock[WEST]).toHaveReceivedCommandWith(DescribeTableCommand, { TableName: 'orders-table' });
+    expect(ddbMock[EAST]).not.toHaveReceivedAnyCommand();
+    await expect(adapter.comparisonLayout(store('s3-replicated'), WEST)).resolves.toMatchObject({ splittable: false, sizeBytes: null });
+    await expect(adapter.comparisonLayout(store('aurora-global'), WEST)).resolves.toBeNull();
   });
 
-  it('DynamoDB: identical replicas need one checksum pass only', async () => {
+  it('DynamoDB: one parallel-scan page of one segment: whole items, their cost, and the cursor to resume from', async () => {
     describeTable();
-    const same = { Items: [item('a', 1, { tags: { SS: ['x', 'y'] } }), item('b', 2)] };
-    ddbMock[EAST].on(ScanCommand).resolves(same);
-    // Set members come back in any order; the checksum must not care.
-    ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('b', 2), item('a', 1, { tags: { SS: ['y', 'x'] } })] });
-    const result = await stores({ scanSegments: 1 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-    expect(result).toMatchObject({ compared: 2, missingCount: 0, differing: [], complete: true });
-    expect(ddbMock[EAST]).toHaveReceivedCommandTimes(ScanCommand, 1);
-    expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 1);
-  });
-
-  it('DynamoDB: keeps at most scanConcurrency scans in flight across both regions', async () => {
-    describeTable();
-    let inFlight = 0;
-    let maxInFlight = 0;
-    const scan = async () => {
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setImmediate(resolve));
-      inFlight--;
-      return { Items: [] };
-    };
-    ddbMock[EAST].on(ScanCommand).callsFake(scan);
-    ddbMock[WEST].on(ScanCommand).callsFake(scan);
-
-    await stores({ scanSegments: 4, scanConcurrency: 3 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-
-    expect(maxInFlight).toBe(3);
-    expect(ddbMock[EAST]).toHaveReceivedCommandTimes(ScanCommand, 4);
-    expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 4);
-  });
-
-  it('DynamoDB: caps the listed keys but counts every missing one', async () => {
-    describeTable();
-    ddbMock[EAST].on(ScanCommand).resolves({ Items: [item('a', 1), item('b', 1), item('c', 1)] });
-    ddbMock[WEST].on(ScanCommand).resolves({ Items: [] });
-    const result = await stores({ scanSegments: 1, maxReportedKeys: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-    expect(result.missingInTarget).toHaveLength(2);
-    expect(result.missingCount).toBe(3);
-    expect(result.detail).toMatch(/3 missing in us-west-2, .*\(first 2 of each listed\)/);
-  });
-
-  it('DynamoDB: streams every missing and differing key to onKeys, pass by pass, while the returned lists stay capped', async () => {
-    describeTable();
-    const many = Array.from({ length: 50 }, (_, i) => item(`k${i}`, i));
-    ddbMock[EAST].on(ScanCommand).resolves({ Items: [...many, item('changed', 1, { v: { S: 'a' } })] });
-    ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('changed', 1, { v: { S: 'b' } })] });
-    const batches: Array<{ missingInTarget: readonly string[]; differing: readonly string[] }> = [];
-    const result = await stores({ scanSegments: 1, compareBuckets: 16, maxItemsInMemory: 10, maxReportedKeys: 3 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST, {
-      onKeys: async (keys) => void batches.push(keys),
+    ddbMock[EAST].on(ScanCommand).resolves({
+      // Legacy replication attributes are not data; the heartbeat item is not the application's.
+      Items: [item('a', 1, { 'aws:rep:updateregion': { S: EAST } }), item('b', 2), item('regionflip#heartbeat#us-west-2', 0)],
+      LastEvaluatedKey: item('b', 2),
+      ConsumedCapacity: { TableName: 'orders-table', CapacityUnits: 64 },
     });
-    expect(result).toMatchObject({ missingCount: 50, differingCount: 1 });
-    expect(result.missingInTarget).toHaveLength(3);
-    expect(batches.length).toBeGreaterThan(1);
-    expect(new Set(batches.flatMap((b) => b.missingInTarget))).toEqual(new Set(many.map((_, i) => keyOf(`k${i}`, i))));
-    expect(batches.flatMap((b) => b.differing)).toEqual([keyOf('changed', 1)]);
+    const page = await stores().adapter.scanSegment(store('dynamodb-global-table'), EAST, 3, 8, null);
+    expect(page.items.map(([k]) => k)).toEqual([keyOf('a', 1), keyOf('b', 2)]);
+    expect(page).toMatchObject({ readUnits: 64, cursor: expect.any(String) });
+    // Whole items (no projection): a value that differs must change the checksum.
+    expect(ddbMock[EAST].commandCalls(ScanCommand)[0].args[0].input).toEqual({ TableName: 'orders-table', Segment: 3, TotalSegments: 8, ReturnConsumedCapacity: 'TOTAL' });
+    // The cursor is the LastEvaluatedKey, given back as ExclusiveStartKey with the same segment.
+    await stores().adapter.scanSegment(store('dynamodb-global-table'), EAST, 3, 8, page.cursor);
+    expect(ddbMock[EAST]).toHaveReceivedCommandWith(ScanCommand, { Segment: 3, TotalSegments: 8, ExclusiveStartKey: item('b', 2) });
   });
 
-  it('DynamoDB: a large difference takes more key-level passes, never more items in memory than allowed', async () => {
+  it('DynamoDB: a replica with its set members in another order hashes the same', async () => {
     describeTable();
-    const many = Array.from({ length: 50 }, (_, i) => item(`k${i}`, i));
-    ddbMock[EAST].on(ScanCommand).resolves({ Items: many });
-    ddbMock[WEST].on(ScanCommand).resolves({ Items: [] });
-    const result = await stores({ scanSegments: 1, compareBuckets: 16, maxItemsInMemory: 10 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-    expect(result.missingCount).toBe(50);
-    const passes = ddbMock[EAST].commandCalls(ScanCommand).length;
-    // One checksum pass plus at least 50 / 10 key-level passes.
-    expect(passes).toBeGreaterThanOrEqual(6);
-    expect(result.detail).toMatch(new RegExp(`${passes - 1} key-level pass`));
+    ddbMock[EAST].on(ScanCommand).resolves({ Items: [item('a', 1, { tags: { SS: ['x', 'y'] } })] });
+    ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('a', 1, { tags: { SS: ['y', 'x'] } })] });
+    const { adapter } = stores();
+    const [east, west] = await Promise.all([EAST, WEST].map((r) => adapter.scanSegment(store('dynamodb-global-table'), r, 0, 1, null)));
+    expect(east.items).toEqual(west.items);
+    expect(east.cursor).toBeNull();
   });
 
-  it('DynamoDB: an unreachable old primary means "incomplete" with the reason, not a failed step', async () => {
+  it('DynamoDB: a binary key in the cursor survives the trip through the workflow state', async () => {
     describeTable();
-    ddbMock[EAST].on(ScanCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }));
-    ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('a', 1)] });
-    const result = await stores({ scanSegments: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST);
-    expect(result).toEqual(
-      expect.objectContaining({ compared: 0, missingCount: 0, complete: false, detail: expect.stringMatching(/Could not read orders-table in us-east-1/) }),
-    );
+    const binary = { pk: { B: new Uint8Array([0, 1, 254, 255]) }, sk: { N: '1' } };
+    ddbMock[EAST].on(ScanCommand).resolves({ Items: [], LastEvaluatedKey: binary });
+    const { cursor } = await stores().adapter.scanSegment(store('dynamodb-global-table'), EAST, 0, 1, null);
+    expect(decodeKey(JSON.parse(JSON.stringify(cursor)) as string)).toEqual(binary);
   });
 
-  it('DynamoDB: throttling in the target region is a TransientError, and no further target scan starts', async () => {
+  it('DynamoDB: throttling is a TransientError for the Retry; an unreachable region is an error the comparison handles', async () => {
     describeTable();
-    ddbMock[EAST].on(ScanCommand).callsFake(async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      return { Items: [] };
-    });
     ddbMock[WEST].on(ScanCommand).rejects(awsError('ProvisionedThroughputExceededException'));
-    await expect(stores({ scanSegments: 2, scanConcurrency: 2 }).adapter.compare(store('dynamodb-global-table'), EAST, WEST)).rejects.toBeInstanceOf(TransientError);
-    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-    expect(ddbMock[WEST]).toHaveReceivedCommandTimes(ScanCommand, 1);
+    await expect(stores().adapter.scanSegment(store('dynamodb-global-table'), WEST, 0, 1, null)).rejects.toBeInstanceOf(TransientError);
   });
 
-  it('S3: compares object keys and sizes across both buckets, following continuation tokens', async () => {
+  it('S3: one listing page (keys and sizes, never contents) with its continuation token; the heartbeat object left out', async () => {
     s3Mock[EAST].on(ListObjectsV2Command, { Bucket: 'invoices-use1' }).callsFake(async (input: { ContinuationToken?: string }) =>
       input.ContinuationToken
         ? { Contents: [{ Key: 'inv/3', Size: 30 }], IsTruncated: false }
-        : { Contents: [{ Key: 'inv/1', Size: 10 }, { Key: 'inv/2', Size: 20 }], IsTruncated: true, NextContinuationToken: 't1' },
+        : { Contents: [{ Key: '.regionflip/heartbeat/us-west-2', Size: 40 }, { Key: 'inv/1', Size: 10 }], IsTruncated: true, NextContinuationToken: 't1' },
     );
-    s3Mock[WEST].on(ListObjectsV2Command, { Bucket: 'invoices-usw2' }).resolves({ Contents: [{ Key: 'inv/1', Size: 10 }, { Key: 'inv/2', Size: 21 }], IsTruncated: false });
-    const result = await stores().adapter.compare(store('s3-replicated'), EAST, WEST);
-    expect(result).toMatchObject({ store: 'invoices', compared: 3, missingInTarget: ['inv/3'], missingCount: 1, differing: ['inv/2'], complete: true });
+    const { adapter } = stores();
+    const first = await adapter.scanSegment(store('s3-replicated'), EAST, 0, 1, null);
+    expect(first).toEqual({ items: [['inv/1', 10]], cursor: 't1', readUnits: 0 });
+    const second = await adapter.scanSegment(store('s3-replicated'), EAST, 0, 1, first.cursor);
+    expect(second).toEqual({ items: [['inv/3', 30]], cursor: null, readUnits: 0 });
     expect(s3Mock[EAST]).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: 'invoices-use1', ContinuationToken: 't1' });
+    await expect(adapter.scanSegment(store('s3-replicated'), EAST, 1, 2, null)).rejects.toThrow(/one segment/);
   });
 
-  it('Aurora rows are not compared, and the result says it is incomplete rather than clean', async () => {
-    const result = await stores().adapter.compare(store('aurora-global'), EAST, WEST);
-    expect(result).toMatchObject({ store: 'ledger', compared: 0, missingCount: 0, complete: false, detail: expect.stringMatching(/rows not compared/) });
+  it('Aurora rows are not scanned', async () => {
+    await expect(stores().adapter.scanSegment(store('aurora-global'), EAST, 0, 1, null)).rejects.toThrow(/rows are not compared/);
+  });
+});
+
+describe('the replication heartbeat', () => {
+  const schema = (type: 'S' | 'N' | 'B', sort = false) => ({
+    Table: {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }, ...(sort ? [{ AttributeName: 'sk', KeyType: 'RANGE' as const }] : [])],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: type }, ...(sort ? [{ AttributeName: 'sk', AttributeType: 'S' as const }] : [])],
+    },
+  });
+  const writer = () => new AwsReplicationHeartbeats({ dynamoDbFor: (r) => ddb[r], s3For: (r) => s3[r], regions: [EAST, WEST] });
+
+  it('writer: puts its own region\'s item (reserved key, its time) into its own replica of the table', async () => {
+    ddbMock[EAST].on(DescribeTableCommand).resolves(schema('S', true));
+    ddbMock[EAST].on(PutItemCommand).resolves({});
+    await writer().beat(store('dynamodb-global-table'), EAST, 1_700_000_000_000);
+    expect(ddbMock[EAST]).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'orders-table',
+      Item: { pk: { S: 'regionflip#heartbeat#us-east-1' }, sk: { S: 'regionflip#heartbeat' }, regionflipHeartbeatOrigin: { S: EAST }, regionflipHeartbeatAt: { N: '1700000000000' } },
+    });
+    expect(ddbMock[WEST]).not.toHaveReceivedAnyCommand();
+  });
+
+  it('writer: a table keyed by a number gets its reserved number; a binary key gets no heartbeat', async () => {
+    ddbMock[WEST].on(DescribeTableCommand).resolves(schema('N'));
+    await writer().beat(store('dynamodb-global-table'), WEST, 1);
+    expect(ddbMock[WEST]).toHaveReceivedCommandWith(PutItemCommand, { Item: expect.objectContaining({ pk: { N: '-9007199254740991' } }) });
+    ddbMock[EAST].on(DescribeTableCommand).resolves(schema('B'));
+    await expect(writer().beat(store('dynamodb-global-table'), EAST, 1)).rejects.toThrow(/binary key/);
+  });
+
+  it('writer: a small object under the reserved prefix of its own bucket', async () => {
+    s3Mock[WEST].on(PutObjectCommand).resolves({});
+    await writer().beat(store('s3-replicated'), WEST, 42);
+    expect(s3Mock[WEST]).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'invoices-usw2', Key: '.regionflip/heartbeat/us-west-2', Body: '{"origin":"us-west-2","writtenAt":42}' });
+    await expect(writer().beat(store('aurora-global'), WEST, 42)).rejects.toThrow(/no heartbeat/);
+  });
+
+  it('reader: the other region\'s item in the local replica, read strongly consistent', async () => {
+    ddbMock[WEST].on(DescribeTableCommand).resolves(schema('S'));
+    ddbMock[WEST].on(GetItemCommand).resolves({ Item: { pk: { S: 'regionflip#heartbeat#us-east-1' }, regionflipHeartbeatAt: { N: '1700000000000' } } });
+    await expect(stores().adapter.newestHeartbeat(store('dynamodb-global-table'), EAST, WEST)).resolves.toMatchObject({ writtenAt: 1_700_000_000_000, readable: true });
+    expect(ddbMock[WEST]).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'orders-table', Key: { pk: { S: 'regionflip#heartbeat#us-east-1' } }, ConsistentRead: true });
+    expect(ddbMock[EAST]).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reader: no item is "missing", an unreadable replica is "unreadable", neither throws', async () => {
+    ddbMock[WEST].on(DescribeTableCommand).resolves(schema('S'));
+    ddbMock[WEST].on(GetItemCommand).resolves({});
+    await expect(stores().adapter.newestHeartbeat(store('dynamodb-global-table'), EAST, WEST)).resolves.toMatchObject({ writtenAt: null, readable: true });
+    ddbMock[WEST].on(GetItemCommand).rejects(awsError('AccessDeniedException'));
+    await expect(stores().adapter.newestHeartbeat(store('dynamodb-global-table'), EAST, WEST)).resolves.toMatchObject({ writtenAt: null, readable: false, detail: expect.stringMatching(/AccessDeniedException/) });
+  });
+
+  it('reader: S3 object body; NoSuchKey is missing (is the prefix replicated?)', async () => {
+    s3Mock[WEST].on(GetObjectCommand).resolves({ Body: { transformToString: async () => '{"origin":"us-east-1","writtenAt":99}' } as never });
+    await expect(stores().adapter.newestHeartbeat(store('s3-replicated'), EAST, WEST)).resolves.toMatchObject({ writtenAt: 99, readable: true });
+    expect(s3Mock[WEST]).toHaveReceivedCommandWith(GetObjectCommand, { Bucket: 'invoices-usw2', Key: '.regionflip/heartbeat/us-east-1' });
+    s3Mock[WEST].on(GetObjectCommand).rejects(awsError('NoSuchKey', { status: 404 }));
+    await expect(stores().adapter.newestHeartbeat(store('s3-replicated'), EAST, WEST)).resolves.toMatchObject({ writtenAt: null, readable: true, detail: expect.stringMatching(/replication rule cover/) });
+  });
+});
+
+describe('DynamoDbComparisonStore', () => {
+  const table = () => new DynamoDbComparisonStore({ dynamoDb: ddb[WEST], tableName: 'comparison', clock: fixedClock(NOW) });
+
+  it('puts a part with a week of TTL, and lists a prefix with strongly consistent queries across pages', async () => {
+    ddbMock[WEST].on(PutItemCommand).resolves({});
+    await table().put('inc/validate/1', 'd/orders/0000/0000', new Uint8Array([1, 2, 3]));
+    expect(ddbMock[WEST]).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'comparison',
+      Item: { comparisonId: { S: 'inc/validate/1' }, part: { S: 'd/orders/0000/0000' }, body: { B: new Uint8Array([1, 2, 3]) }, expiresAt: { N: String(Date.parse(NOW) / 1000 + 7 * 86_400) } },
+    });
+    ddbMock[WEST]
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [{ part: { S: 'd/a' }, body: { B: new Uint8Array([1]) } }], LastEvaluatedKey: { part: { S: 'd/a' } } })
+      .resolvesOnce({ Items: [{ part: { S: 'd/b' }, body: { B: new Uint8Array([2]) } }] });
+    await expect(table().list('inc/validate/1', 'd/')).resolves.toEqual([
+      { part: 'd/a', body: new Uint8Array([1]) },
+      { part: 'd/b', body: new Uint8Array([2]) },
+    ]);
+    expect(ddbMock[WEST]).toHaveReceivedCommandWith(QueryCommand, { ConsistentRead: true, ExpressionAttributeValues: { ':c': { S: 'inc/validate/1' }, ':p': { S: 'd/' } } });
   });
 });
 

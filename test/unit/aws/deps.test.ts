@@ -8,6 +8,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { DynamoDbComparisonStore } from '../../../functions/shared/aws/dynamodb-comparison-store';
 import { AwsDataStores } from '../../../functions/shared/aws/aws-data-stores';
 import { CloudWatchHealthSignals } from '../../../functions/shared/aws/cloudwatch-health-signals';
 import { approvalCallbackAwsDeps } from '../../../functions/approval-callback/aws-deps';
@@ -51,13 +52,14 @@ const fullEnv = (): NodeJS.ProcessEnv => ({
   [ENV.idempotencyTable]: 'idempotency-table',
   [ENV.approverCodeTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approver-codes',
   [ENV.approverRoleNames]: 'orders-dr-approver-us-west-2',
+  [ENV.comparisonTable]: 'comparison-table',
 });
 
 const factories = {
   healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
   trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
   failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
-  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable] },
+  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable, ENV.comparisonTable] },
   approvalRequestAwsDeps: {
     make: approvalRequestAwsDeps,
     needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
@@ -102,8 +104,9 @@ describe('AWS deps factories with a full environment', () => {
 
   it('dataConsistencyValidatorAwsDeps', () => {
     const deps = dataConsistencyValidatorAwsDeps(fullEnv());
-    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores']);
+    expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores', 'work']);
     expect(deps.dataStores).toBeInstanceOf(AwsDataStores);
+    expect(deps.work).toBeInstanceOf(DynamoDbComparisonStore);
   });
 
   it('approvalRequestAwsDeps', () => {

@@ -4,7 +4,7 @@ import type { DrConfig } from '../../../config/schema';
 import { countTransitions, evaluateChoiceRule, walk, type AslMachine } from '../../../cli/plan/asl-path';
 import { detectionTerm, rpoEstimate, rtoBudget } from '../../../cli/plan/budget';
 import { monthlyCost } from '../../../cli/plan/cost';
-import { buildPlan, loadFailoverDefinition } from '../../../cli/plan/plan';
+import { buildPlan, formatPlan, loadFailoverDefinition } from '../../../cli/plan/plan';
 import { PRICES, TIMINGS } from '../../../cli/plan/prices';
 
 // Hand-computed expectations below are for the Route 53 + Aurora example; the shipped default is checked on its own.
@@ -177,16 +177,32 @@ describe('monthly cost (hand-computed)', () => {
     expect(by('High-resolution alarms').monthlyUsd).toBe(3.6);
     // Route 53: 2 checks x ($0.50 + $1 HTTPS + $1 fast interval) = $5.00
     expect(by('Route 53 health checks').monthlyUsd + by('Route 53 health-check HTTPS').monthlyUsd + by('Route 53 health-check 10 s').monthlyUsd).toBe(5);
+    // The replication heartbeat: a run a minute in each region (87,600 runs) of 62 s at 0.125 GB = 678,900 GB-s x
+    // $0.0000133334 = $9.05; 87,600 requests = $0.02; the one table written every 2 s in both regions and
+    // replicated: 4 x 1,314,000 = 5,256,000 write units x $0.625 / 1M = $3.29 (no bucket).
+    expect(by('Heartbeat writer compute').monthlyUsd).toBe(9.05);
+    expect(by('Heartbeat writer invocations').monthlyUsd).toBe(0.02);
+    expect(by('Heartbeat items').quantity).toBe(5_256_000);
+    expect(by('Heartbeat items').monthlyUsd).toBe(3.29);
+    expect(by('Heartbeat objects').quantity).toBe(0);
     // 105.12 + 3.60 + 3.60 + 1.00 composite + 0.20 mirrors + 0.20 dead letters + 5.00 checks + 0.20 R53 alarms
-    //   + 6.00 dashboards + 2.00 KMS keys + 0.80 secrets = 127.72 (usage items are fractions of a cent)
-    expect(cost.monthlyCostUsd).toBe(127.72);
+    //   + 6.00 dashboards + 2.00 KMS keys + 0.80 secrets + 12.36 heartbeat = 140.08 (usage items are fractions of a cent)
+    expect(cost.monthlyCostUsd).toBe(140.08);
+  });
+
+  test('heartbeat objects in a replicated bucket: every 2 s in both regions, each replicated, at the PUT price', () => {
+    const c = config((raw) => (raw.dataStores = [{ kind: 's3-replicated', name: 'files', buckets: { [PRIMARY]: 'a-bucket', [STANDBY]: 'b-bucket' } }]));
+    const line = monthlyCost(c, MINI).lines.find((l) => l.item.startsWith('Heartbeat objects'))!;
+    expect(line.quantity).toBe(5_256_000);
+    // 5,256 thousands x $0.005
+    expect(line.monthlyUsd).toBe(26.28);
   });
 
   test('the ARC cluster is billed by the hour: 730 h x $2.50 = $1,825', () => {
     const c = config((raw) => (raw.traffic = arc));
     const cost = monthlyCost(c, MINI);
     expect(cost.lines.find((l) => l.item.startsWith('Route 53 ARC cluster'))!.monthlyUsd).toBe(1825);
-    expect(cost.monthlyCostUsd).toBe(127.72 + 1825);
+    expect(cost.monthlyCostUsd).toBe(140.08 + 1825);
   });
 
   test('a shared ARC cluster is priced as a share: 1/4 of 730 h x $2.50 = $456.25', () => {
@@ -218,8 +234,8 @@ describe('monthly cost (hand-computed)', () => {
 
   test('60 s probes use standard alarms and no fast health checks', () => {
     const c = config((raw) => Object.assign(raw.detection as object, { probeIntervalSeconds: 60 }));
-    // 127.72 - 12 x ($0.30 - $0.10) - 2 x $1.00 = 123.32
-    expect(monthlyCost(c, MINI).monthlyCostUsd).toBe(123.32);
+    // 140.08 - 12 x ($0.30 - $0.10) - 2 x $1.00 = 135.68
+    expect(monthlyCost(c, MINI).monthlyCostUsd).toBe(135.68);
   });
 
   test('Step Functions transitions scale with executions: 13 per full run of the mini definition', () => {
@@ -234,6 +250,47 @@ describe('monthly cost (hand-computed)', () => {
   test('every price names its source', () => {
     for (const l of monthlyCost(config((raw) => (raw.traffic = arc)), MINI).lines) expect(l.source.length).toBeGreaterThan(5);
     for (const f of [...Object.values(PRICES), ...Object.values(TIMINGS)]) expect(f.source).toMatch(/\S{3,}/);
+  });
+});
+
+describe('the data comparison (how long ValidateData reads, at the read budget)', () => {
+  test('a table of known size: one GiB per segment, its segments sharing the budget, both regions at once', () => {
+    const c = config((raw) => {
+      raw.dataStores = [{ ...dynamo(0), sizeGiB: 10 }, { ...dynamo(1), sizeGiB: 0.5 }];
+      raw.dataRisk = { comparisonReadUnitsPerSecond: 1_000, comparisonMaxConcurrency: 4, comparisonMaxSegmentsPerTable: 16 };
+    });
+    const t = buildPlan(c, MINI).comparison;
+    // 1 GiB / (1,000 units/s x 8 KiB per unit) = 131.1 s
+    expect(t.secondsPerGiBPerPass).toBe(131.1);
+    expect(t.stores.map((s) => [s.store, s.segments, s.passSeconds])).toEqual([
+      ['t-0', 4, 1310.7],
+      ['t-1', 1, 65.5],
+    ]);
+    // The small table's one segment waits behind a segment of the big one in its lane.
+    expect(t.passSeconds).toBe(1376.3);
+    expect(t.withDifferencesSeconds).toBe(2752.6);
+  });
+
+  test('Aurora, S3 and tables of unknown size are said, never counted as zero', () => {
+    const c = config((raw) => (raw.dataStores = [dynamo(0), aurora(1), { kind: 's3-replicated', name: 'files', buckets: { [PRIMARY]: 'a-bucket', [STANDBY]: 'b-bucket' } }]));
+    const t = buildPlan(c, MINI).comparison;
+    expect(t.passSeconds).toBeNull();
+    expect(t.stores.map((s) => s.note)).toEqual([expect.stringMatching(/size unknown/), expect.stringMatching(/not compared item by item/), expect.stringMatching(/number of objects/)]);
+  });
+
+  test('the text says the rate, each table and both passes', () => {
+    const c = config((raw) => (raw.dataStores = [{ ...dynamo(0), sizeGiB: 2 }]));
+    const text = formatPlan(buildPlan(c, MINI), { sources: false });
+    expect(text).toMatch(/Data comparison after a failover or before a failback, at 500 read units\/s per table and region \(262\.1 s per GiB per pass\)/);
+    expect(text).toMatch(/t-0 \(dynamodb-global-table\) +2 GiB +2 seg +524\.3 s/);
+    expect(text).toMatch(/both passes .* 1048\.6 s/);
+  });
+
+  test('a heartbeat interval not below the RPO target is flagged: the measured lag could never be within it', () => {
+    const c = config((raw) => {
+      raw.objectives = { rtoSeconds: 600, rpoSeconds: 2 };
+    });
+    expect(buildPlan(c, MINI).findings.some((f) => f.message.includes('dataRisk.heartbeatIntervalSeconds 2 s is not below objectives.rpoSeconds 2 s'))).toBe(true);
   });
 });
 

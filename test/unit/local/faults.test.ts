@@ -85,7 +85,7 @@ describe('each fault kind does what it says, and heals', () => {
     const { world, detection, fault } = setup();
     const a = applyFault(fault({ kind: 'replication-lag', store: 'orders', lag: '30s' }), world, detection);
     expect(world.data.store('orders').lagOverrideMs).toBe(30_000);
-    expect(await world.dataStores.replicationLagMs(world.data.store('orders').config)).toBe(30_000);
+    expect(await world.dataStores.replicationLagMs(world.data.store('orders').config, world.primary, world.standby)).toBe(30_000);
     a.heal();
     expect(world.data.store('orders').lagOverrideMs).toBeUndefined();
   });

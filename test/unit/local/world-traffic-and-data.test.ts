@@ -1,7 +1,8 @@
 import { GetRoutingControlStateCommand, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
 import { parseConfig } from '../../../config/load';
 import { ArcRoutingControlTraffic } from '../../../functions/shared/aws/arc-routing-control-traffic';
-import { LocalRoute53Traffic } from '../../../local/world/adapters';
+import type { SegmentPage } from '../../../functions/shared/ports';
+import { LocalHeartbeatWriter, LocalRoute53Traffic } from '../../../local/world/adapters';
 import { LocalWorld } from '../../../local/world/world';
 import { configInput } from '../aws/fixtures';
 import { useVirtualTime } from '../../support/virtual-time';
@@ -84,21 +85,42 @@ describe('ArcClusterStandIn', () => {
   });
 });
 
-describe('LocalDataStores.compare', () => {
-  it('runs the bucketed comparison: lists what the target lacks', async () => {
+describe('LocalDataStores: the comparison\'s pages and the heartbeat', () => {
+  it('pages one segment of a replica in key order, resumable from the last key, without heartbeat items', async () => {
     const w = world();
     const orders = w.data.store('orders');
-    orders.byRegion[EAST].write('k1', 'v1');
-    orders.byRegion[EAST].write('k2', 'v2');
-    orders.byRegion[WEST].write('k1', 'v1');
-    const r = await w.dataStores.compare(orders.config, EAST, WEST);
-    expect(r).toMatchObject({ compared: 2, missingInTarget: ['k2'], missingCount: 1, complete: true });
+    for (let i = 0; i < 600; i++) orders.byRegion[EAST].write(`k${String(i).padStart(4, '0')}`, `v${i}`);
+    orders.byRegion[EAST].write('regionflip#heartbeat#us-east-1', '{"writtenAt":1}');
+    const keys: string[] = [];
+    let cursor: string | null = null;
+    for (let segment = 0; segment < 3; segment++) {
+      cursor = null;
+      do {
+        const page: SegmentPage = await w.dataStores.scanSegment(orders.config, EAST, segment, 3, cursor);
+        keys.push(...page.items.map(([k]) => k));
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    // Every item once, over the three segments; the heartbeat is control-plane data, never compared.
+    expect(keys.sort()).toEqual(Array.from({ length: 600 }, (_, i) => `k${String(i).padStart(4, '0')}`));
   });
 
-  it('cannot read a region that is down: incomplete, not clean', async () => {
+  it('cannot read a region that is down (an unreachable endpoint); the heartbeat there is unreadable, not missing', async () => {
     const w = world();
     w.data.crash(EAST);
-    const r = await w.dataStores.compare(w.data.store('orders').config, EAST, WEST);
-    expect(r).toMatchObject({ compared: 0, missingCount: 0, complete: false, detail: expect.stringMatching(/us-east-1 \(unreachable\)/) });
+    await expect(w.dataStores.scanSegment(w.data.store('orders').config, EAST, 0, 1, null)).rejects.toThrow(/region unreachable/);
+    await expect(w.dataStores.newestHeartbeat(w.data.store('orders').config, WEST, EAST)).resolves.toMatchObject({ readable: false });
+  });
+
+  it('the heartbeat arrives through replication: held back by a stall, delivered when it heals', async () => {
+    const w = world();
+    const orders = w.data.store('orders');
+    const writer = new LocalHeartbeatWriter(w.data);
+    w.stallReplication('*', true);
+    await writer.beat(orders.config, EAST, 1_000);
+    await expect(w.dataStores.newestHeartbeat(orders.config, EAST, WEST)).resolves.toMatchObject({ writtenAt: null, readable: true });
+    w.stallReplication('*', false);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(w.dataStores.newestHeartbeat(orders.config, EAST, WEST)).resolves.toMatchObject({ writtenAt: 1_000 });
   });
 });
