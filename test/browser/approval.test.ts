@@ -154,7 +154,7 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect(await page.locator('#rpo').textContent()).toMatch(/^Estimated data loss [\d.]+ s, but unknown for orders, customers, so it counts as over the RPO target of 5\.0 s/);
       expect(await page.locator('#rpo-method').textContent()).toContain('Measured by replication heartbeat');
       expect(await page.locator('#rpo-evidence li').count()).toBe(2);
-      expect(await page.locator('#why').textContent()).toBe('Why you are asked: approval mode "required": a human always decides.');
+      expect(await page.locator('#why').textContent()).toBe('Why you are asked: the data at risk is unknown for orders (heartbeat stale), customers (heartbeat stale), and unknown is never within the RPO target.');
       // The loss per store, the evidence with its times, and where to look in the console.
       expect(await page.locator('#stores tbody tr').count()).toBe(2);
       expect(await page.locator('#evidence li').count()).toBeGreaterThan(0);
@@ -345,6 +345,7 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect((await navigationOf(page, () => page.click('#send-code')))?.status()).toBe(200);
       const challenge = (await page.locator('input[name="challenge"]').getAttribute('value'))!;
       await page.fill('#code', mailedCode(drill.world.notifier.outbox, APPROVER, challenge)!);
+      await page.check('#acceptDataLoss');
       const approved = await navigationOf(page, () => page.click('#approve'), 10_000);
       expect(approved?.status()).toBe(200);
       expect(await page.locator('#title').textContent()).toBe('Failover approved');

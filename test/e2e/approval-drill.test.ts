@@ -172,11 +172,14 @@ describe('the IAM path in the drill (what drctl approve does in AWS, and what --
         void approveAsIamPrincipal(cp, { executionArn, decision: 'approve', principalArn: 'arn:aws:sts::000000000000:assumed-role/Admin/mallory' })
           .then((r) => answers.push(r))
           .then(() => approveAsIamPrincipal(cp, { executionArn, decision: 'approve', principalArn: principal }))
+          .then((r) => answers.push(r))
+          // The primary is dark, so its heartbeat stopped and the data at risk is unknown: approving takes accepting it.
+          .then(() => approveAsIamPrincipal(cp, { executionArn, decision: 'approve', principalArn: principal, acceptDataLoss: true }))
           .then((r) => answers.push(r));
       },
     });
-    expect(answers.map((a) => a.status)).toEqual([403, 200]);
-    expect(answers[1].body).toMatchObject({ outcome: 'approved', decidedBy: principal });
+    expect(answers.map((a) => a.status)).toEqual([403, 400, 200]);
+    expect(answers[2].body).toMatchObject({ outcome: 'approved', decidedBy: principal });
     expect(summary.outcome).toBe('FAILED_OVER');
     expect(summary.invariantsHeld).toBe(true);
     const alert = events.find((e) => e.type === 'alert' && String(e.subject).includes('approved by'));

@@ -218,7 +218,7 @@ describe('monthly cost (hand-computed)', () => {
     expect(cluster.item).toContain('1/4 of a cluster shared by 4 applications');
     expect(cluster.quantity).toBe(730 / 4);
     expect(cluster.monthlyUsd).toBe(456.25);
-    expect(cost.monthlyCostUsd).toBe(127.72 + 456.25);
+    expect(cost.monthlyCostUsd).toBe(140.08 + 456.25);
   });
 
   test('an unshared ARC cluster (the default, sharedByApplications 1) is the whole cluster, and says nothing of sharing', () => {
