@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import type { DrConfig } from '../../config/schema';
 import { loadConfig } from '../../config/load';
 import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill';
 import type { LocalWorld } from '../../local/world/world';
+import { drctl } from '../support/drctl';
 
 const ROOT = join(__dirname, '..', '..');
 const baseConfig = () => loadConfig(join(ROOT, 'dr.config.json'));
@@ -113,19 +113,14 @@ describe('the task token never leaves the approval store', () => {
     expect(JSON.stringify(result.world.audit.entries)).not.toContain(token);
   });
 
-  it('`drctl drill --json` output has nothing shaped like a task token', () => {
-    // Run from an empty folder so the outbox lands there, not in the checkout.
-    const out = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'cli', 'main.ts'), 'drill', '--json', '--approve', 'auto', '--config', join(ROOT, 'dr.config.json')], {
-      cwd: mkdtempSync(join(tmpdir(), 'drill-cwd-')),
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-      timeout: 120_000,
-    });
-    expect(out.status).toBe(0);
-    const lines = out.stdout.trim().split('\n');
+  it('`drctl drill --json` output has nothing shaped like a task token', async () => {
+    const { code, out, err, strayOut, strayErr } = await drctl(['drill', '--json', '--approve', 'auto', '--config', join(ROOT, 'dr.config.json')]);
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'summary', outcome: 'FAILED_OVER' });
     expect(lines.some((l) => l.includes('"approval-requested"'))).toBe(true);
-    expect(out.stdout).not.toMatch(TOKEN_SHAPE);
-    expect(out.stderr).not.toMatch(TOKEN_SHAPE);
+    expect(out).not.toMatch(TOKEN_SHAPE);
+    expect(err).not.toMatch(TOKEN_SHAPE);
+    expect(strayOut + strayErr).not.toMatch(TOKEN_SHAPE);
   });
 });

@@ -1,9 +1,10 @@
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { testApp } from '../support/cdk';
 
 // Its own app: the packs run as validation plugins during synth. Every finding the design accepts is
 // acknowledged (with its reason) next to the resource in infra/constructs; the Serverless pack's rules that
@@ -13,7 +14,7 @@ const variants = {
   arc: configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] }),
   route53: configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] }),
 };
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Stack[] = [];
 for (const [name, config] of Object.entries(variants)) {
   for (const region of [PRIMARY, STANDBY]) stacks.push(new ControlPlaneStack(app, `${name}-dr-${region}`, { env: { region }, config }));
