@@ -13,7 +13,10 @@ export function registerPlan(program: Command, io: CliIo): void {
     .addOption(new Option('--approval-mode <mode>', "override the config's approval mode").choices(['required', 'auto-when-safe']))
     .option('--no-sources', 'leave the source of each figure out of the text output')
     .option('--strict', 'exit 1 when the config cannot meet its RTO or RPO target', false)
-    .addHelpText('after', '\nFigures and prices come from shared NUMBERS.md (cli/plan/prices.ts); "assumption" marks the few that do not.')
+    .addHelpText(
+      'after',
+      '\nEvery figure and price is a named constant in cli/plan/prices.ts; docs/sources.md gives each one with its value and the public\npage or document it comes from. "secondary" marks a price from a third-party copy of AWS\'s price list, "assumption" a figure AWS\ndoes not publish.',
+    )
     .action(
       action(io, async (o: { config: string; json: boolean; drills: number; approvalMode?: 'required' | 'auto-when-safe'; sources: boolean; strict: boolean }) => {
         const plan = buildPlan(readConfig(o.config), undefined, { drillsPerMonth: o.drills, approvalMode: o.approvalMode });

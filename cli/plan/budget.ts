@@ -119,9 +119,9 @@ export function trafficWait(config: DrConfig): BudgetPart {
 }
 
 /**
- * Steps whose Lambda waits on AWS for longer than its own work, by ASL state name. The names are the
- * workflow's (CONVENTIONS: one name per step); a renamed state would lose its wait, which the budget
- * test catches by asserting the default config's promotion and traffic terms.
+ * Steps whose Lambda waits on AWS for longer than its own work, by ASL state name (a step has one name
+ * everywhere, its state's); a renamed state would lose its wait, which the budget test catches by
+ * asserting the promotion and traffic terms of the Aurora + Route 53 example config.
  */
 const STEP_WAITS: Record<string, (clock: Clock, ctx: TimingContext) => void> = {
   ShiftTraffic: (clock, ctx) => {
@@ -133,7 +133,7 @@ const STEP_WAITS: Record<string, (clock: Clock, ctx: TimingContext) => void> = {
   ScaleStandby: (clock, ctx) => {
     const standby = (ctx.config as { standby?: { mode?: string } }).standby;
     if (standby?.mode && standby.mode !== 'hot') {
-      clock.notEstimated.push(`scaling a ${standby.mode} standby to production size (no figure in NUMBERS.md; measure it with a drill in AWS)`);
+      clock.notEstimated.push(`scaling a ${standby.mode} standby to production size (AWS publishes no figure; measure it with a drill in AWS)`);
     }
   },
 };

@@ -130,8 +130,8 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
     drillsPerMonth: drills,
     lines: rounded,
     excluded: [
-      'CloudWatch Logs ingestion and storage (execution, Lambda and API access logs): no figure in NUMBERS.md',
-      'X-Ray traces, data transfer, DynamoDB storage: no figure in NUMBERS.md',
+      'CloudWatch Logs ingestion and storage (execution, Lambda and API access logs): not priced (docs/sources.md)',
+      'X-Ray traces, data transfer, DynamoDB storage: not priced (docs/sources.md)',
       'the protected application itself (its stores, replicas, standby capacity)',
       'the read units of the data comparison, only spent during an execution (drctl plan shows its duration at the configured rate)',
     ],

@@ -1,8 +1,9 @@
 /**
- * Every figure `drctl plan` uses, each with the value and where it comes from. Prices are us-east-1 list
- * prices; "secondary" marks a third-party copy of AWS's price list (see /work/shared/NUMBERS.md), to be
- * re-checked against AWS's pricing pages before quoting a customer. Figures NUMBERS.md does not give
- * are marked "assumption" and say what would replace them.
+ * Every figure `drctl plan` uses, each with the value and where it comes from; docs/sources.md lists them
+ * all with the public page or document behind each. Prices are us-east-1 list prices; "secondary" marks a
+ * price read from a third-party copy of AWS's price list, to be re-checked against AWS's pricing page (named
+ * in docs/sources.md) before quoting a customer. Figures AWS does not publish are marked "assumption" and
+ * say what would replace them.
  */
 export interface Figure {
   readonly value: number;
@@ -48,7 +49,10 @@ export const PRICES = {
 // --- timings (seconds) ---------------------------------------------------------------------------
 
 export const TIMINGS = {
-  /** Node 20 init; the functions run Node 20 with 512 MB, and more memory only shortens init. */
+  /**
+   * The published init figure for Node 20. The functions run Node 24 with 512 MB, for which no benchmark is
+   * published: more memory shortens init, a newer runtime has lengthened it (Node 22: 0.375 s). docs/sources.md.
+   */
   lambdaColdStart: fig(0.322, 's Lambda init (Node 20, 128 MB, SDK v3 client)', 'aws-sdk-js-v3 issue 6914, PR 6027 (SDK team benchmarks)'),
   route53InSync: fig(60, 's until a record change is INSYNC', 'Route 53 FAQ: INSYNC "within 60 seconds under normal conditions" (an upper bound)'),
   route53HealthCheckIntervalStandard: fig(30, 's between Route 53 health checks (standard interval)', 'Route 53 developer guide, "How Route 53 determines whether a health check is healthy"'),
@@ -57,14 +61,14 @@ export const TIMINGS = {
   auroraPromotion: fig(60, 's to promote an Aurora global secondary', 'Aurora user guide, global database DR: promotion "under a minute" (an upper bound)'),
   dynamoDbReplication: fig(1, 's replication lag of a global table', 'DynamoDB developer guide, global tables: "within a second"'),
   auroraReplication: fig(1, 's replication lag of an Aurora global database', 'Aurora user guide, global database DR: "typically < 1 s"'),
-  s3Replication: fig(900, 's for 99.99% of objects with S3 Replication Time Control', 'assumption (not in NUMBERS.md): the S3 Replication Time Control 15-minute objective; without RTC there is no bound'),
-  alarmEvaluation: fig(1, 'metric period', 'assumption (not in NUMBERS.md): an alarm sees its last breaching datapoint at its next evaluation, one period later'),
-  eventDelivery: fig(0.5, 's alarm state change -> EventBridge -> alarm-trigger', 'assumption (not in NUMBERS.md): replace with the measured delay from the first AWS drill'),
-  taskWork: fig(0.2, 's of SDK calls per Lambda task when warm', 'assumption (not in NUMBERS.md): replace with the Lambda durations on the dashboard'),
-  integrationCall: fig(0.1, 's per direct service integration (sns:publish)', 'assumption (not in NUMBERS.md)'),
-  transition: fig(0.05, 's per Standard state transition', 'assumption (not in NUMBERS.md): replace with drctl history of an AWS drill'),
-  arcPropagation: fig(5, 's from a routing-control update to changed DNS answers', 'assumption (not in NUMBERS.md): routing-control health checks change answers without a record change, so no INSYNC wait'),
+  s3Replication: fig(900, 's for 99.99% of objects with S3 Replication Time Control', 'assumption: replication with S3 Replication Time Control, whose documented objective is 15 minutes for 99.99% of objects; without RTC there is no bound'),
+  alarmEvaluation: fig(1, 'metric period', 'assumption (no published figure): an alarm sees its last breaching datapoint at its next evaluation, one period later'),
+  eventDelivery: fig(0.5, 's alarm state change -> EventBridge -> alarm-trigger', 'assumption (no published figure): replace with the measured delay from the first AWS drill'),
+  taskWork: fig(0.2, 's of SDK calls per Lambda task when warm', 'assumption (no published figure): replace with the Lambda durations on the dashboard'),
+  integrationCall: fig(0.1, 's per direct service integration (sns:publish)', 'assumption (no published figure)'),
+  transition: fig(0.05, 's per Standard state transition', 'assumption (no published figure): replace with drctl history of an AWS drill'),
+  arcPropagation: fig(5, 's from a routing-control update to changed DNS answers', 'assumption (no published figure): routing-control health checks change answers without a record change, so no INSYNC wait'),
 } as const;
 
-/** One canary run a minute: Synthetics cannot schedule faster (NUMBERS.md, API_CanaryScheduleInput). */
+/** One canary run a minute: Synthetics schedules no faster than rate(1 minute) (API_CanaryScheduleInput; docs/sources.md). */
 export const CANARY_RUNS_PER_MONTH = 60 * HOURS_PER_MONTH.value;

@@ -6,8 +6,9 @@ import { allStates } from '../../local/runtime/local-state-machine';
 
 /**
  * Every definition in state-machines/ must be valid ASL, use only the substitutions the stacks
- * provide, and stay inside what the local engine runs correctly (DESIGN.md "Known engine limits"),
- * because the same file runs in AWS and in the drill.
+ * provide, and stay inside what the local engine (aws-local-stepfunctions) runs correctly, because the
+ * same file runs in AWS and in the drill. lintEngineLimits below lists those limits, each with what goes
+ * wrong locally; docs/local-runtime.md says what the runtime models and what it does not.
  */
 const DIR = join(__dirname, '..', '..', 'state-machines');
 const files = readdirSync(DIR).filter((f) => f.endsWith('.asl.json'));

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { parseScenario, type Scenario } from '../../local/scenario-file';
 import type { LocalWorld } from '../../local/world/world';
 import { approveAsIamPrincipal, localApproverPrincipal } from '../../local/approver';
 import type { LocalControlPlane } from '../../local/control-plane';
+import { drctl } from '../support/drctl';
 
 const ROOT = join(__dirname, '..', '..');
 const baseConfig = () => loadConfig(join(ROOT, 'dr.config.json'));
@@ -134,20 +134,15 @@ describe('the task token never leaves the approval store', () => {
     expect(JSON.stringify(result.world.audit.entries)).not.toContain(token);
   });
 
-  it('`drctl drill --json` output has nothing shaped like a task token', () => {
-    // Run from an empty folder so the outbox lands there, not in the checkout.
-    const out = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'cli', 'main.ts'), 'drill', '--json', '--approve', 'auto', '--config', join(ROOT, 'dr.config.json')], {
-      cwd: mkdtempSync(join(tmpdir(), 'drill-cwd-')),
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-      timeout: 120_000,
-    });
-    expect(out.status).toBe(0);
-    const lines = out.stdout.trim().split('\n');
+  it('`drctl drill --json` output has nothing shaped like a task token', async () => {
+    const { code, out, err, strayOut, strayErr } = await drctl(['drill', '--json', '--approve', 'auto', '--config', join(ROOT, 'dr.config.json')]);
+    expect(code).toBe(0);
+    const lines = out.trim().split('\n');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'summary', outcome: 'FAILED_OVER' });
     expect(lines.some((l) => l.includes('"approval-requested"'))).toBe(true);
-    expect(out.stdout).not.toMatch(TOKEN_SHAPE);
-    expect(out.stderr).not.toMatch(TOKEN_SHAPE);
+    expect(out).not.toMatch(TOKEN_SHAPE);
+    expect(err).not.toMatch(TOKEN_SHAPE);
+    expect(strayOut + strayErr).not.toMatch(TOKEN_SHAPE);
   });
 });
 
@@ -199,12 +194,11 @@ describe('the IAM path in the drill (what drctl approve does in AWS, and what --
     expect([...world.approvals.records.values()].at(-1)).toMatchObject({ decidedBy: principal });
   });
 
-  it('`drctl drill --approve cli` prints who approved, and is in --help', () => {
-    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-    const run = spawnSync(tsx, [join(ROOT, 'cli', 'main.ts'), 'drill', '--approve', 'cli'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/arn:aws:sts::000000000000:assumed-role\/orders-dr-approver-us-west-2\/drill-operator ran drctl approve "approve" \(HTTP 200\)/);
-    const help = spawnSync(tsx, [join(ROOT, 'cli', 'main.ts'), 'drill', '--help'], { cwd: ROOT, encoding: 'utf8' });
-    expect(help.stdout.replace(/\s+/g, ' ')).toContain('cli approves as drctl approve does');
+  it('`drctl drill --approve cli` prints who approved, and is in --help', async () => {
+    const run = await drctl(['drill', '--approve', 'cli', '--config', join(ROOT, 'dr.config.json')]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/arn:aws:sts::000000000000:assumed-role\/orders-dr-approver-us-west-2\/drill-operator ran drctl approve "approve" \(HTTP 200\)/);
+    const help = await drctl(['drill', '--help']);
+    expect(help.out.replace(/\s+/g, ' ')).toContain('cli approves as drctl approve does');
   });
 });

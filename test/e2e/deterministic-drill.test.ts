@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../../cli/main';
 import { loadConfig } from '../../config/load';
 import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill';
 import { builtInScenarios, loadScenario } from '../../local/scenario-file';
+import { drctl } from '../support/drctl';
 
 const ROOT = join(__dirname, '..', '..');
 const config = loadConfig(join(ROOT, 'dr.config.json'));
@@ -78,28 +78,12 @@ describe('drctl drill checks the outcome', () => {
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'drill-expect-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-    let out = '';
-    let err = '';
-    const code = await run(args, {
-      io: {
-        out: (t) => {
-          out += t;
-        },
-        err: (t) => {
-          err += t;
-        },
-        isTTY: false,
-      },
-    });
-    return { code, out, err };
-  }
 
   it('a scenario file with a wrong expect exits 1 and names what differed', async () => {
     const file = join(dir, 'wrong.json');
     const scenario = { ...JSON.parse(JSON.stringify(loadScenarioFile('primary-down'))), name: 'wrong-expect', expect: { outcome: 'NO_ACTION', executions: 0 } };
     writeFileSync(file, JSON.stringify(scenario));
-    const { code, out } = await drctl('drill', '--scenario', file, '--config', join(ROOT, 'dr.config.json'), '--json');
+    const { code, out } = await drctl(['drill', '--scenario', file, '--config', join(ROOT, 'dr.config.json'), '--json']);
     expect(code).toBe(1);
     const summary = JSON.parse(out.trim().split('\n').at(-1)!) as DrillSummary;
     expect(summary).toMatchObject({ type: 'summary', outcome: 'FAILED_OVER', matched: false, invariantsHeld: true });
@@ -107,7 +91,7 @@ describe('drctl drill checks the outcome', () => {
       { key: 'outcome', expected: 'NO_ACTION', actual: 'FAILED_OVER', matched: false },
       { key: 'executions', expected: 0, actual: 1, matched: false },
     ]);
-    const human = await drctl('drill', '--scenario', file, '--config', join(ROOT, 'dr.config.json'));
+    const human = await drctl(['drill', '--scenario', file, '--config', join(ROOT, 'dr.config.json')]);
     expect(human.code).toBe(1);
     expect(human.out).toContain('expected               MISSED');
     expect(human.out).toContain('✗ outcome: expected "NO_ACTION", got "FAILED_OVER"');
@@ -116,14 +100,14 @@ describe('drctl drill checks the outcome', () => {
   it('a bad scenario file is a usage error (exit 2) naming the field', async () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ name: 'bad', description: 'x', faults: [{ at: 'soon', kind: 'region-down', region: 'primary' }] }));
-    const { code, err } = await drctl('drill', '--scenario', file, '--config', join(ROOT, 'dr.config.json'));
+    const { code, err } = await drctl(['drill', '--scenario', file, '--config', join(ROOT, 'dr.config.json')]);
     expect(code).toBe(2);
     expect(err).toMatch(/faults\[0\]\.at: "soon" is not a duration/);
     expect(err).not.toMatch(/\n\s+at /);
   });
 
   it('--seeds runs a range and prints the command that replays each seed', async () => {
-    const { code, out } = await drctl('drill', '--scenario', 'false-alarm', '--seeds', '1..3', '--config', join(ROOT, 'dr.config.json'));
+    const { code, out } = await drctl(['drill', '--scenario', 'false-alarm', '--seeds', '1..3', '--config', join(ROOT, 'dr.config.json')]);
     expect(code).toBe(0);
     expect(out).toContain('scenario false-alarm, seeds 1..3');
     expect(out).toContain('3 run(s): 3 NO_ACTION; every seed met its expect and every invariant held');

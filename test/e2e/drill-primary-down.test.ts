@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/load';
 import { runDrill, type DrillEvent } from '../../local/drill';
+import { drctl } from '../support/drctl';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN_PATH = ['AssessHealth', 'AssessDataRisk', 'PrepareStandby', 'RequestApproval', 'ScaleStandby', 'FenceOldPrimary', 'PromoteData', 'ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData', 'NotifySuccess', 'FailedOver'];
@@ -33,15 +33,12 @@ describe('drill: primary-down with auto-approval (the walking skeleton end to en
     expect(events.filter((e) => e.type === 'alert').map((e) => e.subject)).toEqual(expect.arrayContaining(['DR: failover starting', 'DR: failover complete']));
   });
 
-  it('`drctl drill --json` prints one JSON object per line and ends with the summary', () => {
-    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'drill', '--json', '--scenario', 'primary-down'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-      timeout: 120_000,
-    });
-    expect(out.status).toBe(0);
-    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+  it('`drctl drill --json` prints one JSON object per line and ends with the summary', async () => {
+    const { code, out, strayOut } = await drctl(['drill', '--json', '--scenario', 'primary-down', '--config', join(ROOT, 'dr.config.json')]);
+    expect(code).toBe(0);
+    // Nothing else reaches stdout (a handler's log line would land between the JSON lines).
+    expect(strayOut).toBe('');
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
     const last = lines[lines.length - 1];
     expect(last).toMatchObject({ type: 'summary', outcome: 'FAILED_OVER', executions: 1 });
     for (const field of ['detectionMs', 'controlPlaneMs', 'approvalWaitMs', 'downtimeMs', 'theoreticalMinMs', 'lostWrites', 'activeRegion']) expect(last).toHaveProperty(field);
@@ -49,10 +46,10 @@ describe('drill: primary-down with auto-approval (the walking skeleton end to en
     expect(lines.some((l) => l.type === 'traffic-shifted')).toBe(true);
   });
 
-  it('a bad config fails the drill naming the field, without a stack trace', () => {
-    const out = spawnSync('npx', ['tsx', 'cli/main.ts', 'drill', '--config', 'test/fixtures/bad.config.json'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    expect(out.status).not.toBe(0);
-    expect(out.stderr).toContain('regions.standby.name');
-    expect(out.stderr).not.toMatch(/\n\s+at /);
+  it('a bad config fails the drill naming the field, without a stack trace', async () => {
+    const { code, err } = await drctl(['drill', '--config', join(ROOT, 'test', 'fixtures', 'bad.config.json')]);
+    expect(code).toBe(2);
+    expect(err).toContain('regions.standby.name');
+    expect(err).not.toMatch(/\n\s+at /);
   });
 });

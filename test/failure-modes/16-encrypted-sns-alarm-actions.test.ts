@@ -1,8 +1,8 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { PRIMARY, STANDBY, configWith } from './harness';
+import { testApp } from '../support/cdk';
 
 /**
  * Failure mode 16: the topics are encrypted, and CloudWatch alarm actions publish to an encrypted topic
@@ -10,7 +10,7 @@ import { PRIMARY, STANDBY, configWith } from './harness';
  * the publish fails without an error anywhere). Every alarm action must land on such a topic.
  */
 const config = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb', 'aurora'] });
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks = [PRIMARY, STANDBY].map((region) => new ControlPlaneStack(app, `fm16-${region}`, { env: { region }, config }));
 const healthChecks = new HealthCheckStack(app, 'fm16-health-checks', { env: { region: 'us-east-1' }, config });
 const templates = stacks.map((s) => ({ region: s.region, resources: Template.fromStack(s).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }> }));

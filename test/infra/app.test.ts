@@ -3,8 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-// infra/app.ts run the way the CDK CLI runs it (`-c config=FILE` arrives as CDK_CONTEXT_JSON), with
-// bundling skipped: these tests are about reading the config and laying out the stacks.
+// infra/app.ts run the way the CDK CLI runs it (`-c config=FILE` arrives as CDK_CONTEXT_JSON), in a process of
+// its own (the exit status and stderr are the point), with bundling and the built-in CloudFormation validation
+// skipped: these tests are about reading the config and laying out the stacks, and
+// test/infra/cloudformation-validation.test.ts validates the same config's stacks.
 const root = resolve(__dirname, '..', '..');
 const validConfig = JSON.parse(readFileSync(join(root, 'dr.config.json'), 'utf8'));
 
@@ -22,9 +24,10 @@ function synth(name: string, config: unknown) {
     ...process.env,
     CDK_CONTEXT_JSON: JSON.stringify({ config: configFile, 'aws:cdk:bundling-stacks': [] }),
     CDK_OUTDIR: outdir,
+    CDK_VALIDATION: 'false',
   };
   delete env.CDK_DEFAULT_ACCOUNT;
-  const run = spawnSync('npx', ['tsx', 'infra/app.ts'], { cwd: root, env, encoding: 'utf8' });
+  const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), ['infra/app.ts'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 });
   return { status: run.status, stderr: run.stderr, outdir };
 }
 

@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { APPROVAL_RATE_LIMIT } from '../../config/approval-rate-limit';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
@@ -7,6 +7,7 @@ import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { dashboardName } from '../../functions/shared/console-links';
 import { STANDBY, configWith } from '../failure-modes/harness';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 /**
  * The approval API as docs/adr/0017 describes it: a per-client WAF rule on the stage, an IAM-authorized route
@@ -14,7 +15,7 @@ import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helper
  * approval-callback may do with them.
  */
 const config = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'], approval: { approvers: ['OnCall@Example.com', 'second@example.com'] } });
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stack = new ControlPlaneStack(app, 'approvals', { env: { region: STANDBY, account: '111122223333' }, config });
 const template = Template.fromStack(stack);
 const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>;

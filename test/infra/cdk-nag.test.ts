@@ -1,4 +1,4 @@
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { DrConfig, DrConfigInput } from '../../config/schema';
@@ -8,6 +8,7 @@ import { TrafficPrerequisitesStack } from '../../infra/stacks/traffic-prerequisi
 import { parseConfig } from '../../config/load';
 import { trafficPrerequisitesRegion } from '../../infra/naming';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { testApp } from '../support/cdk';
 
 // Its own app: the packs run as validation plugins during synth. Every finding the design accepts is
 // acknowledged (with its reason) next to the resource in infra/constructs; the Serverless pack's rules that
@@ -19,7 +20,7 @@ const variants = {
   arc: withPrerequisites(configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] }), { arc: { create: true } }),
   route53: withPrerequisites(configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] }), { route53Records: { create: true } }),
 };
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Stack[] = [];
 for (const [name, config] of Object.entries(variants)) {
   for (const region of [PRIMARY, STANDBY]) stacks.push(new ControlPlaneStack(app, `${name}-dr-${region}`, { env: { region }, config }));

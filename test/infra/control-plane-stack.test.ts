@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../config/load';
 import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole, type Statement } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the whole file, bundling skipped: synthesizing is what costs time, not asserting.
 const root = resolve(__dirname, '..', '..');
@@ -17,7 +18,7 @@ const PRIMARY = config.regions.primary.name;
 const STANDBY = config.regions.standby.name;
 const APP = config.application;
 
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Record<'primary' | 'standby', Stack> = {
   primary: new ControlPlaneStack(app, `${APP}-dr-${PRIMARY}`, { env: { region: PRIMARY }, config }),
   standby: new ControlPlaneStack(app, `${APP}-dr-${STANDBY}`, { env: { region: STANDBY }, config }),

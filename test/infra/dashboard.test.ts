@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { App, Stack, type Stack as StackType } from 'aws-cdk-lib';
+import { Stack, type Stack as StackType } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { loadConfig, parseConfig } from '../../config/load';
@@ -7,6 +7,7 @@ import type { DrConfig } from '../../config/schema';
 import { ControlPlaneDashboard } from '../../infra/constructs/dashboard';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { logicalIdOf, render } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the file, bundling skipped: synthesis is the slow part.
 const root = resolve(__dirname, '..', '..');
@@ -14,7 +15,7 @@ const config = loadConfig(resolve(root, 'dr.config.json'));
 const APP = config.application;
 const PRIMARY = config.regions.primary.name;
 const STANDBY = config.regions.standby.name;
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks = {
   primary: new ControlPlaneStack(app, `${APP}-dr-${PRIMARY}`, { env: { region: PRIMARY }, config }),
   standby: new ControlPlaneStack(app, `${APP}-dr-${STANDBY}`, { env: { region: STANDBY }, config }),

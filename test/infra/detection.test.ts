@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,7 @@ import { combinations, Detection, detectionNames } from '../../infra/constructs/
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { logicalIdOf, render, resourcesFor, roleOf, statementsOfRole } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the whole file, bundling skipped (the canary's inline script is bundled by esbuild in-process).
 const config = loadConfig(resolve(__dirname, '..', '..', 'examples', 'configs', 'aurora-route53.config.json'));
@@ -19,7 +20,7 @@ const STANDBY = config.regions.standby.name;
 const PREFIX = `${APP}-dr-`;
 const d = config.detection;
 
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Record<string, Stack> = {
   [PRIMARY]: new ControlPlaneStack(app, `${APP}-dr-${PRIMARY}`, { env: { region: PRIMARY }, config }),
   [STANDBY]: new ControlPlaneStack(app, `${APP}-dr-${STANDBY}`, { env: { region: STANDBY }, config }),
@@ -245,27 +246,27 @@ describe('us-east-1 health-check stack', () => {
       },
       dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
     });
-    const euApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const euApp = testApp();
     const t = Template.fromStack(new HealthCheckStack(euApp, 'eu-health', { env: { region: 'us-east-1' }, config: eu }));
     const rule = resourcesOf(t, 'AWS::Events::Rule')[0];
     expect(rule.Targets.map((x: any) => render(x.Arn)).sort()).toEqual(['eu-central-1', 'eu-west-1'].map((r) => `arn:\${AWS::Partition}:events:${r}:\${AWS::AccountId}:event-bus/default`));
   });
 
   test('refuses to live anywhere but us-east-1', () => {
-    const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const other = testApp();
     expect(() => new HealthCheckStack(other, 'wrong', { env: { region: 'us-west-2' }, config })).toThrow(/exist only in us-east-1/);
   });
 });
 
 test('a quorum larger than the independent signals fails the synth naming detection.quorum', () => {
   const tooMany = parseConfig({ ...config, detection: { ...config.detection, quorum: 4 } });
-  const bad = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const bad = testApp();
   expect(() => new ControlPlaneStack(bad, 'quorum', { env: { region: STANDBY }, config: tooMany })).toThrow(/detection\.quorum is 4, but only 3 independent signals/);
 });
 
 test('an event age beyond Lambda\'s 6 h async limit keeps EventBridge at the configured age and caps Lambda at 6 h', () => {
   const day = parseConfig({ ...config, detection: { ...config.detection, maxEventAgeSeconds: 86_400 } });
-  const small = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const small = testApp();
   const stack = new Stack(small, 'detection-only', { env: { region: STANDBY } });
   const key = new kms.Key(stack, 'Key');
   new Detection(stack, 'Detection', {

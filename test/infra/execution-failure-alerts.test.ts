@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { loadConfig } from '../../config/load';
@@ -7,12 +7,13 @@ import { parseAlarmName } from '../../functions/shared/aws/cloudwatch-health-sig
 import { ALERT_FIELDS, executionStatusAlert, type ExecutionStatusChangeEvent } from '../../functions/shared/execution-status-alert';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { logicalIdOf, render } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the file, bundling skipped (test/infra convention).
 const config = loadConfig(resolve(__dirname, '..', '..', 'dr.config.json'));
 const APP = config.application;
 const PREFIX = `${APP}-dr-`;
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks = [config.regions.primary.name, config.regions.standby.name].map((region) => new ControlPlaneStack(app, `${APP}-dr-${region}`, { env: { region }, config }));
 
 const child = (stack: Stack, path: string): IConstruct => path.split('/').reduce<IConstruct>((c, id) => c.node.findChild(id), stack);

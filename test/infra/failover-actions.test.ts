@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig, parseConfig } from '../../config/load';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 const root = resolve(__dirname, '..', '..');
 const base = loadConfig(resolve(root, 'dr.config.json'));
@@ -27,10 +28,10 @@ const warm = parseConfig({
 });
 
 // One app per config for the whole file, bundling skipped; the AWS Solutions checks run on the warm one.
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stack = new ControlPlaneStack(app, 'default', { env: { region: STANDBY }, config: base });
 const template = Template.fromStack(stack);
-const warmApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const warmApp = testApp();
 const warmStacks = {
   primary: new ControlPlaneStack(warmApp, 'warm-primary', { env: { region: PRIMARY }, config: warm }),
   standby: new ControlPlaneStack(warmApp, 'warm-standby', { env: { region: STANDBY }, config: warm }),

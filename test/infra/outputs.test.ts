@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { REQUIRED_OUTPUTS } from '../../cli/aws/doctor';
 import { loadConfig, parseConfig } from '../../config/load';
@@ -7,6 +7,7 @@ import type { DrConfig } from '../../config/schema';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { logicalIdOf, render } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app, bundling skipped: two applications side by side in the same account and regions, as a
 // shared account has them.
@@ -16,7 +17,7 @@ const billing: DrConfig = parseConfig({ ...structuredClone(orders), application:
 const PRIMARY = orders.regions.primary.name;
 const STANDBY = orders.regions.standby.name;
 
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const controlPlane = (config: DrConfig, region: string) => new ControlPlaneStack(app, `${config.application}-dr-${region}`, { env: { region }, config });
 const stacks = {
   primary: controlPlane(orders, PRIMARY),

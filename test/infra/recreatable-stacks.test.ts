@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../config/load';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { render } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 /**
  * A deleted stack must be deployable again under the same name. A resource that outlives its stack (Retain) and has a
@@ -13,7 +14,7 @@ import { render } from './template-helpers';
  * ends with the stack instance's id (AWS::StackId).
  */
 const root = resolve(__dirname, '..', '..');
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Stack[] = [];
 for (const [variant, file] of [
   ['arc', 'dr.config.json'],

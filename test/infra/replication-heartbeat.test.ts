@@ -1,16 +1,17 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the whole file, bundling skipped; every store kind, a stack in each region.
 const config = configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] });
 const APP = config.application;
 const REGIONS = [PRIMARY, STANDBY];
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Record<string, Stack> = Object.fromEntries(REGIONS.map((r) => [r, new ControlPlaneStack(app, `hb-${r}`, { env: { region: r }, config })]));
 const templates: Record<string, Template> = Object.fromEntries(REGIONS.map((r) => [r, Template.fromStack(stacks[r])]));
 

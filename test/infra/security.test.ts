@@ -1,9 +1,10 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
 import { logicalIdOf, roleOf, statementsOfRole, type Statement } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 /**
  * Security posture of the control plane, for both traffic strategies: customer managed keys for the
@@ -27,7 +28,7 @@ const variants = {
     },
   }),
 };
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const built = Object.entries(variants).flatMap(([variant, config]) =>
   [PRIMARY, STANDBY].map((region) => ({ variant, region, stack: new ControlPlaneStack(app, `sec-${variant}-${region}`, { env: { region }, config }) })),
 );

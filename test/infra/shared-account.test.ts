@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig, parseConfig } from '../../config/load';
 import type { DrConfig } from '../../config/schema';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
+import { testApp } from '../support/cdk';
 
 const root = resolve(__dirname, '..', '..');
 const config = loadConfig(resolve(root, 'examples', 'configs', 'aurora-route53.config.json'));
@@ -28,7 +29,7 @@ const KEPT_OFF: Record<string, unknown> = {
 };
 
 function synth(context: Record<string, unknown>, cfg: DrConfig = config): { controlPlane: Stack; healthChecks: Stack } {
-  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp(context);
   return {
     controlPlane: new ControlPlaneStack(app, `${cfg.application}-dr-${REGION}`, { env: { region: REGION }, config: cfg }),
     healthChecks: new HealthCheckStack(app, `${cfg.application}-dr-health-checks`, { env: { region: 'us-east-1' }, config: cfg }),

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { loadConfig, } from '../../config/load';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the whole file, bundling skipped; the shipped default config, a stack in each region.
 const config = loadConfig(resolve(__dirname, '..', '..', 'dr.config.json'));
@@ -15,7 +16,7 @@ const STANDBY = config.regions.standby.name;
 const REGIONS = [PRIMARY, STANDBY];
 const peerOf = (r: string) => (r === PRIMARY ? STANDBY : PRIMARY);
 
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Record<string, Stack> = Object.fromEntries(REGIONS.map((r) => [r, new ControlPlaneStack(app, `${APP}-dr-${r}`, { env: { region: r }, config })]));
 const templates: Record<string, Template> = Object.fromEntries(REGIONS.map((r) => [r, Template.fromStack(stacks[r])]));
 

@@ -1,6 +1,6 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { GetRoutingControlStateCommand, Route53RecoveryClusterClient, UpdateRoutingControlStatesCommand } from '@aws-sdk/client-route53-recovery-cluster';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -11,19 +11,21 @@ import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { FakeClock, PRIMARY, STANDBY, configWith, failoverInput } from '../failure-modes/harness';
 import { bundledConfigEnv } from '../unit/aws/fixtures';
 import { logicalIdOf, render } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 /**
- * Static stability (DESIGN.md, "One definition, two runtimes"): each region's copy runs the whole failover
- * with the other region gone. So nothing a copy uses on the failover path may live in the other region,
- * except the documented best-effort reaches into the region being left, listed below with their reason;
- * and with the ARC strategy nothing on that path needs the Route 53 control plane (us-east-1). The local
- * counterpart is the dns-api-down drill (test/failure-modes/04-route53-api-down.test.ts: zero Route 53 calls).
+ * Static stability: a failover is needed exactly when a region is impaired, so each region's copy of the
+ * control plane must run the whole failover with the other region gone. Nothing a copy uses on the failover
+ * path may live in the other region, except the best-effort reaches into the region being left, listed below
+ * with their reason; and with the ARC strategy nothing on that path needs the Route 53 control plane
+ * (us-east-1). The local counterpart is the dns-api-down drill (test/failure-modes/04-route53-api-down.test.ts:
+ * zero Route 53 calls).
  */
 const variants = {
   arc: configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] }),
   route53: configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] }),
 };
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const built = Object.entries(variants).flatMap(([variant, config]) =>
   [PRIMARY, STANDBY].map((region) => ({ variant, region, other: region === PRIMARY ? STANDBY : PRIMARY, stack: new ControlPlaneStack(app, `ss-${variant}-${region}`, { env: { region }, config }) })),
 );

@@ -2,19 +2,20 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../config/load';
 import { configFromEnv } from '../../functions/shared/aws/environment';
 import { bundledConfigHooks, type TaskFunctions } from '../../infra/constructs/task-functions';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
+import { testApp } from '../support/cdk';
 import { render } from './template-helpers';
 
 // One app, bundling skipped (test/infra convention): the 50-store example config, both regions.
 const root = resolve(__dirname, '..', '..');
 const FIFTY = 'examples/configs/fifty-stores.config.json';
 const config = loadConfig(resolve(root, FIFTY));
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stacks: Stack[] = [config.regions.primary.name, config.regions.standby.name].map(
   (region) => new ControlPlaneStack(app, `${config.application}-dr-${region}`, { env: { region }, config }),
 );
@@ -74,7 +75,7 @@ describe('the bundling hook', () => {
 
 describe('the environment size check', () => {
   test('still fails the synth, naming the function and its largest variable, when an environment would pass 4 KB', () => {
-    const other = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const other = testApp();
     const stack = new ControlPlaneStack(other, 'too-big', { env: { region: config.regions.primary.name }, config });
     (stack.node.findChild('Functions') as TaskFunctions).setApprovalBaseUrl(`https://${'a'.repeat(5_000)}.example.com/`);
     expect(() => other.synth()).toThrow(/ApprovalRequest: environment variables need up to \d+ bytes, over Lambda's 4096-byte limit \(the largest, APPROVAL_BASE_URL, up to \d+ bytes\)/);

@@ -1,4 +1,4 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../config/load';
 import type { DrConfig, DrConfigInput } from '../../config/schema';
@@ -8,9 +8,10 @@ import { TrafficPrerequisitesStack, wantsTrafficPrerequisites } from '../../infr
 import { trafficPrerequisitesRegion } from '../../infra/naming';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
 import { render } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // One app for the file, bundling skipped (TOOLCHAIN.md): every variant's stacks side by side.
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const SHARED_CLUSTER = 'arn:aws:route53-recovery-control::111122223333:cluster/0123abcd-shared';
 
 function withPrerequisites(base: DrConfig, application: string, prerequisites: DrConfigInput['prerequisites']): DrConfig {

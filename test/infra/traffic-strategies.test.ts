@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadConfig, parseConfig } from '../../config/load';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, resourcesFor, roleOf, statementsOfRole } from './template-helpers';
+import { testApp } from '../support/cdk';
 
 // Its own app: the ARC strategy (failure mode 4) must leave traffic-router without any Route 53 rights,
 // so a failover can never depend on the Route 53 control plane in us-east-1.
@@ -18,7 +18,7 @@ const arc = parseConfig({
     routingControlArns: { [primary]: controlArn(primary), [standby]: controlArn(standby) },
   },
 });
-const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const app = testApp();
 const stack = new ControlPlaneStack(app, 'arc', { env: { region: standby }, config: arc });
 const template = Template.fromStack(stack);
 const statements = statementsOfRole(template, roleOf(template, logicalIdOf(stack, stack.node.findChild('Functions').node.findChild('TrafficRouter'))));

@@ -86,7 +86,9 @@ const quorum: fc.Arbitrary<Action[]> = fc
 const schedule = fc.array(fc.constantFrom<FaultMode>('ok', 'ok', 'transient', 'transient', 'transient', 'transient-after', 'transient-after', 'fatal'), { minLength: 1, maxLength: 5 });
 /**
  * A read of the old primary's site state whose answer is lost (timeout) looks exactly like a dark region,
- * and the fence is best effort there by design (DESIGN.md, failure mode 8): it is left out of the model.
+ * and fencing a dark region is best effort by design: the failover goes on without it, and the site-state
+ * reconciler stands the old primary down once it can see its peer (docs/adr/0016-site-state-reconciler.md,
+ * test/failure-modes/08-split-brain.test.ts). So that case is left out of the model.
  * Throttling and hard failures of that read are in, and must never let two regions write.
  */
 const readSchedule = fc.array(fc.constantFrom<FaultMode>('ok', 'transient', 'fatal'), { minLength: 1, maxLength: 5 });

@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { configWith } from '../failure-modes/harness';
+import { drctl } from '../support/drctl';
 
 /**
- * A matrix of invalid configs through the real CLI (`drctl plan --config FILE`): each is refused with exit
- * code 2 and a message naming the field, without a stack trace. The same schema guards synth and drill
+ * A matrix of invalid configs through the real CLI (`drctl plan --config FILE`, run in this process: the
+ * exit code is what `run()` returns): each is refused with exit code 2 and a message naming the field,
+ * without a stack trace. The same schema guards synth and drill
  * (test/failure-modes/17-bad-config-and-bad-event.test.ts).
  */
-const ROOT = resolve(__dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'bad-configs-'));
 const valid = configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora'] });
 const arc = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] });
@@ -38,38 +38,22 @@ const cases: Case[] = [
   ['not JSON at all', 'is not valid JSON', 'Expected', '{ "application": "orders", '],
 ];
 
-function plan(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['cli/main.ts', 'plan', '--config', file], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-// Two at a time: each run is a fresh tsx process, and the machine has two cores.
-const results = new Map<string, Promise<{ code: number | null; stdout: string; stderr: string }>>();
+type Result = { code: number; stdout: string; stderr: string };
+const results = new Map<string, Result>();
 beforeAll(async () => {
-  const queue = [...cases.map((c) => c[0]), 'valid'];
   const files = new Map(cases.map(([label, , , contents]) => [label, contents]));
   files.set('valid', json(valid));
-  const worker = async () => {
-    for (let label = queue.shift(); label !== undefined; label = queue.shift()) {
-      const file = join(dir, `${label.replace(/\W+/g, '-')}.json`);
-      writeFileSync(file, files.get(label)!);
-      const run = plan(file);
-      results.set(label, run);
-      await run;
-    }
-  };
-  await Promise.all([worker(), worker()]);
-}, 120_000);
+  for (const [label, contents] of files) {
+    const file = join(dir, `${label.replace(/\W+/g, '-')}.json`);
+    writeFileSync(file, contents);
+    const { code, out, err, strayOut, strayErr } = await drctl(['plan', '--config', file]);
+    results.set(label, { code, stdout: out + strayOut, stderr: err + strayErr });
+  }
+});
 
 describe('drctl plan --config FILE refuses a bad config', () => {
-  it.each(cases)('%s: exit 2, names %s', async (label, field, rule) => {
-    const { code, stdout, stderr } = await results.get(label)!;
+  it.each(cases)('%s: exit 2, names %s', (label, field, rule) => {
+    const { code, stdout, stderr } = results.get(label)!;
     expect(code).toBe(2);
     expect(stderr).toContain(field);
     expect(stderr).toContain(rule);
@@ -78,8 +62,8 @@ describe('drctl plan --config FILE refuses a bad config', () => {
     expect(stdout).toBe('');
   });
 
-  it('the valid config they were made from plans fine (exit 0): each refusal is about its one field', async () => {
-    const { code, stderr } = await results.get('valid')!;
+  it('the valid config they were made from plans fine (exit 0): each refusal is about its one field', () => {
+    const { code, stderr } = results.get('valid')!;
     expect(stderr).toBe('');
     expect(code).toBe(0);
   });

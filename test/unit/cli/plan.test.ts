@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig, parseConfig } from '../../../config/load';
 import type { DrConfig } from '../../../config/schema';
@@ -12,7 +13,7 @@ const base = loadConfig(resolve(__dirname, '..', '..', '..', 'examples', 'config
 const PRIMARY = base.regions.primary.name;
 const STANDBY = base.regions.standby.name;
 
-/** The default config with some fields replaced, validated like any config. */
+/** The example config with some fields replaced, validated like any config. */
 function config(patch: (raw: Record<string, unknown>) => void = () => {}): DrConfig {
   const raw = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
   patch(raw);
@@ -76,8 +77,8 @@ const MINI: AslMachine = {
 const term = (budget: ReturnType<typeof rtoBudget>, key: string) => budget.terms.find((t) => t.key === key)!.seconds;
 
 describe('RTO budget arithmetic (hand-computed)', () => {
-  test('the default config: detection 30, promotion 60, INSYNC 60, TTL 15, orchestration from the path', () => {
-    // Prepare: the two regions' default config has one DynamoDB table and one Aurora cluster.
+  test('the example config: detection 30, promotion 60, INSYNC 60, TTL 15, orchestration from the path', () => {
+    // Prepare: the example config has one DynamoDB table and one Aurora cluster.
     const b = rtoBudget(base, MINI);
     // detection = 10 s x 2 datapoints + one 10 s evaluation period
     expect(term(b, 'detection')).toBe(30);
@@ -166,7 +167,7 @@ describe('RPO estimate', () => {
 });
 
 describe('monthly cost (hand-computed)', () => {
-  test('the default config in both regions', () => {
+  test('the example config in both regions', () => {
     const cost = monthlyCost(base, MINI);
     const by = (prefix: string) => cost.lines.find((l) => l.item.startsWith(prefix))!;
     // 2 canaries x 60 runs/h x 730 h = 87,600 runs x $0.0012 = $105.12
@@ -346,5 +347,22 @@ describe('the real failover definition', () => {
     expect(term(plan.rto, 'promotion')).toBe(0);
     // The price of that RTO is the ARC cluster, and the plan says so.
     expect(plan.monthlyCostUsd).toBeGreaterThan(1_800);
+  });
+});
+
+describe('docs/sources.md', () => {
+  const doc = readFileSync(resolve(__dirname, '..', '..', '..', 'docs', 'sources.md'), 'utf8');
+  const rowOf = (key: string) => doc.split('\n').find((l) => l.startsWith(`| \`${key}\` |`));
+
+  test.each([...Object.keys(PRICES), ...Object.keys(TIMINGS)])('has a row for %s, with a source', (key) => {
+    const row = rowOf(key);
+    expect(row).toBeDefined();
+    expect(row!.split('|').filter((c) => c.trim()).length).toBeGreaterThanOrEqual(3);
+  });
+
+  test('every secondary price names the AWS pricing page to check it against', () => {
+    for (const [key, figure] of Object.entries(PRICES)) {
+      if (figure.source.startsWith('secondary')) expect([key, rowOf(key)]).toEqual([key, expect.stringMatching(/<https:\/\/aws\.amazon\.com\/[a-z0-9-]+\/pricing\/[a-z-/]*>/)]);
+    }
   });
 });
