@@ -1,15 +1,14 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
 import { alarmNamePrefix as defaultAlarmNamePrefix } from '../naming';
+import { EVERY_MINUTE, runEveryMinute } from './every-minute';
 import { heartbeatPartitionKeys } from './task-functions';
 
 export interface ReplicationHeartbeatScheduleProps {
@@ -36,7 +35,7 @@ export interface ReplicationHeartbeatScheduleProps {
  * its heartbeat object into this region's bucket, nothing else) and an alarm when it stops running successfully.
  */
 export class ReplicationHeartbeatSchedule extends Construct {
-  static readonly SCHEDULE = 'rate(1 minute)';
+  static readonly SCHEDULE = EVERY_MINUTE;
 
   readonly rule: events.Rule;
   readonly stoppedAlarm: cloudwatch.Alarm;
@@ -77,37 +76,18 @@ export class ReplicationHeartbeatSchedule extends Construct {
       );
     }
 
-    this.rule = new events.Rule(this, 'Schedule', {
+    const run = runEveryMinute(this, writer, {
       description: `Runs the replication heartbeat writer of ${region} every minute (it writes every ${config.dataRisk.heartbeatIntervalSeconds} s for a minute)`,
-      schedule: events.Schedule.expression(ReplicationHeartbeatSchedule.SCHEDULE),
-      targets: [new targets.LambdaFunction(writer, { maxEventAge: Duration.minutes(1), retryAttempts: 2 })],
-    });
-    // The next tick is the retry; Lambda's own async retries would only overlap it.
-    new lambda.EventInvokeConfig(this, 'InvokeConfig', { function: writer, maxEventAge: Duration.minutes(1), retryAttempts: 0 });
-
-    const minutes = props.stoppedAfterMinutes ?? 5;
-    const metric = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, dimensionsMap: { FunctionName: writer.functionName }, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) });
-    this.stoppedAlarm = new cloudwatch.Alarm(this, 'Stopped', {
+      alarmId: 'Stopped',
       alarmName: `${props.alarmNamePrefix ?? defaultAlarmNamePrefix(config.application)}replication-heartbeat-stopped`,
-      alarmDescription:
+      alarmDescription: (minutes) =>
         `The replication heartbeat writer in ${region} has not completed a run for ${minutes} minutes: the data at risk from ${region} cannot be measured, ` +
         'so an auto-when-safe failover asks a human and a failback never finds the data caught up. Read its logs.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(invocations, 0) - FILL(errors, 0)',
-        usingMetrics: { invocations: metric('Invocations'), errors: metric('Errors') },
-        label: 'successful runs',
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: minutes,
-      datapointsToAlarm: minutes,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      minutes: props.stoppedAfterMinutes ?? 5,
+      alertTopic: props.alertTopic,
     });
-    const action = new cwActions.SnsAction(props.alertTopic);
-    this.stoppedAlarm.addAlarmAction(action);
-    this.stoppedAlarm.addOkAction(action);
+    this.rule = run.rule;
+    this.stoppedAlarm = run.alarm;
     if (buckets.length > 0) {
       Validations.of(this).acknowledge(
         ...buckets.map((b) => ({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/${S3_HEARTBEAT_PREFIX}${region}]`, reason: 'One object key, no wildcard.' })),

@@ -1,14 +1,13 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { Stack, Token } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { alarmNamePrefix as defaultAlarmNamePrefix, siteStateParameterPrefix } from '../naming';
+import { EVERY_MINUTE, runEveryMinute } from './every-minute';
 
 export interface SiteStateReconciliationProps {
   /** The validated config: the two regions and the application name. */
@@ -36,7 +35,7 @@ export interface SiteStateReconciliationProps {
  */
 export class SiteStateReconciliation extends Construct {
   /** EventBridge's fastest schedule: the split-brain window after an old primary returns is at most about a minute. */
-  static readonly SCHEDULE = 'rate(1 minute)';
+  static readonly SCHEDULE = EVERY_MINUTE;
 
   readonly rule: events.Rule;
   readonly stalledAlarm: cloudwatch.Alarm;
@@ -65,42 +64,16 @@ export class SiteStateReconciliation extends Construct {
     props.alertTopic.grantPublish(reconciler);
     // The audit table write comes with every task function (TaskFunctions).
 
-    this.rule = new events.Rule(this, 'Schedule', {
+    const run = runEveryMinute(this, reconciler, {
       description: `Runs the site-state reconciler of ${region} every minute: the older of two ACTIVE regions sets itself PASSIVE`,
-      schedule: events.Schedule.expression(SiteStateReconciliation.SCHEDULE),
-      // A tick older than a minute is superseded by the next one.
-      targets: [new targets.LambdaFunction(reconciler, { maxEventAge: Duration.minutes(1), retryAttempts: 2 })],
-    });
-    // Each run reads both site states afresh, so the next tick is the retry; Lambda's own async retries would only overlap it.
-    new lambda.EventInvokeConfig(this, 'InvokeConfig', { function: reconciler, maxEventAge: Duration.minutes(1), retryAttempts: 0 });
-
-    const minutes = props.stalledAfterMinutes ?? 5;
-    const metric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/Lambda',
-        metricName,
-        dimensionsMap: { FunctionName: reconciler.functionName },
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(1),
-      });
-    this.stalledAlarm = new cloudwatch.Alarm(this, 'Stalled', {
+      alarmId: 'Stalled',
       alarmName: `${prefix}site-state-reconciler-stalled`,
-      alarmDescription: `The site-state reconciler in ${region} has not completed a run for ${minutes} minutes (not invoked, or failing): a split brain would stay open. Read its logs.`,
-      metric: new cloudwatch.MathExpression({
-        expression: 'FILL(invocations, 0) - FILL(errors, 0)',
-        usingMetrics: { invocations: metric('Invocations'), errors: metric('Errors') },
-        label: 'successful runs',
-        period: Duration.minutes(1),
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: minutes,
-      datapointsToAlarm: minutes,
-      // No datapoints at all means no runs at all.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      // Each run reads both site states afresh, so a missed tick costs a minute, and a stalled reconciler leaves a split brain open.
+      alarmDescription: (minutes) => `The site-state reconciler in ${region} has not completed a run for ${minutes} minutes (not invoked, or failing): a split brain would stay open. Read its logs.`,
+      minutes: props.stalledAfterMinutes ?? 5,
+      alertTopic: props.alertTopic,
     });
-    const action = new cwActions.SnsAction(props.alertTopic);
-    this.stalledAlarm.addAlarmAction(action);
-    this.stalledAlarm.addOkAction(action);
+    this.rule = run.rule;
+    this.stalledAlarm = run.alarm;
   }
 }
