@@ -5,26 +5,12 @@ import { DescribeExecutionCommand, ExecutionDoesNotExist, ListStateMachinesComma
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { DrConfigInput } from '../../../config/schema';
 import type { AwsClients } from '../../../cli/aws/clients';
 import { signedFetch, type SignedFetch } from '../../../cli/aws/signed-fetch';
 import { run } from '../../../cli/main';
+import { EAST, WEST, ACCOUNT, shopConfigInput } from '../../support/shop-config';
 
-const EAST = 'us-east-1';
-const WEST = 'us-west-2';
-const ACCOUNT = '111122223333';
-const input: DrConfigInput = {
-  application: 'shop',
-  regions: {
-    primary: { name: EAST, healthUrl: 'https://e.shop.example.com/health', apiEndpoint: 'https://e.shop.example.com' },
-    standby: { name: WEST, healthUrl: 'https://w.shop.example.com/health', apiEndpoint: 'https://w.shop.example.com' },
-  },
-  globalDomain: { name: 'api.shop.example.com', ttlSeconds: 15 },
-  traffic: { strategy: 'route53-weighted', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-  dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
-  approval: { approvers: ['oncall@example.com'], escalation: ['leads@example.com'] },
-  objectives: { rtoSeconds: 120, rpoSeconds: 5 },
-};
+const input = shopConfigInput;
 const NAME = 'shop-us-east-1-20261122T030000Z';
 const smArn = (region: string, wf: string) => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:shop-dr-${wf}`;
 const EXECUTION = `arn:aws:states:${WEST}:${ACCOUNT}:execution:shop-dr-failover:${NAME}`;

@@ -16,7 +16,6 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { parseConfig } from '../../../config/load';
-import type { DrConfigInput } from '../../../config/schema';
 import { failoverRequestSchema } from '../../../functions/shared/workflow';
 import type { AwsClients } from '../../../cli/aws/clients';
 import { CliError } from '../../../cli/aws/errors';
@@ -24,22 +23,9 @@ import { getExecutionHistory, toHistoryEvents } from '../../../cli/aws/history';
 import { planStart, startExecution } from '../../../cli/aws/start-execution';
 import { getStatus } from '../../../cli/aws/status';
 import { run } from '../../../cli/main';
+import { EAST, WEST, ACCOUNT, shopConfigInput } from '../../support/shop-config';
 
-const EAST = 'us-east-1';
-const WEST = 'us-west-2';
-const ACCOUNT = '111122223333';
-const input: DrConfigInput = {
-  application: 'shop',
-  regions: {
-    primary: { name: EAST, healthUrl: 'https://e.shop.example.com/health', apiEndpoint: 'https://e.shop.example.com' },
-    standby: { name: WEST, healthUrl: 'https://w.shop.example.com/health', apiEndpoint: 'https://w.shop.example.com' },
-  },
-  globalDomain: { name: 'api.shop.example.com', ttlSeconds: 15 },
-  traffic: { strategy: 'route53-weighted', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-  dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
-  approval: { approvers: ['oncall@example.com'], escalation: ['leads@example.com'] },
-  objectives: { rtoSeconds: 120, rpoSeconds: 5 },
-};
+const input = shopConfigInput;
 const config = parseConfig(input);
 const smArn = (region: string, wf: 'failover' | 'failback') => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:shop-dr-${wf}`;
 const exArn = (region: string, wf: 'failover' | 'failback', name: string) => `arn:aws:states:${region}:${ACCOUNT}:execution:shop-dr-${wf}:${name}`;

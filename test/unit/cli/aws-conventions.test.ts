@@ -15,23 +15,10 @@ import { ListExecutionsCommand, ListStateMachinesCommand, SFNClient, StartExecut
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { DrConfigInput } from '../../../config/schema';
 import { run, type ProgramDeps } from '../../../cli/main';
+import { EAST, WEST, shopConfigInput } from '../../support/shop-config';
 
-const EAST = 'us-east-1';
-const WEST = 'us-west-2';
-const input: DrConfigInput = {
-  application: 'shop',
-  regions: {
-    primary: { name: EAST, healthUrl: 'https://e.shop.example.com/health', apiEndpoint: 'https://e.shop.example.com' },
-    standby: { name: WEST, healthUrl: 'https://w.shop.example.com/health', apiEndpoint: 'https://w.shop.example.com' },
-  },
-  globalDomain: { name: 'api.shop.example.com', ttlSeconds: 15 },
-  traffic: { strategy: 'route53-weighted', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-  dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
-  approval: { approvers: ['oncall@example.com'], escalation: ['leads@example.com'] },
-  objectives: { rtoSeconds: 120, rpoSeconds: 5 },
-};
+const input = shopConfigInput;
 
 // Every variable the SDK's chain or the AWS CLI conventions read: each test starts from none of them.
 const AWS_ENV = [

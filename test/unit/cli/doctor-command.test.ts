@@ -18,23 +18,9 @@ import type { DrConfigInput } from '../../../config/schema';
 import type { AwsClients } from '../../../cli/aws/clients';
 import { type DoctorCheck, expectedAlarms } from '../../../cli/aws/doctor';
 import { run } from '../../../cli/main';
+import { EAST, WEST, ACCOUNT, ZONE, shopConfigInput } from '../../support/shop-config';
 
-const EAST = 'us-east-1';
-const WEST = 'us-west-2';
-const ACCOUNT = '111122223333';
-const ZONE = 'Z0123456789ABCDEFGHIJ';
-const input: DrConfigInput = {
-  application: 'shop',
-  regions: {
-    primary: { name: EAST, healthUrl: 'https://e.shop.example.com/health', apiEndpoint: 'https://e.shop.example.com' },
-    standby: { name: WEST, healthUrl: 'https://w.shop.example.com/health', apiEndpoint: 'https://w.shop.example.com' },
-  },
-  globalDomain: { name: 'api.shop.example.com', ttlSeconds: 15 },
-  traffic: { strategy: 'route53-weighted', hostedZoneId: ZONE },
-  dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
-  approval: { approvers: ['oncall@example.com'], escalation: ['leads@example.com'] },
-  objectives: { rtoSeconds: 120, rpoSeconds: 5 },
-};
+const input = shopConfigInput;
 const ARC_ARN = (r: string) => `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/0123/routingcontrol/${r}`;
 const arcInput: DrConfigInput = {
   ...input,
