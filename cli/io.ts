@@ -57,7 +57,7 @@ export function unexpectedErrorLine(err: unknown): string {
  * Runs a command action: user errors print one line and set the exit code (2 unless the error says
  * otherwise); anything else is rethrown for `run` to report on one line.
  */
-export function action<A extends unknown[]>(io: CliIo, fn: (...args: A) => Promise<number | void>) {
+export function action<A extends unknown[]>(io: CliIo, fn: (...args: A) => Promise<number | undefined>) {
   return async (...args: A): Promise<void> => {
     try {
       const code = await fn(...args);

@@ -43,7 +43,7 @@ export const PRICES = {
   dynamoDbPer1MWrites: fig(0.625, 'USD per 1M on-demand write request units', 'secondary (after 2024-11-01)'),
   dynamoDbPer1MReads: fig(0.125, 'USD per 1M on-demand read request units', 'secondary (after 2024-11-01)'),
   eventBridgePer1M: fig(1.0, 'USD per 1M custom or bus-to-bus events', 'secondary'),
-  s3PutPer1k: fig(0.005, 'USD per 1,000 S3 Standard PUT requests', 'assumption (not in NUMBERS.md): the S3 Standard PUT list price in us-east-1'),
+  s3PutPer1k: fig(0.005, 'USD per 1,000 S3 Standard PUT requests', 'assumption (not in docs/sources.md): the S3 Standard PUT list price in us-east-1'),
 } as const;
 
 // --- timings (seconds) ---------------------------------------------------------------------------

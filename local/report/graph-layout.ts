@@ -113,7 +113,7 @@ type Sized = { w: number; h: number; inner?: { x: number; y: number; layout: Mac
 
 function sizeState(name: string, s: LayoutState): Sized {
   const subs: { layout: MachineLayout; label: string }[] = [];
-  (s.Branches ?? []).forEach((b, i) => subs.push({ layout: layoutMachine(b), label: `branch ${i + 1}` }));
+  for (const [i, b] of (s.Branches ?? []).entries()) subs.push({ layout: layoutMachine(b), label: `branch ${i + 1}` });
   const proc = s.ItemProcessor ?? s.Iterator;
   if (proc) subs.push({ layout: layoutMachine(proc), label: 'each item' });
   // Room for the status glyph on the left and the ×N badge on the right.

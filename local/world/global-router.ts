@@ -105,7 +105,8 @@ export class GlobalRouter {
     if (total === 0) return undefined;
     let r = this.rng.next() * total;
     for (const [region, w] of entries) {
-      if ((r -= w) < 0) return region;
+      r -= w;
+      if (r < 0) return region;
     }
     return entries[entries.length - 1][0];
   }

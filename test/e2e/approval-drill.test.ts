@@ -60,7 +60,7 @@ describe('approval timeout (failure mode 10) through the local runtime', () => {
     expect(escalations(events)[0].message).toContain('Policy on timeout: proceed');
     expect(entered('ConfirmStandbyScaled')).toBe(true);
     const fence = summary.history.find((e) => e.stateName === 'FenceOldPrimary' && e.type === 'TaskStateEntered');
-    expect((fence?.input as { prepare?: { approval?: { approver?: string } } }).prepare?.approval?.approver).toBe('policy:on-timeout-proceed');
+    expect((fence?.input as { prepare?: { approval?: { approver?: string } } } | undefined)?.prepare?.approval?.approver).toBe('policy:on-timeout-proceed');
     expect(events.some((e) => e.type === 'approval-answered')).toBe(false);
   });
 
