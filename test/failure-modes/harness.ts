@@ -36,7 +36,7 @@ import type {
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
 import { alarmNamePrefix } from '../../infra/naming';
 import { FAILBACK_ASL, FAILOVER_ASL, localFunctionArn, localSubstitutions, localTopicArn } from '../../local/control-plane';
-import { InMemoryIncidentLock, LocalFailoverStarter } from '../../local/detection';
+import { InMemoryIncidentLock, LocalFailoverStarter } from '../../local/detection/adapters';
 import { localFailureReader } from '../../local/runtime/failure-context';
 import { LocalStateMachine, type ExecutionResult, type LocalExecution, type LocalLambda, type SnsPublishInput } from '../../local/runtime/local-state-machine';
 import { TaskError, TaskTokenBroker } from '../../local/runtime/task-token-broker';

@@ -5,7 +5,7 @@ import { regionHealth } from '../../functions/health-checker/health-checker';
 import { createLogger } from '../../functions/shared/middleware';
 import type { AlarmStateValue, SiteStateValue } from '../../functions/shared/ports';
 import { alarmNamePrefix } from '../../infra/naming';
-import { InMemoryIncidentLock } from '../../local/detection';
+import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { FakeClock, FakeWorld, PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
 

@@ -9,7 +9,7 @@ import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency
 import { createLogger } from '../../functions/shared/middleware';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
 import { InMemoryApproverChallenges, LocalApprovalTaskReader } from '../../local/approver-state';
-import { InMemoryIncidentLock } from '../../local/detection';
+import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { FakeClock, FakeWorld, PRIMARY, SIGNING_KEY, STANDBY, apiEvent, configWith, failoverInput } from '../failure-modes/harness';
