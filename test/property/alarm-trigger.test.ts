@@ -7,7 +7,9 @@ import type { AlarmStateValue, SiteStateValue } from '../../functions/shared/por
 import { alarmNamePrefix } from '../../infra/naming';
 import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { fakeLambdaContext } from '../../local/world/approval-server';
-import { FakeClock, FakeWorld, PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { FakeWorld } from '../support/failure-modes/fake-world';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
+import { FakeClock } from '../support/virtual-time';
 
 /**
  * The alarm trigger on its own, many more cases than the full model: any stream of alarm state changes
