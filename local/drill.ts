@@ -8,8 +8,8 @@ import { createLogger } from '../functions/shared/middleware';
 import { POST_APPROVAL_STEPS } from '../functions/shared/workflow';
 import { answerApproval, approveAsIamPrincipal, localApproverPrincipal } from './approver';
 import { FAILOVER_ASL, startLocalControlPlane, type LocalControlPlane } from './control-plane';
-import { LocalDetection } from './detection';
-import { applyFault, checkFaults, type AppliedFault } from './fault-schedule';
+import { LocalDetection } from './detection/loop';
+import { checkFaults, FaultInjector, type AppliedFault } from './fault-schedule';
 import { physicalFloorMs } from './measure';
 import { LocalReconcilers } from './reconcilers';
 import { localFailureReader } from './runtime/failure-context';
@@ -406,10 +406,11 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
 
   // Faults and operator actions at their AWS times.
   const applied: AppliedFault[] = [];
+  const faults = new FaultInjector(world, detection);
   const at = (ms: number, fn: () => void | Promise<void>) => track(sleep(ms).then(fn));
   for (const [i, f] of sc.faults.entries()) {
     at(f.at, () => {
-      const a = applyFault(f, world, detection);
+      const a = faults.apply(f);
       applied.push(a);
       emit('fault-injected', { index: i, kind: f.kind, detail: a.summary });
       if (f.for !== undefined) {

@@ -70,8 +70,11 @@ export function expectedFailoverState(config: DrConfig, approvalMode: 'required'
   };
 }
 
-/** Time spent on a path, by kind, so each kind lands in its own budget term. */
-class Clock {
+/**
+ * Time a walk of the definition adds up, by kind (cold starts, task work, transitions, AWS waits), so each kind
+ * lands in its own budget term. A tally, not a clock: nothing here reads or tells the time (the `Clock` port, functions/shared/ports.ts, does).
+ */
+class PathTiming {
   coldStarts = 0;
   lambdaTasks = 0;
   integrations = 0;
@@ -92,7 +95,7 @@ class Clock {
     );
   }
 
-  add(o: Clock): void {
+  add(o: PathTiming): void {
     this.coldStarts += o.coldStarts;
     this.lambdaTasks += o.lambdaTasks;
     this.integrations += o.integrations;
@@ -123,68 +126,68 @@ export function trafficWait(config: DrConfig): BudgetPart {
  * everywhere, its state's); a renamed state would lose its wait, which the budget test catches by
  * asserting the promotion and traffic terms of the Aurora + Route 53 example config.
  */
-const STEP_WAITS: Record<string, (clock: Clock, ctx: TimingContext) => void> = {
-  ShiftTraffic: (clock, ctx) => {
-    clock.traffic += trafficWait(ctx.config).seconds;
+const STEP_WAITS: Record<string, (timing: PathTiming, ctx: TimingContext) => void> = {
+  ShiftTraffic: (timing, ctx) => {
+    timing.traffic += trafficWait(ctx.config).seconds;
   },
-  PromoteStore: (clock, ctx) => {
-    if (ctx.store?.kind === 'aurora-global') clock.promotion += TIMINGS.auroraPromotion.value;
+  PromoteStore: (timing, ctx) => {
+    if (ctx.store?.kind === 'aurora-global') timing.promotion += TIMINGS.auroraPromotion.value;
   },
-  ScaleStandby: (clock, ctx) => {
+  ScaleStandby: (timing, ctx) => {
     const standby = (ctx.config as { standby?: { mode?: string } }).standby;
     if (standby?.mode && standby.mode !== 'hot') {
-      clock.notEstimated.push(`scaling a ${standby.mode} standby to production size (AWS publishes no figure; measure it with a drill in AWS)`);
+      timing.notEstimated.push(`scaling a ${standby.mode} standby to production size (AWS publishes no figure; measure it with a drill in AWS)`);
     }
   },
 };
 
-function timePath(path: readonly PathStep[], warm: Set<string>, ctx: TimingContext): Clock {
-  const clock = new Clock();
+function timePath(path: readonly PathStep[], warm: Set<string>, ctx: TimingContext): PathTiming {
+  const timing = new PathTiming();
   for (const step of path) {
-    clock.transitions += 1;
+    timing.transitions += 1;
     const t = step.task;
     if (t.kind === 'lambda') {
       if (!warm.has(t.fn)) {
-        clock.coldStarts += 1;
+        timing.coldStarts += 1;
         warm.add(t.fn);
       }
-      clock.lambdaTasks += 1;
+      timing.lambdaTasks += 1;
     } else if (t.kind === 'callback') {
-      clock.humanWait = true;
+      timing.humanWait = true;
       warm.add(t.fn);
-    } else if (t.kind === 'integration') clock.integrations += 1;
-    STEP_WAITS[step.name]?.(clock, ctx);
+    } else if (t.kind === 'integration') timing.integrations += 1;
+    STEP_WAITS[step.name]?.(timing, ctx);
 
     if (step.branches) {
       // Branches run side by side: the slowest one is on the path, and any of them may warm a function.
       const results = step.branches.map((b) => {
         const w = new Set(warm);
-        return { clock: timePath(b, w, ctx), warm: w };
+        return { timing: timePath(b, w, ctx), warm: w };
       });
-      const slowest = results.reduce((a, b) => (b.clock.machineSeconds() > a.clock.machineSeconds() ? b : a), results[0]);
-      if (slowest) clock.add(slowest.clock);
+      const slowest = results.reduce((a, b) => (b.timing.machineSeconds() > a.timing.machineSeconds() ? b : a), results[0]);
+      if (slowest) timing.add(slowest.timing);
       for (const r of results) {
-        clock.humanWait ||= r.clock.humanWait;
+        timing.humanWait ||= r.timing.humanWait;
         for (const fn of r.warm) warm.add(fn);
-        for (const n of r.clock.notEstimated) if (!clock.notEstimated.includes(n)) clock.notEstimated.push(n);
+        for (const n of r.timing.notEstimated) if (!timing.notEstimated.includes(n)) timing.notEstimated.push(n);
       }
     }
-    if (step.iteration) clock.add(timeMap(step.iteration, warm, ctx));
+    if (step.iteration) timing.add(timeMap(step.iteration, warm, ctx));
   }
-  return clock;
+  return timing;
 }
 
 /**
  * Map items run `maxConcurrency` at a time, in config order. Within the first batch only one item can
  * reuse a warm container; the others start cold, side by side. Later batches reuse those containers.
  */
-function timeMap(iteration: NonNullable<PathStep['iteration']>, warm: Set<string>, ctx: TimingContext): Clock {
-  const total = new Clock();
+function timeMap(iteration: NonNullable<PathStep['iteration']>, warm: Set<string>, ctx: TimingContext): PathTiming {
+  const total = new PathTiming();
   const stores = ctx.config.dataStores;
   const items = iteration.items;
   const batchSize = Math.min(items, iteration.maxConcurrency);
   for (let start = 0; start < items; start += batchSize) {
-    let slowest: Clock | undefined;
+    let slowest: PathTiming | undefined;
     for (let i = start; i < Math.min(items, start + batchSize); i++) {
       const w = start === 0 && i > start ? new Set<string>() : new Set(warm);
       const c = timePath(iteration.path, w, { ...ctx, store: stores[i] });
@@ -246,28 +249,28 @@ export function rtoBudget(config: DrConfig, machine: AslMachine, opts: { approva
 
   // The alarm trigger starts the execution, so its cold start is on the path too.
   const warm = new Set<string>();
-  const clock = timePath(path, warm, { config });
+  const timing = timePath(path, warm, { config });
   const triggerCold = TIMINGS.lambdaColdStart.value;
 
   const detection = detectionTerm(config);
   const orchestrationParts = [
     part('alarm event delivered to the alarm trigger', TIMINGS.eventDelivery.value, TIMINGS.eventDelivery),
-    part(`${clock.coldStarts + 1} Lambda cold start(s) on the path (alarm trigger included)`, (clock.coldStarts * TIMINGS.lambdaColdStart.value) + triggerCold, TIMINGS.lambdaColdStart),
-    part(`${clock.lambdaTasks + 1} Lambda task(s) doing their SDK calls`, (clock.lambdaTasks + 1) * TIMINGS.taskWork.value, TIMINGS.taskWork),
-    part(`${clock.integrations} SNS publish(es) on the path`, clock.integrations * TIMINGS.integrationCall.value, TIMINGS.integrationCall),
-    part(`${clock.transitions} state transitions`, clock.transitions * TIMINGS.transition.value, TIMINGS.transition),
+    part(`${timing.coldStarts + 1} Lambda cold start(s) on the path (alarm trigger included)`, (timing.coldStarts * TIMINGS.lambdaColdStart.value) + triggerCold, TIMINGS.lambdaColdStart),
+    part(`${timing.lambdaTasks + 1} Lambda task(s) doing their SDK calls`, (timing.lambdaTasks + 1) * TIMINGS.taskWork.value, TIMINGS.taskWork),
+    part(`${timing.integrations} SNS publish(es) on the path`, timing.integrations * TIMINGS.integrationCall.value, TIMINGS.integrationCall),
+    part(`${timing.transitions} state transitions`, timing.transitions * TIMINGS.transition.value, TIMINGS.transition),
   ];
   const aurora = config.dataStores.filter((s) => s.kind === 'aurora-global').length;
   const promotionParts =
     aurora > 0
-      ? [part(`${aurora} Aurora global promotion(s), at most ${path.find((s) => s.iteration)?.iteration?.maxConcurrency ?? 'all'} at a time`, clock.promotion, TIMINGS.auroraPromotion)]
+      ? [part(`${aurora} Aurora global promotion(s), at most ${path.find((s) => s.iteration)?.iteration?.maxConcurrency ?? 'all'} at a time`, timing.promotion, TIMINGS.auroraPromotion)]
       : [part('nothing to wait for: DynamoDB global tables and S3 buckets already accept writes in the standby', 0, 'AwsDataStores.promote (functions/shared/aws/aws-data-stores.ts)')];
   const traffic = trafficWait(config);
   const terms: BudgetTerm[] = [
     detection,
     { key: 'orchestration', label: 'orchestration', seconds: round(orchestrationParts.reduce((a, p) => a + p.seconds, 0)), parts: orchestrationParts },
-    { key: 'promotion', label: 'data promotion', seconds: round(clock.promotion), parts: promotionParts },
-    { key: 'traffic', label: config.traffic.strategy === 'arc-routing-control' ? 'routing-control propagation' : 'record change INSYNC', seconds: round(clock.traffic), parts: [part(traffic.label, clock.traffic, traffic.source)] },
+    { key: 'promotion', label: 'data promotion', seconds: round(timing.promotion), parts: promotionParts },
+    { key: 'traffic', label: config.traffic.strategy === 'arc-routing-control' ? 'routing-control propagation' : 'record change INSYNC', seconds: round(timing.traffic), parts: [part(traffic.label, timing.traffic, traffic.source)] },
     { key: 'dnsTtl', label: 'client DNS TTL', seconds: config.globalDomain.ttlSeconds, parts: [part('cached answers expire', config.globalDomain.ttlSeconds, 'config globalDomain.ttlSeconds')] },
   ];
   // In auto-when-safe the walk above took the policy branch, so no person is on this path.
@@ -286,7 +289,7 @@ export function rtoBudget(config: DrConfig, machine: AslMachine, opts: { approva
           : 'no person when the verdict is clear and the estimated RPO is within target; otherwise a person decides and their time adds to the RTO',
     },
     path: flatten(path),
-    notEstimated: clock.notEstimated,
+    notEstimated: timing.notEstimated,
   };
 }
 

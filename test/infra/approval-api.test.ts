@@ -5,7 +5,7 @@ import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { approvalApiUrlParameterName, approverRoleName } from '../../infra/naming';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { dashboardName } from '../../functions/shared/console-links';
-import { STANDBY, configWith } from '../failure-modes/harness';
+import { STANDBY, configWith } from '../support/repo-config';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
 import { testApp } from '../support/cdk';
 

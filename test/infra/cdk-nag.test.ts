@@ -7,7 +7,7 @@ import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { TrafficPrerequisitesStack } from '../../infra/stacks/traffic-prerequisites-stack';
 import { parseConfig } from '../../config/load';
 import { trafficPrerequisitesRegion } from '../../infra/naming';
-import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
 import { testApp } from '../support/cdk';
 
 // Its own app: the packs run as validation plugins during synth. Every finding the design accepts is

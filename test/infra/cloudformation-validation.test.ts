@@ -5,7 +5,7 @@ import { loadConfig, parseConfig } from '../../config/load';
 import type { DrConfig } from '../../config/schema';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
-import { configWith } from '../failure-modes/harness';
+import { configWith } from '../support/repo-config';
 
 /**
  * aws-cdk-lib's built-in CloudFormation validation (the rules cfn-lint has), run the way `cdk synth` runs it:

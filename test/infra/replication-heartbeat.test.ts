@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ENV } from '../../functions/shared/aws/environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
-import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
 import { testApp } from '../support/cdk';
 

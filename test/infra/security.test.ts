@@ -2,7 +2,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
-import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
 import { logicalIdOf, roleOf, statementsOfRole, type Statement } from './template-helpers';
 import { testApp } from '../support/cdk';
 

@@ -6,7 +6,7 @@ import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { HealthCheckStack } from '../../infra/stacks/health-check-stack';
 import { TrafficPrerequisitesStack, wantsTrafficPrerequisites } from '../../infra/stacks/traffic-prerequisites-stack';
 import { trafficPrerequisitesRegion } from '../../infra/naming';
-import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
 import { render } from './template-helpers';
 import { testApp } from '../support/cdk';
 

@@ -5,9 +5,11 @@ import { regionHealth } from '../../functions/health-checker/health-checker';
 import { createLogger } from '../../functions/shared/middleware';
 import type { AlarmStateValue, SiteStateValue } from '../../functions/shared/ports';
 import { alarmNamePrefix } from '../../infra/naming';
-import { InMemoryIncidentLock } from '../../local/detection';
+import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { fakeLambdaContext } from '../../local/world/approval-server';
-import { FakeClock, FakeWorld, PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
+import { FakeWorld } from '../support/failure-modes/fake-world';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
+import { FakeClock } from '../support/virtual-time';
 
 /**
  * The alarm trigger on its own, many more cases than the full model: any stream of alarm state changes

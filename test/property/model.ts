@@ -4,22 +4,13 @@ import type { AlarmStateChange } from '../../functions/alarm-trigger/alarm-trigg
 import type { AlarmStateValue } from '../../functions/shared/ports';
 import { FAILBACK_ASL, FAILOVER_ASL } from '../../local/control-plane';
 import { allStates } from '../../local/runtime/local-state-machine';
-import {
-  APPROVER,
-  FUNCTIONS,
-  Harness,
-  OPS,
-  SharedEngine,
-  PRIMARY,
-  STANDBY,
-  configWith,
-  csrfOf,
-  outcomeOf,
-  type ApprovalHttpKind,
-  type FaultMode,
-  type FunctionName,
-  type Op,
-} from '../failure-modes/harness';
+import { outcomeOf } from '../../local/drill';
+import { SharedEngine } from '../support/failure-modes/engine';
+import { OPS, type FaultMode, type Op } from '../support/failure-modes/faults';
+import { FUNCTIONS, type FunctionName } from '../support/failure-modes/functions';
+import { Harness, type ApprovalHttpKind } from '../support/failure-modes/harness';
+import { csrfOf } from '../support/http';
+import { APPROVER, PRIMARY, STANDBY, configWith } from '../support/repo-config';
 
 /**
  * The model behind test/property: random interleavings of alarm events (duplicates, flaps, stale

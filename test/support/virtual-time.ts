@@ -1,3 +1,4 @@
+import type { Clock } from '../../functions/shared/ports';
 import { SIM_EPOCH, Simulation } from '../../local/sim/virtual-time';
 
 /**
@@ -17,4 +18,22 @@ export function useVirtualTime(opts: { seed?: number; start?: number } = {}): vo
     sim?.uninstall();
     sim = undefined;
   });
+}
+
+/** The instant a hand-wound `FakeClock` starts at. */
+export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
+
+/**
+ * The handlers' `Clock` port, wound by hand: for tests that call use cases or handlers without a simulation, and
+ * move time only where the case says so (`advance`, or set `t`). Tests that need timers to fire use
+ * `useVirtualTime` instead.
+ */
+export class FakeClock implements Clock {
+  constructor(public t = T0) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
 }

@@ -4,7 +4,7 @@ import { createHandler } from '../../functions/alarm-trigger/handler';
 import { ConfigurationError, InvalidInputError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/middleware';
 import type { AlarmStateValue, AuditEntry, FailoverStarter, Signal, SiteStateValue, Topic } from '../../functions/shared/ports';
-import { InMemoryIncidentLock } from '../../local/detection';
+import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { config } from './aws/fixtures';
 

@@ -14,14 +14,13 @@ import {
   challengeOf,
   EXECUTION_ARN,
   FakeApprovalStore,
-  FakeClock,
   linkParts,
   mailedCode,
   OTHER_KEY,
   requestDeps,
-  T0,
   TASK_TOKEN,
 } from './approval-fixtures';
+import { FakeClock, T0 } from '../support/virtual-time';
 
 /** Issues a real request (record + signed link) the way RequestApproval does, and returns what the endpoint needs. */
 async function issued(opts: { rpoWithinTarget?: boolean; estimatedRpoMs?: number | null; trigger?: Record<string, unknown>; timeoutSeconds?: number } = {}) {

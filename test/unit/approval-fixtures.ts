@@ -2,14 +2,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { configSchema, type DrConfig, type DrConfigInput } from '../../config/schema';
 import type { ApprovalCallbackDeps } from '../../functions/approval-callback/approval-callback';
 import type { ApprovalRequestDeps } from '../../functions/approval-request/approval-request';
-import type { ApprovalRecord, ApprovalStatus, ApprovalStore, ApprovalTaskReader, ApprovalTaskState, AuditEntry, AuditLog, Clock, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
+import type { ApprovalRecord, ApprovalStatus, ApprovalStore, ApprovalTaskReader, ApprovalTaskState, AuditEntry, AuditLog, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
+import { FakeClock, T0 } from '../support/virtual-time';
 
 /** Plain fakes for the approval use cases: they record what was asked of them and nothing more. */
 
 export const KEY = Buffer.from('unit-test-signing-key-of-32-bytes!!');
 export const OTHER_KEY = Buffer.from('another-signing-key-nobody-issued!!');
-export const T0 = Date.UTC(2025, 0, 2, 3, 4, 5);
 /** Shaped like a real one (long, base64 with + and /) so a leak is easy to grep for. */
 export const TASK_TOKEN = 'AAAAKgAAAAIAAAAAAAAAAVeryS3cretTaskToken+/WithBase64Chars==';
 export const APPROVER = 'oncall@example.com';
@@ -32,16 +32,6 @@ export function testConfig(overrides: Partial<DrConfigInput['approval']> = {}): 
     approval: { approvers: [APPROVER, 'Second.Approver@Example.com'], escalation: ['sre-leads@example.com'], timeoutSeconds: 900, ...overrides },
     objectives: { rtoSeconds: 60, rpoSeconds: 5 },
   } satisfies DrConfigInput);
-}
-
-export class FakeClock implements Clock {
-  constructor(public t = T0) {}
-  now(): number {
-    return this.t;
-  }
-  advance(ms: number): void {
-    this.t += ms;
-  }
 }
 
 export class FakeApprovalStore implements ApprovalStore {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configWith } from '../failure-modes/harness';
+import { configWith } from '../support/repo-config';
 import { drctl } from '../support/drctl';
 
 /**

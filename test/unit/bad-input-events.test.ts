@@ -9,10 +9,14 @@ import { InMemoryIdempotencyStore } from '../../functions/shared/aws/idempotency
 import { createLogger } from '../../functions/shared/middleware';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
 import { InMemoryApproverChallenges, LocalApprovalTaskReader } from '../../local/approver-state';
-import { InMemoryIncidentLock } from '../../local/detection';
+import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { TaskTokenBroker } from '../../local/runtime/task-token-broker';
 import { fakeLambdaContext } from '../../local/world/approval-server';
-import { FakeClock, FakeWorld, PRIMARY, SIGNING_KEY, STANDBY, apiEvent, configWith, failoverInput } from '../failure-modes/harness';
+import { FakeWorld } from '../support/failure-modes/fake-world';
+import { SIGNING_KEY, failoverInput } from '../support/failure-modes/harness';
+import { apiEvent } from '../support/http';
+import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
+import { FakeClock } from '../support/virtual-time';
 
 /**
  * Malformed events to every handler, through its Middy chain as Lambda runs it: each is refused with

@@ -1,4 +1,5 @@
-import { AlarmEvaluator, InMemoryIncidentLock } from '../../local/detection';
+import { InMemoryIncidentLock } from '../../local/detection/adapters';
+import { AlarmEvaluator } from '../../local/detection/alarm-evaluator';
 
 const P = 'us-east-1';
 const S = 'us-west-2';
