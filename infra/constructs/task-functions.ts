@@ -17,9 +17,6 @@ import type { DrConfig } from '../../config/schema';
 import { heartbeatKey, numericHeartbeatKey, S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
 import { alarmNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../naming';
 
-/** The names the handlers read (one contract, shared with functions/shared/aws/environment.ts). */
-export const FUNCTION_ENV = LAMBDA_ENV;
-
 const NODE20_REASON =
   'nodejs20.x was asked for explicitly (`runtime`). Lambda deprecated it on 2026-04-30 and blocks creating ' +
   'functions with it from 2027-02-01: pass nodejs22.x or later (the default is nodejs24.x) before then.';
@@ -164,18 +161,18 @@ export class TaskFunctions extends Construct {
     this.bundledConfigFile = writeBundledConfig(join(root, 'node_modules', '.cache', 'regionflip-config'), props.config);
     const configHooks = bundledConfigHooks(root, this.bundledConfigFile);
     const commonEnv: Record<string, string> = {
-      [FUNCTION_ENV.controlPlaneRegion]: stack.region,
-      [FUNCTION_ENV.alertTopicArn]: props.alertTopic.topicArn,
-      [FUNCTION_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
-      [FUNCTION_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
-      [FUNCTION_ENV.approvalsTable]: props.approvalsTable.tableName,
-      [FUNCTION_ENV.auditTable]: props.auditTable.tableName,
-      [FUNCTION_ENV.incidentLockTable]: props.incidentLockTable.tableName,
-      [FUNCTION_ENV.signingSecretArn]: props.signingSecret.secretArn,
-      [FUNCTION_ENV.siteStateParameterPrefix]: siteStateParameterPrefix(app),
-      [FUNCTION_ENV.alarmNamePrefix]: alarmNamePrefix(app),
-      [FUNCTION_ENV.stateMachineArn]: props.stateMachineArn,
-      [FUNCTION_ENV.idempotencyTable]: props.idempotencyTable.tableName,
+      [LAMBDA_ENV.controlPlaneRegion]: stack.region,
+      [LAMBDA_ENV.alertTopicArn]: props.alertTopic.topicArn,
+      [LAMBDA_ENV.escalationTopicArn]: props.escalationTopic.topicArn,
+      [LAMBDA_ENV.approvalTopicArn]: props.approvalTopic.topicArn,
+      [LAMBDA_ENV.approvalsTable]: props.approvalsTable.tableName,
+      [LAMBDA_ENV.auditTable]: props.auditTable.tableName,
+      [LAMBDA_ENV.incidentLockTable]: props.incidentLockTable.tableName,
+      [LAMBDA_ENV.signingSecretArn]: props.signingSecret.secretArn,
+      [LAMBDA_ENV.siteStateParameterPrefix]: siteStateParameterPrefix(app),
+      [LAMBDA_ENV.alarmNamePrefix]: alarmNamePrefix(app),
+      [LAMBDA_ENV.stateMachineArn]: props.stateMachineArn,
+      [LAMBDA_ENV.idempotencyTable]: props.idempotencyTable.tableName,
     };
 
     const runtime = props.runtime ?? lambda.Runtime.NODEJS_24_X;
@@ -219,7 +216,7 @@ export class TaskFunctions extends Construct {
     this.trafficRouter = make(SPECS.trafficRouter);
     this.failoverOrchestrator = make(SPECS.failoverOrchestrator);
     // Only the validator uses the comparison table; every byte of the others' 4 KB environment counts.
-    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator, { [FUNCTION_ENV.comparisonTable]: props.comparisonTable.tableName });
+    this.dataConsistencyValidator = make(SPECS.dataConsistencyValidator, { [LAMBDA_ENV.comparisonTable]: props.comparisonTable.tableName });
     this.approvalRequest = make(SPECS.approvalRequest);
     this.approvalCallback = make(SPECS.approvalCallback);
     this.alarmTrigger = make(SPECS.alarmTrigger);
@@ -297,8 +294,8 @@ export class TaskFunctions extends Construct {
    * links from the request it is serving instead).
    */
   setApprovalBaseUrl(url: string): void {
-    this.approvalRequest.addEnvironment(FUNCTION_ENV.approvalBaseUrl, url);
-    this.envs.get(this.approvalRequest)![FUNCTION_ENV.approvalBaseUrl] = url;
+    this.approvalRequest.addEnvironment(LAMBDA_ENV.approvalBaseUrl, url);
+    this.envs.get(this.approvalRequest)![LAMBDA_ENV.approvalBaseUrl] = url;
   }
 
   private grantHealthChecker(): void {
