@@ -9,7 +9,7 @@ import type { DrConfig } from '../../config/schema';
 import { S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
 import { alarmNamePrefix as defaultAlarmNamePrefix } from '../naming';
 import { EVERY_MINUTE, runEveryMinute } from './every-minute';
-import { heartbeatPartitionKeys } from './task-functions';
+import { heartbeatPartitionKeys } from './task-functions/heartbeat-partition-keys';
 
 export interface ReplicationHeartbeatScheduleProps {
   /** The validated config: the replicated stores and the two regions. */
