@@ -3,7 +3,7 @@ import type { AlarmStateChange, TriggerResult } from '../functions/alarm-trigger
 import { createHandler as alarmTrigger } from '../functions/alarm-trigger/handler';
 import { createLogger } from '../functions/shared/middleware';
 import type { AlarmStateValue, FailoverStarter, HealthSignals, IncidentLock, IncidentLockHolder, Signal, SiteState, SiteStateValue } from '../functions/shared/ports';
-import { alarmNamePrefix } from '../infra/naming';
+import { alarmNamePrefix } from '../config/resource-names';
 import type { LocalExecution } from './runtime/local-state-machine';
 import type { Rng } from './sim/random';
 import { simClock, simNow } from './sim/virtual-time';

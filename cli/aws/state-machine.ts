@@ -1,5 +1,5 @@
 import { paginateListStateMachines, type SFNClient } from '@aws-sdk/client-sfn';
-import { failbackStateMachineName, failoverStateMachineName } from '../../infra/naming';
+import { failbackStateMachineName, failoverStateMachineName } from '../../config/resource-names';
 import { CliError, explainAwsError } from './errors';
 
 export type Workflow = 'failover' | 'failback';

@@ -9,7 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import type { DrConfig } from '../../config/schema';
-import { alarmNamePrefix, siteStateParameterPrefix } from '../naming';
+import { alarmNamePrefix, siteStateParameterPrefix } from '../../config/resource-names';
 import { acknowledgeRuntimeValidation, acknowledgeTaskFunctionFindings } from './task-functions/acknowledgements';
 import { grantApprovalCallback, grantApprovalRequest } from './task-functions/approval-grants';
 import { type BundledFunctionDefaults, bundledConfigHooks, bundledFunction, writeBundledConfig } from './task-functions/bundled-function';

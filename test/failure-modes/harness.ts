@@ -34,7 +34,7 @@ import type {
   TrafficShift,
 } from '../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../functions/traffic-router/handler';
-import { alarmNamePrefix } from '../../infra/naming';
+import { alarmNamePrefix } from '../../config/resource-names';
 import { FAILBACK_ASL, FAILOVER_ASL, localFunctionArn, localSubstitutions, localTopicArn } from '../../local/control-plane';
 import { InMemoryIncidentLock, LocalFailoverStarter } from '../../local/detection';
 import { localFailureReader } from '../../local/runtime/failure-context';

@@ -2,7 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { DrConfig } from '../../../config/schema';
-import { siteStateParameterPrefix } from '../../naming';
+import { siteStateParameterPrefix } from '../../../config/resource-names';
 
 /** Fencing and activation (the site-state switches of both regions) and promoting the configured Aurora global clusters. */
 export function grantFailoverOrchestrator(orchestrator: lambda.IFunction, config: DrConfig, regionNames: readonly string[]): void {

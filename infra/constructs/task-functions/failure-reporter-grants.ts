@@ -2,7 +2,7 @@ import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import { failbackStateMachineName, failoverStateMachineName } from '../../naming';
+import { failbackStateMachineName, failoverStateMachineName } from '../../../config/resource-names';
 
 /** How an execution of this region's failover or failback stopped (history, definition), and the escalation topic. */
 export function grantFailureReporter(reporter: lambda.IFunction, props: { readonly application: string; readonly escalationTopic: sns.ITopic }): void {
