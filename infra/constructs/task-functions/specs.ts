@@ -7,7 +7,10 @@ export interface TaskFunctionSpec {
   /** Folder under `functions/` holding `handler.ts`. */
   readonly dir: string;
   readonly description: string;
-  /** Kept under the ASL task's TimeoutSeconds so a slow run surfaces as a Lambda error, which Retry can see. */
+  /**
+   * Kept under the ASL task's TimeoutSeconds so a slow run surfaces as a Lambda error, which Retry can see. From
+   * config/lambda-timeouts.ts, which the local runtime enforces too.
+   */
   readonly timeoutSeconds: number;
   /** @default the TaskFunctions construct's memorySize */
   readonly memorySize?: number;
@@ -18,19 +21,19 @@ export interface TaskFunctionSpec {
  * later without touching the factory or the grants.
  */
 export const TASK_FUNCTION_SPECS = {
-  healthChecker: { id: 'HealthChecker', dir: 'health-checker', description: 'Assesses both regions from independent signals (AssessHealth, VerifyRecovery)', timeoutSeconds: 90 },
-  trafficRouter: { id: 'TrafficRouter', dir: 'traffic-router', description: 'Moves the global name to the standby (ShiftTraffic)', timeoutSeconds: 270 },
-  failoverOrchestrator: { id: 'FailoverOrchestrator', dir: 'failover-orchestrator', description: 'Fences, scales, promotes and activates (idempotent steps)', timeoutSeconds: 840 },
-  dataConsistencyValidator: { id: 'DataConsistencyValidator', dir: 'data-consistency-validator', description: 'Estimates data at risk before approval and validates after failover', timeoutSeconds: 840 },
-  approvalRequest: { id: 'ApprovalRequest', dir: 'approval-request', description: 'Stores the task token under a random id and emails a signed link (RequestApproval)', timeoutSeconds: 30 },
-  approvalCallback: { id: 'ApprovalCallback', dir: 'approval-callback', description: 'Serves the approval page and answers the waiting task', timeoutSeconds: 25 },
-  alarmTrigger: { id: 'AlarmTrigger', dir: 'alarm-trigger', description: 'Starts one failover per incident when a quorum of detection alarms agree (its IAM: infra/constructs/detection.ts)', timeoutSeconds: 30 },
+  healthChecker: { id: 'HealthChecker', dir: 'health-checker', description: 'Assesses both regions from independent signals (AssessHealth, VerifyRecovery)', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['health-checker'] },
+  trafficRouter: { id: 'TrafficRouter', dir: 'traffic-router', description: 'Moves the global name to the standby (ShiftTraffic)', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['traffic-router'] },
+  failoverOrchestrator: { id: 'FailoverOrchestrator', dir: 'failover-orchestrator', description: 'Fences, scales, promotes and activates (idempotent steps)', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['failover-orchestrator'] },
+  dataConsistencyValidator: { id: 'DataConsistencyValidator', dir: 'data-consistency-validator', description: 'Estimates data at risk before approval and validates after failover', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['data-consistency-validator'] },
+  approvalRequest: { id: 'ApprovalRequest', dir: 'approval-request', description: 'Stores the task token under a random id and emails a signed link (RequestApproval)', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['approval-request'] },
+  approvalCallback: { id: 'ApprovalCallback', dir: 'approval-callback', description: 'Serves the approval page and answers the waiting task', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['approval-callback'] },
+  alarmTrigger: { id: 'AlarmTrigger', dir: 'alarm-trigger', description: 'Starts one failover per incident when a quorum of detection alarms agree (its IAM: infra/constructs/detection.ts)', timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['alarm-trigger'] },
   // Under the one-minute schedule, so runs do not pile up; two bounded SSM reads in parallel, a write, a publish.
   siteStateReconciler: {
     id: 'SiteStateReconciler',
     dir: 'site-state-reconciler',
     description: 'Every minute: sets this region PASSIVE when both regions are ACTIVE and this one is the older (its IAM: infra/constructs/site-state-reconciler.ts)',
-    timeoutSeconds: 50,
+    timeoutSeconds: LAMBDA_TIMEOUT_SECONDS['site-state-reconciler'],
   },
   failureReporter: {
     id: 'FailureReporter',
