@@ -4,6 +4,7 @@ import type { DrConfig } from '../config/schema';
 import { ControlPlaneStack } from './stacks/control-plane-stack';
 import { HealthCheckStack } from './stacks/health-check-stack';
 import { TrafficPrerequisitesStack, wantsTrafficPrerequisites } from './stacks/traffic-prerequisites-stack';
+import { controlPlaneStackName, healthCheckStackName, trafficPrerequisitesStackName } from '../config/resource-names';
 import { trafficPrerequisitesRegion } from './naming';
 
 const app = new App();
@@ -24,7 +25,7 @@ try {
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 
 // Route 53 health-check metrics exist only in us-east-1, whatever the application's regions are.
-const healthChecks = new HealthCheckStack(app, `${config.application}-dr-health-checks`, {
+const healthChecks = new HealthCheckStack(app, healthCheckStackName(config.application), {
   env: { account, region: 'us-east-1' },
   config,
   description: `Route 53 health checks and alarms for ${config.application} DR detection (forwarded to the control-plane regions)`,
@@ -32,7 +33,7 @@ const healthChecks = new HealthCheckStack(app, `${config.application}-dr-health-
 
 for (const role of ['primary', 'standby'] as const) {
   const region = config.regions[role].name;
-  const controlPlane = new ControlPlaneStack(app, `${config.application}-dr-${region}`, {
+  const controlPlane = new ControlPlaneStack(app, controlPlaneStackName(config.application, region), {
     env: { account, region },
     config,
     description: `DR control plane for ${config.application} (${role} region ${region})`,
@@ -44,7 +45,7 @@ for (const role of ['primary', 'standby'] as const) {
 // Off by default (config `prerequisites`): deployed once, not per region, and read by nothing on the failover
 // path; its outputs go into the config's traffic section (docs/deploy.md, "Traffic prerequisites as code").
 if (wantsTrafficPrerequisites(config)) {
-  new TrafficPrerequisitesStack(app, `${config.application}-dr-traffic-prerequisites`, {
+  new TrafficPrerequisitesStack(app, trafficPrerequisitesStackName(config.application), {
     env: { account, region: trafficPrerequisitesRegion(config.traffic.strategy) },
     config,
     description: `Traffic-routing prerequisites for ${config.application} DR (${config.traffic.strategy})`,

@@ -59,7 +59,7 @@ export async function answerApproval(world: ApproverWorld, url: string, decision
 /** The drill's account: every local ARN is in it. */
 export const LOCAL_ACCOUNT = '000000000000';
 
-/** The approver role each region's stack creates: `<app>-dr-approver-<region>` (infra/naming.ts). */
+/** The approver role each region's stack creates: `<app>-dr-approver-<region>` (config/resource-names.ts). */
 export function localApproverRoleName(application: string, region: string): string {
   return `${application}-dr-approver-${region}`;
 }

@@ -1,7 +1,7 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { DrConfig } from '../../config/schema';
 import { cleanFreeText } from '../../functions/shared/free-text';
-import { approvalApiUrlParameterName, approverRoleName } from '../../infra/naming';
+import { approvalApiUrlParameterName, approverRoleName } from '../../config/resource-names';
 import type { AwsClients } from './clients';
 import { CliError, explainAwsError } from './errors';
 import { resolveExecution } from './history';

@@ -9,7 +9,7 @@ import { DescribeStateMachineCommand, paginateListStateMachines, type SFNClient 
 import { paginateListSubscriptionsByTopic, type SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { DrConfig } from '../../config/schema';
-import { alarmNamePrefix, exportNamePrefix, siteStateParameterPrefix } from '../../infra/naming';
+import { alarmNamePrefix, compositeAlarmName, exportNamePrefix, GLOBAL, signalAlarmName, siteStateParameterPrefix } from '../../config/resource-names';
 import { awsSetupHint, CliError, firstLine } from './errors';
 import { stateMachineName, type Workflow } from './state-machine';
 
@@ -50,9 +50,6 @@ export interface DoctorClients {
 /** Route 53 health-check metrics (and so their alarms) exist only here (infra/constructs/detection.ts). */
 const ROUTE53_METRICS_REGION = 'us-east-1';
 const DEPLOY_FIX = 'deploy the control plane: npx cdk deploy --all (docs/deploy.md)';
-
-/** Alarm names as infra/constructs/detection.ts builds them (that file loads aws-cdk-lib, which the CLI must not). */
-const signalAlarm = (prefix: string, source: 'canary' | 'route53-health-check', vantage: string, target: string) => `${prefix}${source}--${vantage}--${target}`;
 
 /** An AWS error turned into a check row, or a CliError (exit 2) when no check can be trusted (credentials, network). */
 function failed(err: unknown, base: { name: string; region: string }, permission: string): DoctorCheck {
@@ -177,13 +174,13 @@ export function expectedAlarms(config: DrConfig): ExpectedAlarm[] {
   const out: ExpectedAlarm[] = [];
   for (const region of regions) {
     const peer = regions.find((r) => r !== region)!;
-    out.push({ name: `${prefix}impaired--${peer}`, region, needsActions: true });
-    for (const vantage of regions) for (const target of [...regions, 'global']) out.push({ name: signalAlarm(prefix, 'canary', vantage, target), region, needsActions: true });
+    out.push({ name: compositeAlarmName(prefix, peer), region, needsActions: true });
+    for (const vantage of regions) for (const target of [...regions, GLOBAL]) out.push({ name: signalAlarmName(prefix, 'canary', vantage, target), region, needsActions: true });
     // Outside us-east-1 a mirror holds the forwarded Route 53 state; in us-east-1 the health-check stack's alarm is the real one.
-    for (const target of regions) out.push({ name: signalAlarm(prefix, 'route53-health-check', 'global', target), region, needsActions: region !== ROUTE53_METRICS_REGION });
+    for (const target of regions) out.push({ name: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target), region, needsActions: region !== ROUTE53_METRICS_REGION });
   }
   if (!regions.includes(ROUTE53_METRICS_REGION)) {
-    for (const target of regions) out.push({ name: signalAlarm(prefix, 'route53-health-check', 'global', target), region: ROUTE53_METRICS_REGION, needsActions: false });
+    for (const target of regions) out.push({ name: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target), region: ROUTE53_METRICS_REGION, needsActions: false });
   }
   return out;
 }

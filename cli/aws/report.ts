@@ -9,6 +9,7 @@ import {
   type HistoryEvent as SfnHistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { controlPlaneStackName } from '../../config/resource-names';
 import type { DrConfig } from '../../config/schema';
 import type { LayoutMachine } from '../../local/report/graph-layout';
 import type { AwsClients } from './clients';
@@ -83,10 +84,13 @@ async function deployedDefinition(clients: AwsClients, region: string, execution
 
 const localDefinition = (workflow: Workflow): LayoutMachine => JSON.parse(readFileSync(join(DEFINITIONS, `${workflow}.asl.json`), 'utf8')) as LayoutMachine;
 
+/** CloudFormation names a table it names itself `<stack name>-<logical id>-<suffix>`; the audit table's logical id is AuditTable. */
+const auditTableNamePrefix = (config: DrConfig, region: string): string => `${controlPlaneStackName(config.application, region)}-AuditTable`;
+
 /** The audit table of a region: named by the operator, else found by the name CloudFormation gives it in the region's stack. */
 async function findAuditTable(clients: AwsClients, config: DrConfig, region: string, named?: string): Promise<string | undefined> {
   if (named) return named;
-  const prefix = `${config.application}-dr-${region}-AuditTable`;
+  const prefix = auditTableNamePrefix(config, region);
   const client = clients.dynamodb?.(region);
   if (!client) return undefined;
   for await (const page of paginateListTables({ client }, {})) {
@@ -103,7 +107,7 @@ async function readAudit(clients: AwsClients, config: DrConfig, region: string, 
   try {
     const table = await findAuditTable(clients, config, region, named);
     if (!table) {
-      return { items: [], source: `no audit table named ${config.application}-dr-${region}-AuditTable... in ${region} (pass --audit-table NAME: the stack output AuditTableName)`, readable: false };
+      return { items: [], source: `no audit table named ${auditTableNamePrefix(config, region)}... in ${region} (pass --audit-table NAME: the stack output AuditTableName)`, readable: false };
     }
     const doc = DynamoDBDocumentClient.from(client);
     const items: AuditItem[] = [];

@@ -1,10 +1,10 @@
 import { paginateListStateMachines, type SFNClient } from '@aws-sdk/client-sfn';
-import { failbackStateMachineName, failoverStateMachineName } from '../../infra/naming';
+import { failbackStateMachineName, failoverStateMachineName } from '../../config/resource-names';
 import { CliError, explainAwsError } from './errors';
 
 export type Workflow = 'failover' | 'failback';
 
-/** The deployed name of each workflow (infra/naming.ts): the same in both regions. */
+/** The deployed name of each workflow (config/resource-names.ts): the same in both regions. */
 export function stateMachineName(application: string, workflow: Workflow): string {
   return workflow === 'failover' ? failoverStateMachineName(application) : failbackStateMachineName(application);
 }

@@ -1,7 +1,7 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { DrConfig } from '../../config/schema';
-import { siteStateParameterPrefix } from '../../infra/naming';
+import { siteStateParameterPrefix } from '../../config/resource-names';
 import type { AwsClients } from './clients';
 import { awsSetupHint, CliError, firstLine, isRegionLocalHint } from './errors';
 import { tryFindStateMachineArn, type Workflow } from './state-machine';

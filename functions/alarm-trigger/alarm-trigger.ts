@@ -1,5 +1,6 @@
 // Namespace import keeps zod's locales out of the bundles (see config/schema.ts).
 import * as z from 'zod';
+import { type DetectionAlarm, parseDetectionAlarmName } from '../../config/resource-names';
 import type { DrConfig } from '../../config/schema';
 import { regionHealth } from '../health-checker/health-checker';
 import { ConfigurationError, InvalidInputError } from '../shared/errors';
@@ -17,7 +18,7 @@ export interface AlarmTriggerDeps {
   readonly config: DrConfig;
   /** The region this copy runs in: the only region it may activate. */
   readonly region: RegionName;
-  /** Prefix of the detection alarms (infra/naming.ts `alarmNamePrefix`). */
+  /** Prefix of the detection alarms (config/resource-names.ts `alarmNamePrefix`). */
   readonly alarmNamePrefix: string;
   /** Alarm states of this region, read again for every event (never the event's word alone). */
   readonly signals: HealthSignals;
@@ -64,25 +65,14 @@ export interface TriggerResult {
 }
 
 /** What an alarm name says about which region it watches. */
-export type AlarmSubject =
-  | { readonly kind: 'signal'; readonly source: 'canary' | 'route53-health-check'; readonly vantage: string; readonly target: string }
-  | { readonly kind: 'composite'; readonly target: string };
-
-const PART = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export type AlarmSubject = DetectionAlarm;
 
 /**
- * `<prefix><source>--<vantage>--<target>` (one signal, see cloudwatch-health-signals.ts) or
- * `<prefix>impaired--<target>` (the quorum composite). Anything else under the prefix is not a detection alarm.
+ * `<prefix><source>--<vantage>--<target>` (one signal) or `<prefix>impaired--<target>` (the quorum composite), read
+ * by config/resource-names.ts. Anything else under the prefix is not a detection alarm.
  */
 export function alarmSubject(alarmName: string, prefix: string): AlarmSubject | undefined {
-  if (!alarmName.startsWith(prefix)) return undefined;
-  const parts = alarmName.slice(prefix.length).split('--');
-  if (!parts.every((p) => PART.test(p))) return undefined;
-  if (parts.length === 2 && parts[0] === 'impaired') return { kind: 'composite', target: parts[1] };
-  if (parts.length === 3 && (parts[0] === 'canary' || parts[0] === 'route53-health-check')) {
-    return { kind: 'signal', source: parts[0], vantage: parts[1], target: parts[2] };
-  }
-  return undefined;
+  return parseDetectionAlarmName(alarmName, prefix);
 }
 
 /** Execution names are unique for 90 days and capped at 80 characters; incident ids at 64. */

@@ -11,7 +11,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { APPROVAL_RATE_LIMIT } from '../../config/approval-rate-limit';
-import { approvalApiUrlParameterName, approverRoleName } from '../naming';
+import { approvalApiUrlParameterName, approverRoleName } from '../../config/resource-names';
 
 export interface ApprovalApiProps {
   /** The approval-callback function that serves the page, mails codes and records the decision. */

@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { DrConfig, DataStoreConfig } from '../../config/schema';
-import { alarmNamePrefix } from '../naming';
+import { alarmNamePrefix, dashboardName } from '../../config/resource-names';
 import { detectionNames, PROBE_FAILED_METRIC, ROUTE53_METRICS_REGION } from './detection';
 
 export interface ControlPlaneDashboardProps {
@@ -56,7 +56,7 @@ export class ControlPlaneDashboard extends Construct {
     const regions = [config.regions.primary.name, config.regions.standby.name];
     const period = Duration.seconds(config.detection.probeIntervalSeconds);
 
-    this.dashboardName = props.dashboardName ?? `${app}-dr-${stack.region}`;
+    this.dashboardName = props.dashboardName ?? dashboardName(app, stack.region);
     this.consoleUrl = `${consoleOrigin(stack.region)}/cloudwatch/home?region=${stack.region}#dashboards/dashboard/${encodeURIComponent(this.dashboardName)}`;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: this.dashboardName,

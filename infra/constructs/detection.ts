@@ -14,21 +14,17 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
-import { alarmNamePrefix as defaultAlarmNamePrefix, siteStateParameterPrefix } from '../naming';
+import { compositeAlarmName, controlPlaneAlarmName, alarmNamePrefix as defaultAlarmNamePrefix, GLOBAL, signalAlarmName, siteStateParameterPrefix } from '../../config/resource-names';
 
 /** Where Route 53 publishes health-check metrics, and so where their alarms must live. */
 export const ROUTE53_METRICS_REGION = 'us-east-1';
 
-/** The names both sides of detection agree on (alarms here, parsers in functions/). */
+/** The names of detection's own resources. Alarm names, which the functions parse, are in config/resource-names.ts. */
 export const detectionNames = {
-  /** One signal: `<prefix><source>--<vantage>--<target>` (functions/shared/aws/cloudwatch-health-signals.ts). */
-  signalAlarm: (prefix: string, source: 'canary' | 'route53-health-check', vantage: string, target: string) => `${prefix}${source}--${vantage}--${target}`,
-  /** The quorum: `<prefix>impaired--<target>` (functions/alarm-trigger/alarm-trigger.ts). */
-  compositeAlarm: (prefix: string, target: string) => `${prefix}impaired--${target}`,
   metricNamespace: (application: string) => `${application}-dr/Detection`,
   canaryName: (application: string) => `${application}-dr-probe`,
   /** Target name of the canaries' probe of the global name. */
-  globalTarget: 'global',
+  globalTarget: GLOBAL,
 } as const;
 
 const LAMBDA_MAX_EVENT_AGE_SECONDS = 21_600;
@@ -47,7 +43,7 @@ export interface DetectionProps {
   /** This region's failover state machine, by name-based ARN: the only one the trigger may start. */
   readonly stateMachineArn: string;
   /**
-   * @default alarmNamePrefix(config.application) from infra/naming.ts
+   * @default alarmNamePrefix(config.application) from config/resource-names.ts
    */
   readonly alarmNamePrefix?: string;
   /**
@@ -152,7 +148,7 @@ export class Detection extends Construct {
     for (const vantage of regions) {
       for (const target of [...regions, detectionNames.globalTarget]) {
         const alarm = new cloudwatch.Alarm(this, `Canary-${vantage}-${target}`, {
-          alarmName: detectionNames.signalAlarm(prefix, 'canary', vantage, target),
+          alarmName: signalAlarmName(prefix, 'canary', vantage, target),
           alarmDescription: `Canary in ${vantage} cannot get a timely 2xx from ${target === detectionNames.globalTarget ? config.globalDomain.name : target} (${d.datapointsToAlarm} of ${d.evaluationPeriods} rounds of ${d.probeIntervalSeconds} s).`,
           metric: new cloudwatch.Metric({
             namespace,
@@ -178,7 +174,7 @@ export class Detection extends Construct {
     if (region !== ROUTE53_METRICS_REGION) {
       for (const target of regions) {
         const alarm = new cloudwatch.Alarm(this, `Route53Mirror-${target}`, {
-          alarmName: detectionNames.signalAlarm(prefix, 'route53-health-check', 'global', target),
+          alarmName: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target),
           alarmDescription: `Mirror of the Route 53 health-check alarm on ${target} in ${ROUTE53_METRICS_REGION}, set by the alarm trigger from forwarded state changes.`,
           // Nobody publishes this metric and missing data keeps the state, so only SetAlarmState moves it.
           metric: new cloudwatch.Metric({ namespace, metricName: 'ForwardedRoute53AlarmState', dimensionsMap: { Target: target }, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
@@ -195,15 +191,15 @@ export class Detection extends Construct {
     // Quorum: any `quorum` of the independent signals about the peer. The canary inside the peer counts
     // through BREACHING above; the Route 53 alarm is referenced by name (in us-east-1 it is in another stack).
     const aboutPeer = [
-      detectionNames.signalAlarm(prefix, 'canary', peer, peer),
-      detectionNames.signalAlarm(prefix, 'canary', region, peer),
-      detectionNames.signalAlarm(prefix, 'route53-health-check', 'global', peer),
+      signalAlarmName(prefix, 'canary', peer, peer),
+      signalAlarmName(prefix, 'canary', region, peer),
+      signalAlarmName(prefix, 'route53-health-check', GLOBAL, peer),
     ];
     const rule = cloudwatch.AlarmRule.anyOf(
       ...combinations(aboutPeer, d.quorum).map((combo) => cloudwatch.AlarmRule.allOf(...combo.map((name) => cloudwatch.AlarmRule.fromString(`ALARM("${name}")`)))),
     );
     this.compositeAlarm = new cloudwatch.CompositeAlarm(this, 'PeerImpaired', {
-      compositeAlarmName: detectionNames.compositeAlarm(prefix, peer),
+      compositeAlarmName: compositeAlarmName(prefix, peer),
       alarmDescription: `${peer} impaired: ${d.quorum} of ${aboutPeer.length} independent signals agree. The ${region} alarm trigger starts a failover to ${region}.`,
       alarmRule: rule,
     });
@@ -232,7 +228,7 @@ export class Detection extends Construct {
       onFailure: new destinations.SqsDestination(this.deadLetterQueue),
     });
     const lost = new cloudwatch.Alarm(this, 'TriggerDeadLettersAlarm', {
-      alarmName: `${prefix}detection-dead-letters`,
+      alarmName: controlPlaneAlarmName(prefix, 'detection-dead-letters'),
       alarmDescription: 'An alarm event never reached the alarm trigger, or the trigger failed on it: read the queue.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 1,

@@ -10,6 +10,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALERT_FIELDS, ALERTED_EXECUTION_STATUSES, BODY_TEMPLATE, EXECUTION_STATUS_CHANGE } from '../../functions/shared/execution-status-alert';
+import { controlPlaneAlarmName } from '../../config/resource-names';
 
 export interface WatchedStateMachine {
   /** Short name in alarm names and descriptions, e.g. `failover`. */
@@ -116,7 +117,7 @@ export class ExecutionFailureAlerts extends Construct {
     for (const { label, stateMachine } of props.stateMachines) {
       for (const m of ALARMED_METRICS) {
         const alarm = new cloudwatch.Alarm(this, `${label}-${m.id}`, {
-          alarmName: `${props.alarmNamePrefix}${label}-${m.suffix}`,
+          alarmName: controlPlaneAlarmName(props.alarmNamePrefix, `${label}-${m.suffix}`),
           alarmDescription:
             `An execution of the ${label} workflow ended ${m.id === 'Failed' ? 'FAILED' : m.id === 'TimedOut' ? 'TIMED_OUT' : 'ABORTED'}. ` +
             'Find it with `drctl status`, see where it stopped with `drctl history <execution>`, fix the cause, then redrive it or start a new one.',
@@ -135,7 +136,7 @@ export class ExecutionFailureAlerts extends Construct {
     }
 
     const undelivered = new cloudwatch.Alarm(this, 'UndeliveredAlertsAlarm', {
-      alarmName: `${props.alarmNamePrefix}execution-alerts-undelivered`,
+      alarmName: controlPlaneAlarmName(props.alarmNamePrefix, 'execution-alerts-undelivered'),
       alarmDescription: 'EventBridge could not publish an execution failure alert to the alert topic: read the dead-letter queue, then the topic and key policies.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 1,

@@ -7,9 +7,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
-import { alarmNamePrefix as defaultAlarmNamePrefix } from '../naming';
+import { controlPlaneAlarmName, alarmNamePrefix as defaultAlarmNamePrefix } from '../../config/resource-names';
 import { EVERY_MINUTE, runEveryMinute } from './every-minute';
-import { heartbeatPartitionKeys } from './task-functions';
+import { heartbeatPartitionKeys } from './task-functions/heartbeat-partition-keys';
 
 export interface ReplicationHeartbeatScheduleProps {
   /** The validated config: the replicated stores and the two regions. */
@@ -18,7 +18,7 @@ export interface ReplicationHeartbeatScheduleProps {
   readonly writer: lambda.IFunction;
   /** Where its "stopped" alarm notifies. */
   readonly alertTopic: sns.ITopic;
-  /** @default alarmNamePrefix(config.application) from infra/naming.ts */
+  /** @default alarmNamePrefix(config.application) from config/resource-names.ts */
   readonly alarmNamePrefix?: string;
   /**
    * Consecutive minutes without a successful run before the alarm fires. Without heartbeats the data at risk is
@@ -79,7 +79,7 @@ export class ReplicationHeartbeatSchedule extends Construct {
     const run = runEveryMinute(this, writer, {
       description: `Runs the replication heartbeat writer of ${region} every minute (it writes every ${config.dataRisk.heartbeatIntervalSeconds} s for a minute)`,
       alarmId: 'Stopped',
-      alarmName: `${props.alarmNamePrefix ?? defaultAlarmNamePrefix(config.application)}replication-heartbeat-stopped`,
+      alarmName: controlPlaneAlarmName(props.alarmNamePrefix ?? defaultAlarmNamePrefix(config.application), 'replication-heartbeat-stopped'),
       alarmDescription: (minutes) =>
         `The replication heartbeat writer in ${region} has not completed a run for ${minutes} minutes: the data at risk from ${region} cannot be measured, ` +
         'so an auto-when-safe failover asks a human and a failback never finds the data caught up. Read its logs.',

@@ -6,12 +6,12 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
-import { alarmNamePrefix as defaultAlarmNamePrefix } from '../naming';
-import { detectionNames, ROUTE53_METRICS_REGION } from './detection';
+import { alarmNamePrefix as defaultAlarmNamePrefix, GLOBAL, signalAlarmName, signalAlarmNamePrefix } from '../../config/resource-names';
+import { ROUTE53_METRICS_REGION } from './detection';
 
 export interface Route53HealthChecksProps {
   readonly config: DrConfig;
-  /** @default alarmNamePrefix(config.application) from infra/naming.ts */
+  /** @default alarmNamePrefix(config.application) from config/resource-names.ts */
   readonly alarmNamePrefix?: string;
 }
 
@@ -50,7 +50,7 @@ export class Route53HealthChecks extends Construct {
       });
       this.healthChecks.set(r.name, check);
       const alarm = new cloudwatch.Alarm(this, `Alarm-${r.name}`, {
-        alarmName: detectionNames.signalAlarm(prefix, 'route53-health-check', 'global', r.name),
+        alarmName: signalAlarmName(prefix, 'route53-health-check', GLOBAL, r.name),
         alarmDescription: `Route 53 health checkers find ${r.healthUrl} unhealthy.`,
         metric: new cloudwatch.Metric({
           namespace: 'AWS/Route53',
@@ -75,7 +75,7 @@ export class Route53HealthChecks extends Construct {
       Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the forwarding rule.' });
       this.forwardRule = new events.Rule(this, 'ForwardAlarmStateChanges', {
         description: `Route 53 health-check alarm state changes to the control-plane regions ${receivers.join(', ')}`,
-        eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { alarmName: events.Match.prefix(`${prefix}route53-health-check--`) } },
+        eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { alarmName: events.Match.prefix(signalAlarmNamePrefix(prefix, 'route53-health-check')) } },
         targets: receivers.map(
           (region) =>
             new targets.EventBus(events.EventBus.fromEventBusArn(this, `DefaultBus-${region}`, stack.formatArn({ service: 'events', region, resource: 'event-bus', resourceName: 'default' })), {

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
-import { alarmNamePrefix as defaultAlarmNamePrefix, siteStateParameterPrefix } from '../naming';
+import { controlPlaneAlarmName, alarmNamePrefix as defaultAlarmNamePrefix, siteStateParameterPrefix } from '../../config/resource-names';
 import { EVERY_MINUTE, runEveryMinute } from './every-minute';
 
 export interface SiteStateReconciliationProps {
@@ -17,7 +17,7 @@ export interface SiteStateReconciliationProps {
   /** Where the reconciler publishes a self-fence or a tie, and where its "stalled" alarm notifies. */
   readonly alertTopic: sns.ITopic;
   /**
-   * @default alarmNamePrefix(config.application) from infra/naming.ts
+   * @default alarmNamePrefix(config.application) from config/resource-names.ts
    */
   readonly alarmNamePrefix?: string;
   /**
@@ -67,7 +67,7 @@ export class SiteStateReconciliation extends Construct {
     const run = runEveryMinute(this, reconciler, {
       description: `Runs the site-state reconciler of ${region} every minute: the older of two ACTIVE regions sets itself PASSIVE`,
       alarmId: 'Stalled',
-      alarmName: `${prefix}site-state-reconciler-stalled`,
+      alarmName: controlPlaneAlarmName(prefix, 'site-state-reconciler-stalled'),
       // Each run reads both site states afresh, so a missed tick costs a minute, and a stalled reconciler leaves a split brain open.
       alarmDescription: (minutes) => `The site-state reconciler in ${region} has not completed a run for ${minutes} minutes (not invoked, or failing): a split brain would stay open. Read its logs.`,
       minutes: props.stalledAfterMinutes ?? 5,

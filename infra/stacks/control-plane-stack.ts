@@ -14,7 +14,7 @@ import { SiteStateReconciliation } from '../constructs/site-state-reconciler';
 import { StackOutputs } from '../constructs/stack-outputs';
 import { StateTables } from '../constructs/state-tables';
 import { TaskFunctions } from '../constructs/task-functions';
-import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../naming';
+import { alarmNamePrefix, exportNamePrefix, failbackStateMachineName, failoverStateMachineName, siteStateParameterPrefix } from '../../config/resource-names';
 
 export interface ControlPlaneStackProps extends StackProps {
   /** The validated config. The stack's `env.region` must be one of its two regions. */

@@ -3,7 +3,8 @@ import type { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { Route53HealthChecks } from '../constructs/route53-health-checks';
 import { StackOutputs } from '../constructs/stack-outputs';
-import { exportNamePrefix, regionOutputKey } from '../naming';
+import { regionOutputKey } from '../naming';
+import { exportNamePrefix } from '../../config/resource-names';
 
 export interface HealthCheckStackProps extends StackProps {
   readonly config: DrConfig;

@@ -4,7 +4,8 @@ import type { DrConfig } from '../../config/schema';
 import { ArcRoutingControls } from '../constructs/arc-routing-controls';
 import { type StackOutput, StackOutputs } from '../constructs/stack-outputs';
 import { WeightedRecords } from '../constructs/weighted-records';
-import { exportNamePrefix, regionOutputKey } from '../naming';
+import { regionOutputKey } from '../naming';
+import { exportNamePrefix } from '../../config/resource-names';
 
 export interface TrafficPrerequisitesStackProps extends StackProps {
   readonly config: DrConfig;

@@ -47,7 +47,7 @@ export interface SiteStateClient {
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const APPLICATION = /^[a-z][a-z0-9-]{1,30}$/;
 
-/** The switch of `region`, as the control-plane stack names it (infra/naming.ts, infra/constructs/site-state.ts). */
+/** The switch of `region`, as the control-plane stack names it (config/resource-names.ts, infra/constructs/site-state.ts). */
 export function siteStateParameterName(application: string, region: string): string {
   return `/dr/${application}/site-state/${region}`;
 }

@@ -2,7 +2,7 @@ import type { AlarmStateChange, TriggerResult } from '../../functions/alarm-trig
 import { createHandler as alarmTrigger } from '../../functions/alarm-trigger/handler';
 import { createLogger } from '../../functions/shared/middleware';
 import type { HealthSignals } from '../../functions/shared/ports';
-import { alarmNamePrefix } from '../../infra/naming';
+import { alarmNamePrefix } from '../../config/resource-names';
 import type { LocalExecution } from '../runtime/local-state-machine';
 import type { Rng } from '../sim/random';
 import { simClock, simNow } from '../sim/virtual-time';

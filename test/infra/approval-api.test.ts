@@ -2,7 +2,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { APPROVAL_RATE_LIMIT } from '../../config/approval-rate-limit';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
-import { approvalApiUrlParameterName, approverRoleName } from '../../infra/naming';
+import { approvalApiUrlParameterName, approverRoleName } from '../../config/resource-names';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { dashboardName } from '../../functions/shared/console-links';
 import { STANDBY, configWith } from '../support/repo-config';

@@ -4,7 +4,7 @@ import type { TriggerResult } from '../../functions/alarm-trigger/alarm-trigger'
 import { regionHealth } from '../../functions/health-checker/health-checker';
 import { createLogger } from '../../functions/shared/middleware';
 import type { AlarmStateValue, SiteStateValue } from '../../functions/shared/ports';
-import { alarmNamePrefix } from '../../infra/naming';
+import { alarmNamePrefix } from '../../config/resource-names';
 import { InMemoryIncidentLock } from '../../local/detection/adapters';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { FakeWorld } from '../support/failure-modes/fake-world';

@@ -3,7 +3,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createWorker, type Order } from '../../examples/worker';
-import { siteStateParameterPrefix } from '../../infra/naming';
+import { siteStateParameterPrefix } from '../../config/resource-names';
 import { createSiteStateClient, type SiteStateClientOptions, siteStateParameterName } from '../../integration/site-state';
 
 const ssm = new SSMClient({ region: 'us-west-2' });

@@ -1,47 +1,29 @@
 import { DescribeAlarmsCommand, type CloudWatchClient, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { type DetectionSource, parseDetectionAlarmName } from '../../../config/resource-names';
 import { systemClock, type Clock, type HealthSignals, type RegionName, type Signal, type SignalState } from '../ports';
 import { callAws } from './sdk-errors';
 
 /**
  * Health signals read from CloudWatch alarm states, and the post-failover probe through the global name.
  *
- * Alarm naming convention (the detection constructs create alarms with exactly these names):
- *
- *     <prefix><source>--<vantage>--<target>
- *
- *   - `prefix`  the ALARM_NAME_PREFIX env var, e.g. `orders-dr-`
- *   - `source`  `canary` or `route53-health-check`
- *   - `vantage` where the observation is made from: a region name for canaries, `global` for
- *               Route 53 health checkers
- *   - `target`  the region observed
- *
- *   e.g. `orders-dr-canary--us-west-2--us-east-1`: the canary running in us-west-2 probing us-east-1.
- *
- * `--` separates the parts because neither region names nor the sources contain it. Names under the
- * prefix that do not follow the convention (e.g. the control plane's own alarms) are ignored.
+ * The signals are the alarms named `<prefix><source>--<vantage>--<target>` (config/resource-names.ts, which the
+ * detection constructs build the names with). Names under the prefix that are not signals (the quorum composite,
+ * the control plane's own alarms) are ignored.
  *
  * Every signal must be readable as an alarm in the control-plane region that reads it: this adapter
  * never calls another region, because during an incident the other region may be the dark one.
  */
 
-const SOURCES = ['canary', 'route53-health-check'] as const;
-type AlarmSource = (typeof SOURCES)[number];
-
 export interface ParsedAlarmName {
-  readonly source: AlarmSource;
+  readonly source: DetectionSource;
   readonly vantage: string;
   readonly target: RegionName;
 }
 
-const PART = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-
+/** The signal an alarm's name describes, or `undefined` for any other name. */
 export function parseAlarmName(alarmName: string, prefix: string): ParsedAlarmName | undefined {
-  if (!alarmName.startsWith(prefix)) return undefined;
-  const parts = alarmName.slice(prefix.length).split('--');
-  if (parts.length !== 3) return undefined;
-  const [source, vantage, target] = parts;
-  if (!(SOURCES as readonly string[]).includes(source) || !PART.test(vantage) || !PART.test(target)) return undefined;
-  return { source: source as AlarmSource, vantage, target };
+  const parsed = parseDetectionAlarmName(alarmName, prefix);
+  return parsed?.kind === 'signal' ? { source: parsed.source, vantage: parsed.vantage, target: parsed.target } : undefined;
 }
 
 /** Stable ids in the form the ports document: `canary:us-west-2->us-east-1`, `route53:us-east-1`. */

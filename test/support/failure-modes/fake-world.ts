@@ -17,7 +17,7 @@ import type {
   TrafficControl,
   TrafficShift,
 } from '../../../functions/shared/ports';
-import { alarmNamePrefix } from '../../../infra/naming';
+import { alarmNamePrefix } from '../../../config/resource-names';
 import { InMemoryApproverChallenges } from '../../../local/approver-state';
 import { InMemoryApprovalStore, InMemoryAuditLog, InMemoryComparisonStore, LocalStandbyScaler } from '../../../local/world/adapters';
 import { FakeClock } from '../virtual-time';

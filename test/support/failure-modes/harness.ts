@@ -12,7 +12,7 @@ import { createHandler as healthChecker } from '../../../functions/health-checke
 import { createLogger } from '../../../functions/shared/middleware';
 import type { AlarmStateValue, ApprovalRecord, DataStores, SiteState, Topic, TrafficControl } from '../../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../../functions/traffic-router/handler';
-import { alarmNamePrefix } from '../../../infra/naming';
+import { alarmNamePrefix } from '../../../config/resource-names';
 import { LOCAL_ACCOUNT, localApproverRoleName } from '../../../local/approver';
 import { LocalApprovalTaskReader } from '../../../local/approver-state';
 import { localFunctionArn, localTopicArn } from '../../../local/control-plane';

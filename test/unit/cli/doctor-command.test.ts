@@ -333,15 +333,15 @@ describe('drctl doctor --region', () => {
 });
 
 describe('the alarm names doctor expects', () => {
-  test('are the names the detection construct gives them (the CLI cannot load that file: it pulls in aws-cdk-lib)', async () => {
-    const { detectionNames } = await import('../../../infra/constructs/detection');
+  test('are the names the detection constructs give them (config/resource-names.ts; test/infra/resource-names.test.ts holds the synthesized ones to it)', async () => {
+    const { compositeAlarmName, GLOBAL, signalAlarmName } = await import('../../../config/resource-names');
     const prefix = 'shop-dr-';
     const names = new Set(expectedAlarms(config).map((a) => `${a.region} ${a.name}`));
     for (const region of regions) {
       const peer = regions.find((r) => r !== region)!;
-      expect(names).toContain(`${region} ${detectionNames.compositeAlarm(prefix, peer)}`);
-      for (const v of regions) for (const t of [...regions, detectionNames.globalTarget]) expect(names).toContain(`${region} ${detectionNames.signalAlarm(prefix, 'canary', v, t)}`);
-      for (const t of regions) expect(names).toContain(`${region} ${detectionNames.signalAlarm(prefix, 'route53-health-check', 'global', t)}`);
+      expect(names).toContain(`${region} ${compositeAlarmName(prefix, peer)}`);
+      for (const v of regions) for (const t of [...regions, GLOBAL]) expect(names).toContain(`${region} ${signalAlarmName(prefix, 'canary', v, t)}`);
+      for (const t of regions) expect(names).toContain(`${region} ${signalAlarmName(prefix, 'route53-health-check', GLOBAL, t)}`);
     }
     expect(names.size).toBe(2 * (1 + 6 + 2));
   });
