@@ -1,8 +1,10 @@
+import { GLOBAL, signalAlarmName } from '../../config/resource-names';
 import type { DrConfig } from '../../config/schema';
 import type { AlarmStateValue, Signal, SignalState } from '../../functions/shared/ports';
 
 /** The `global` target: the canaries' probe of the global name. */
-export const GLOBAL_TARGET = 'global';
+/** The canaries' target name for the global name (the format's `global`). */
+export const GLOBAL_TARGET = GLOBAL;
 
 type Datapoint = boolean | null;
 
@@ -49,7 +51,7 @@ export class AlarmEvaluator {
   ) {
     this.defs = regions.flatMap((vantage) =>
       [...regions, GLOBAL_TARGET].map((target) => ({
-        name: `${prefix}canary--${vantage}--${target}`,
+        name: signalAlarmName(prefix, 'canary', vantage, target),
         vantage,
         target,
         missing: vantage === target ? ('breaching' as const) : ('missing' as const),
