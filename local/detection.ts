@@ -1,4 +1,5 @@
 import type { DrConfig } from '../config/schema';
+import { STEPS } from '../config/steps';
 import type { AlarmStateChange, TriggerResult } from '../functions/alarm-trigger/alarm-trigger';
 import { createHandler as alarmTrigger } from '../functions/alarm-trigger/handler';
 import { createLogger } from '../functions/shared/middleware';
@@ -253,7 +254,7 @@ export class LocalDetection {
           siteState,
           audit: world.audit,
           clock: simClock,
-          logger: createLogger('alarm-trigger', 'SILENT'),
+          logger: createLogger(STEPS.alarmTrigger.logService, 'SILENT'),
         });
         return [region, (event: unknown) => handler(event, fakeLambdaContext('alarm-trigger'))];
       }),
