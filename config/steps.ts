@@ -195,11 +195,13 @@ export function substitutionsFor(arnOf: { readonly function: (step: (typeof WORK
 /**
  * The audit step name of a workflow task: the ASL state that invoked it (its payload's `stateName`, when that is one
  * of this function's states). A payload without one (a test, a console invoke) is recorded under the first of the
- * function's states with the payload's action, else under the function's own name.
+ * function's states running `action` (by default the payload's; none for approval-request), else under the function's
+ * own name.
  */
-export function auditStepOf(step: LambdaStep, event: unknown): string {
+export function auditStepOf(step: LambdaStep, event: unknown, action?: string): string {
   const payload = (event && typeof event === 'object' ? event : {}) as { stateName?: unknown; action?: unknown };
   if (typeof payload.stateName === 'string' && Object.hasOwn(step.states, payload.stateName)) return payload.stateName;
-  const byAction = Object.entries(step.states).find(([, s]) => s.action !== undefined && s.action === payload.action);
+  const running = action ?? payload.action;
+  const byAction = Object.entries(step.states).find(([, s]) => s.action === running);
   return byAction?.[0] ?? step.auditStep;
 }

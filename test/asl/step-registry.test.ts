@@ -179,5 +179,7 @@ describe('the registry', () => {
     // A stateName that is not one of this function's states is not trusted into the audit trail.
     expect(auditStepOf(orchestrator, { stateName: 'ShiftTraffic', action: 'fence' })).toBe('FenceOldPrimary');
     expect(auditStepOf(orchestrator, null)).toBe('FailoverOrchestrator');
+    // The action the code runs, when the payload has none (a use case called directly).
+    expect(auditStepOf(STEPS.dataConsistencyValidator, { state: {} }, 'resync-verdict')).toBe('ResyncVerdict');
   });
 });
