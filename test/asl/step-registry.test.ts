@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
 import { auditStepOf, STEPS, stepByFolder, substitutionsFor, TOPIC_SUBSTITUTIONS, WORKFLOW_STEPS, type Workflow } from '../../config/steps';
 
 /**
@@ -151,6 +152,10 @@ describe('the registry', () => {
     for (const f of folders) expect(existsSync(join(ROOT, 'functions', f, 'handler.ts'))).toBe(true);
     const withHandler = readdirSync(join(ROOT, 'functions')).filter((f) => existsSync(join(ROOT, 'functions', f, 'handler.ts')));
     expect(withHandler.filter((f) => f !== 'canary').sort()).toEqual([...folders].sort());
+  });
+
+  it('has a Lambda timeout for every function, and none for a function it does not name', () => {
+    expect(Object.keys(LAMBDA_TIMEOUT_SECONDS).sort()).toEqual(Object.values(STEPS).map((s) => s.folder).sort());
   });
 
   it('derives every name from the folder', () => {
