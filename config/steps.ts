@@ -165,11 +165,16 @@ const otherSteps = Object.entries(OTHER_FUNCTIONS).map(([key, d]) => lambdaStep(
 /** Every Lambda function of the control plane, by key. */
 export const STEPS = Object.fromEntries([...workflowSteps, ...otherSteps].map((s) => [s.key, s])) as Readonly<Record<StepKey, LambdaStep>>;
 
-/** The functions the workflows invoke (each has a substitution). */
-export const WORKFLOW_STEPS: readonly (LambdaStep & { readonly key: WorkflowStepKey; readonly substitution: string })[] = workflowSteps as never;
+type WorkflowStep = LambdaStep & { readonly key: WorkflowStepKey; readonly substitution: string };
+/** Only the functions in WORKFLOW_FUNCTIONS back states, so only they have a substitution. */
+const isWorkflowStep = (s: LambdaStep): s is WorkflowStep => s.substitution !== undefined;
+const isGraphed = (s: LambdaStep): s is LambdaStep & { readonly dashboardLabel: string } => s.dashboardLabel !== undefined;
+
+/** The functions the workflows invoke, in the registry's order. */
+export const WORKFLOW_STEPS: readonly WorkflowStep[] = workflowSteps.filter(isWorkflowStep);
 
 /** The functions graphed on the dashboard, in the registry's order. */
-export const GRAPHED_STEPS: readonly (LambdaStep & { readonly dashboardLabel: string })[] = Object.values(STEPS).filter((s) => s.dashboardLabel !== undefined) as never;
+export const GRAPHED_STEPS = Object.values(STEPS).filter(isGraphed);
 
 /** The SNS topics the workflows publish to, by their ASL placeholder. */
 export const TOPIC_SUBSTITUTIONS = { alert: 'AlertTopicArn', escalation: 'EscalationTopicArn' } as const;
@@ -185,7 +190,7 @@ export function stepByFolder(folder: string): LambdaStep {
  * Every placeholder of state-machines/*.asl.json with its value: what the stacks pass as `definitionSubstitutions`
  * and the drill substitutes with local ARNs.
  */
-export function substitutionsFor(arnOf: { readonly function: (step: (typeof WORKFLOW_STEPS)[number]) => string; readonly topic: (topic: WorkflowTopic) => string }): Record<string, string> {
+export function substitutionsFor(arnOf: { readonly function: (step: WorkflowStep) => string; readonly topic: (topic: WorkflowTopic) => string }): Record<string, string> {
   return {
     ...Object.fromEntries(WORKFLOW_STEPS.map((s) => [s.substitution, arnOf.function(s)])),
     ...Object.fromEntries(Object.entries(TOPIC_SUBSTITUTIONS).map(([topic, placeholder]) => [placeholder, arnOf.topic(topic as WorkflowTopic)])),
