@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAMBDA_TIMEOUT_SECONDS } from '../config/lambda-timeouts';
+import { STEPS, stepByFolder, substitutionsFor, TOPIC_SUBSTITUTIONS, WORKFLOW_STEPS, type WorkflowStepKey, type WorkflowTopic } from '../config/steps';
 import { createLogger } from '../functions/shared/middleware';
 import { createHandler as healthChecker } from '../functions/health-checker/handler';
 import { createHandler as trafficRouter } from '../functions/traffic-router/handler';
@@ -21,9 +22,9 @@ import { TaskTokenBroker } from './runtime/task-token-broker';
 export const FAILOVER_ASL = join(__dirname, '..', 'state-machines', 'failover.asl.json');
 export const FAILBACK_ASL = join(__dirname, '..', 'state-machines', 'failback.asl.json');
 
-/** Local ARNs: the same shape as AWS's, in a region called `local`, so nothing can resolve them. */
+/** Local ARNs: the same shape as AWS's, in a region called `local`, so nothing can resolve them. `fn` is a step's folder. */
 export function localFunctionArn(app: string, fn: string): string {
-  return `arn:aws:lambda:us-east-1:000000000000:function:${app}-${fn}-local`;
+  return `arn:aws:lambda:us-east-1:000000000000:function:${app}-${stepByFolder(fn).folder}-local`;
 }
 export function localTopicArn(app: string, topic: Topic): string {
   return `arn:aws:sns:us-east-1:000000000000:${app}-${topic}-local`;
@@ -31,15 +32,7 @@ export function localTopicArn(app: string, topic: Topic): string {
 
 /** What the stacks substitute into the ASL, with local ARNs: the same placeholders, nothing that resolves in AWS. */
 export function localSubstitutions(app: string): Record<string, string> {
-  return {
-    HealthCheckerFunctionArn: localFunctionArn(app, 'health-checker'),
-    TrafficRouterFunctionArn: localFunctionArn(app, 'traffic-router'),
-    FailoverOrchestratorFunctionArn: localFunctionArn(app, 'failover-orchestrator'),
-    DataConsistencyValidatorFunctionArn: localFunctionArn(app, 'data-consistency-validator'),
-    ApprovalRequestFunctionArn: localFunctionArn(app, 'approval-request'),
-    AlertTopicArn: localTopicArn(app, 'alert'),
-    EscalationTopicArn: localTopicArn(app, 'escalation'),
-  };
+  return substitutionsFor({ function: (step) => localFunctionArn(app, step.folder), topic: (topic) => localTopicArn(app, topic) });
 }
 
 export interface LocalControlPlane {
@@ -92,6 +85,7 @@ export async function startLocalControlPlane(
   const signingKey = async () => key;
   const broker = new TaskTokenBroker();
   const common = { config, audit: world.audit, clock };
+  const loggerOf = (step: keyof typeof STEPS) => createLogger(STEPS[step].logService, logLevel);
 
   const challenges = new InMemoryApproverChallenges();
   // Both machines are watched below: the reader only runs when an answer's outcome is unknown, long after.
@@ -108,7 +102,7 @@ export async function startLocalControlPlane(
     // One local API stands for both regions' copies, so both regions' approver roles (in the drill's account).
     approverRoleNames: [world.primary, world.standby].map((r) => localApproverRoleName(app, r)),
     ...(opts.randomId ? { randomId: opts.randomId } : {}),
-    logger: createLogger('approval-callback', logLevel),
+    logger: loggerOf('approvalCallback'),
   });
   // The same per-client rule as the WAF rule in AWS and the HTTP server below (here every client is `clients`).
   const limiter = new ClientRateLimiter();
@@ -122,54 +116,42 @@ export async function startLocalControlPlane(
 
   // Lambda's own time on the virtual clock: a cold start on a function's first invocation, then a warm invoke.
   const latencyRng = world.rng.fork('lambda-latency');
+  type Handler = (e: unknown, c: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>;
   const warm = new Set<string>();
   const asLambda =
-    (name: string, h: (e: unknown, c: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>): LocalLambda =>
+    (name: string, h: Handler): LocalLambda =>
     async (payload) => {
       const cold = !warm.has(name);
       warm.add(name);
       await sleep((cold ? LAMBDA_COLD_START_MS : 0) + latencyRng.int(LAMBDA_WARM_INVOKE_MS[0], LAMBDA_WARM_INVOKE_MS[1]));
       return h(payload, fakeLambdaContext(name));
     };
-  const lambdas: Record<string, LocalLambda> = {
-    [localFunctionArn(app, 'health-checker')]: asLambda('health-checker', healthChecker({ ...common, signals: opts.signals ?? world.signals, logger: createLogger('health-checker', logLevel) })),
-    [localFunctionArn(app, 'traffic-router')]: asLambda(
-      'traffic-router',
-      trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: world.idempotency }, logger: createLogger('traffic-router', logLevel) }),
-    ),
-    [localFunctionArn(app, 'failover-orchestrator')]: asLambda(
-      'failover-orchestrator',
-      failoverOrchestrator({
-        ...common,
-        siteState: world.siteState,
-        dataStores: world.dataStores,
-        scaler: world.scaler,
-        idempotency: { persistenceStore: world.idempotency },
-        logger: createLogger('failover-orchestrator', logLevel),
-      }),
-    ),
-    [localFunctionArn(app, 'data-consistency-validator')]: asLambda(
-      'data-consistency-validator',
-      dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, sleep, logger: createLogger('data-consistency-validator', logLevel) }),
-    ),
-    [localFunctionArn(app, 'approval-request')]: asLambda(
-      'approval-request',
-      approvalRequest({
-        ...common,
-        approvals: world.approvals,
-        challenges,
-        notifier: world.notifier,
-        approvalBaseUrl,
-        signingKey,
-        ...(opts.randomId ? { randomId: opts.randomId } : {}),
-        logger: createLogger('approval-request', logLevel),
-      }),
-    ),
+  // Every function the workflows invoke (config/steps.ts), wired to the world: a step missing here does not compile.
+  const handlers: Record<WorkflowStepKey, Handler> = {
+    healthChecker: healthChecker({ ...common, signals: opts.signals ?? world.signals, logger: loggerOf('healthChecker') }),
+    trafficRouter: trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: world.idempotency }, logger: loggerOf('trafficRouter') }),
+    failoverOrchestrator: failoverOrchestrator({
+      ...common,
+      siteState: world.siteState,
+      dataStores: world.dataStores,
+      scaler: world.scaler,
+      idempotency: { persistenceStore: world.idempotency },
+      logger: loggerOf('failoverOrchestrator'),
+    }),
+    dataConsistencyValidator: dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, sleep, logger: loggerOf('dataConsistencyValidator') }),
+    approvalRequest: approvalRequest({
+      ...common,
+      approvals: world.approvals,
+      challenges,
+      notifier: world.notifier,
+      approvalBaseUrl,
+      signingKey,
+      ...(opts.randomId ? { randomId: opts.randomId } : {}),
+      logger: loggerOf('approvalRequest'),
+    }),
   };
-  const topics: Record<string, Topic> = {
-    [localTopicArn(app, 'alert')]: 'alert',
-    [localTopicArn(app, 'escalation')]: 'escalation',
-  };
+  const lambdas: Record<string, LocalLambda> = Object.fromEntries(WORKFLOW_STEPS.map((step) => [localFunctionArn(app, step.folder), asLambda(step.folder, handlers[step.key])]));
+  const topics: Record<string, Topic> = Object.fromEntries((Object.keys(TOPIC_SUBSTITUTIONS) as WorkflowTopic[]).map((t) => [localTopicArn(app, t), t] as const));
   const snsPublish = async (input: SnsPublishInput) => {
     const topic = topics[input.TopicArn];
     if (!topic) throw new Error(`sns:publish to unknown topic ${input.TopicArn}`);

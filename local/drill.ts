@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrConfig } from '../config/schema';
+import { STEPS } from '../config/steps';
 import type { FailureReport } from '../functions/failure-reporter/failure-reporter';
 import { createHandler as failureReporter } from '../functions/failure-reporter/handler';
 import { executionStatusAlert } from '../functions/shared/execution-status-alert';
@@ -254,7 +255,7 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     notifier: world.notifier,
     audit: world.audit,
     clock: simClock,
-    logger: createLogger('failure-reporter', 'SILENT'),
+    logger: createLogger(STEPS.failureReporter.logService, 'SILENT'),
   });
   const reportFailure = async (ex: LocalExecution, status: string) => {
     // The rule and its target run in the region whose state machine ran the execution (the one being activated).

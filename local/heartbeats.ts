@@ -1,4 +1,5 @@
 import type { DrConfig } from '../config/schema';
+import { STEPS } from '../config/steps';
 import { createHandler as replicationHeartbeat } from '../functions/replication-heartbeat/handler';
 import { HEARTBEAT_SCHEDULE_SECONDS, type HeartbeatRunResult } from '../functions/replication-heartbeat/replication-heartbeat';
 import { createLogger } from '../functions/shared/middleware';
@@ -39,7 +40,7 @@ export class LocalHeartbeats {
         clock: simClock,
         sleep,
         running: () => !this.stopped,
-        logger: createLogger('replication-heartbeat', 'SILENT'),
+        logger: createLogger(STEPS.replicationHeartbeat.logService, 'SILENT'),
       });
       const tick = () => {
         if (this.stopped || this.isDark(region)) return;

@@ -1,3 +1,4 @@
+import { STEPS } from '../config/steps';
 import { createHandler as siteStateReconciler } from '../functions/site-state-reconciler/handler';
 import type { ReconcileResult } from '../functions/site-state-reconciler/site-state-reconciler';
 import { createLogger } from '../functions/shared/middleware';
@@ -34,7 +35,7 @@ export class LocalReconcilers {
         notifier: this.world.notifier,
         audit: this.world.audit,
         clock: simClock,
-        logger: createLogger('site-state-reconciler', 'SILENT'),
+        logger: createLogger(STEPS.siteStateReconciler.logService, 'SILENT'),
       });
       const tick = () => {
         if (this.stopped || this.world.darkRegions.has(region)) return;

@@ -1,4 +1,5 @@
 import { POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
+import { STEPS } from '../../config/steps';
 import type { HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
 import { dataFromHistory, figuresFromStates, type AuditRow, type ExecutionRecord, type ReportProjection, type TimelineMarker } from '../../local/report/execution-record';
 import type { LayoutMachine } from '../../local/report/graph-layout';
@@ -156,12 +157,16 @@ export function outcomeOf(status: string | undefined, error: string | undefined,
   }
 }
 
-/** The state an audit entry speaks for (the orchestrator records its own step names). */
+/**
+ * The state an audit entry speaks for, where its step is not a state name (config/steps.ts: workflow steps record the
+ * state that ran). The orchestrator's action names and ApprovalDecision are what entries written before that say.
+ */
 const AUDIT_STATE: Record<string, string> = {
   fence: 'FenceOldPrimary',
   'scale-standby': 'ScaleStandby',
   promote: 'PromoteStore',
   activate: 'ActivateStandby',
+  [STEPS.approvalCallback.auditStep]: 'RequestApproval',
   ApprovalDecision: 'RequestApproval',
   MissingWritesReport: 'ValidateData',
 };
@@ -198,7 +203,7 @@ function statesFromAudit(audit: readonly AuditItem[], definition: LayoutMachine)
 function outcomeFromAudit(audit: readonly AuditItem[]): string {
   const has = (step: string, outcome?: string) => audit.some((a) => a.step === step && (outcome === undefined || a.outcome === outcome));
   if (has('FailureReporter', 'INCOMPLETE') || has('DescribeIncomplete', 'INCOMPLETE')) return 'INCOMPLETE';
-  if (has('ApprovalDecision', 'REJECTED')) return 'REJECTED';
+  if (has(STEPS.approvalCallback.auditStep, 'REJECTED') || has('ApprovalDecision', 'REJECTED')) return 'REJECTED';
   if (has('AssessHealth', 'STANDBY_UNHEALTHY')) return 'REFUSED';
   if (has('AssessHealth', 'PRIMARY_HEALTHY') || has('AssessHealth', 'INSUFFICIENT_SIGNALS')) return 'NO_ACTION';
   if (has('ValidateData') && (has('ShiftTraffic', 'SHIFTED') || has('ShiftTraffic', 'ALREADY_DONE'))) return 'FAILED_OVER';
@@ -237,10 +242,13 @@ function dataFromAudit(audit: readonly AuditItem[]): ExecutionRecord['data'] {
 const auditRows = (audit: readonly AuditItem[]): AuditRow[] =>
   [...audit].sort((a, b) => a.sk.localeCompare(b.sk)).map((a) => ({ at: a.at, step: a.step, outcome: a.outcome, detail: `${a.detail ?? ''}${a.detailTruncated ? ' (truncated)' : ''}` }));
 
+const approverMarker = (a: AuditItem) => (a.outcome === 'APPROVED' || a.outcome === 'REJECTED' ? `approver: ${a.outcome.toLowerCase()}` : undefined);
 const AUDIT_MARKERS: Record<string, (a: AuditItem) => string | undefined> = {
   AlarmTrigger: () => 'alarm quorum: execution started',
   RequestApproval: () => 'approval requested',
-  ApprovalDecision: (a) => (a.outcome === 'APPROVED' || a.outcome === 'REJECTED' ? `approver: ${a.outcome.toLowerCase()}` : undefined),
+  [STEPS.approvalCallback.auditStep]: approverMarker,
+  // Entries written before config/steps.ts named the approval callback's audit step.
+  ApprovalDecision: approverMarker,
   ShiftTraffic: (a) => (a.outcome === 'SHIFTED' ? 'traffic shifted' : undefined),
 };
 

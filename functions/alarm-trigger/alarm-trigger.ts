@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { type DetectionAlarm, parseDetectionAlarmName } from '../../config/resource-names';
 import type { DrConfig } from '../../config/schema';
+import { STEPS } from '../../config/steps';
 import { regionHealth } from '../health-checker/health-checker';
 import { ConfigurationError, InvalidInputError } from '../shared/errors';
 import type { AlarmMirror, AlarmStateValue, AuditLog, Clock, FailoverStarter, HealthSignals, IncidentLock, Notifier, RegionName, SiteState } from '../shared/ports';
@@ -182,7 +183,7 @@ export async function handleAlarmEvent(event: unknown, deps: AlarmTriggerDeps): 
     await deps.audit.record({
       incidentId: holder.incidentId,
       executionId,
-      step: 'AlarmTrigger',
+      step: STEPS.alarmTrigger.auditStep,
       outcome: 'EXECUTION_STARTED',
       detail: { alarm: e.detail.alarmName, eventId: e.id, failing: health.unhealthySignals, independentFailures: health.independentFailures, quorum: detection.quorum },
       at: new Date(now).toISOString(),

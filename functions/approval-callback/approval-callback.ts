@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { STEPS } from '../../config/steps';
 import { APPROVAL_ACTION } from '../approval-request/approval-request';
 import { dashboardConsoleUrl, executionConsoleUrl } from '../shared/console-links';
 import { cleanFreeText, quoted } from '../shared/free-text';
@@ -211,7 +212,7 @@ function auditFor(record: ApprovalRecord, deps: ApprovalCallbackDeps) {
     deps.audit.record({
       incidentId: record.incidentId,
       executionId: record.executionId,
-      step: 'ApprovalDecision',
+      step: STEPS.approvalCallback.auditStep,
       outcome,
       detail: { approvalId: record.approvalId, ...detail },
       at: new Date(deps.clock.now()).toISOString(),

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { STEPS } from '../../config/steps';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { approvalCallbackAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
@@ -59,7 +60,7 @@ function backLink(request: HttpRequest): string | undefined {
 }
 
 export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) {
-  const logger = deps.logger ?? createLogger('approval-callback');
+  const logger = deps.logger ?? createLogger(STEPS.approvalCallback.logService);
   return wrapTask(logger, async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     let request: HttpRequest;
     try {

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { auditStepOf, STEPS } from '../../config/steps';
 import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
 import { dashboardConsoleUrl, executionConsoleUrl } from '../shared/console-links';
@@ -192,7 +193,7 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId,
-    step: 'RequestApproval',
+    step: auditStepOf(STEPS.approvalRequest, event),
     outcome: 'REQUESTED',
     detail: {
       approvalId,

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { auditStepOf, STEPS } from '../../config/steps';
 import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
 import type { AuditLog, Clock, ComparisonWorkStore, DataStores, StoreComparison } from '../shared/ports';
@@ -126,7 +127,7 @@ export async function preflight(event: unknown, deps: DataConsistencyValidatorDe
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
-    step: 'AssessDataRisk',
+    step: auditStepOf(STEPS.dataConsistencyValidator, event, 'preflight'),
     outcome: rpoWithinTarget ? 'RPO_OK' : 'RPO_AT_RISK',
     detail: { ...result, lagEvidence: lags },
     at: new Date(deps.clock.now()).toISOString(),
@@ -237,7 +238,7 @@ export async function postValidate(event: unknown, deps: DataConsistencyValidato
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId,
-    step: 'ValidateData',
+    step: auditStepOf(STEPS.dataConsistencyValidator, event, 'post'),
     outcome: missingWrites > 0 || differing > 0 ? 'MISSING_WRITES' : incompleteStores.length > 0 ? 'PARTIALLY_CHECKED' : 'CONSISTENT',
     detail: { missingWrites, differing, incompleteStores, summary, report },
     at: now(deps),
@@ -276,11 +277,11 @@ function resyncSummary(r: Omit<ResyncStatus, 'summary'>, from: string, to: strin
   return `Resync check ${r.attempt} of ${r.maxAttempts}: ${to} not caught up with ${from} (${named}${more}).${r.exhausted ? ' Giving up: traffic stays where it is.' : ' Checking again.'}`;
 }
 
-async function recordResync(deps: DataConsistencyValidatorDeps, request: ReturnType<typeof parseRequest>, result: ResyncStatus): Promise<ResyncStatus> {
+async function recordResync(deps: DataConsistencyValidatorDeps, request: ReturnType<typeof parseRequest>, step: string, result: ResyncStatus): Promise<ResyncStatus> {
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
-    step: 'ResyncCheck',
+    step,
     outcome: result.clean ? 'CAUGHT_UP' : result.exhausted ? 'GAVE_UP' : result.compare ? 'COMPARING' : 'NOT_YET',
     detail: result,
     at: now(deps),
@@ -313,7 +314,7 @@ export async function resyncCheck(event: unknown, deps: DataConsistencyValidator
     .filter((b): b is string => b !== undefined);
   const caughtUp = blocking.length === 0;
   const status = { clean: false, exhausted: !caughtUp && attempt >= maxAttempts, compare: caughtUp, attempt, maxAttempts, lagByStore: Object.fromEntries(lags.map((l) => [l.store, l.lagMs])), rpoTargetMs, blocking };
-  return recordResync(deps, request, { ...status, summary: resyncSummary(status, from, to) });
+  return recordResync(deps, request, auditStepOf(STEPS.dataConsistencyValidator, event, 'resync'), { ...status, summary: resyncSummary(status, from, to) });
 }
 
 /** After the comparison a caught-up ResyncCheck asked for: clean, or not yet (and exhausted at the last attempt). */
@@ -342,7 +343,7 @@ export async function resyncVerdict(event: unknown, deps: DataConsistencyValidat
     .filter((b): b is string => b !== undefined);
   const clean = blocking.length === 0;
   const status = { clean, exhausted: !clean && attempt >= maxAttempts, compare: false, attempt, maxAttempts, lagByStore, rpoTargetMs, blocking };
-  return recordResync(deps, request, { ...status, summary: resyncSummary(status, from, to) });
+  return recordResync(deps, request, auditStepOf(STEPS.dataConsistencyValidator, event, 'resync-verdict'), { ...status, summary: resyncSummary(status, from, to) });
 }
 
 // --- the segmented comparison's steps ----------------------------------------------------------------

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { auditStepOf, STEPS } from '../../config/steps';
 import { clip } from '../shared/bounded';
 import { InvalidInputError, StepFailedError, ThrottledError, TransientError } from '../shared/errors';
 import type { AuditLog, Clock, DataStores, PromotionResult, ScalingResult, SiteState, SiteStateValue, StandbyScaler } from '../shared/ports';
@@ -23,11 +24,12 @@ export interface StepResult {
   readonly [extra: string]: unknown;
 }
 
-async function audit(deps: FailoverOrchestratorDeps, request: FailoverRequest & { execution?: { id: string } }, step: string, result: StepResult) {
+async function audit(deps: FailoverOrchestratorDeps, request: FailoverRequest & { execution?: { id: string } }, event: unknown, result: StepResult) {
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
-    step,
+    // The ASL state that ran it: ScaleStandby and ConfirmStandbyScaled run the same action.
+    step: auditStepOf(STEPS.failoverOrchestrator, event),
     outcome: result.dryRun ? 'DRY_RUN' : result.changed ? 'DONE' : 'ALREADY_DONE',
     detail: result,
     at: new Date(deps.clock.now()).toISOString(),
@@ -202,10 +204,10 @@ export function describeIncomplete(state: Record<string, unknown>): IncompleteRe
 
 export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrchestratorDeps): Promise<StepResult> {
   const state = requireState(event);
-  const step = (event as { step?: unknown }).step;
+  const action = (event as { action?: unknown }).action;
   const request = parseRequest(state);
   let result: StepResult;
-  switch (step) {
+  switch (action) {
     case 'fence':
       result = await fence(request, deps);
       break;
@@ -219,8 +221,8 @@ export async function runFailoverOrchestrator(event: unknown, deps: FailoverOrch
       result = await activate(request, deps);
       break;
     default:
-      throw new InvalidInputError(`Unknown failover-orchestrator step ${JSON.stringify(step)}`);
+      throw new InvalidInputError(`Unknown failover-orchestrator action ${JSON.stringify(action)}`);
   }
-  await audit(deps, request, step, result);
-  return step === 'promote' ? { ...result, summary: clip(result.summary, PROMOTE_SUMMARY_MAX_CHARS) } : result;
+  await audit(deps, request, event, result);
+  return action === 'promote' ? { ...result, summary: clip(result.summary, PROMOTE_SUMMARY_MAX_CHARS) } : result;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DrConfig } from '../../config/schema';
+import { STEPS } from '../../config/steps';
 import { describeIncomplete } from '../failover-orchestrator/failover-orchestrator';
 import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
@@ -117,6 +118,6 @@ export async function reportExecutionFailure(event: unknown, deps: FailureReport
       attributes: { severity: 'CRITICAL', application: app },
     });
   }
-  await deps.audit.record({ incidentId, executionId: executionArn, step: 'FailureReporter', outcome: report.kind.toUpperCase(), detail: report, at });
+  await deps.audit.record({ incidentId, executionId: executionArn, step: STEPS.failureReporter.auditStep, outcome: report.kind.toUpperCase(), detail: report, at });
   return report;
 }

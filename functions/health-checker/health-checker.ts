@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { auditStepOf, STEPS } from '../../config/steps';
 import { InvalidInputError, RecoveryNotVerifiedError } from '../shared/errors';
 import type { AuditLog, Clock, HealthSignals, Signal } from '../shared/ports';
 import { parseRequest, requireState, type Verdict } from '../shared/workflow';
@@ -107,7 +108,8 @@ export async function assessHealth(event: unknown, deps: HealthCheckerDeps): Pro
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
-    step: 'AssessHealth',
+    // AssessHealth, or RecheckStandby after the approval wait.
+    step: auditStepOf(STEPS.healthChecker, event, 'assess'),
     outcome: result.verdict,
     detail: { summary: result.summary, evidence: result.evidence },
     at: result.checkedAt,
@@ -134,7 +136,7 @@ export async function verifyRecovery(event: unknown, deps: HealthCheckerDeps, at
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
-    step: 'VerifyRecovery',
+    step: auditStepOf(STEPS.healthChecker, event, 'verify'),
     outcome: verified ? 'VERIFIED' : 'NOT_VERIFIED',
     detail: servedBy,
     at: new Date(deps.clock.now()).toISOString(),

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { STEPS } from '../../config/steps';
 import { InvalidInputError } from '../shared/errors';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { replicationHeartbeatAwsDeps } from './aws-deps';
@@ -9,7 +10,7 @@ import { runReplicationHeartbeat, type ReplicationHeartbeatDeps } from './replic
  * (`rate(1 minute)`); nothing in it is used.
  */
 export function createHandler(deps: ReplicationHeartbeatDeps & { logger?: Logger }) {
-  const logger = deps.logger ?? createLogger('replication-heartbeat');
+  const logger = deps.logger ?? createLogger(STEPS.replicationHeartbeat.logService);
   return wrapTask(logger, async (event: unknown) => {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       throw new InvalidInputError(`The heartbeat writer expects a scheduled EventBridge event (an object); got ${Array.isArray(event) ? 'an array' : event === null ? 'null' : typeof event}`);

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { STEPS } from '../../config/steps';
 import { InvalidInputError } from '../shared/errors';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { siteStateReconcilerAwsDeps } from './aws-deps';
@@ -12,7 +13,7 @@ const ROUTINE = new Set(['consistent', 'skipped']);
  * (`rate(1 minute)`); nothing in it is used, since every run reads both site states afresh.
  */
 export function createHandler(deps: SiteStateReconcilerDeps & { logger?: Logger }) {
-  const logger = deps.logger ?? createLogger('site-state-reconciler');
+  const logger = deps.logger ?? createLogger(STEPS.siteStateReconciler.logService);
   return wrapTask(logger, async (event: unknown) => {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       throw new InvalidInputError(

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { STEPS } from '../../config/steps';
 import { ConfigurationError } from '../shared/errors';
 import type { AuditLog, Clock, Notifier, RegionName, SiteState, SiteStateDescriber, SiteStateRecord } from '../shared/ports';
 
@@ -60,7 +61,7 @@ export class SelfFenceNotReportedError extends Error {
 }
 
 /** The audit trail of the reconciler: one partition per region, read in time order (there is no incident id). */
-export const RECONCILER_AUDIT_STEP = 'SiteStateReconciler';
+export const RECONCILER_AUDIT_STEP = STEPS.siteStateReconciler.auditStep;
 export const reconcilerAuditIncidentId = (region: RegionName): string => `site-state-reconciler-${region}`;
 
 const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,4 +1,5 @@
 import type { DrConfig } from '../../config/schema';
+import { auditStepOf, STEPS } from '../../config/steps';
 import { InvalidInputError } from '../shared/errors';
 import type { AuditLog, Clock, TrafficControl, TrafficState } from '../shared/ports';
 import { parseRequest, requireState } from '../shared/workflow';
@@ -59,7 +60,7 @@ export async function shiftTraffic(event: unknown, deps: TrafficRouterDeps): Pro
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
-    step: 'ShiftTraffic',
+    step: auditStepOf(STEPS.trafficRouter, event, 'shift'),
     outcome: result.dryRun ? 'DRY_RUN' : result.alreadyShifted ? 'ALREADY_DONE' : 'SHIFTED',
     detail: result,
     at: new Date(deps.clock.now()).toISOString(),

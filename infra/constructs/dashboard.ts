@@ -9,7 +9,7 @@ import { detectionNames, PROBE_FAILED_METRIC, ROUTE53_METRICS_REGION } from './d
 export interface ControlPlaneDashboardProps {
   /** The validated config: regions, stores, detection interval. */
   readonly config: DrConfig;
-  /** The Lambda behind each step, by the label the graph shows (their Duration is the step's duration). */
+  /** The Lambda behind each step, by the label the graph shows (config/steps.ts `dashboardLabel`); its Duration is the step's duration. */
   readonly taskFunctions: Readonly<Record<string, lambda.IFunction>>;
   /** The workflows' state machine names; both regions deploy the same names, so both are graphed. */
   readonly stateMachineNames: readonly string[];

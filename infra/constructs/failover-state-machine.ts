@@ -8,15 +8,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { substitutionsFor, WORKFLOW_STEPS, type WorkflowStepKey } from '../../config/steps';
 import { stackInstanceId } from '../stack-instance';
 
-export interface FailoverTaskFunctions {
-  readonly healthChecker: lambda.IFunction;
-  readonly trafficRouter: lambda.IFunction;
-  readonly failoverOrchestrator: lambda.IFunction;
-  readonly dataConsistencyValidator: lambda.IFunction;
-  readonly approvalRequest: lambda.IFunction;
-}
+/** The Lambda function of every step the workflows invoke (config/steps.ts), by its key there. */
+export type FailoverTaskFunctions = Readonly<Record<WorkflowStepKey, lambda.IFunction>>;
 
 export interface FailoverStateMachineProps {
   /**
@@ -83,15 +79,8 @@ export class FailoverStateMachine extends Construct {
     const definition = readFileSync(file, 'utf8');
 
     const fns = props.functions;
-    this.substitutions = {
-      HealthCheckerFunctionArn: fns.healthChecker.functionArn,
-      TrafficRouterFunctionArn: fns.trafficRouter.functionArn,
-      FailoverOrchestratorFunctionArn: fns.failoverOrchestrator.functionArn,
-      DataConsistencyValidatorFunctionArn: fns.dataConsistencyValidator.functionArn,
-      ApprovalRequestFunctionArn: fns.approvalRequest.functionArn,
-      AlertTopicArn: props.alertTopic.topicArn,
-      EscalationTopicArn: props.escalationTopic.topicArn,
-    };
+    const topics = { alert: props.alertTopic, escalation: props.escalationTopic };
+    this.substitutions = substitutionsFor({ function: (step) => fns[step.key].functionArn, topic: (topic) => topics[topic].topicArn });
     // An unsubstituted placeholder is only rejected by Step Functions at deploy time; fail the synth instead.
     const placeholders = aslPlaceholders(definition);
     const missing = placeholders.filter((p) => !(p in this.substitutions));
@@ -140,7 +129,7 @@ export class FailoverStateMachine extends Construct {
       tracingEnabled: true,
     });
 
-    const taskFunctions = [fns.healthChecker, fns.trafficRouter, fns.failoverOrchestrator, fns.dataConsistencyValidator, fns.approvalRequest];
+    const taskFunctions = WORKFLOW_STEPS.map((step) => fns[step.key]);
     for (const fn of taskFunctions) fn.grantInvoke(this.stateMachine);
     // grantPublish also grants kms:GenerateDataKey*/Decrypt on the topics' key.
     props.alertTopic.grantPublish(this.stateMachine);

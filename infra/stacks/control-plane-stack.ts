@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
+import { GRAPHED_STEPS } from '../../config/steps';
 import { AlertTopics } from '../constructs/alert-topics';
 import { ApprovalApi } from '../constructs/approval-api';
 import { ControlPlaneDashboard } from '../constructs/dashboard';
@@ -109,14 +110,7 @@ export class ControlPlaneStack extends Stack {
     });
     const dashboard = new ControlPlaneDashboard(this, 'Dashboard', {
       config,
-      taskFunctions: {
-        AssessHealth: functions.healthChecker,
-        AssessDataRisk: functions.dataConsistencyValidator,
-        Orchestrator: functions.failoverOrchestrator,
-        ShiftTraffic: functions.trafficRouter,
-        RequestApproval: functions.approvalRequest,
-        AlarmTrigger: functions.alarmTrigger,
-      },
+      taskFunctions: Object.fromEntries(GRAPHED_STEPS.map((step) => [step.dashboardLabel, functions[step.key]])),
       stateMachineNames: [stateMachineName, failbackStateMachineName(app)],
       alarms: [...detection.signalAlarms.values(), detection.compositeAlarm],
     });

@@ -3,6 +3,7 @@ import { createHandler as alarmTrigger } from '../../functions/alarm-trigger/han
 import { createLogger } from '../../functions/shared/middleware';
 import type { HealthSignals } from '../../functions/shared/ports';
 import { alarmNamePrefix } from '../../config/resource-names';
+import { STEPS } from '../../config/steps';
 import type { LocalExecution } from '../runtime/local-state-machine';
 import type { Rng } from '../sim/random';
 import { simClock, simNow } from '../sim/virtual-time';
@@ -115,7 +116,7 @@ export class LocalDetection {
           siteState,
           audit: world.audit,
           clock: simClock,
-          logger: createLogger('alarm-trigger', 'SILENT'),
+          logger: createLogger(STEPS.alarmTrigger.logService, 'SILENT'),
         });
         return [region, (event: unknown) => handler(event, fakeLambdaContext('alarm-trigger'))];
       }),

@@ -112,7 +112,7 @@ describe('INCOMPLETE, then a redrive of the same execution', () => {
     expect(lastTop).toMatchObject({ stateName: 'PromoteData', type: 'MapStateEntered' });
     expect(w.effects.siteStateSets).toEqual([`${EAST}=PASSIVE`]);
     expect(w.effects.shifts).toBe(0);
-    const fenceRuns = w.audit.filter((e) => e.step === 'fence').length;
+    const fenceRuns = w.audit.filter((e) => e.step === 'FenceOldPrimary').length;
     const ordersPromotions = w.effects.promotions.filter((s) => s === 'orders').length;
     const ledgerAttempts = w.effects.promotions.filter((s) => s === 'ledger').length;
     expect(fenceRuns).toBe(1);
@@ -129,7 +129,7 @@ describe('INCOMPLETE, then a redrive of the same execution', () => {
     // that was promoted was not promoted again (its Map iteration is not rerun); the failed one ran once more.
     const afterRedrive = ex.events.slice(ex.events.findIndex((e) => e.type === 'ExecutionRedriven'));
     expect(afterRedrive.some((e) => e.stateName === 'FenceOldPrimary')).toBe(false);
-    expect(w.audit.filter((e) => e.step === 'fence')).toHaveLength(fenceRuns);
+    expect(w.audit.filter((e) => e.step === 'FenceOldPrimary')).toHaveLength(fenceRuns);
     expect(w.effects.promotions.filter((s) => s === 'orders')).toHaveLength(ordersPromotions);
     expect(w.effects.promotions.filter((s) => s === 'ledger')).toHaveLength(ledgerAttempts + 1);
     expect(w.effects.siteStateSets).toEqual([`${EAST}=PASSIVE`, `${WEST}=ACTIVE`]);

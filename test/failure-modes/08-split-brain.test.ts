@@ -96,7 +96,7 @@ describe('FM8 with the SSM adapter: throttled is reachable, a refused connection
   beforeEach(() => Object.values(mocks).forEach((m) => m.reset()));
   const fence = () =>
     runFailoverOrchestrator(
-      { step: 'fence', state: { ...failoverInput(), execution: { id: 'exec-1', name: 'inc-fm', startedAt: new Date().toISOString() } } },
+      { action: 'fence', state: { ...failoverInput(), execution: { id: 'exec-1', name: 'inc-fm', startedAt: new Date().toISOString() } } },
       {
         config,
         siteState: new SsmSiteState({ ssmFor: (r) => ssm[r], parameterPrefix: '/dr/orders/site-state' }),

@@ -47,7 +47,7 @@ describe('FM24 an unverified person who knows an approver\'s address', () => {
     expect(h.broker.answered).toEqual([]);
     expect(h.world.approvals.records.get(record.approvalId)!.status).toBe('PENDING');
     expect(h.world.effects.timeline).toEqual([]);
-    expect(h.world.audit.entries.filter((e) => e.step === 'ApprovalDecision' && e.outcome === 'REFUSED').length).toBeGreaterThanOrEqual(10);
+    expect(h.world.audit.entries.filter((e) => e.step === 'ApprovalCallback' && e.outcome === 'REFUSED').length).toBeGreaterThanOrEqual(10);
 
     // The listed approver, reading the code in their own mailbox, decides.
     expect((await h.decide(record, 'approve')).status).toBe(200);

@@ -4,6 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { loadConfig, parseConfig } from '../../config/load';
 import type { DrConfig } from '../../config/schema';
+import { GRAPHED_STEPS } from '../../config/steps';
 import { ControlPlaneDashboard } from '../../infra/constructs/dashboard';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { logicalIdOf, render } from './template-helpers';
@@ -99,11 +100,14 @@ describe.each(['primary', 'standby'] as const)('%s stack dashboard', (role) => {
     }
   });
 
-  test('graphs the duration of every task function of this region', () => {
+  test('graphs the duration of every task function of this region, labelled with its name from config/steps.ts', () => {
     const functions = stack.node.findChild('Functions').node;
-    for (const id of ['HealthChecker', 'DataConsistencyValidator', 'FailoverOrchestrator', 'TrafficRouter', 'ApprovalRequest', 'AlarmTrigger']) {
-      const fnRef = `\${${logicalIdOf(stack, functions.findChild(id))}}`;
-      expect(metrics).toContainEqual(expect.arrayContaining(['AWS/Lambda', 'Duration', 'FunctionName', fnRef]));
+    expect(GRAPHED_STEPS.map((s) => s.constructId)).toEqual(['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest', 'AlarmTrigger']);
+    for (const step of GRAPHED_STEPS) {
+      const fnRef = `\${${logicalIdOf(stack, functions.findChild(step.constructId))}}`;
+      const line = metrics.find((m) => m[1] === 'Duration' && m.includes(fnRef) && optionsOf(m).stat === 'p90');
+      expect(line).toEqual(expect.arrayContaining(['AWS/Lambda', 'Duration', 'FunctionName', fnRef]));
+      expect(optionsOf(line ?? [])).toMatchObject({ label: `${step.constructId} p90` });
     }
   });
 

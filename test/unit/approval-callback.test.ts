@@ -268,7 +268,7 @@ describe('approval-callback: step 2, deciding needs the emailed code', () => {
     expect(t.deps.callbacks.calls).toEqual([
       { kind: 'success', token: TASK_TOKEN, output: expect.objectContaining({ decision: 'APPROVED', approver: APPROVER, verifiedBy: 'email-code', approvalId: t.out.approvalId }) },
     ]);
-    expect(t.deps.audit.entries.at(-1)).toMatchObject({ step: 'ApprovalDecision', outcome: 'APPROVED', detail: { decidedBy: APPROVER, verifiedBy: 'email-code' } });
+    expect(t.deps.audit.entries.at(-1)).toMatchObject({ step: 'ApprovalCallback', outcome: 'APPROVED', detail: { decidedBy: APPROVER, verifiedBy: 'email-code' } });
     const alert = t.deps.notifier.sent.find((m) => m.topic === 'alert')!;
     expect(alert.subject).toBe(`DR: failover us-east-1 -> us-west-2 approved by ${APPROVER}`);
     expect(alert.body).toContain(`approved by ${APPROVER} (verified by a one-time code emailed to that address)`);

@@ -45,7 +45,7 @@ const tasks: Record<string, { run: Task; valid: Record<string, unknown> }> = {
   'traffic-router': { run: asTask(trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: new InMemoryIdempotencyStore() }, logger: quiet('traffic-router') })), valid: { action: 'shift', state } },
   'failover-orchestrator': {
     run: asTask(failoverOrchestrator({ ...common, siteState: world.siteState, dataStores: world.dataStores, scaler: world.scaler, idempotency: { persistenceStore: new InMemoryIdempotencyStore() }, logger: quiet('failover-orchestrator') })),
-    valid: { step: 'fence', state },
+    valid: { action: 'fence', state },
   },
   'data-consistency-validator': { run: asTask(dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, logger: quiet('data-consistency-validator') })), valid: { action: 'preflight', state } },
   'approval-request': {
@@ -54,7 +54,7 @@ const tasks: Record<string, { run: Task; valid: Record<string, unknown> }> = {
   },
 };
 
-/** `dispatch`: handlers that choose what to do from `action`/`step` (approval-request has one job). */
+/** `dispatch`: handlers that choose what to do from `action` (approval-request has one job). */
 type Kind = 'task' | 'dispatch' | 'alarm';
 /** Shapes a broken caller, a misconfigured rule or a hand-written StartExecution input could send, and whom each breaks. */
 const malformed = (valid: Record<string, unknown>): Array<[string, unknown, readonly Kind[]]> => [
@@ -72,8 +72,9 @@ const malformed = (valid: Record<string, unknown>): Array<[string, unknown, read
   ['regions not strings', { ...valid, state: { ...state, fromRegion: { name: PRIMARY }, toRegion: null } }, ['task']],
   ['trigger missing', { ...valid, state: { ...state, trigger: undefined } }, ['task']],
   ['trigger.at not a date', { ...valid, state: { ...state, trigger: { source: 'alarm', at: 'soon' } } }, ['task']],
-  ['an unknown action or step', { ...valid, action: 'explode', step: 'explode' }, ['dispatch']],
-  ['action/step of the wrong type', { ...valid, action: { toString: 1 }, step: ['fence'] }, ['dispatch']],
+  ['an unknown action', { ...valid, action: 'explode' }, ['dispatch']],
+  ['an action of the wrong type', { ...valid, action: { toString: 1 } }, ['dispatch']],
+  ['an action as an array', { ...valid, action: ['fence'] }, ['dispatch']],
   ['alarm detail missing', { ...valid, detail: undefined }, ['alarm']],
   ['alarm state value unknown', { ...valid, detail: { alarmName: 'x', state: { value: 'MAYBE' } } }, ['alarm']],
   ['time not ISO', { ...valid, time: 'yesterday' }, ['alarm']],

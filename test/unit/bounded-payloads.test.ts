@@ -310,7 +310,7 @@ describe('the other tasks whose results grow with the stores', () => {
       audit,
       clock: fixedClock(),
     };
-    const results = await Promise.all(most.dataStores.map((s) => runFailoverOrchestrator({ step: 'promote', store: s.name, state: state() }, deps) as Promise<StepResult>));
+    const results = await Promise.all(most.dataStores.map((s) => runFailoverOrchestrator({ action: 'promote', store: s.name, state: state() }, deps) as Promise<StepResult>));
     expect(results.every((r) => r.summary.length <= PROMOTE_SUMMARY_MAX_CHARS)).toBe(true);
     // The Map state's output: one result per store.
     expect(jsonBytes(results)).toBeLessThan(48 * KIB);

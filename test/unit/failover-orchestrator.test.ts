@@ -47,29 +47,31 @@ describe('scale-standby', () => {
   it('a hot standby has nothing to scale and calls no scaler', async () => {
     const { d, scaler } = deps();
     const spy = jest.spyOn(scaler, 'scale');
-    const r = await runFailoverOrchestrator({ step: 'scale-standby', state: request() }, d);
+    const r = await runFailoverOrchestrator({ action: 'scale-standby', state: request() }, d);
     expect(r).toMatchObject({ changed: false, summary: `Hot standby: ${WEST} already runs at production size.` });
     expect(spy).not.toHaveBeenCalled();
   });
 
   it('pilot light: raises every configured target in the standby region and audits the result', async () => {
     const { d, audit, scaler } = deps(warm);
-    const r = await runFailoverOrchestrator({ step: 'scale-standby', state: request() }, d);
+    const r = await runFailoverOrchestrator({ action: 'scale-standby', state: request() }, d);
     expect(r).toMatchObject({ changed: true, summary: `pilot-light standby in ${WEST}: 3 of 3 target(s) raised to production size; all serving.` });
     expect([...scaler.capacity.entries()].sort()).toEqual([
       [`${WEST}/asg workers`, 4],
       [`${WEST}/ecs-service orders/api`, 8],
       [`${WEST}/lambda-provisioned-concurrency checkout:live`, 20],
     ]);
-    expect(audit).toEqual([expect.objectContaining({ step: 'scale-standby', outcome: 'DONE', executionId: 'exec-1' })]);
-    // Run again (ConfirmStandbyScaled, a retry): nothing more to raise.
-    await runFailoverOrchestrator({ step: 'scale-standby', state: request() }, d);
+    // Without a stateName (not from the ASL) the audit names the first state of the action.
+    expect(audit).toEqual([expect.objectContaining({ step: 'ScaleStandby', outcome: 'DONE', executionId: 'exec-1' })]);
+    // Run again (ConfirmStandbyScaled, a retry): nothing more to raise, audited under the state that ran it.
+    await runFailoverOrchestrator({ stateName: 'ConfirmStandbyScaled', action: 'scale-standby', state: request() }, d);
     expect(scaler.updates).toBe(3);
+    expect(audit.map((e) => e.step)).toEqual(['ScaleStandby', 'ConfirmStandbyScaled']);
   });
 
   it('dry run: plans each raise and changes nothing', async () => {
     const { d, scaler } = deps(warm);
-    const r = (await runFailoverOrchestrator({ step: 'scale-standby', state: request({ dryRun: true }) }, d)) as { plan: string[] };
+    const r = (await runFailoverOrchestrator({ action: 'scale-standby', state: request({ dryRun: true }) }, d)) as { plan: string[] };
     expect(r.plan).toEqual([
       `scale pilot-light standby: would raise ecs-service orders/api in ${WEST} from 0 to 8`,
       `scale pilot-light standby: would raise asg workers in ${WEST} from 0 to 4`,
@@ -80,7 +82,7 @@ describe('scale-standby', () => {
 
   it('failback (to the primary) scales nothing: the targets belong to the standby region', async () => {
     const { d, scaler } = deps(warm);
-    const r = await runFailoverOrchestrator({ step: 'scale-standby', state: request({ direction: 'failback', fromRegion: WEST, toRegion: EAST }) }, d);
+    const r = await runFailoverOrchestrator({ action: 'scale-standby', state: request({ direction: 'failback', fromRegion: WEST, toRegion: EAST }) }, d);
     expect(r.summary).toMatch(/us-east-1 is the primary region; standby.scaling applies to us-west-2 only/);
     expect(scaler.updates).toBe(0);
   });
@@ -100,7 +102,7 @@ describe('scale-standby', () => {
       inFlight--;
       return { target: t.kind, before: 0, after: 2, changed: true, ready: true, detail: '' };
     };
-    await runFailoverOrchestrator({ step: 'scale-standby', state: request() }, d);
+    await runFailoverOrchestrator({ action: 'scale-standby', state: request() }, d);
     expect(max).toBe(5);
   });
 });
@@ -109,7 +111,7 @@ describe('promote dry-run plan', () => {
   it('says which stores have a writer to move and how (failover with data loss vs switchover)', async () => {
     const { d } = deps();
     const plan = async (verdict: string, store: string) =>
-      ((await runFailoverOrchestrator({ step: 'promote', store, state: request({ dryRun: true, health: { verdict } }) }, d)) as { plan: string[] }).plan;
+      ((await runFailoverOrchestrator({ action: 'promote', store, state: request({ dryRun: true, health: { verdict } }) }, d)) as { plan: string[] }).plan;
     expect(await plan('FAILOVER_WARRANTED', 'ledger')).toEqual([`aurora-global ledger: failover of the writer to ${WEST} allowing data loss (unreplicated writes may be lost)`]);
     expect(await plan('PRIMARY_HEALTHY', 'ledger')).toEqual([`aurora-global ledger: switchover of the writer to ${WEST} (planned, no data loss)`]);
     expect(await plan('FAILOVER_WARRANTED', 'orders')).toEqual(['dynamodb-global-table orders: nothing to promote (every region already accepts writes)']);
@@ -132,9 +134,11 @@ describe('describeIncomplete', () => {
     expect(r.summary).toContain('redrive');
   });
 
-  it('refuses a step it does not know, naming it', async () => {
+  it('refuses an action it does not know, naming it', async () => {
     const { d, audit } = deps();
-    await expect(runFailoverOrchestrator({ step: 'describe-incomplete', state: { ...request(), steps: {} } }, d)).rejects.toThrow('Unknown failover-orchestrator step "describe-incomplete"');
+    await expect(runFailoverOrchestrator({ action: 'describe-incomplete', state: { ...request(), steps: {} } }, d)).rejects.toThrow('Unknown failover-orchestrator action "describe-incomplete"');
+    // The old field name is no action at all.
+    await expect(runFailoverOrchestrator({ step: 'fence', state: request() }, d)).rejects.toThrow('Unknown failover-orchestrator action undefined');
     expect(audit).toEqual([]);
   });
 

@@ -69,19 +69,19 @@ function orchestrator(store = new InMemoryIdempotencyStore(), f = fakes()) {
 describe('step idempotency (Powertools, keyed by execution + step + store)', () => {
   it('invoked twice with the same execution and step, fence changes the site state once and returns the same result', async () => {
     const { handler, f } = orchestrator();
-    const first = await handler({ step: 'fence', state: state('exec-1') }, ctx);
-    const second = await handler({ step: 'fence', state: state('exec-1') }, ctx);
+    const first = await handler({ action: 'fence', state: state('exec-1') }, ctx);
+    const second = await handler({ action: 'fence', state: state('exec-1') }, ctx);
     expect(second).toEqual(first);
     expect(f.siteState.sets).toBe(1);
     // The use case ran once: one read, one audit record.
     expect(f.siteState.gets).toBe(1);
-    expect(f.audit.filter((e) => e.step === 'fence')).toHaveLength(1);
+    expect(f.audit.filter((e) => e.step === 'FenceOldPrimary')).toHaveLength(1);
   });
 
   it('another execution is another key: the step runs again (and, reading first, changes nothing)', async () => {
     const { handler, f } = orchestrator();
-    await handler({ step: 'fence', state: state('exec-1') }, ctx);
-    const again = await handler({ step: 'fence', state: state('exec-2') }, ctx);
+    await handler({ action: 'fence', state: state('exec-1') }, ctx);
+    const again = await handler({ action: 'fence', state: state('exec-2') }, ctx);
     expect(f.siteState.gets).toBe(2);
     expect(f.siteState.sets).toBe(1);
     expect(again).toMatchObject({ changed: false, summary: `${EAST} already PASSIVE.` });
@@ -90,8 +90,8 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
   it('promotion is keyed per store: each store once, however often the Map iteration is retried', async () => {
     const { handler, f } = orchestrator();
     for (let i = 0; i < 2; i++) {
-      await handler({ step: 'promote', store: 'ledger', state: state('exec-1') }, ctx);
-      await handler({ step: 'promote', store: 'orders', state: state('exec-1') }, ctx);
+      await handler({ action: 'promote', store: 'ledger', state: state('exec-1') }, ctx);
+      await handler({ action: 'promote', store: 'orders', state: state('exec-1') }, ctx);
     }
     expect(f.promotions.sort()).toEqual(['ledger', 'orders']);
   });
@@ -105,7 +105,7 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
       return { store: store.name, kind: store.kind, action: 'failover', detail: 'done' };
     };
     const { handler } = orchestrator(undefined, f);
-    const event = { step: 'promote', store: 'ledger', state: state('exec-1') };
+    const event = { action: 'promote', store: 'ledger', state: state('exec-1') };
     await expect(handler(event, ctx)).rejects.toBeInstanceOf(TransientError);
     await expect(handler(event, ctx)).resolves.toMatchObject({ action: 'failover' });
     await expect(handler(event, ctx)).resolves.toMatchObject({ action: 'failover' });
@@ -142,7 +142,7 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
       const { handler, f } = orchestrator(store as never);
       ddbMock.on(PutItemCommand).resolvesOnce({});
       ddbMock.on(UpdateItemCommand).resolves({});
-      const first = await handler({ step: 'activate', state: state('exec-1') }, ctx);
+      const first = await handler({ action: 'activate', state: state('exec-1') }, ctx);
       expect(f.siteState.sets).toBe(1);
       expect(ddbMock).toHaveReceivedCommandWith(PutItemCommand, { TableName: 'idem', ConditionExpression: expect.stringContaining('attribute_not_exists') });
       const saved = ddbMock.commandCalls(UpdateItemCommand)[0].args[0].input;
@@ -157,7 +157,7 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
           Item: marshall({ id: key, status: 'COMPLETED', expiration: Math.floor(Date.now() / 1000) + 3600, data: first }),
         }),
       );
-      const second = await handler({ step: 'activate', state: state('exec-1') }, ctx);
+      const second = await handler({ action: 'activate', state: state('exec-1') }, ctx);
       expect(second).toEqual(first);
       expect(f.siteState.sets).toBe(1);
       expect(ddbMock).not.toHaveReceivedCommand(DeleteItemCommand);
@@ -173,7 +173,7 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
           Item: marshall({ id: 'dr-step#x', status: 'INPROGRESS', expiration: Math.floor(Date.now() / 1000) + 3600, in_progress_expiration: Date.now() + 60_000 }),
         }),
       );
-      await expect(handler({ step: 'activate', state: state('exec-1') }, ctx)).rejects.toBeInstanceOf(TransientError);
+      await expect(handler({ action: 'activate', state: state('exec-1') }, ctx)).rejects.toBeInstanceOf(TransientError);
       expect(f.siteState.sets).toBe(0);
     });
   });

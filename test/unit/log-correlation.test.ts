@@ -81,7 +81,7 @@ describe('a workflow task (failover-orchestrator, with its idempotency middlewar
   test('every line of the invocation carries incidentId, executionId and stateName from the payload', async () => {
     const { handler } = orchestrator();
     const lines = await logLines(async () => {
-      await handler({ stateName: 'FenceOldPrimary', step: 'fence', state: taskState('inc-42', EXECUTION) }, context('failover-orchestrator'));
+      await handler({ stateName: 'FenceOldPrimary', action: 'fence', state: taskState('inc-42', EXECUTION) }, context('failover-orchestrator'));
     });
     expect(lines.map((l) => l.message)).toContain('task succeeded');
     for (const line of lines) expect(line).toMatchObject({ incidentId: 'inc-42', executionId: EXECUTION, stateName: 'FenceOldPrimary', service: 'failover-orchestrator' });
@@ -91,8 +91,8 @@ describe('a workflow task (failover-orchestrator, with its idempotency middlewar
     const { handler } = orchestrator();
     let thrown: unknown;
     const lines = await logLines(async () => {
-      // An unknown step is the use case's InvalidInputError (the ASL's Catch matches on its name).
-      thrown = await handler({ stateName: 'PromoteStore', step: 'teleport', state: taskState('inc-43', EXECUTION) }, context('failover-orchestrator')).catch((e: unknown) => e);
+      // An unknown action is the use case's InvalidInputError (the ASL's Catch matches on its name).
+      thrown = await handler({ stateName: 'PromoteStore', action: 'teleport', state: taskState('inc-43', EXECUTION) }, context('failover-orchestrator')).catch((e: unknown) => e);
     });
     expect(thrown).toBeInstanceOf(InvalidInputError);
     const failed = lines.find((l) => l.message === 'task failed');
@@ -103,9 +103,9 @@ describe('a workflow task (failover-orchestrator, with its idempotency middlewar
     const { handler } = orchestrator();
     const ctx = context('failover-orchestrator');
     const lines = await logLines(async () => {
-      await handler({ stateName: 'FenceOldPrimary', step: 'fence', state: taskState('inc-1', `${EXECUTION}-1`) }, ctx);
-      await handler({ stateName: 'ActivateStandby', step: 'activate', state: taskState('inc-2', `${EXECUTION}-2`) }, ctx);
-      await handler({ step: 'no-such-step' }, ctx).catch(() => undefined);
+      await handler({ stateName: 'FenceOldPrimary', action: 'fence', state: taskState('inc-1', `${EXECUTION}-1`) }, ctx);
+      await handler({ stateName: 'ActivateStandby', action: 'activate', state: taskState('inc-2', `${EXECUTION}-2`) }, ctx);
+      await handler({ action: 'no-such-action' }, ctx).catch(() => undefined);
     });
     const byIncident = (id: string) => lines.filter((l) => l.incidentId === id);
     expect(byIncident('inc-1').every((l) => l.stateName === 'FenceOldPrimary' && l.executionId === `${EXECUTION}-1`)).toBe(true);
@@ -145,7 +145,7 @@ describe('wrapTask (the chain every task handler uses)', () => {
   });
 
   test('the Map iteration payload (store items) finds the keys under state', () => {
-    expect(correlationKeysOf({ stateName: 'PromoteStore', step: 'promote', store: 'orders', state: taskState('inc-9', EXECUTION) })).toEqual({
+    expect(correlationKeysOf({ stateName: 'PromoteStore', action: 'promote', store: 'orders', state: taskState('inc-9', EXECUTION) })).toEqual({
       incidentId: 'inc-9',
       executionId: EXECUTION,
       stateName: 'PromoteStore',

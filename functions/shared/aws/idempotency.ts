@@ -28,7 +28,7 @@ export interface StepIdempotencyOptions {
  */
 const KEY_PREFIX = 'dr-step';
 
-/** The key of a task payload `{ step|action, store?, state: { incidentId, execution: { id } } }`. */
+/** The key of a task payload `{ action, store?, state: { incidentId, execution: { id } } }` (`step`: the action it runs). */
 export function stepIdempotencyKey(event: unknown, step: string): string | undefined {
   const e = event as { store?: unknown; state?: { incidentId?: unknown; execution?: { id?: unknown } } } | null;
   const incidentId = e?.state?.incidentId;

@@ -13,6 +13,7 @@ import { createLogger } from '../../../functions/shared/middleware';
 import type { AlarmStateValue, ApprovalRecord, DataStores, SiteState, Topic, TrafficControl } from '../../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../../functions/traffic-router/handler';
 import { alarmNamePrefix } from '../../../config/resource-names';
+import { STEPS } from '../../../config/steps';
 import { LOCAL_ACCOUNT, localApproverRoleName } from '../../../local/approver';
 import { LocalApprovalTaskReader } from '../../../local/approver-state';
 import { localFunctionArn, localTopicArn } from '../../../local/control-plane';
@@ -202,7 +203,7 @@ export class Harness {
             notifier: this.world.notifier,
             audit: this.world.audit,
             clock: this.world.clock,
-            logger: createLogger('failure-reporter', 'SILENT'),
+            logger: createLogger(STEPS.failureReporter.logService, 'SILENT'),
           });
           this.failureReports.set(ex, (await reporter(event, fakeLambdaContext('failure-reporter'))) as FailureReport);
         }

@@ -111,10 +111,10 @@ describe('dry run through the real AWS wiring sends no mutating command', () => 
     const handler = orchestratorHandler({ ...failoverOrchestratorAwsDeps(env(warmInput)), logger });
     const plans: string[] = [];
     for (const event of [
-      { step: 'fence' },
-      { step: 'scale-standby' },
-      ...configInput.dataStores.map((s) => ({ step: 'promote', store: s.name })),
-      { step: 'activate' },
+      { action: 'fence' },
+      { action: 'scale-standby' },
+      ...configInput.dataStores.map((s) => ({ action: 'promote', store: s.name })),
+      { action: 'activate' },
     ]) {
       const r = (await handler({ ...event, state }, ctx)) as { dryRun: boolean; plan?: string[] };
       expect(r.dryRun).toBe(true);
@@ -156,7 +156,7 @@ describe('dry run through the real AWS wiring sends no mutating command', () => 
   it('the assertion itself catches a real change (the same handler without dryRun)', async () => {
     mocks.ssm.onAnyCommand().resolves({ Parameter: { Value: 'ACTIVE' } });
     const handler = orchestratorHandler({ ...failoverOrchestratorAwsDeps(env(configInput)), logger });
-    await handler({ step: 'fence', state: { ...state, dryRun: false } }, ctx);
+    await handler({ action: 'fence', state: { ...state, dryRun: false } }, ctx);
     expect(mocks.ssm).toHaveReceivedCommand(PutParameterCommand);
   });
 });

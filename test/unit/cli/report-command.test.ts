@@ -165,7 +165,11 @@ describe('drctl report', () => {
     expect(existsSync(file)).toBe(true);
   });
 
-  test('an execution Step Functions has forgotten (over 90 days) is reported from the audit table alone, saying what is missing', async () => {
+  // Audit steps are the ASL state names (config/steps.ts); entries written before that use the orchestrator's actions.
+  test.each([
+    ['as written now', { approval: 'ApprovalCallback', fence: 'FenceOldPrimary', promote: 'PromoteStore' }],
+    ['as written before config/steps.ts', { approval: 'ApprovalDecision', fence: 'fence', promote: 'promote' }],
+  ])('an execution Step Functions has forgotten (over 90 days) is reported from the audit table alone, saying what is missing (step names %s)', async (_when, steps) => {
     const name = 'orders-us-east-1-20260701T101500Z';
     const arn = `arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:${name}`;
     const entry = (at: string, step: string, outcome: string, detail: unknown): AuditItem => ({ incidentId: name, sk: `${at}#${step}#0000`, executionId: arn, step, outcome, at, detail: JSON.stringify(detail) });
@@ -175,13 +179,13 @@ describe('drctl report', () => {
         entry('2026-07-01T10:15:02.000Z', 'AssessHealth', 'FAILOVER_WARRANTED', { summary: 'us-east-1 failed' }),
         entry('2026-07-01T10:15:03.000Z', 'AssessDataRisk', 'RPO_OK', { estimatedRpoMs: 900, rpoTargetMs: 5000, lagByStore: { orders: 900 } }),
         entry('2026-07-01T10:15:04.000Z', 'RequestApproval', 'REQUESTED', { approvalId: 'a1' }),
-        entry('2026-07-01T10:17:00.000Z', 'ApprovalDecision', 'APPROVED', { approver: 'oncall@example.com' }),
-        entry('2026-07-01T10:17:02.000Z', 'fence', 'DONE', { summary: 'us-east-1 set PASSIVE' }),
-        entry('2026-07-01T10:17:05.000Z', 'promote', 'ALREADY_DONE', { store: 'orders' }),
+        entry('2026-07-01T10:17:00.000Z', steps.approval, 'APPROVED', { approver: 'oncall@example.com' }),
+        entry('2026-07-01T10:17:02.000Z', steps.fence, 'DONE', { summary: 'us-east-1 set PASSIVE' }),
+        entry('2026-07-01T10:17:05.000Z', steps.promote, 'ALREADY_DONE', { store: 'orders' }),
         entry('2026-07-01T10:17:07.000Z', 'FailureReporter', 'INCOMPLETE', { completedSteps: ['FenceOldPrimary', 'PromoteData'], remainingSteps: ['ShiftTraffic'] }),
       ],
     });
-    const file = join(dir, 'old.html');
+    const file = join(dir, `old-${steps.fence}.html`);
     const { code, out } = await drctl('report', name, '-o', file, '--output', 'json');
     expect(code).toBe(0);
     expect(sfn[WEST]).not.toHaveReceivedCommand(GetExecutionHistoryCommand);
