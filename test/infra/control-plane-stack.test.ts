@@ -4,7 +4,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../config/load';
 import { LAMBDA_TIMEOUT_SECONDS } from '../../config/lambda-timeouts';
-import { ENV } from '../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole, type Statement } from './template-helpers';
 import { testApp } from '../support/cdk';
@@ -126,7 +126,7 @@ describe.each(roles)('%s stack: task functions', (role) => {
   });
 
   test('set exactly the environment names functions/shared/aws/environment.ts reads', () => {
-    const expected = new Set(Object.values(ENV));
+    const expected = new Set(Object.values(LAMBDA_ENV));
     const union = new Set<string>();
     for (const id of FUNCTION_IDS) {
       const names = Object.keys(envOf(role, id));
@@ -139,10 +139,10 @@ describe.each(roles)('%s stack: task functions', (role) => {
     // Only approval-request builds links; approval-callback would form a cycle through the API. Only approval-callback
     // mails codes and checks IAM deciders (set by infra/constructs/approval-api.ts). Only the validator uses the
     // comparison table.
-    const callbackOnly: string[] = [ENV.approverCodeTopicArn, ENV.approverRoleNames];
+    const callbackOnly: string[] = [LAMBDA_ENV.approverCodeTopicArn, LAMBDA_ENV.approverRoleNames];
     for (const id of FUNCTION_IDS) {
       const want = [...expected]
-        .filter((n) => (id === 'ApprovalRequest' || n !== ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n)) && (id === 'DataConsistencyValidator' || n !== ENV.comparisonTable))
+        .filter((n) => (id === 'ApprovalRequest' || n !== LAMBDA_ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n)) && (id === 'DataConsistencyValidator' || n !== LAMBDA_ENV.comparisonTable))
         .sort();
       expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
     }
@@ -151,15 +151,15 @@ describe.each(roles)('%s stack: task functions', (role) => {
   test('pass this region and the shared names, and not the config (it is bundled with the code: test/infra/task-functions.test.ts)', () => {
     const env = envOf(role, 'HealthChecker');
     expect(Object.keys(env)).not.toContain('DR_CONFIG');
-    expect(env[ENV.controlPlaneRegion]).toBe(stacks[role].region);
-    expect(env[ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
-    expect(env[ENV.alarmNamePrefix]).toBe(`${APP}-dr-`);
-    expect(render(env[ENV.stateMachineArn])).toBe(partitionArn(`states:${stacks[role].region}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`));
-    expect(render(env[ENV.auditTable])).toBe('${AuditTable}');
-    expect(render(env[ENV.approvalsTable])).toBe('${ApprovalsTable}');
-    expect(render(env[ENV.incidentLockTable])).toBe('${IncidentLockTable}');
+    expect(env[LAMBDA_ENV.controlPlaneRegion]).toBe(stacks[role].region);
+    expect(env[LAMBDA_ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
+    expect(env[LAMBDA_ENV.alarmNamePrefix]).toBe(`${APP}-dr-`);
+    expect(render(env[LAMBDA_ENV.stateMachineArn])).toBe(partitionArn(`states:${stacks[role].region}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`));
+    expect(render(env[LAMBDA_ENV.auditTable])).toBe('${AuditTable}');
+    expect(render(env[LAMBDA_ENV.approvalsTable])).toBe('${ApprovalsTable}');
+    expect(render(env[LAMBDA_ENV.incidentLockTable])).toBe('${IncidentLockTable}');
     const apiId = logicalIdOf(stacks[role], stacks[role].node.findChild('ApprovalApi').node.findChild('Api'));
-    expect(render(envOf(role, 'ApprovalRequest')[ENV.approvalBaseUrl])).toMatch(new RegExp(`^https://\\$\\{${apiId}\\}\\.execute-api\\.`));
+    expect(render(envOf(role, 'ApprovalRequest')[LAMBDA_ENV.approvalBaseUrl])).toMatch(new RegExp(`^https://\\$\\{${apiId}\\}\\.execute-api\\.`));
   });
 });
 
@@ -427,7 +427,7 @@ describe('signing secret and site state across the two stacks', () => {
   });
 
   test.each(roles)("%s: the approval functions read this region's secret, which signs and verifies this region's links", (role) => {
-    for (const id of ['ApprovalRequest', 'ApprovalCallback'] as const) expect(render(envOf(role, id)[ENV.signingSecretArn])).toBe(expectedSecretResource(role));
+    for (const id of ['ApprovalRequest', 'ApprovalCallback'] as const) expect(render(envOf(role, id)[LAMBDA_ENV.signingSecretArn])).toBe(expectedSecretResource(role));
   });
 
   test('each region creates its own site-state switch: ACTIVE in the primary, PASSIVE in the standby', () => {

@@ -4,7 +4,7 @@ import { type Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { loadConfig, parseConfig } from '../../config/load';
-import { ENV } from '../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole } from './template-helpers';
 import { testApp } from '../support/cdk';
@@ -62,7 +62,7 @@ describe('idempotency table', () => {
       const expected = ['TrafficRouter', 'FailoverOrchestrator'].includes(id) ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] : [];
       expect({ id, onTable }).toEqual({ id, onTable: expected });
       const env = template.toJSON().Resources[fn(stack, id)].Properties.Environment.Variables;
-      expect(render(env[ENV.idempotencyTable])).toBe('${IdempotencyTable}');
+      expect(render(env[LAMBDA_ENV.idempotencyTable])).toBe('${IdempotencyTable}');
     }
   });
 });

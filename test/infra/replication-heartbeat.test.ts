@@ -1,7 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { ENV } from '../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { PRIMARY, STANDBY, configWith } from '../failure-modes/harness';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
@@ -30,7 +30,7 @@ describe.each(REGIONS)('control-plane stack in %s: the replication heartbeat', (
   test('the writer: arm64, active tracing, a timeout above a minute of beats, this region in its environment', () => {
     const fn = template.toJSON().Resources[writerId(region)].Properties;
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Timeout: 150 });
-    expect(fn.Environment.Variables[ENV.controlPlaneRegion]).toBe(region);
+    expect(fn.Environment.Variables[LAMBDA_ENV.controlPlaneRegion]).toBe(region);
     // The config is bundled with the code (dr-config.json), not in the environment.
     expect(Object.keys(fn.Environment.Variables)).not.toContain('DR_CONFIG');
   });
@@ -79,6 +79,6 @@ describe.each(REGIONS)('control-plane stack in %s: the replication heartbeat', (
     const validator = statementsOfRole(template, roleOf(template, id(region, 'Functions/DataConsistencyValidator')));
     const onTable = validator.filter((s) => s.resources.includes('${ComparisonTable.Arn}'));
     expect(onTable.flatMap((s) => s.actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
-    expect(render(template.toJSON().Resources[id(region, 'Functions/DataConsistencyValidator')].Properties.Environment.Variables[ENV.comparisonTable])).toBe('${ComparisonTable}');
+    expect(render(template.toJSON().Resources[id(region, 'Functions/DataConsistencyValidator')].Properties.Environment.Variables[LAMBDA_ENV.comparisonTable])).toBe('${ComparisonTable}');
   });
 });

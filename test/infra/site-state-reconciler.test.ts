@@ -3,7 +3,7 @@ import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { loadConfig, } from '../../config/load';
-import { ENV } from '../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
 import { testApp } from '../support/cdk';
@@ -37,10 +37,10 @@ describe.each(REGIONS)('control-plane stack in %s: site-state reconciler', (regi
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler', Timeout: 50 });
     expect(template.toJSON().Resources[fn.LoggingConfig.LogGroup.Ref].Properties.RetentionInDays).toBeGreaterThan(0);
     const env = fn.Environment.Variables;
-    expect(env[ENV.controlPlaneRegion]).toBe(region);
-    expect(env[ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
-    expect(render(env[ENV.alertTopicArn])).toBe(alertTopicRef(region));
-    expect(render(env[ENV.auditTable])).toBe('${AuditTable}');
+    expect(env[LAMBDA_ENV.controlPlaneRegion]).toBe(region);
+    expect(env[LAMBDA_ENV.siteStateParameterPrefix]).toBe(`/dr/${APP}/site-state`);
+    expect(render(env[LAMBDA_ENV.alertTopicArn])).toBe(alertTopicRef(region));
+    expect(render(env[LAMBDA_ENV.auditTable])).toBe('${AuditTable}');
     expect(Object.keys(env)).not.toContain('DR_CONFIG');
   });
 

@@ -5,7 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { trafficRouterAwsDeps } from '../../functions/shared/aws/deps';
-import { ENV } from '../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { shiftTraffic } from '../../functions/traffic-router/traffic-router';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { FakeClock, PRIMARY, STANDBY, configWith, failoverInput } from '../failure-modes/harness';
@@ -108,7 +108,7 @@ describe.each(cases)('static stability: $variant strategy, the $region copy', ({
 
   it("the approval path reads the signing key from this region's copy of the secret", () => {
     const env = resources[logicalIdOf(stack, stack.node.findChild('Functions').node.findChild('ApprovalCallback'))].Properties.Environment.Variables;
-    expect(render(env[ENV.signingSecretArn])).toMatch(new RegExp(`secretsmanager:${stack.region}:|^\\$\\{`));
+    expect(render(env[LAMBDA_ENV.signingSecretArn])).toMatch(new RegExp(`secretsmanager:${stack.region}:|^\\$\\{`));
   });
 
   it('no cross-stack or cross-region reference: nothing is imported from another stack at deploy or run time', () => {
@@ -148,7 +148,7 @@ describe('static stability at run time: the ARC traffic router as deployed (AWS 
         for (const e of input.UpdateRoutingControlStateEntries) states[e.RoutingControlArn] = e.RoutingControlState;
         return {};
       });
-      const deps = trafficRouterAwsDeps({ ...bundledConfigEnv(config), [ENV.controlPlaneRegion]: region, [ENV.auditTable]: 'audit', [ENV.idempotencyTable]: 'idempotency' });
+      const deps = trafficRouterAwsDeps({ ...bundledConfigEnv(config), [LAMBDA_ENV.controlPlaneRegion]: region, [LAMBDA_ENV.auditTable]: 'audit', [LAMBDA_ENV.idempotencyTable]: 'idempotency' });
       const from = region === STANDBY ? PRIMARY : STANDBY;
       const result = await shiftTraffic(
         { action: 'shift', state: { ...failoverInput({ fromRegion: from, toRegion: region }), execution: { id: 'exec', name: 'n', startedAt: new Date().toISOString() } } },

@@ -28,7 +28,8 @@ import { DynamoDbIncidentLock } from './dynamodb-incident-lock';
 import { SfnFailoverStarter } from './sfn-failover-starter';
 import { DynamoDbAuditLog } from './dynamodb-audit-log';
 import { DynamoDbComparisonStore } from './dynamodb-comparison-store';
-import { configFromEnv, ENV, requireEnv } from './environment';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
+import { configFromEnv, requireEnv } from './environment';
 import type { StepIdempotencyOptions } from './idempotency';
 import { Route53WeightedTraffic } from './route53-weighted-traffic';
 import { SnsNotifier } from './sns-notifier';
@@ -37,7 +38,7 @@ import { SsmSiteState } from './ssm-site-state';
 
 /**
  * The real dependencies of each Lambda, built once per container from the environment the
- * control-plane stack sets (see ENV). Every variable is read up front so a missing one fails the
+ * control-plane stack sets (see LAMBDA_ENV). Every variable is read up front so a missing one fails the
  * first invocation with its name, not some later step halfway through a failover.
  */
 
@@ -86,9 +87,9 @@ function dataStores(config: DrConfig): AwsDataStores {
 
 export function healthCheckerAwsDeps(env: Env = process.env): HealthCheckerDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const alarmNamePrefix = requireEnv(ENV.alarmNamePrefix, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const alarmNamePrefix = requireEnv(LAMBDA_ENV.alarmNamePrefix, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
   return {
     config,
     signals: new CloudWatchHealthSignals({
@@ -104,7 +105,7 @@ export function healthCheckerAwsDeps(env: Env = process.env): HealthCheckerDeps 
 
 /** Step results live in this region's table: each copy of the control plane keeps its own. */
 function idempotencyStore(region: RegionName, env: Env): StepIdempotencyOptions {
-  const tableName = requireEnv(ENV.idempotencyTable, env);
+  const tableName = requireEnv(LAMBDA_ENV.idempotencyTable, env);
   return { persistenceStore: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: new DynamoDBClient(clientConfig(region)) }) };
 }
 
@@ -135,8 +136,8 @@ function trafficControl(config: DrConfig, region: RegionName): TrafficRouterDeps
 
 export function trafficRouterAwsDeps(env: Env = process.env): TrafficRouterDeps & { idempotency: StepIdempotencyOptions } {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
   return {
     config,
     traffic: trafficControl(config, region),
@@ -148,9 +149,9 @@ export function trafficRouterAwsDeps(env: Env = process.env): TrafficRouterDeps 
 
 export function failoverOrchestratorAwsDeps(env: Env = process.env): FailoverOrchestratorDeps & { idempotency: StepIdempotencyOptions } {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const parameterPrefix = requireEnv(ENV.siteStateParameterPrefix, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const parameterPrefix = requireEnv(LAMBDA_ENV.siteStateParameterPrefix, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
   // Capacity is only ever raised in the region this copy activates: its own.
   const ownRegionOnly = <C>(make: (r: RegionName) => C) => {
     let client: C | undefined;
@@ -177,9 +178,9 @@ export function failoverOrchestratorAwsDeps(env: Env = process.env): FailoverOrc
 
 export function dataConsistencyValidatorAwsDeps(env: Env = process.env): DataConsistencyValidatorDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
-  const comparisonTable = requireEnv(ENV.comparisonTable, env);
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
+  const comparisonTable = requireEnv(LAMBDA_ENV.comparisonTable, env);
   return {
     config,
     dataStores: dataStores(config),
@@ -192,24 +193,24 @@ export function dataConsistencyValidatorAwsDeps(env: Env = process.env): DataCon
 
 export function alarmTriggerAwsDeps(env: Env = process.env): AlarmTriggerDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const alarmNamePrefix = requireEnv(ENV.alarmNamePrefix, env);
-  const starter = new SfnFailoverStarter({ sfn: new SFNClient(clientConfig(region)), stateMachineArn: requireEnv(ENV.stateMachineArn, env) });
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const alarmNamePrefix = requireEnv(LAMBDA_ENV.alarmNamePrefix, env);
+  const starter = new SfnFailoverStarter({ sfn: new SFNClient(clientConfig(region)), stateMachineArn: requireEnv(LAMBDA_ENV.stateMachineArn, env) });
   // Static stability: this copy may only ever start the state machine that activates its own region.
   if (starter.region !== region) {
-    throw new ConfigurationError(`${ENV.stateMachineArn} is in ${starter.region}, but this copy runs in ${region}; each region's trigger starts its own state machine only`);
+    throw new ConfigurationError(`${LAMBDA_ENV.stateMachineArn} is in ${starter.region}, but this copy runs in ${region}; each region's trigger starts its own state machine only`);
   }
   const cloudWatch = new CloudWatchClient(clientConfig(region));
-  const parameterPrefix = requireEnv(ENV.siteStateParameterPrefix, env);
+  const parameterPrefix = requireEnv(LAMBDA_ENV.siteStateParameterPrefix, env);
   const ssm = new SSMClient(clientConfig(region));
   return {
     config,
     region,
     alarmNamePrefix,
     signals: new CloudWatchHealthSignals({ cloudWatch, alarmNamePrefix, globalDomainName: config.globalDomain.name, probeTimeoutMs: config.detection.probeTimeoutMs }),
-    lock: new DynamoDbIncidentLock({ dynamoDb: new DynamoDBClient(clientConfig(region)), tableName: requireEnv(ENV.incidentLockTable, env) }),
+    lock: new DynamoDbIncidentLock({ dynamoDb: new DynamoDBClient(clientConfig(region)), tableName: requireEnv(LAMBDA_ENV.incidentLockTable, env) }),
     starter,
-    notifier: new SnsNotifier({ sns: new SNSClient(clientConfig(region)), topicArns: { alert: requireEnv(ENV.alertTopicArn, env) } }),
+    notifier: new SnsNotifier({ sns: new SNSClient(clientConfig(region)), topicArns: { alert: requireEnv(LAMBDA_ENV.alertTopicArn, env) } }),
     // Only this region's parameter is ever read: nothing on the trigger path calls the other region.
     siteState: new SsmSiteState({
       ssmFor: (r) => {
@@ -218,7 +219,7 @@ export function alarmTriggerAwsDeps(env: Env = process.env): AlarmTriggerDeps {
       },
       parameterPrefix,
     }),
-    audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: requireEnv(ENV.auditTable, env) }),
+    audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: requireEnv(LAMBDA_ENV.auditTable, env) }),
     clock: systemClock,
     mirror: new CloudWatchAlarmMirror({ cloudWatch, alarmNamePrefix }),
   };

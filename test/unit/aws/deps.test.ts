@@ -23,7 +23,7 @@ import {
 } from '../../../functions/shared/aws/deps';
 import { DynamoDbApprovalStore } from '../../../functions/shared/aws/dynamodb-approval-store';
 import { DynamoDbAuditLog } from '../../../functions/shared/aws/dynamodb-audit-log';
-import { ENV } from '../../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { Route53WeightedTraffic } from '../../../functions/shared/aws/route53-weighted-traffic';
 import { ArcRoutingControlTraffic } from '../../../functions/shared/aws/arc-routing-control-traffic';
 import { AwsStandbyScaler } from '../../../functions/shared/aws/scaling-standby';
@@ -37,36 +37,36 @@ import { bundledConfigEnv, config, configInput, store } from './fixtures';
 
 const fullEnv = (): NodeJS.ProcessEnv => ({
   ...bundledConfigEnv(),
-  [ENV.controlPlaneRegion]: 'us-west-2',
-  [ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
-  [ENV.escalationTopicArn]: 'arn:aws:sns:us-west-2:111122223333:escalation',
-  [ENV.approvalTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approval',
-  [ENV.approvalsTable]: 'approvals-table',
-  [ENV.auditTable]: 'audit-table',
-  [ENV.incidentLockTable]: 'lock-table',
-  [ENV.signingSecretArn]: 'arn:aws:secretsmanager:us-west-2:111122223333:secret:signing',
-  [ENV.approvalBaseUrl]: 'https://abc.execute-api.us-west-2.amazonaws.com/prod',
-  [ENV.siteStateParameterPrefix]: '/orders/dr/site-state',
-  [ENV.alarmNamePrefix]: 'orders-dr-',
-  [ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:failover',
-  [ENV.idempotencyTable]: 'idempotency-table',
-  [ENV.approverCodeTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approver-codes',
-  [ENV.approverRoleNames]: 'orders-dr-approver-us-west-2',
-  [ENV.comparisonTable]: 'comparison-table',
+  [LAMBDA_ENV.controlPlaneRegion]: 'us-west-2',
+  [LAMBDA_ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
+  [LAMBDA_ENV.escalationTopicArn]: 'arn:aws:sns:us-west-2:111122223333:escalation',
+  [LAMBDA_ENV.approvalTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approval',
+  [LAMBDA_ENV.approvalsTable]: 'approvals-table',
+  [LAMBDA_ENV.auditTable]: 'audit-table',
+  [LAMBDA_ENV.incidentLockTable]: 'lock-table',
+  [LAMBDA_ENV.signingSecretArn]: 'arn:aws:secretsmanager:us-west-2:111122223333:secret:signing',
+  [LAMBDA_ENV.approvalBaseUrl]: 'https://abc.execute-api.us-west-2.amazonaws.com/prod',
+  [LAMBDA_ENV.siteStateParameterPrefix]: '/orders/dr/site-state',
+  [LAMBDA_ENV.alarmNamePrefix]: 'orders-dr-',
+  [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:failover',
+  [LAMBDA_ENV.idempotencyTable]: 'idempotency-table',
+  [LAMBDA_ENV.approverCodeTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approver-codes',
+  [LAMBDA_ENV.approverRoleNames]: 'orders-dr-approver-us-west-2',
+  [LAMBDA_ENV.comparisonTable]: 'comparison-table',
 });
 
 const factories = {
-  healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.auditTable] },
-  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable, ENV.idempotencyTable] },
-  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.auditTable, ENV.idempotencyTable] },
-  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.auditTable, ENV.comparisonTable] },
+  healthCheckerAwsDeps: { make: healthCheckerAwsDeps, needs: ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.alarmNamePrefix, LAMBDA_ENV.auditTable] },
+  trafficRouterAwsDeps: { make: trafficRouterAwsDeps, needs: ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.auditTable, LAMBDA_ENV.idempotencyTable] },
+  failoverOrchestratorAwsDeps: { make: failoverOrchestratorAwsDeps, needs: ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.siteStateParameterPrefix, LAMBDA_ENV.auditTable, LAMBDA_ENV.idempotencyTable] },
+  dataConsistencyValidatorAwsDeps: { make: dataConsistencyValidatorAwsDeps, needs: ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.auditTable, LAMBDA_ENV.comparisonTable] },
   approvalRequestAwsDeps: {
     make: approvalRequestAwsDeps,
-    needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.approvalTopicArn, ENV.signingSecretArn, ENV.approvalBaseUrl],
+    needs: ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.approvalsTable, LAMBDA_ENV.auditTable, LAMBDA_ENV.approvalTopicArn, LAMBDA_ENV.signingSecretArn, LAMBDA_ENV.approvalBaseUrl],
   },
   approvalCallbackAwsDeps: {
     make: approvalCallbackAwsDeps,
-    needs: ['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.approvalsTable, ENV.auditTable, ENV.signingSecretArn, ENV.alertTopicArn, ENV.approverCodeTopicArn, ENV.approverRoleNames],
+    needs: ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.approvalsTable, LAMBDA_ENV.auditTable, LAMBDA_ENV.signingSecretArn, LAMBDA_ENV.alertTopicArn, LAMBDA_ENV.approverCodeTopicArn, LAMBDA_ENV.approverRoleNames],
   },
 } as const;
 
@@ -130,7 +130,7 @@ describe('AWS deps factories with a full environment', () => {
   });
 
   it('approvalCallbackAwsDeps refuses approver role names that are not role names', () => {
-    expect(() => approvalCallbackAwsDeps({ ...fullEnv(), [ENV.approverRoleNames]: 'arn:aws:iam::111122223333:role/x' })).toThrow(ConfigurationError);
+    expect(() => approvalCallbackAwsDeps({ ...fullEnv(), [LAMBDA_ENV.approverRoleNames]: 'arn:aws:iam::111122223333:role/x' })).toThrow(ConfigurationError);
   });
 });
 

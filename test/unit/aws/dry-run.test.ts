@@ -16,7 +16,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler as orchestratorHandler } from '../../../functions/failover-orchestrator/handler';
 import { failoverOrchestratorAwsDeps, trafficRouterAwsDeps } from '../../../functions/shared/aws/deps';
-import { ENV } from '../../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { createLogger } from '../../../functions/shared/middleware';
 import { createHandler as trafficHandler } from '../../../functions/traffic-router/handler';
 import { fakeLambdaContext } from '../../../local/world/approval-server';
@@ -66,10 +66,10 @@ const warmInput = {
 
 const env = (configJson: unknown): NodeJS.ProcessEnv => ({
   ...bundledConfigEnv(configJson),
-  [ENV.controlPlaneRegion]: WEST,
-  [ENV.auditTable]: 'audit',
-  [ENV.idempotencyTable]: 'idempotency',
-  [ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
+  [LAMBDA_ENV.controlPlaneRegion]: WEST,
+  [LAMBDA_ENV.auditTable]: 'audit',
+  [LAMBDA_ENV.idempotencyTable]: 'idempotency',
+  [LAMBDA_ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
 });
 
 const state = {
