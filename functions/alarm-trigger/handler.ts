@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { alarmTriggerAwsDeps } from '../shared/aws/deps';
+import { alarmTriggerAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { handleAlarmEvent, type AlarmTriggerDeps } from './alarm-trigger';
 

@@ -1,12 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApprovalStore } from '../shared/aws/dynamodb-approval-store';
 import { DynamoDbApproverChallenges } from '../shared/aws/dynamodb-approver-challenges';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
-import { clientConfig } from '../shared/aws/deps';
+import { clientConfig, documentClient } from '../shared/aws/clients';
 import { configFromEnv, requireEnv } from '../shared/aws/environment';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { secretsSigningKey } from '../shared/aws/secrets-signing-key';
@@ -33,7 +31,7 @@ export function approvalCallbackAwsDeps(env: NodeJS.ProcessEnv = process.env): A
   if (approverRoleNames.length === 0 || approverRoleNames.some((n) => !/^[\w+=,.@-]{1,64}$/.test(n))) {
     throw new ConfigurationError(`${LAMBDA_ENV.approverRoleNames} must list IAM role names, comma-separated`);
   }
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(region)), { marshallOptions: { removeUndefinedValues: true } });
+  const ddb = documentClient(region);
   const sfn = new SFNClient(clientConfig(region));
   return {
     config,

@@ -1,11 +1,9 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApprovalStore } from '../shared/aws/dynamodb-approval-store';
 import { DynamoDbApproverChallenges } from '../shared/aws/dynamodb-approver-challenges';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
-import { clientConfig } from '../shared/aws/deps';
+import { clientConfig, documentClient } from '../shared/aws/clients';
 import { configFromEnv, requireEnv } from '../shared/aws/environment';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { secretsSigningKey } from '../shared/aws/secrets-signing-key';
@@ -22,7 +20,7 @@ export function approvalRequestAwsDeps(env: NodeJS.ProcessEnv = process.env): Ap
   const approvalTopicArn = requireEnv(LAMBDA_ENV.approvalTopicArn, env);
   const signingSecretArn = requireEnv(LAMBDA_ENV.signingSecretArn, env);
   const approvalBaseUrl = requireEnv(LAMBDA_ENV.approvalBaseUrl, env);
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(region)), { marshallOptions: { removeUndefinedValues: true } });
+  const ddb = documentClient(region);
   return {
     config,
     approvals: new DynamoDbApprovalStore({ documentClient: ddb, tableName: approvalsTable }),

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { dataConsistencyValidatorAwsDeps } from '../shared/aws/deps';
+import { dataConsistencyValidatorAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { runDataConsistencyValidator, type DataConsistencyValidatorDeps } from './data-consistency-validator';
 

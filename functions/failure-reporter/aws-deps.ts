@@ -1,6 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { clientConfig, documentClient } from '../shared/aws/deps';
+import { clientConfig, documentClient } from '../shared/aws/clients';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
 import { configFromEnv, requireEnv } from '../shared/aws/environment';
 import { LAMBDA_ENV } from '../../config/lambda-environment';

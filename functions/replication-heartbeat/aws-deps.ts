@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AwsReplicationHeartbeats } from '../shared/aws/aws-replication-heartbeats';
-import { clientConfig } from '../shared/aws/deps';
+import { clientConfig } from '../shared/aws/clients';
 import { configFromEnv, requireEnv } from '../shared/aws/environment';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ConfigurationError, InvalidInputError } from '../shared/errors';

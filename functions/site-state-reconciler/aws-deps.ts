@@ -1,6 +1,6 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { clientConfig, documentClient, perRegion } from '../shared/aws/deps';
+import { clientConfig, documentClient, perRegion } from '../shared/aws/clients';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
 import { configFromEnv, requireEnv } from '../shared/aws/environment';
 import { LAMBDA_ENV } from '../../config/lambda-environment';

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { trafficRouterAwsDeps } from '../shared/aws/deps';
+import { trafficRouterAwsDeps } from './aws-deps';
 import { idempotentSteps, stepIdempotencyKey, type StepIdempotencyOptions } from '../shared/aws/idempotency';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { shiftTraffic, type TrafficRouterDeps } from './traffic-router';

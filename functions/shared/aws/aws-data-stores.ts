@@ -1,14 +1,14 @@
-import { GetMetricDataCommand, type CloudWatchClient, type Dimension } from '@aws-sdk/client-cloudwatch';
-import { DescribeTableCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
+import { CloudWatchClient, GetMetricDataCommand, type Dimension } from '@aws-sdk/client-cloudwatch';
+import { DescribeTableCommand, DynamoDBClient, ScanCommand, type AttributeValue, type KeySchemaElement } from '@aws-sdk/client-dynamodb';
 import {
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
   SwitchoverGlobalClusterCommand,
+  RDSClient,
   type GlobalCluster,
-  type RDSClient,
 } from '@aws-sdk/client-rds';
-import { GetBucketReplicationCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { DataStoreConfig } from '../../../config/schema';
+import { GetBucketReplicationCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { DataStoreConfig, DrConfig } from '../../../config/schema';
 import { hashValue } from '../../data-consistency-validator/compare';
 import { InvalidInputError, StepFailedError, TransientError } from '../errors';
 import { isHeartbeatKey, S3_HEARTBEAT_PREFIX } from '../heartbeat';
@@ -23,6 +23,7 @@ import {
   type SegmentPage,
 } from '../ports';
 import { AwsReplicationHeartbeats, TableKeyShapes } from './aws-replication-heartbeats';
+import { clientConfig, perRegion } from './clients';
 import { callAws, errorName, isTransient } from './sdk-errors';
 
 type AuroraStore = Extract<DataStoreConfig, { kind: 'aurora-global' }>;
@@ -54,6 +55,17 @@ export interface AwsDataStoresProps {
    * @default 240000
    */
   readonly promotionMaxWaitMs?: number;
+}
+
+/** The adapter for a config's two regions: one client per region and service, created on first use. */
+export function awsDataStores(config: DrConfig): AwsDataStores {
+  return new AwsDataStores({
+    regions: [config.regions.primary.name, config.regions.standby.name],
+    cloudWatchFor: perRegion(config, (r) => new CloudWatchClient(clientConfig(r))),
+    rdsFor: perRegion(config, (r) => new RDSClient(clientConfig(r))),
+    dynamoDbFor: perRegion(config, (r) => new DynamoDBClient(clientConfig(r))),
+    s3For: perRegion(config, (r) => new S3Client(clientConfig(r))),
+  });
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

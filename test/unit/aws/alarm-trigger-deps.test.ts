@@ -5,7 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { alarmTriggerAwsDeps } from '../../../functions/shared/aws/deps';
+import { alarmTriggerAwsDeps } from '../../../functions/alarm-trigger/aws-deps';
 import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
 import { bundledConfigEnv } from './fixtures';
