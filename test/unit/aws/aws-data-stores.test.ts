@@ -4,7 +4,9 @@ import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient,
 import { GetBucketReplicationCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsDataStores, clusterIdFromArn, decodeKey, type AwsDataStoresProps } from '../../../functions/shared/aws/aws-data-stores';
+import { AwsDataStores, type AwsDataStoresProps } from '../../../functions/shared/aws/aws-data-stores';
+import { clusterIdFromArn } from '../../../functions/shared/aws/cloudwatch-replication-lag';
+import { decodeKey } from '../../../functions/shared/aws/replica-item-readers';
 import { AwsReplicationHeartbeats } from '../../../functions/shared/aws/aws-replication-heartbeats';
 import { DynamoDbComparisonStore } from '../../../functions/shared/aws/dynamodb-comparison-store';
 import { StepFailedError, TransientError } from '../../../functions/shared/errors';
@@ -259,14 +261,15 @@ describe('the comparison: layout and segment pages', () => {
     }
   }
 
-  it('layout: a table is split by its size (DescribeTable in the region being activated), a bucket is one listing, Aurora is not compared', async () => {
+  it('layout: a table reports its size (DescribeTable in the region being activated), a bucket none; Aurora rows are not read', async () => {
     describeTable(12 * 1024 ** 3);
     const { adapter } = stores();
-    await expect(adapter.comparisonLayout(store('dynamodb-global-table'), WEST)).resolves.toMatchObject({ splittable: true, sizeBytes: 12 * 1024 ** 3 });
+    await expect(adapter.comparisonLayout(store('dynamodb-global-table'), WEST)).resolves.toMatchObject({ sizeBytes: 12 * 1024 ** 3 });
     expect(ddbMock[WEST]).toHaveReceivedCommandWith(DescribeTableCommand, { TableName: 'orders-table' });
     expect(ddbMock[EAST]).not.toHaveReceivedAnyCommand();
-    await expect(adapter.comparisonLayout(store('s3-replicated'), WEST)).resolves.toMatchObject({ splittable: false, sizeBytes: null });
-    await expect(adapter.comparisonLayout(store('aurora-global'), WEST)).resolves.toBeNull();
+    await expect(adapter.comparisonLayout(store('s3-replicated'), WEST)).resolves.toMatchObject({ sizeBytes: null });
+    // The validator never asks for an Aurora store (functions/data-consistency-validator/comparable-stores.ts).
+    await expect(adapter.comparisonLayout(store('aurora-global'), WEST)).rejects.toThrow(/rows are not compared/);
   });
 
   it('DynamoDB: one parallel-scan page of one segment: whole items, their cost, and the cursor to resume from', async () => {
@@ -287,7 +290,14 @@ describe('the comparison: layout and segment pages', () => {
     expect(ddbMock[EAST]).toHaveReceivedCommandWith(ScanCommand, { Segment: 3, TotalSegments: 8, ExclusiveStartKey: item('b', 2) });
   });
 
-  it('DynamoDB: a replica with its set members in another order hashes the same', async () => {
+  it('DynamoDB: whole items as canonical text, unhashed (the validator hashes them)', async () => {
+    describeTable();
+    ddbMock[EAST].on(ScanCommand).resolves({ Items: [item('a', 1, { total: { N: '10' }, 'aws:rep:updatetime': { N: '1' } })] });
+    const page = await stores().adapter.scanSegment(store('dynamodb-global-table'), EAST, 0, 1, null);
+    expect(page.items).toEqual([[keyOf('a', 1), '{"pk":{"S":"a"},"sk":{"N":"1"},"total":{"N":"10"}}']]);
+  });
+
+  it('DynamoDB: a replica with its set members in another order reads the same', async () => {
     describeTable();
     ddbMock[EAST].on(ScanCommand).resolves({ Items: [item('a', 1, { tags: { SS: ['x', 'y'] } })] });
     ddbMock[WEST].on(ScanCommand).resolves({ Items: [item('a', 1, { tags: { SS: ['y', 'x'] } })] });
