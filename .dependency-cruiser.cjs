@@ -5,49 +5,6 @@
  */
 
 const pkg = (...names) => `(^|/)node_modules/(${names.join('|')})(/|$)|^(${names.join('|')})(/|$)`;
-const esc = (file) => `^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
-
-/**
- * Known violations in today's code, each one file and the exact files it may import. The lead removes them in
- * the issue-16 refactor (composition roots beside their functions, comparison rules in the validator); any
- * other import that breaks the rule, from these files too, still fails.
- */
-const KNOWN_VIOLATIONS = {
-  'shared-imports-no-function-folder': [
-    {
-      // Wires all seven functions from shared/: moves to functions/<name>/aws-deps.ts.
-      from: 'functions/shared/aws/deps.ts',
-      to: [
-        'functions/alarm-trigger/alarm-trigger.ts',
-        'functions/approval-callback/approval-callback.ts',
-        'functions/approval-request/approval-request.ts',
-        'functions/data-consistency-validator/data-consistency-validator.ts',
-        'functions/failover-orchestrator/failover-orchestrator.ts',
-        'functions/health-checker/health-checker.ts',
-        'functions/traffic-router/traffic-router.ts',
-      ],
-    },
-    {
-      // The DynamoDB reader applies the validator's comparison rules itself: adapters should hand it item feeds.
-      from: 'functions/shared/aws/aws-data-stores.ts',
-      to: ['functions/data-consistency-validator/compare.ts'],
-    },
-  ],
-};
-
-/** The rule with its known violations carved out pair by pair (from file → exact target files). */
-function withKnownViolations(rule) {
-  const known = KNOWN_VIOLATIONS[rule.name] ?? [];
-  if (known.length === 0) return [rule];
-  const main = { ...rule, from: { ...rule.from, pathNot: [...(rule.from.pathNot ?? []), ...known.map((k) => esc(k.from))] } };
-  const carved = known.map((k) => ({
-    ...rule,
-    comment: `${rule.comment} (known violation in ${k.from}: only ${k.to.join(', ')} allowed until the refactor)`,
-    from: { path: esc(k.from) },
-    to: { ...rule.to, pathNot: [...(rule.to.pathNot ?? []), ...k.to.map(esc)] },
-  }));
-  return [main, ...carved];
-}
 
 /** A use case is every file under functions/ except the wiring: handler.ts, aws-*.ts, aws/ folders, shared/middleware.ts. */
 const USE_CASE = { path: '^functions/', pathNot: ['/handler\\.ts$', '/aws-[^/]*\\.ts$', '/aws/', '^functions/shared/middleware\\.ts$'] };
@@ -77,13 +34,14 @@ module.exports = {
       from: { path: '^functions/' },
       to: { path: '^(infra|local|cli)/' },
     },
-    ...withKnownViolations({
+    {
       name: 'shared-imports-no-function-folder',
       severity: 'error',
-      comment: 'functions/shared/ serves every function and must not depend on one: move the code into shared/ or into the function folder',
+      comment:
+        'functions/shared/ serves every function and must not depend on one: move the code into shared/ or into the function folder (a composition root is functions/<name>/aws-deps.ts)',
       from: { path: '^functions/shared/' },
       to: { path: '^functions/', pathNot: ['^functions/shared/'] },
-    }),
+    },
     {
       name: 'integration-is-self-contained',
       severity: 'error',

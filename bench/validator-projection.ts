@@ -51,7 +51,7 @@ function memoryTable(n: number): DataStores {
     replicationLagMs: async () => 100,
     newestHeartbeat: async () => ({ writtenAt: Date.now(), readable: true, detail: 'bench' }),
     promote: unused,
-    comparisonLayout: async () => ({ splittable: true, sizeBytes: n * ITEM_BYTES, detail: 'bench table' }),
+    comparisonLayout: async () => ({ sizeBytes: n * ITEM_BYTES, detail: 'bench table' }),
     scanSegment: async (_store, region, segment, total, cursor): Promise<SegmentPage> => {
       const list = indexesOf(segment, total);
       const from = cursor === null ? 0 : Number(cursor);

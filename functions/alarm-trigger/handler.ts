@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { STEPS } from '../../config/steps';
-import { alarmTriggerAwsDeps } from '../shared/aws/deps';
+import { alarmTriggerAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { handleAlarmEvent, type AlarmTriggerDeps } from './alarm-trigger';
 

@@ -1,13 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApprovalStore } from '../shared/aws/dynamodb-approval-store';
 import { DynamoDbApproverChallenges } from '../shared/aws/dynamodb-approver-challenges';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
-import { clientConfig } from '../shared/aws/deps';
-import { configFromEnv, ENV, requireEnv } from '../shared/aws/environment';
+import { clientConfig, documentClient } from '../shared/aws/clients';
+import { configFromEnv, requireEnv } from '../shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { secretsSigningKey } from '../shared/aws/secrets-signing-key';
 import { SfnApprovalTaskReader } from '../shared/aws/sfn-approval-task-reader';
 import { SfnTaskCallbacks } from '../shared/aws/sfn-task-callbacks';
@@ -19,20 +18,20 @@ import type { ApprovalCallbackDeps } from './approval-callback';
 /** approval-callback's real dependencies, from the environment the stack sets (every variable read up front). */
 export function approvalCallbackAwsDeps(env: NodeJS.ProcessEnv = process.env): ApprovalCallbackDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const approvalsTable = requireEnv(ENV.approvalsTable, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
-  const signingSecretArn = requireEnv(ENV.signingSecretArn, env);
-  const alertTopicArn = requireEnv(ENV.alertTopicArn, env);
-  const codeTopicArn = requireEnv(ENV.approverCodeTopicArn, env);
-  const approverRoleNames = requireEnv(ENV.approverRoleNames, env)
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const approvalsTable = requireEnv(LAMBDA_ENV.approvalsTable, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
+  const signingSecretArn = requireEnv(LAMBDA_ENV.signingSecretArn, env);
+  const alertTopicArn = requireEnv(LAMBDA_ENV.alertTopicArn, env);
+  const codeTopicArn = requireEnv(LAMBDA_ENV.approverCodeTopicArn, env);
+  const approverRoleNames = requireEnv(LAMBDA_ENV.approverRoleNames, env)
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   if (approverRoleNames.length === 0 || approverRoleNames.some((n) => !/^[\w+=,.@-]{1,64}$/.test(n))) {
-    throw new ConfigurationError(`${ENV.approverRoleNames} must list IAM role names, comma-separated`);
+    throw new ConfigurationError(`${LAMBDA_ENV.approverRoleNames} must list IAM role names, comma-separated`);
   }
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(region)), { marshallOptions: { removeUndefinedValues: true } });
+  const ddb = documentClient(region);
   const sfn = new SFNClient(clientConfig(region));
   return {
     config,

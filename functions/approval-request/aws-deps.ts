@@ -1,12 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbApprovalStore } from '../shared/aws/dynamodb-approval-store';
 import { DynamoDbApproverChallenges } from '../shared/aws/dynamodb-approver-challenges';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
-import { clientConfig } from '../shared/aws/deps';
-import { configFromEnv, ENV, requireEnv } from '../shared/aws/environment';
+import { clientConfig, documentClient } from '../shared/aws/clients';
+import { configFromEnv, requireEnv } from '../shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { secretsSigningKey } from '../shared/aws/secrets-signing-key';
 import { SnsNotifier } from '../shared/aws/sns-notifier';
 import { systemClock } from '../shared/ports';
@@ -15,13 +14,13 @@ import type { ApprovalRequestDeps } from './approval-request';
 /** approval-request's real dependencies, from the environment the stack sets (every variable read up front). */
 export function approvalRequestAwsDeps(env: NodeJS.ProcessEnv = process.env): ApprovalRequestDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const approvalsTable = requireEnv(ENV.approvalsTable, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
-  const approvalTopicArn = requireEnv(ENV.approvalTopicArn, env);
-  const signingSecretArn = requireEnv(ENV.signingSecretArn, env);
-  const approvalBaseUrl = requireEnv(ENV.approvalBaseUrl, env);
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(region)), { marshallOptions: { removeUndefinedValues: true } });
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const approvalsTable = requireEnv(LAMBDA_ENV.approvalsTable, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
+  const approvalTopicArn = requireEnv(LAMBDA_ENV.approvalTopicArn, env);
+  const signingSecretArn = requireEnv(LAMBDA_ENV.signingSecretArn, env);
+  const approvalBaseUrl = requireEnv(LAMBDA_ENV.approvalBaseUrl, env);
+  const ddb = documentClient(region);
   return {
     config,
     approvals: new DynamoDbApprovalStore({ documentClient: ddb, tableName: approvalsTable }),

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { STEPS } from '../../config/steps';
-import { dataConsistencyValidatorAwsDeps } from '../shared/aws/deps';
+import { dataConsistencyValidatorAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { runDataConsistencyValidator, type DataConsistencyValidatorDeps } from './data-consistency-validator';
 

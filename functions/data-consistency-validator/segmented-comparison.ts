@@ -1,7 +1,8 @@
-import type { DataStoreConfig, DrConfig } from '../../config/schema';
+import type { DrConfig } from '../../config/schema';
 import { clip } from '../shared/bounded';
 import { InvalidInputError, StepFailedError, ThrottledError } from '../shared/errors';
-import type { AuditLog, Clock, ComparisonWorkStore, DataStores, RegionName, SegmentPage, StoreComparison } from '../shared/ports';
+import type { AuditLog, Clock, ComparisonWorkStore, DataStores, ItemValue, RegionName, SegmentPage, StoreComparison } from '../shared/ports';
+import { comparisonShape, itemHash } from './comparable-stores';
 import { BucketDigest, BucketedComparison } from './compare';
 import { MissingWritesReportWriter } from './missing-writes-report';
 
@@ -221,18 +222,21 @@ export async function planComparison(
   const { config } = deps;
   const concurrency = config.dataRisk.comparisonMaxConcurrency;
   const maxSegments = Math.min(config.dataRisk.comparisonMaxSegmentsPerTable, concurrency);
-  const layouts = await Promise.all(config.dataStores.map(async (store) => ({ store, layout: await deps.dataStores.comparisonLayout(store, args.toRegion) })));
-  const compared = layouts.flatMap(({ store, layout }) => (layout ? [{ store, layout }] : []));
+  // Only the stores compared item by item are asked for their size; the others are listed as not compared, and why.
+  const shapes = config.dataStores.map((store) => ({ store, shape: comparisonShape(store) }));
+  const compared = await Promise.all(
+    shapes.flatMap(({ store, shape }) =>
+      shape.compared ? [deps.dataStores.comparisonLayout(store, args.toRegion).then((layout) => ({ store, splittable: shape.splittable, sizeBytes: layout?.sizeBytes ?? null }))] : [],
+    ),
+  );
   const counts = capSegments(
-    compared.map(({ layout }) => (layout.splittable ? segmentsFor(layout.sizeBytes, maxSegments) : 1)),
+    compared.map(({ splittable, sizeBytes }) => (splittable ? segmentsFor(sizeBytes, maxSegments) : 1)),
     MAX_COMPARISON_SEGMENTS,
   );
-  const segments = compared.flatMap(({ store, layout }, i) =>
-    Array.from({ length: counts[i] }, (_, segment) => ({ store: store.name, segment, total: counts[i], bytes: (layout.sizeBytes ?? 0) / counts[i] })),
+  const segments = compared.flatMap(({ store, sizeBytes }, i) =>
+    Array.from({ length: counts[i] }, (_, segment) => ({ store: store.name, segment, total: counts[i], bytes: (sizeBytes ?? 0) / counts[i] })),
   );
-  const notCompared = layouts
-    .filter((l) => l.layout === null)
-    .map((l) => ({ store: l.store.name, detail: notComparedDetail(l.store) }));
+  const notCompared = shapes.flatMap(({ store, shape }) => (shape.compared ? [] : [{ store: store.name, detail: shape.detail }]));
   const now = deps.clock.now();
   const lanes = dealToLanes(segments, concurrency);
   return {
@@ -246,12 +250,6 @@ export async function planComparison(
     notCompared,
     progress: { pass: 1, next: 'scan', remainingGroups: 0, nextGroup: 0, groups: 0, reportParts: 0, reportKeys: 0, merges: 0 },
   };
-}
-
-function notComparedDetail(store: DataStoreConfig): string {
-  return store.kind === 'aurora-global'
-    ? `Aurora global cluster ${store.globalClusterIdentifier}: rows not compared (that needs database credentials); its replication lag metric is the evidence.`
-    : `${store.name}: not comparable item by item.`;
 }
 
 // --- one lane, one invocation --------------------------------------------------------------------
@@ -277,7 +275,9 @@ export function parseSegmentTask(state: Record<string, unknown>, config: DrConfi
   const segments = (lane.segments as unknown[]).map((raw, i) => {
     const item = (raw ?? {}) as Record<string, unknown>;
     const store = str(item.store, `lane.segments[${i}].store`);
-    if (!config.dataStores.some((s) => s.name === store)) bad(`lane.segments[${i}].store`, `names no configured data store (${JSON.stringify(store)})`);
+    const configured = config.dataStores.find((s) => s.name === store);
+    if (!configured) bad(`lane.segments[${i}].store`, `names no configured data store (${JSON.stringify(store)})`);
+    else if (!comparisonShape(configured).compared) bad(`lane.segments[${i}].store`, `names a store that is not compared item by item (${JSON.stringify(store)})`);
     const { total, segment } = item;
     if (typeof total !== 'number' || !Number.isInteger(total) || total < 1 || total > 1_000_000) bad(`lane.segments[${i}].total`, 'must be an integer from 1 to 1000000');
     if (typeof segment !== 'number' || !Number.isInteger(segment) || segment < 0 || segment >= (total as number)) bad(`lane.segments[${i}].segment`, `must be an integer from 0 to ${(total as number) - 1}`);
@@ -395,7 +395,7 @@ async function readSegment(
     side.items += page.items.length;
     if (digest) {
       const into = name === 'source' ? digest.source : digest.target;
-      for (const [key, hash] of page.items) into.addItem(key, hash);
+      for (const [key, value] of page.items) into.addItem(key, itemHash(value));
     }
     if (collector) await collector.add(name, page.items);
     side.cursor = page.cursor;
@@ -453,10 +453,10 @@ class KeyCollector {
     private readonly deps: SegmentedComparisonDeps,
   ) {}
 
-  async add(side: 'source' | 'target', items: ReadonlyArray<readonly [string, number]>): Promise<void> {
+  async add(side: 'source' | 'target', items: ReadonlyArray<readonly [string, ItemValue]>): Promise<void> {
     if (this.groupOf.size === 0) return;
     const max = this.deps.keyPartMaxBytes ?? KEY_PART_MAX_BYTES;
-    for (const [key, hash] of items) {
+    for (const [key, value] of items) {
       const group = this.groupOf.get(this.bucketOf.bucketOf(key));
       if (group === undefined) continue;
       let buf = this.buffers.get(group);
@@ -464,7 +464,7 @@ class KeyCollector {
         buf = { s: [], t: [], bytes: 16 };
         this.buffers.set(group, buf);
       }
-      (side === 'source' ? buf.s : buf.t).push([key, hash]);
+      (side === 'source' ? buf.s : buf.t).push([key, itemHash(value)]);
       buf.bytes += key.length * 3 + 24;
       if (buf.bytes >= max) await this.write(group);
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { failoverOrchestratorAwsDeps } from '../shared/aws/deps';
+import { failoverOrchestratorAwsDeps } from './aws-deps';
 import { idempotentSteps, stepIdempotencyKey, type StepIdempotencyOptions } from '../shared/aws/idempotency';
 import { STEPS } from '../../config/steps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { STEPS } from '../../config/steps';
-import { healthCheckerAwsDeps } from '../shared/aws/deps';
+import { healthCheckerAwsDeps } from './aws-deps';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { runHealthChecker, type HealthCheckerDeps } from './health-checker';
 

@@ -1,8 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { AwsReplicationHeartbeats } from '../shared/aws/aws-replication-heartbeats';
-import { clientConfig } from '../shared/aws/deps';
-import { configFromEnv, ENV, requireEnv } from '../shared/aws/environment';
+import { clientConfig } from '../shared/aws/clients';
+import { configFromEnv, requireEnv } from '../shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ConfigurationError, InvalidInputError } from '../shared/errors';
 import { systemClock, type RegionName } from '../shared/ports';
 import type { ReplicationHeartbeatDeps } from './replication-heartbeat';
@@ -13,9 +14,9 @@ import type { ReplicationHeartbeatDeps } from './replication-heartbeat';
  */
 export function replicationHeartbeatAwsDeps(env: NodeJS.ProcessEnv = process.env): ReplicationHeartbeatDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
   const regions = [config.regions.primary.name, config.regions.standby.name] as const;
-  if (!regions.includes(region)) throw new ConfigurationError(`${ENV.controlPlaneRegion} is ${region}, which is not one of the configured regions (${regions.join(', ')})`);
+  if (!regions.includes(region)) throw new ConfigurationError(`${LAMBDA_ENV.controlPlaneRegion} is ${region}, which is not one of the configured regions (${regions.join(', ')})`);
   const own = <C>(make: (r: RegionName) => C) => {
     let client: C | undefined;
     return (r: RegionName): C => {

@@ -103,19 +103,27 @@ export interface HeartbeatReading {
   readonly detail: string;
 }
 
-/** How a store is split for the segmented comparison; null from `comparisonLayout` when it cannot be compared item by item. */
+/**
+ * How big a replica is, so the validator can split its comparison into segments. Which stores are compared item by
+ * item, and how they split, is the validator's rule (functions/data-consistency-validator/comparable-stores.ts).
+ */
 export interface ComparisonLayout {
-  /** True when it can be read in parallel segments (DynamoDB's parallel scan); an S3 listing is one sequence. */
-  readonly splittable: boolean;
-  /** Size of the target replica in bytes, when the service reports one (DescribeTable's TableSizeBytes, updated about every 6 hours). */
+  /** Size of the replica in bytes, when the service reports one (DescribeTable's TableSizeBytes, updated about every 6 hours); null: unknown. */
   readonly sizeBytes: number | null;
   readonly detail: string;
 }
 
-/** One page of one segment of one replica: keys with a hash of their value, and where to go on. */
+/**
+ * What a replica holds for one item, as the comparison sees it: its canonical text (the same item reads the same in
+ * every replica; the validator hashes it), or a number that stands for its value and is compared as it is (an S3
+ * object's size; a non-negative safe integer).
+ */
+export type ItemValue = string | number;
+
+/** One page of one segment of one replica: each item's key and value, and where to go on. */
 export interface SegmentPage {
-  /** `[key, valueHash]`; the control plane's own heartbeat items are never in it. */
-  readonly items: ReadonlyArray<readonly [string, number]>;
+  /** `[key, value]`; the control plane's own heartbeat items are never in it. */
+  readonly items: ReadonlyArray<readonly [string, ItemValue]>;
   /** Opaque (DynamoDB LastEvaluatedKey, S3 continuation token); null when the segment is done. */
   readonly cursor: string | null;
   /** Read capacity units the page consumed (0 where reads are not metered that way, as S3 listings). */
@@ -133,9 +141,12 @@ export interface DataStores {
   newestHeartbeat(store: DataStoreConfig, origin: RegionName, readIn: RegionName): Promise<HeartbeatReading>;
   /** Makes `to` the writer for `store`. `planned` is true when the old primary is healthy (switchover, RPO 0). */
   promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult>;
-  /** Whether and how the store can be split for the comparison, read in `to` (the region being activated); null: not comparable item by item. */
+  /**
+   * How big the replica in `to` (the region being activated) is; null when it cannot say (read as an unknown size).
+   * Asked only for the stores the validator compares item by item.
+   */
   comparisonLayout(store: DataStoreConfig, to: RegionName): Promise<ComparisonLayout | null>;
-  /** One page of segment `segment` of `totalSegments` of the replica in `region`, from `cursor` (null: the start). */
+  /** One page of segment `segment` of `totalSegments` of the replica in `region`, from `cursor` (null: the start): the items as they are, unhashed. */
   scanSegment(store: DataStoreConfig, region: RegionName, segment: number, totalSegments: number, cursor: string | null): Promise<SegmentPage>;
 }
 

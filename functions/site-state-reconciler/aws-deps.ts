@@ -1,8 +1,9 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { clientConfig, documentClient, perRegion } from '../shared/aws/deps';
+import { clientConfig, documentClient, perRegion } from '../shared/aws/clients';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
-import { configFromEnv, ENV, requireEnv } from '../shared/aws/environment';
+import { configFromEnv, requireEnv } from '../shared/aws/environment';
+import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { SnsNotifier } from '../shared/aws/sns-notifier';
 import { SsmSiteState } from '../shared/aws/ssm-site-state';
 import { ConfigurationError } from '../shared/errors';
@@ -15,13 +16,13 @@ import type { SiteStateReconcilerDeps } from './site-state-reconciler';
  */
 export function siteStateReconcilerAwsDeps(env: NodeJS.ProcessEnv = process.env): SiteStateReconcilerDeps {
   const config = configFromEnv(env);
-  const region = requireEnv(ENV.controlPlaneRegion, env);
-  const parameterPrefix = requireEnv(ENV.siteStateParameterPrefix, env);
-  const alertTopicArn = requireEnv(ENV.alertTopicArn, env);
-  const auditTable = requireEnv(ENV.auditTable, env);
+  const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
+  const parameterPrefix = requireEnv(LAMBDA_ENV.siteStateParameterPrefix, env);
+  const alertTopicArn = requireEnv(LAMBDA_ENV.alertTopicArn, env);
+  const auditTable = requireEnv(LAMBDA_ENV.auditTable, env);
   const regions = [config.regions.primary.name, config.regions.standby.name];
   if (!regions.includes(region))
-    throw new ConfigurationError(`${ENV.controlPlaneRegion} is ${region}, which is not one of the configured regions (${regions.join(', ')})`);
+    throw new ConfigurationError(`${LAMBDA_ENV.controlPlaneRegion} is ${region}, which is not one of the configured regions (${regions.join(', ')})`);
   return {
     config,
     region,

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { STEPS } from '../../config/steps';
-import { trafficRouterAwsDeps } from '../shared/aws/deps';
+import { trafficRouterAwsDeps } from './aws-deps';
 import { idempotentSteps, stepIdempotencyKey, type StepIdempotencyOptions } from '../shared/aws/idempotency';
 import { createLogger, lazyHandler, wrapTask } from '../shared/middleware';
 import { shiftTraffic, type TrafficRouterDeps } from './traffic-router';

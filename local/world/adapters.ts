@@ -23,9 +23,8 @@ import type {
   TrafficControl,
   TrafficShift,
 } from '../../functions/shared/ports';
-import { hashValue } from '../../functions/data-consistency-validator/compare';
 import { heartbeatKey, isHeartbeatKey } from '../../functions/shared/heartbeat';
-import { describeTarget } from '../../functions/shared/aws/scaling-standby';
+import { describeTarget, wantedCapacity } from '../../functions/shared/scaling-targets';
 import type { ScalingResult, ScalingTarget, StandbyScaler } from '../../functions/shared/ports';
 import type { DataPlane } from './data-plane';
 import type { SimNetwork } from '../sim/network';
@@ -227,15 +226,14 @@ export class LocalDataStores implements DataStores {
     return { store: store.name, kind: store.kind, action, detail: `${store.name}: ${action} to ${to} done.` };
   }
 
-  /** As the AWS adapter: tables split by size, a bucket is one listing, Aurora is not compared item by item. */
-  async comparisonLayout(store: DataStoreConfig, to: string): Promise<ComparisonLayout | null> {
-    if (store.kind === 'aurora-global') return null;
+  /** The replica's size, as DescribeTable would report it (the validator decides what is compared and how it splits). */
+  async comparisonLayout(store: DataStoreConfig, to: string): Promise<ComparisonLayout> {
     await this.call(store.name);
     this.apis?.check('dynamodb', to);
     const replica = this.data.store(store.name).byRegion[to];
     if (replica.crashed) throw new TransientError(`${store.name} unavailable in ${to}`);
     const sizeBytes = replica.size * LOCAL_ITEM_BYTES;
-    return { splittable: store.kind === 'dynamodb-global-table', sizeBytes, detail: `${store.name} in ${to}: ${replica.size} item(s)` };
+    return { sizeBytes, detail: `${store.name} in ${to}: ${replica.size} item(s)` };
   }
 
   /**
@@ -252,7 +250,8 @@ export class LocalDataStores implements DataStores {
       .filter((k) => !isHeartbeatKey(k) && localSegmentOf(k, totalSegments) === segment && (cursor === null || k > cursor))
       .sort();
     const page = keys.slice(0, LOCAL_SCAN_PAGE_ITEMS);
-    const items = page.map((k) => [k, hashValue(replica.get(k)!.value)] as const);
+    // The values as stored: the validator hashes them, as it does the AWS readers' items.
+    const items = page.map((k) => [k, replica.get(k)!.value] as const);
     const more = keys.length > page.length;
     return { items, cursor: more ? page[page.length - 1] : null, readUnits: store.kind === 's3-replicated' ? 0 : Math.ceil((page.length * LOCAL_ITEM_BYTES) / 8192) };
   }
@@ -315,7 +314,7 @@ export class LocalStandbyScaler implements StandbyScaler {
 
   async scale(target: ScalingTarget, region: string, opts: { dryRun: boolean }): Promise<ScalingResult> {
     const name = describeTarget(target);
-    const want = target.kind === 'ecs-service' ? target.desiredCount : target.kind === 'asg' ? target.desiredCapacity : target.concurrency;
+    const want = wantedCapacity(target);
     const key = `${region}/${name}`;
     const before = this.capacity.get(key) ?? 0;
     const change = before < want;

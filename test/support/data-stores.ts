@@ -1,4 +1,4 @@
-import type { DataStores, SegmentPage } from '../../functions/shared/ports';
+import type { DataStores, ItemValue, SegmentPage } from '../../functions/shared/ports';
 
 const unused = (what: string) => () => Promise.reject(new Error(`${what}: not used in this test`));
 
@@ -25,7 +25,7 @@ export function replicasInSync(opts: { now?: () => number; lagMs?: number; items
   return {
     replicationLagMs: async () => lag,
     newestHeartbeat: async () => ({ writtenAt: now() - lag, readable: true, detail: 'fake heartbeat' }),
-    comparisonLayout: async (store) => (store.kind === 'aurora-global' ? null : { splittable: store.kind === 'dynamodb-global-table', sizeBytes: 1_000, detail: 'fake' }),
+    comparisonLayout: async () => ({ sizeBytes: 1_000, detail: 'fake' }),
     scanSegment: async () => page,
   };
 }
@@ -37,7 +37,9 @@ export function replicasInSync(opts: { now?: () => number; lagMs?: number; items
  * from the other region shows (null: none was ever written).
  */
 export class TwoReplicas {
-  readonly items: Record<string, Record<string, Map<string, number>>> = {};
+  readonly items: Record<string, Record<string, Map<string, ItemValue>>> = {};
+  /** Stores whose size the comparison asked for, in order. */
+  readonly layoutsAsked: string[] = [];
   readonly unreadable = new Set<string>();
   heartbeatAgeMs: number | null = 500;
   metricMs: number | null = 400;
@@ -54,7 +56,7 @@ export class TwoReplicas {
     private readonly now: () => number,
   ) {}
 
-  replica(store: string, region: string): Map<string, number> {
+  replica(store: string, region: string): Map<string, ItemValue> {
     this.items[store] ??= {};
     this.items[store][region] ??= new Map();
     return this.items[store][region];
@@ -81,8 +83,8 @@ export class TwoReplicas {
     },
     promote: unused('promote'),
     comparisonLayout: async (store, to) => {
-      if (store.kind === 'aurora-global') return null;
-      return { splittable: store.kind === 'dynamodb-global-table', sizeBytes: this.replica(store.name, to).size * this.bytesPerItem, detail: `${store.name} in ${to}` };
+      this.layoutsAsked.push(store.name);
+      return { sizeBytes: this.replica(store.name, to).size * this.bytesPerItem, detail: `${store.name} in ${to}` };
     },
     scanSegment: async (store, region, segment, total, cursor) => {
       this.onPage();

@@ -6,6 +6,7 @@ import { InvalidInputError, StepFailedError } from '../errors';
 import { heartbeatKey, numericHeartbeatKey, s3HeartbeatKey } from '../heartbeat';
 import type { HeartbeatReading, HeartbeatWriter, RegionName } from '../ports';
 import { callAws, errorName } from './sdk-errors';
+import { bucketIn } from './store-resources';
 
 /**
  * The replication heartbeat in AWS (docs/adr/0019-data-at-risk-measured.md): a reserved item in each DynamoDB global
@@ -101,7 +102,7 @@ export class AwsReplicationHeartbeats implements HeartbeatWriter {
         return;
       }
       case 's3-replicated': {
-        const bucket = bucketOf(store, region);
+        const bucket = bucketIn(store, region);
         await callAws(`S3 PutObject heartbeat ${bucket}`, () =>
           this.props.s3For(region).send(
             new PutObjectCommand({ Bucket: bucket, Key: s3HeartbeatKey(region), Body: JSON.stringify({ origin: region, writtenAt: at }), ContentType: 'application/json' }),
@@ -140,7 +141,7 @@ export class AwsReplicationHeartbeats implements HeartbeatWriter {
         return { writtenAt: at, readable: true, detail: `item ${heartbeatKey(origin)} of table ${store.tableName} in ${readIn}` };
       }
       case 's3-replicated': {
-        const bucket = bucketOf(store, readIn);
+        const bucket = bucketIn(store, readIn);
         const key = s3HeartbeatKey(origin);
         let text: string;
         try {
@@ -164,12 +165,6 @@ export class AwsReplicationHeartbeats implements HeartbeatWriter {
   private async dynamoKey(store: Dynamo, origin: RegionName, readIn: RegionName): Promise<Record<string, AttributeValue> | null> {
     return heartbeatItemKey(await this.keys.get(store.tableName, readIn), origin, this.props.regions);
   }
-}
-
-function bucketOf(store: Extract<DataStoreConfig, { kind: 's3-replicated' }>, region: RegionName): string {
-  const bucket = store.buckets[region];
-  if (!bucket) throw new InvalidInputError(`Data store ${store.name} has no bucket for region ${region}`);
-  return bucket;
 }
 
 function parseJson(text: string): unknown {

@@ -3,11 +3,7 @@ import { join } from 'node:path';
 import { BUNDLED_CONFIG_FILE, TASK_ROOT_ENV } from '../../../config/bundled-config';
 import { ConfigError, parseConfig } from '../../../config/load';
 import type { DrConfig } from '../../../config/schema';
-import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { ConfigurationError } from '../errors';
-
-/** The environment contract shared with the CDK constructs (config/lambda-environment.ts). */
-export const ENV = LAMBDA_ENV;
 
 export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];

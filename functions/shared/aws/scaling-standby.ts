@@ -3,6 +3,7 @@ import { DescribeServicesCommand, UpdateServiceCommand, type ECSClient } from '@
 import { GetProvisionedConcurrencyConfigCommand, PutProvisionedConcurrencyConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { StepFailedError, TransientError } from '../errors';
 import type { RegionName, ScalingResult, ScalingTarget, StandbyScaler } from '../ports';
+import { describeTarget, wantedCapacity } from '../scaling-targets';
 import { callAws, errorName } from './sdk-errors';
 
 export interface AwsStandbyScalerProps {
@@ -29,21 +30,6 @@ interface Observed {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function describeTarget(t: ScalingTarget): string {
-  switch (t.kind) {
-    case 'ecs-service':
-      return `ecs-service ${t.cluster}/${t.service}`;
-    case 'asg':
-      return `asg ${t.name}`;
-    case 'lambda-provisioned-concurrency':
-      return `lambda-provisioned-concurrency ${t.functionName}:${t.qualifier}`;
-  }
-}
-
-function wanted(t: ScalingTarget): number {
-  return t.kind === 'ecs-service' ? t.desiredCount : t.kind === 'asg' ? t.desiredCapacity : t.concurrency;
-}
-
 /**
  * Pilot light / warm standby: raises ECS services, Auto Scaling groups and Lambda provisioned concurrency to
  * production size. Reads first and only ever raises, so a retry or redrive sends no second update, and a
@@ -58,7 +44,7 @@ export class AwsStandbyScaler implements StandbyScaler {
 
   async scale(target: ScalingTarget, region: RegionName, opts: { dryRun: boolean }): Promise<ScalingResult> {
     const name = describeTarget(target);
-    const want = wanted(target);
+    const want = wantedCapacity(target);
     const before = await this.observe(target, region, want);
     const needsChange = this.needsChange(target, before);
     if (opts.dryRun) {
@@ -85,7 +71,7 @@ export class AwsStandbyScaler implements StandbyScaler {
   }
 
   private needsChange(target: ScalingTarget, before: Observed & { minSize?: number }): boolean {
-    if ((before.current ?? 0) < wanted(target)) return true;
+    if ((before.current ?? 0) < wantedCapacity(target)) return true;
     return target.kind === 'asg' && (before.minSize ?? 0) < target.minSize;
   }
 

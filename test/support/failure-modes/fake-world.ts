@@ -209,7 +209,7 @@ export class FakeWorld {
         if (this.lagMs === null) return { writtenAt: null, readable: true, detail: `no heartbeat in ${store.name}` };
         return { writtenAt: this.clock.now() - this.lagMs, readable: true, detail: `heartbeat of ${store.name}` };
       }),
-    comparisonLayout: async (store) => (store.kind === 'aurora-global' ? null : { splittable: store.kind === 'dynamodb-global-table', sizeBytes: 100_000, detail: `${store.name}: 100 items` }),
+    comparisonLayout: async (store) => ({ sizeBytes: 100_000, detail: `${store.name}: 100 items` }),
     scanSegment: (store, region) =>
       this.faults.run('data.compare', (): SegmentPage => {
         if (this.dark.has(region)) throw new TransientError(`${store.name} in ${region}: connect ECONNREFUSED (region unreachable)`);

@@ -5,20 +5,20 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { alarmTriggerAwsDeps } from '../../../functions/shared/aws/deps';
-import { ENV } from '../../../functions/shared/aws/environment';
+import { alarmTriggerAwsDeps } from '../../../functions/alarm-trigger/aws-deps';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
 import { bundledConfigEnv } from './fixtures';
 
 const env = (): NodeJS.ProcessEnv => ({
   ...bundledConfigEnv(),
-  [ENV.controlPlaneRegion]: 'us-west-2',
-  [ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
-  [ENV.auditTable]: 'audit-table',
-  [ENV.incidentLockTable]: 'lock-table',
-  [ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
-  [ENV.alarmNamePrefix]: 'orders-dr-',
-  [ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:orders-dr-failover',
+  [LAMBDA_ENV.controlPlaneRegion]: 'us-west-2',
+  [LAMBDA_ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
+  [LAMBDA_ENV.auditTable]: 'audit-table',
+  [LAMBDA_ENV.incidentLockTable]: 'lock-table',
+  [LAMBDA_ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
+  [LAMBDA_ENV.alarmNamePrefix]: 'orders-dr-',
+  [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:orders-dr-failover',
 });
 
 const mocks = { cw: mockClient(CloudWatchClient), ddb: mockClient(DynamoDBClient), sfn: mockClient(SFNClient), sns: mockClient(SNSClient), ssm: mockClient(SSMClient) };
@@ -27,7 +27,7 @@ beforeEach(() => {
 });
 
 describe('alarmTriggerAwsDeps', () => {
-  it.each(['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.alarmNamePrefix, ENV.stateMachineArn, ENV.incidentLockTable, ENV.alertTopicArn, ENV.siteStateParameterPrefix, ENV.auditTable])(
+  it.each(['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.alarmNamePrefix, LAMBDA_ENV.stateMachineArn, LAMBDA_ENV.incidentLockTable, LAMBDA_ENV.alertTopicArn, LAMBDA_ENV.siteStateParameterPrefix, LAMBDA_ENV.auditTable])(
     'fails with ConfigurationError naming %s when it is missing',
     (name) => {
       const e = env();
@@ -38,7 +38,7 @@ describe('alarmTriggerAwsDeps', () => {
   );
 
   it("refuses a state machine in another region: each region's trigger starts its own only", () => {
-    expect(() => alarmTriggerAwsDeps({ ...env(), [ENV.stateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:orders-dr-failover' })).toThrow(/in us-east-1, but this copy runs in us-west-2/);
+    expect(() => alarmTriggerAwsDeps({ ...env(), [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:orders-dr-failover' })).toThrow(/in us-east-1, but this copy runs in us-west-2/);
   });
 
   it('wires every port to this region: alarms, lock table, state machine, alert topic, own site state only', async () => {

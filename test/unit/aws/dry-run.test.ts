@@ -15,9 +15,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { createHandler as orchestratorHandler } from '../../../functions/failover-orchestrator/handler';
-import { failoverOrchestratorAwsDeps, trafficRouterAwsDeps } from '../../../functions/shared/aws/deps';
-import { ENV } from '../../../functions/shared/aws/environment';
+import { failoverOrchestratorAwsDeps } from '../../../functions/failover-orchestrator/aws-deps';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { createLogger } from '../../../functions/shared/middleware';
+import { trafficRouterAwsDeps } from '../../../functions/traffic-router/aws-deps';
 import { createHandler as trafficHandler } from '../../../functions/traffic-router/handler';
 import { fakeLambdaContext } from '../../../local/world/approval-server';
 import { bundledConfigEnv, configInput } from './fixtures';
@@ -66,10 +67,10 @@ const warmInput = {
 
 const env = (configJson: unknown): NodeJS.ProcessEnv => ({
   ...bundledConfigEnv(configJson),
-  [ENV.controlPlaneRegion]: WEST,
-  [ENV.auditTable]: 'audit',
-  [ENV.idempotencyTable]: 'idempotency',
-  [ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
+  [LAMBDA_ENV.controlPlaneRegion]: WEST,
+  [LAMBDA_ENV.auditTable]: 'audit',
+  [LAMBDA_ENV.idempotencyTable]: 'idempotency',
+  [LAMBDA_ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
 });
 
 const state = {

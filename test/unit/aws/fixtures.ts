@@ -2,8 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUNDLED_CONFIG_FILE, TASK_ROOT_ENV } from '../../../config/bundled-config';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import type { DrConfig, DrConfigInput } from '../../../config/schema';
 import { parseConfig } from '../../../config/load';
+import { ConfigurationError } from '../../../functions/shared/errors';
 
 /** A config of our own, so edits to the repo's dr.config.json never change what these tests check. */
 export const configInput: DrConfigInput = {
@@ -58,3 +60,43 @@ export function bundledConfigEnv(raw: unknown = configInput): Record<string, str
   writeFileSync(join(dir, BUNDLED_CONFIG_FILE), typeof raw === 'string' ? raw : JSON.stringify(raw));
   return { [TASK_ROOT_ENV]: dir };
 }
+
+/** Every variable the control-plane stack sets on a task function in us-west-2, with the bundled config: spread and override. */
+export function lambdaEnv(): NodeJS.ProcessEnv {
+  return {
+    ...bundledConfigEnv(),
+    [LAMBDA_ENV.controlPlaneRegion]: 'us-west-2',
+    [LAMBDA_ENV.alertTopicArn]: 'arn:aws:sns:us-west-2:111122223333:alert',
+    [LAMBDA_ENV.escalationTopicArn]: 'arn:aws:sns:us-west-2:111122223333:escalation',
+    [LAMBDA_ENV.approvalTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approval',
+    [LAMBDA_ENV.approvalsTable]: 'approvals-table',
+    [LAMBDA_ENV.auditTable]: 'audit-table',
+    [LAMBDA_ENV.incidentLockTable]: 'lock-table',
+    [LAMBDA_ENV.signingSecretArn]: 'arn:aws:secretsmanager:us-west-2:111122223333:secret:signing',
+    [LAMBDA_ENV.approvalBaseUrl]: 'https://abc.execute-api.us-west-2.amazonaws.com/prod',
+    [LAMBDA_ENV.siteStateParameterPrefix]: '/orders/dr/site-state',
+    [LAMBDA_ENV.alarmNamePrefix]: 'orders-dr-',
+    [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:failover',
+    [LAMBDA_ENV.idempotencyTable]: 'idempotency-table',
+    [LAMBDA_ENV.approverCodeTopicArn]: 'arn:aws:sns:us-west-2:111122223333:approver-codes',
+    [LAMBDA_ENV.approverRoleNames]: 'orders-dr-approver-us-west-2',
+    [LAMBDA_ENV.comparisonTable]: 'comparison-table',
+  };
+}
+
+/**
+ * A composition root (functions/<name>/aws-deps.ts) given `lambdaEnv()` without one of `needs`, or with it empty,
+ * fails at cold start with a ConfigurationError that names the variable.
+ */
+export function itFailsNamingEachMissingVariable(make: (env: NodeJS.ProcessEnv) => unknown, needs: readonly string[]): void {
+  it.each(needs)('fails with ConfigurationError naming %s when it is missing or empty', (variable) => {
+    const env = lambdaEnv();
+    delete env[variable];
+    expect(() => make(env)).toThrow(ConfigurationError);
+    expect(() => make(env)).toThrow(variable);
+    expect(() => make({ ...env, [variable]: '' })).toThrow(variable);
+  });
+}
+
+/** The region of the client a mocked call went through (aws-sdk-client-mock's `thisValue`). */
+export const regionOf = async (client: unknown) => (client as { config: { region: () => Promise<string> } }).config.region();

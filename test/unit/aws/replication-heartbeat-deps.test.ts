@@ -3,12 +3,12 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { replicationHeartbeatAwsDeps } from '../../../functions/replication-heartbeat/aws-deps';
-import { ENV } from '../../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
 import { systemClock } from '../../../functions/shared/ports';
 import { bundledConfigEnv, store } from './fixtures';
 
-const env = (): NodeJS.ProcessEnv => ({ ...bundledConfigEnv(), [ENV.controlPlaneRegion]: 'us-west-2' });
+const env = (): NodeJS.ProcessEnv => ({ ...bundledConfigEnv(), [LAMBDA_ENV.controlPlaneRegion]: 'us-west-2' });
 const mocks = { ddb: mockClient(DynamoDBClient), s3: mockClient(S3Client) };
 beforeEach(() => {
   for (const m of Object.values(mocks)) m.reset();
@@ -16,7 +16,7 @@ beforeEach(() => {
 const regionOf = (client: unknown) => (client as { config: { region: () => Promise<string> } }).config.region();
 
 describe('replicationHeartbeatAwsDeps', () => {
-  it.each(['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion])('fails with ConfigurationError naming %s when it is missing', (name) => {
+  it.each(['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion])('fails with ConfigurationError naming %s when it is missing', (name) => {
     const e = env();
     delete e[name];
     expect(() => replicationHeartbeatAwsDeps(e)).toThrow(ConfigurationError);
@@ -24,7 +24,7 @@ describe('replicationHeartbeatAwsDeps', () => {
   });
 
   it('refuses a control-plane region outside the config at cold start', () => {
-    expect(() => replicationHeartbeatAwsDeps({ ...env(), [ENV.controlPlaneRegion]: 'eu-west-1' })).toThrow(/not one of the configured regions/);
+    expect(() => replicationHeartbeatAwsDeps({ ...env(), [LAMBDA_ENV.controlPlaneRegion]: 'eu-west-1' })).toThrow(/not one of the configured regions/);
   });
 
   it('writes its own region only: the table and the bucket of us-west-2, with one attempt per call', async () => {

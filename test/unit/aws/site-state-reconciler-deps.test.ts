@@ -3,7 +3,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { ENV } from '../../../functions/shared/aws/environment';
+import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { ConfigurationError, InvalidInputError } from '../../../functions/shared/errors';
 import { systemClock } from '../../../functions/shared/ports';
 import { siteStateReconcilerAwsDeps } from '../../../functions/site-state-reconciler/aws-deps';
@@ -12,10 +12,10 @@ import { bundledConfigEnv } from './fixtures';
 
 const env = (): NodeJS.ProcessEnv => ({
   ...bundledConfigEnv(),
-  [ENV.controlPlaneRegion]: 'us-east-1',
-  [ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:111122223333:alert',
-  [ENV.auditTable]: 'audit-table',
-  [ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
+  [LAMBDA_ENV.controlPlaneRegion]: 'us-east-1',
+  [LAMBDA_ENV.alertTopicArn]: 'arn:aws:sns:us-east-1:111122223333:alert',
+  [LAMBDA_ENV.auditTable]: 'audit-table',
+  [LAMBDA_ENV.siteStateParameterPrefix]: '/dr/orders/site-state',
 });
 
 const mocks = { ddb: mockClient(DynamoDBDocumentClient), sns: mockClient(SNSClient), ssm: mockClient(SSMClient) };
@@ -25,7 +25,7 @@ beforeEach(() => {
 const regionOf = (client: unknown) => (client as { config: { region: () => Promise<string> } }).config.region();
 
 describe('siteStateReconcilerAwsDeps', () => {
-  it.each(['LAMBDA_TASK_ROOT', ENV.controlPlaneRegion, ENV.siteStateParameterPrefix, ENV.alertTopicArn, ENV.auditTable])(
+  it.each(['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.siteStateParameterPrefix, LAMBDA_ENV.alertTopicArn, LAMBDA_ENV.auditTable])(
     'fails with ConfigurationError naming %s when it is missing',
     (name) => {
       const e = env();
@@ -36,7 +36,7 @@ describe('siteStateReconcilerAwsDeps', () => {
   );
 
   it('refuses a control-plane region outside the config at cold start', () => {
-    expect(() => siteStateReconcilerAwsDeps({ ...env(), [ENV.controlPlaneRegion]: 'eu-west-1' })).toThrow(
+    expect(() => siteStateReconcilerAwsDeps({ ...env(), [LAMBDA_ENV.controlPlaneRegion]: 'eu-west-1' })).toThrow(
       /CONTROL_PLANE_REGION is eu-west-1, which is not one of the configured regions/,
     );
   });

@@ -7,6 +7,7 @@ import {
   compareSegment,
   dealToLanes,
   MAX_COMPARISON_SEGMENTS,
+  parseSegmentTask,
   planComparison,
   segmentsFor,
   type SegmentProgress,
@@ -79,6 +80,56 @@ describe('the plan: segments by size, dealt to lanes', () => {
     expect(plan.notCompared).toEqual([{ store: 'ledger', detail: expect.stringMatching(/rows not compared/) }]);
     expect(plan.lanes.length).toBeLessThanOrEqual(4);
     expect(plan.maxConcurrency).toBe(plan.lanes.length);
+  });
+
+  it('asks the adapter only for the size of the stores it compares; the split is its own rule, whatever the adapter says', async () => {
+    const { deps, replicas } = setup({ comparisonMaxConcurrency: 4, comparisonMaxSegmentsPerTable: 16 });
+    replicas.replica('invoices', WEST).set('inv/1', 10);
+    replicas.bytesPerItem = 12 * BYTES_PER_SEGMENT;
+    const plan = await planComparison({ purpose: 'validate', fromRegion: EAST, toRegion: WEST, incidentId: 'inc-seg' }, deps);
+    expect(replicas.layoutsAsked.sort()).toEqual(['invoices', 'orders']);
+    // A 12 GiB bucket is still one listing.
+    expect(plan.lanes.flatMap((l) => l.segments).filter((s) => s.store === 'invoices')).toEqual([{ store: 'invoices', segment: 0, total: 1 }]);
+  });
+
+  it('an adapter that cannot size a replica (null) gets one segment for it', async () => {
+    const { deps } = setup({ comparisonMaxConcurrency: 4, comparisonMaxSegmentsPerTable: 16 });
+    const plan = await planComparison(
+      { purpose: 'validate', fromRegion: EAST, toRegion: WEST, incidentId: 'inc-seg' },
+      { ...deps, dataStores: { ...deps.dataStores, comparisonLayout: async () => null } },
+    );
+    expect(plan.lanes.flatMap((l) => l.segments).filter((s) => s.store === 'orders')).toEqual([{ store: 'orders', segment: 0, total: 1 }]);
+  });
+});
+
+describe('parseSegmentTask', () => {
+  const task = (store: string) => ({ comparisonId: 'c', pass: 1, fromRegion: EAST, toRegion: WEST, lane: { lane: 0, segments: [{ store, segment: 0, total: 1 }] } });
+
+  it('takes a lane of stores compared item by item, and refuses an unknown store or one that is not compared', () => {
+    const { config } = setup();
+    expect(parseSegmentTask(task('orders'), config).lane.segments).toEqual([{ store: 'orders', segment: 0, total: 1 }]);
+    expect(() => parseSegmentTask(task('nope'), config)).toThrow(/lane\.segments\[0\]\.store names no configured data store/);
+    expect(() => parseSegmentTask(task('ledger'), config)).toThrow(/lane\.segments\[0\]\.store names a store that is not compared item by item/);
+  });
+});
+
+describe('item values: the validator hashes what the adapters hand it', () => {
+  it('the same text in both replicas is no difference; another text is a differing key', async () => {
+    const { deps, replicas } = setup();
+    for (const region of [EAST, WEST]) {
+      replicas.replica('orders', region).set('same', '{"total":10}');
+      replicas.replica('invoices', region).set('inv/1', 10);
+    }
+    replicas.replica('orders', EAST).set('changed', '{"total":10}');
+    replicas.replica('orders', WEST).set('changed', '{"total":11}');
+    const { state: s } = await runComparison('validate', state, deps);
+    const report = (await runDataConsistencyValidator({ action: 'post', state: s }, deps)) as DataReport;
+    const of = (name: string) => report.stores.find((c) => c.store === name);
+    expect(of('orders')).toMatchObject({ complete: true, compared: 2, missingCount: 0, differingCount: 1, differing: ['changed'] });
+    expect(of('invoices')).toMatchObject({ complete: true, compared: 1, missingCount: 0, differingCount: 0 });
+    // The one rule: Aurora is not compared item by item, so its comparison is incomplete, never "0 missing".
+    expect(of('ledger')).toMatchObject({ complete: false, compared: 0 });
+    expect(report.incompleteStores).toEqual(['ledger']);
   });
 });
 

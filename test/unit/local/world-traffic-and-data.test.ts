@@ -105,6 +105,15 @@ describe('LocalDataStores: the comparison\'s pages and the heartbeat', () => {
     expect(keys.sort()).toEqual(Array.from({ length: 600 }, (_, i) => `k${String(i).padStart(4, '0')}`));
   });
 
+  it('hands each item with its value as stored, unhashed (the validator hashes it), and the replica\'s size', async () => {
+    const w = world();
+    const orders = w.data.store('orders');
+    orders.byRegion[EAST].write('k1', '{"total":10}');
+    const page = await w.dataStores.scanSegment(orders.config, EAST, 0, 1, null);
+    expect(page.items).toEqual([['k1', '{"total":10}']]);
+    await expect(w.dataStores.comparisonLayout(orders.config, EAST)).resolves.toEqual({ sizeBytes: expect.any(Number), detail: 'orders in us-east-1: 1 item(s)' });
+  });
+
   it('cannot read a region that is down (an unreachable endpoint); the heartbeat there is unreadable, not missing', async () => {
     const w = world();
     w.data.crash(EAST);
