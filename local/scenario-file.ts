@@ -85,7 +85,6 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('duplicate-events'), ...timing, copies: z.number().int().min(1).max(10).default(2), redeliverAfter: duration.optional() }),
 ]);
 export type Fault = z.infer<typeof faultSchema>;
-export type FaultKind = Fault['kind'];
 
 export const OPERATOR_ACTIONS = ['redrive', 'failover', 'failback', 'approve', 'reject'] as const;
 export const operatorSchema = z.strictObject({

@@ -3,7 +3,7 @@ import type { ExecutionRecord, ReportProjection, TimelineMarker } from './execut
 import { NODE_H, layoutMachine, type MachineLayout, type PlacedNode } from './graph-layout';
 import { STATUS_LABEL, type ExecutionEvent, type StateRun, type StateSpan, type StateStatus } from './state-status';
 
-export type { ExecutionRecord, ReportProjection } from './execution-record';
+export type { ExecutionRecord } from './execution-record';
 
 export interface DrillReportInput extends DrillRecordInput {
   readonly generatedAt?: Date;

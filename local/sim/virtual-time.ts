@@ -215,11 +215,6 @@ export async function simulate<T>(fn: (sim: Simulation) => Promise<T>, opts: Sim
   }
 }
 
-/** A real-time sleep that no simulation can shorten: only for a person's or a browser's pace. */
-export function realSleep(ms: number): Promise<void> {
-  return new Promise((r) => realSetTimeout(r, ms));
-}
-
 /**
  * "Now" for the simulated world: the virtual clock while a simulation runs (fake-timers owns `Date` then), and
  * the only place in local/ that reads `Date`. Everything simulated asks here, so there is one clock to reason about.

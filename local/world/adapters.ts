@@ -1,4 +1,4 @@
-import type { DataStoreConfig, DrConfig } from '../../config/schema';
+import type { DataStoreConfig, } from '../../config/schema';
 import { TransientError } from '../../functions/shared/errors';
 import type {
   ApprovalRecord,
@@ -94,7 +94,7 @@ export class LocalRoute53Traffic implements TrafficControl {
   async shiftTo(to: string, from: string): Promise<TrafficShift> {
     const before = await this.describe();
     const weights = { ...before.weights, [to]: this.mode === 'drain-source' ? before.weights[to] || 100 : 100, [from]: 0 };
-    let change;
+    let change: ReturnType<typeof this.router.dnsApi.changeWeights>;
     try {
       change = this.router.dnsApi.changeWeights(weights);
     } catch (err) {
@@ -169,7 +169,6 @@ export function localSegmentOf(key: string, total: number): number {
 export class LocalDataStores implements DataStores {
   constructor(
     private readonly data: DataPlane,
-    private readonly apps: Record<string, RegionalApp>,
     /** AWS ms of lag the local stores report (what CloudWatch's ReplicationLatency would say). */
     private readonly reportedLagMs: (store: string) => number,
     private readonly apis?: AwsApiFaults,
@@ -368,7 +367,7 @@ export class InMemoryApprovalStore implements ApprovalStore {
   }
   async decide(id: string, d: { status: Exclude<ApprovalRecord['status'], 'PENDING'>; by: string; at: number; reason?: string }): Promise<boolean> {
     const r = this.records.get(id);
-    if (!r || r.status !== 'PENDING') return false;
+    if (r?.status !== 'PENDING') return false;
     this.records.set(id, { ...r, status: d.status, decidedBy: d.by, decidedAt: d.at, reason: d.reason });
     return true;
   }
@@ -388,4 +387,3 @@ export class InMemoryAuditLog implements AuditLog {
   }
 }
 
-export type { DrConfig };

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type Server, } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** Starts a server on 127.0.0.1 with an OS-assigned port; resolves with its base URL. */
@@ -24,23 +24,6 @@ export function trackSockets(server: Server): Set<Socket> {
     s.on('close', () => sockets.delete(s));
   });
   return sockets;
-}
-
-export async function readBody(req: IncomingMessage, limit = 65_536): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
 }
 
 export interface HttpResult {

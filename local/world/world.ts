@@ -114,7 +114,7 @@ export class LocalWorld {
       // GetChange every 2 s for up to 2 minutes, as the AWS adapter polls.
       this.traffic = new LocalRoute53Traffic(this.router, 2_000, 120_000, mode);
     }
-    this.dataStores = new LocalDataStores(this.data, this.apps, (store) => this.data.store(store).lagOverrideMs ?? this.replicationLagMs, this.apis);
+    this.dataStores = new LocalDataStores(this.data, (store) => this.data.store(store).lagOverrideMs ?? this.replicationLagMs, this.apis);
     this.heartbeats = new LocalHeartbeats(config, new LocalHeartbeatWriter(this.data, this.apis), (region) => this.darkRegions.has(region));
   }
 

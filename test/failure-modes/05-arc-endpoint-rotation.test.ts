@@ -57,8 +57,8 @@ describe('FM5 an ARC cluster endpoint down', () => {
     expect(states).toEqual({ [ARNS[PRIMARY]]: 'Off', [ARNS[STANDBY]]: 'On' });
     expect(shift.via).toBe(`arc:UpdateRoutingControlStates via ${ENDPOINTS[down].region} (skipped unavailable endpoint(s) in ${ENDPOINTS.slice(0, down).map((e) => e.region).join(', ')})`);
     // The dead ones were tried (and refused) once; the read that found the live one made the update go there first.
-    mocks.forEach((m, i) => expect(m).toHaveReceivedCommandTimes(UpdateRoutingControlStatesCommand, i === down ? 1 : 0));
-    mocks.slice(0, down).forEach((m) => expect(m).toHaveReceivedCommandTimes(GetRoutingControlStateCommand, 1));
+    for (const [i, m] of mocks.entries()) expect(m).toHaveReceivedCommandTimes(UpdateRoutingControlStatesCommand, i === down ? 1 : 0);
+    for (const m of mocks.slice(0, down)) expect(m).toHaveReceivedCommandTimes(GetRoutingControlStateCommand, 1);
   });
 
   it('all five down: a TransientError naming each endpoint, which the ASL retries', async () => {

@@ -93,7 +93,9 @@ describe('FM8 in the local world: the fenced primary refuses writes', () => {
 describe('FM8 with the SSM adapter: throttled is reachable, a refused connection is not', () => {
   const ssm = { [PRIMARY]: new SSMClient({ region: PRIMARY }), [STANDBY]: new SSMClient({ region: STANDBY }) } as Record<string, SSMClient>;
   const mocks = { [PRIMARY]: mockClient(ssm[PRIMARY]), [STANDBY]: mockClient(ssm[STANDBY]) };
-  beforeEach(() => Object.values(mocks).forEach((m) => m.reset()));
+  beforeEach(() => {
+    for (const m of Object.values(mocks)) m.reset();
+  });
   const fence = () =>
     runFailoverOrchestrator(
       { action: 'fence', state: { ...failoverInput(), execution: { id: 'exec-1', name: 'inc-fm', startedAt: new Date().toISOString() } } },

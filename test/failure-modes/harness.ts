@@ -4,21 +4,9 @@
  * requests (test/support/http.ts).
  */
 export { outcomeOf } from '../../local/drill';
-export { RecordingBroker, SharedEngine } from '../support/failure-modes/engine';
-export { FakeWorld, type Message, type Shift } from '../support/failure-modes/fake-world';
-export { type FaultMode, Faults, type Op, OPS } from '../support/failure-modes/faults';
-export { FUNCTIONS, type FunctionName } from '../support/failure-modes/functions';
-export {
-  APPROVAL_BASE_URL,
-  type ApprovalHttpCall,
-  type ApprovalHttpKind,
-  failoverInput,
-  Harness,
-  type HarnessOptions,
-  type PortOverrides,
-  primaryImpaired,
-  SIGNING_KEY,
-} from '../support/failure-modes/harness';
-export { apiEvent, csrfOf } from '../support/http';
-export { APPROVER, arcTraffic, type ConfigChoice, configWith, PRIMARY, STANDBY, type StoreKind, storeOf } from '../support/repo-config';
+export type { Op } from '../support/failure-modes/faults';
+export { FUNCTIONS } from '../support/failure-modes/functions';
+export { failoverInput, Harness, primaryImpaired, SIGNING_KEY } from '../support/failure-modes/harness';
+export { csrfOf } from '../support/http';
+export { arcTraffic, configWith, PRIMARY, STANDBY, type StoreKind, storeOf } from '../support/repo-config';
 export { FakeClock, T0 } from '../support/virtual-time';
