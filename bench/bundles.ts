@@ -6,7 +6,7 @@ import { measurement, median, progress, round, run, type Measurement } from './l
 
 const ROOT = resolve(__dirname, '..');
 
-/** What infra/constructs/task-functions.ts asks NodejsFunction for (bundleAwsSDK: true, so nothing external). */
+/** What infra/constructs/task-functions/bundled-function.ts asks NodejsFunction for (bundleAwsSDK: true, so nothing external). */
 const INFRA: BuildOptions = { bundle: true, minify: true, platform: 'node', target: 'node20', mainFields: ['module', 'main'], format: 'cjs', sourcemap: false };
 /** The comparison: no minification, no tree shaking, the SDK's CommonJS builds. */
 const UNOPTIMIZED: BuildOptions = { ...INFRA, minify: false, treeShaking: false, mainFields: ['main'] };

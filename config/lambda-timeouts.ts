@@ -1,5 +1,5 @@
 /**
- * Each function's configured timeout in seconds, by function folder: what infra/constructs/task-functions.ts deploys
+ * Each function's configured timeout in seconds, by function folder: what infra/constructs/task-functions/specs.ts deploys
  * (a test holds the two together) and what the local runtime enforces with Sandbox.Timedout.
  */
 export const LAMBDA_TIMEOUT_SECONDS = {

@@ -4,6 +4,7 @@ import type { OutboxMessage } from './world/adapters';
 import type { SimNetwork } from './sim/network';
 import { sleep } from './sim/network';
 import { fakeLambdaContext, type ApiHandler } from './world/approval-server';
+import { approverRoleName } from '../config/resource-names';
 
 /**
  * The approver's side of the drill: a person who opens the emailed link, asks for a code, reads it from their own
@@ -59,14 +60,9 @@ export async function answerApproval(world: ApproverWorld, url: string, decision
 /** The drill's account: every local ARN is in it. */
 export const LOCAL_ACCOUNT = '000000000000';
 
-/** The approver role each region's stack creates: `<app>-dr-approver-<region>` (config/resource-names.ts). */
-export function localApproverRoleName(application: string, region: string): string {
-  return `${application}-dr-approver-${region}`;
-}
-
 /** A session of that role, as `aws sts assume-role --role-session-name <session>` makes one. */
 export function localApproverPrincipal(application: string, region: string, session = 'drill-operator'): string {
-  return `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${localApproverRoleName(application, region)}/${session}`;
+  return `arn:aws:sts::${LOCAL_ACCOUNT}:assumed-role/${approverRoleName(application, region)}/${session}`;
 }
 
 export interface IamDecision {

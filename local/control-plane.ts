@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAMBDA_TIMEOUT_SECONDS } from '../config/lambda-timeouts';
+import { approverRoleName } from '../config/resource-names';
 import { STEPS, stepByFolder, substitutionsFor, TOPIC_SUBSTITUTIONS, WORKFLOW_STEPS, type WorkflowStepKey, type WorkflowTopic } from '../config/steps';
 import { createLogger } from '../functions/shared/middleware';
 import { createHandler as healthChecker } from '../functions/health-checker/handler';
@@ -11,7 +12,6 @@ import { createHandler as approvalRequest } from '../functions/approval-request/
 import { createHandler as approvalCallback } from '../functions/approval-callback/handler';
 import type { Clock, HealthSignals, Topic } from '../functions/shared/ports';
 import { InMemoryApproverChallenges, LocalApprovalTaskReader, LocalExecutions } from './approver-state';
-import { localApproverRoleName } from './approver';
 import { ApprovalServer, ClientRateLimiter, fakeLambdaContext, RATE_LIMITED, toApiGatewayEvent, type ApiHandler } from './world/approval-server';
 import { sleep, type SimRequest, type SimResponse } from './sim/network';
 import { simClock } from './sim/virtual-time';
@@ -71,7 +71,7 @@ export async function startLocalControlPlane(
     signingKey?: Buffer;
     clock?: Clock;
     logLevel?: 'SILENT' | 'INFO';
-    /** What the health-checker reads: the drill's alarm states (local/detection.ts), as the deployed one reads DescribeAlarms. @default world.signals (direct probes) */
+    /** What the health-checker reads: the drill's alarm states (local/detection/alarm-evaluator.ts), as the deployed one reads DescribeAlarms. @default world.signals (direct probes) */
     signals?: HealthSignals;
     /** Random approval ids and CSRF tokens, seeded in a drill. @default crypto */
     randomId?: () => string;
@@ -100,7 +100,7 @@ export async function startLocalControlPlane(
     notifier: world.notifier,
     tasks: new LocalApprovalTaskReader((id) => executions.get(id)),
     // One local API stands for both regions' copies, so both regions' approver roles (in the drill's account).
-    approverRoleNames: [world.primary, world.standby].map((r) => localApproverRoleName(app, r)),
+    approverRoleNames: [world.primary, world.standby].map((r) => approverRoleName(app, r)),
     ...(opts.randomId ? { randomId: opts.randomId } : {}),
     logger: loggerOf('approvalCallback'),
   });

@@ -32,7 +32,7 @@ export interface CostOptions {
 export const FUNCTION_MEMORY_GB = 0.5;
 /** Billed duration of one invocation: the same warm-task assumption the RTO budget uses. */
 const INVOCATION_SECONDS = 0.2;
-/** The heartbeat writer's memory (infra/constructs/task-functions.ts): it waits on a few writes a few seconds apart. */
+/** The heartbeat writer's memory (infra/constructs/task-functions/specs.ts): it waits on a few writes a few seconds apart. */
 export const HEARTBEAT_MEMORY_GB = 0.125;
 /** Each step writes one audit record (the audit table outlives the 90-day execution history). */
 const AUDIT_WRITES_PER_STEP = 1;

@@ -1,8 +1,9 @@
 /**
  * Links from an approval page or email into the AWS console: the execution in Step Functions and the control
- * plane's dashboard. Pure string building, so functions/ needs nothing from infra/ (a test pins the dashboard
- * name to the one infra/constructs/dashboard.ts gives it).
+ * plane's dashboard. Pure string building; the dashboard's name comes from config/resource-names.ts, as
+ * infra/constructs/dashboard.ts's does.
  */
+import { dashboardName } from '../../config/resource-names';
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
@@ -22,10 +23,6 @@ export function executionConsoleUrl(executionArn: string, fallbackRegion: string
   return `${consoleOrigin(region)}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
 
-/** The dashboard each region's stack creates, `<app>-dr-<region>` (infra/constructs/dashboard.ts). */
-export function dashboardName(application: string, region: string): string {
-  return `${application}-dr-${region}`;
-}
 
 export function dashboardConsoleUrl(application: string, region: string): string {
   return `${consoleOrigin(region)}/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(dashboardName(application, region))}`;

@@ -4,7 +4,7 @@ import { APPROVAL_RATE_LIMIT } from '../../config/approval-rate-limit';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { approvalApiUrlParameterName, approverRoleName } from '../../config/resource-names';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
-import { dashboardName } from '../../functions/shared/console-links';
+import { dashboardName } from '../../config/resource-names';
 import { STANDBY, configWith } from '../support/repo-config';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
 import { testApp } from '../support/cdk';

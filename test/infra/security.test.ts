@@ -104,7 +104,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   ReplicationHeartbeat: [...XRAY, 'dynamodb:DescribeTable', 'dynamodb:PutItem', 's3:PutObject'],
 };
 
-/** Actions without resource-level permissions (or, for DescribeAlarms, documented in task-functions.ts): the only ones allowed on `*`. */
+/** Actions without resource-level permissions (or, for DescribeAlarms, documented in infra/constructs/task-functions/health-checker-grants.ts): the only ones allowed on `*`. */
 const STAR_OK = new Set([...XRAY, 'cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'autoscaling:DescribeAutoScalingGroups']);
 
 /** Wildcards inside an ARN, each for a name part that only exists at run time. */

@@ -12,9 +12,9 @@ import { createHandler as healthChecker } from '../../../functions/health-checke
 import { createLogger } from '../../../functions/shared/middleware';
 import type { AlarmStateValue, ApprovalRecord, DataStores, SiteState, Topic, TrafficControl } from '../../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../../functions/traffic-router/handler';
-import { alarmNamePrefix } from '../../../config/resource-names';
+import { alarmNamePrefix, approverRoleName } from '../../../config/resource-names';
 import { STEPS } from '../../../config/steps';
-import { LOCAL_ACCOUNT, localApproverRoleName } from '../../../local/approver';
+import { LOCAL_ACCOUNT } from '../../../local/approver';
 import { LocalApprovalTaskReader } from '../../../local/approver-state';
 import { localFunctionArn, localTopicArn } from '../../../local/control-plane';
 import { InMemoryIncidentLock, LocalFailoverStarter } from '../../../local/detection/adapters';
@@ -179,7 +179,7 @@ export class Harness {
         const ex = this.executions.find((e) => e.id === id);
         return ex && { events: ex.events, status: this.results.get(ex)?.status ?? 'RUNNING' };
       }),
-      approverRoleNames: [localApproverRoleName(config.application, world.standby)],
+      approverRoleNames: [approverRoleName(config.application, world.standby)],
       logger: logger('approval-callback'),
     }) as unknown as (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
   }
