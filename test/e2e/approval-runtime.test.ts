@@ -11,7 +11,7 @@ import { answerApproval } from '../../local/approver';
 import { InMemoryApproverChallenges, LocalApprovalTaskReader, LocalExecutions } from '../../local/approver-state';
 import { SimNetwork } from '../../local/sim/network';
 import { createRng } from '../../local/sim/random';
-import { approvalEvent, APPROVER, testConfig } from '../unit/approval-fixtures';
+import { approvalEvent, APPROVER, testConfig } from '../support/approval-fixtures';
 import { useVirtualTime } from '../support/virtual-time';
 
 // TimeoutSecondsPath runs on the virtual clock: the 60 s timeout costs no real time.

@@ -4,7 +4,7 @@ import { TransientError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/middleware';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
-import { APPROVER, APPROVER_SESSION, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, EXECUTION_ARN, FakeApprovalStore, form, linkParts, mailedCode, requestDeps, TASK_TOKEN } from './approval-fixtures';
+import { APPROVER, APPROVER_SESSION, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, EXECUTION_ARN, FakeApprovalStore, form, linkParts, mailedCode, requestDeps, TASK_TOKEN } from '../support/approval-fixtures';
 import { FakeClock } from '../support/virtual-time';
 
 /** A real request issued into a store, and the approval-callback Lambda handler over the same store. */

@@ -19,7 +19,7 @@ import {
   OTHER_KEY,
   requestDeps,
   TASK_TOKEN,
-} from './approval-fixtures';
+} from '../support/approval-fixtures';
 import { FakeClock, T0 } from '../support/virtual-time';
 
 /** Issues a real request (record + signed link) the way RequestApproval does, and returns what the endpoint needs. */

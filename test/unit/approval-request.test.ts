@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/middleware';
 import { verifyLink } from '../../functions/shared/signing';
 import { fakeLambdaContext } from '../../local/world/approval-server';
-import { approvalEvent, captureOutput, KEY, OTHER_KEY, requestDeps, TASK_TOKEN, testConfig } from './approval-fixtures';
+import { approvalEvent, captureOutput, KEY, OTHER_KEY, requestDeps, TASK_TOKEN, testConfig } from '../support/approval-fixtures';
 import { T0 } from '../support/virtual-time';
 
 describe('approval-request: the emailed link', () => {

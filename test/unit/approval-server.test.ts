@@ -6,7 +6,7 @@ import { ApprovalServer, MAX_LOCAL_BODY_BYTES, toApiGatewayEvent } from '../../l
 import { httpCall } from '../../local/world/http';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
 import { ClientRateLimiter } from '../../local/world/approval-server';
-import { APPROVER, approvalEvent, callbackDeps, challengeOf, FakeApprovalStore, form, mailedCode, requestDeps } from './approval-fixtures';
+import { APPROVER, approvalEvent, callbackDeps, challengeOf, FakeApprovalStore, form, mailedCode, requestDeps } from '../support/approval-fixtures';
 import { FakeClock } from '../support/virtual-time';
 
 /** Sends a raw request line, so paths that URL parsers would normalise reach the server as written. */

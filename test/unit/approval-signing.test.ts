@@ -1,5 +1,5 @@
 import { codeFromRandomId, formatCode, hashCode, normalizeCode, randomId, safeEqual, signLink, verifyLink } from '../../functions/shared/signing';
-import { KEY, OTHER_KEY } from './approval-fixtures';
+import { KEY, OTHER_KEY } from '../support/approval-fixtures';
 
 describe('approval link signing', () => {
   it('produces an unpadded base64url SHA-256 MAC that verifies with the same inputs', () => {

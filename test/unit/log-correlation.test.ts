@@ -12,7 +12,7 @@ import { InvalidInputError } from '../../functions/shared/errors';
 import { correlationKeysOf, createLogger, wrapTask } from '../../functions/shared/middleware';
 import type { SiteStateValue } from '../../functions/shared/ports';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
-import { APPROVER, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, FakeApprovalStore, form, linkParts, mailedCode, requestDeps } from './approval-fixtures';
+import { APPROVER, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, FakeApprovalStore, form, linkParts, mailedCode, requestDeps } from '../support/approval-fixtures';
 import { FakeClock } from '../support/virtual-time';
 import { config, fixedClock } from './aws/fixtures';
 import { fakeDataStores } from '../support/data-stores';

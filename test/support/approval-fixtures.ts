@@ -1,10 +1,13 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { configSchema, type DrConfig, type DrConfigInput } from '../../config/schema';
+import type { DrConfig, DrConfigInput } from '../../config/schema';
 import type { ApprovalCallbackDeps } from '../../functions/approval-callback/approval-callback';
 import type { ApprovalRequestDeps } from '../../functions/approval-request/approval-request';
 import type { ApprovalRecord, ApprovalStatus, ApprovalStore, ApprovalTaskReader, ApprovalTaskState, AuditEntry, AuditLog, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
-import { FakeClock, T0 } from '../support/virtual-time';
+import { APPROVER, configWith } from './repo-config';
+import { FakeClock, T0 } from './virtual-time';
+
+export { APPROVER };
 
 /** Plain fakes for the approval use cases: they record what was asked of them and nothing more. */
 
@@ -12,26 +15,15 @@ export const KEY = Buffer.from('unit-test-signing-key-of-32-bytes!!');
 export const OTHER_KEY = Buffer.from('another-signing-key-nobody-issued!!');
 /** Shaped like a real one (long, base64 with + and /) so a leak is easy to grep for. */
 export const TASK_TOKEN = 'AAAAKgAAAAIAAAAAAAAAAVeryS3cretTaskToken+/WithBase64Chars==';
-export const APPROVER = 'oncall@example.com';
 export const BASE_URL = 'https://abc123.execute-api.us-west-2.amazonaws.com/prod/';
 export const EXECUTION_ARN = 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42';
 export const APPROVER_ROLE = 'orders-dr-approver-us-west-2';
 export const ACCOUNT = '111122223333';
 export const APPROVER_SESSION = 'arn:aws:sts::111122223333:assumed-role/orders-dr-approver-us-west-2/alice';
 
+/** The one config builder (test/support/repo-config.ts) with a second approver, whose address is in mixed case. */
 export function testConfig(overrides: Partial<DrConfigInput['approval']> = {}): DrConfig {
-  return configSchema.parse({
-    application: 'orders',
-    regions: {
-      primary: { name: 'us-east-1', healthUrl: 'https://use1.example.com/health', apiEndpoint: 'https://use1.example.com' },
-      standby: { name: 'us-west-2', healthUrl: 'https://usw2.example.com/health', apiEndpoint: 'https://usw2.example.com' },
-    },
-    globalDomain: { name: 'api.orders.example.com' },
-    traffic: { strategy: 'route53-weighted', hostedZoneId: 'Z0123456789ABCDEFGHIJ' },
-    dataStores: [{ kind: 'dynamodb-global-table', name: 'orders', tableName: 'orders' }],
-    approval: { approvers: [APPROVER, 'Second.Approver@Example.com'], escalation: ['sre-leads@example.com'], timeoutSeconds: 900, ...overrides },
-    objectives: { rtoSeconds: 60, rpoSeconds: 5 },
-  } satisfies DrConfigInput);
+  return configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { approvers: [APPROVER, 'Second.Approver@Example.com'], ...overrides } });
 }
 
 export class FakeApprovalStore implements ApprovalStore {
