@@ -15,8 +15,7 @@ module.exports = {
     {
       name: 'use-case-imports-no-sdk',
       severity: 'error',
-      comment:
-        'Use cases stay pure: the AWS SDK, Powertools and Middy belong in handler.ts, aws-*.ts, functions/shared/aws/ or functions/shared/middleware.ts',
+      comment: 'Use cases stay pure: the AWS SDK, Powertools and Middy belong in handler.ts, aws-*.ts, functions/shared/aws/ or functions/shared/middleware.ts',
       from: USE_CASE,
       to: { path: pkg('@aws-sdk', '@middy', '@aws-lambda-powertools') },
     },

@@ -15,11 +15,13 @@ const SDK_EXTERNAL: BuildOptions = { ...INFRA, external: ['@aws-sdk/*', '@smithy
 
 export function handlerEntries(): Array<{ name: string; entry: string }> {
   const dir = join(ROOT, 'functions');
-  return readdirSync(dir)
-    // The canary script runs in Synthetics (inline code with the runtime's SDK), not as a Lambda bundle.
-    .filter((d) => d !== 'canary' && existsSync(join(dir, d, 'handler.ts')))
-    .sort()
-    .map((d) => ({ name: d, entry: join(dir, d, 'handler.ts') }));
+  return (
+    readdirSync(dir)
+      // The canary script runs in Synthetics (inline code with the runtime's SDK), not as a Lambda bundle.
+      .filter((d) => d !== 'canary' && existsSync(join(dir, d, 'handler.ts')))
+      .sort()
+      .map((d) => ({ name: d, entry: join(dir, d, 'handler.ts') }))
+  );
 }
 
 interface Bundle {
@@ -101,25 +103,37 @@ export async function benchBundles(samples: number): Promise<Measurement[]> {
     const sizes = (bs: readonly Bundle[]) => Object.fromEntries(bs.map((b) => [b.name, kb(b.bytes)]));
     const maxKb = (bs: readonly Bundle[]) => Math.max(...bs.map((b) => kb(b.bytes)));
     return [
-      measurement('bundleMaxKB', kb(largest.bytes), 'KB', { max: 300 }, {
-        largest: largest.name,
-        kbByHandler: sizes(infra),
-        largestByPackage: bytesByPackage(largest.metafile),
-        zodLocalesKbByHandler: Object.fromEntries(infra.map((b) => [b.name, zodLocalesKb(b.metafile)])),
-        unoptimizedMaxKB: maxKb(unoptimized),
-        unoptimizedKbByHandler: sizes(unoptimized),
-        sdkExternalMaxKB: maxKb(sdkExternal),
-        sdkExternalKbByHandler: sizes(sdkExternal),
-      }),
-      measurement('coldInitMaxMs', slowest[1], 'ms', { max: 100 }, {
-        samples,
-        slowest: slowest[0],
-        medianMsByHandler: infraLoad,
-        unoptimizedMaxMs: slowestUnopt[1],
-        unoptimizedSlowest: slowestUnopt[0],
-        unoptimizedMedianMsByHandler: unoptimizedLoad,
-        node: process.version,
-      }),
+      measurement(
+        'bundleMaxKB',
+        kb(largest.bytes),
+        'KB',
+        { max: 300 },
+        {
+          largest: largest.name,
+          kbByHandler: sizes(infra),
+          largestByPackage: bytesByPackage(largest.metafile),
+          zodLocalesKbByHandler: Object.fromEntries(infra.map((b) => [b.name, zodLocalesKb(b.metafile)])),
+          unoptimizedMaxKB: maxKb(unoptimized),
+          unoptimizedKbByHandler: sizes(unoptimized),
+          sdkExternalMaxKB: maxKb(sdkExternal),
+          sdkExternalKbByHandler: sizes(sdkExternal),
+        },
+      ),
+      measurement(
+        'coldInitMaxMs',
+        slowest[1],
+        'ms',
+        { max: 100 },
+        {
+          samples,
+          slowest: slowest[0],
+          medianMsByHandler: infraLoad,
+          unoptimizedMaxMs: slowestUnopt[1],
+          unoptimizedSlowest: slowestUnopt[0],
+          unoptimizedMedianMsByHandler: unoptimizedLoad,
+          node: process.version,
+        },
+      ),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

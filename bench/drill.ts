@@ -19,7 +19,9 @@ async function drill(config: DrConfig, scenario: string, seed: number): Promise<
   const s = await runDrill({ config, scenario, seed, approvalMode: 'auto-when-safe', outDir: null });
   if (s.outcome !== 'FAILED_OVER' || !s.invariantsHeld) {
     const broken = s.invariants.filter((i) => !i.held).map((i) => `${i.name}: ${i.detail}`);
-    throw new Error(`drill ${scenario} seed ${seed} ended ${s.outcome}${broken.length ? `; invariants broken: ${broken.join('; ')}` : ''}${s.cause ? ` (${s.cause})` : ''}`);
+    throw new Error(
+      `drill ${scenario} seed ${seed} ended ${s.outcome}${broken.length ? `; invariants broken: ${broken.join('; ')}` : ''}${s.cause ? ` (${s.cause})` : ''}`,
+    );
   }
   return s;
 }
@@ -66,25 +68,46 @@ export async function benchRto(config: DrConfig, runs: number): Promise<Measurem
       lostWrites: s.lostWrites,
     });
     states.push(stateDurations(s.history, PATH_TO_SHIFT));
-    progress(`rto seed ${seed}/${runs}: downtime ${s.downtimeMs} ms (approver ${s.approvalWaitMs} ms) / floor ${floor} ms = ${round(machineDowntime / floor, 3)}`);
+    progress(
+      `rto seed ${seed}/${runs}: downtime ${s.downtimeMs} ms (approver ${s.approvalWaitMs} ms) / floor ${floor} ms = ${round(machineDowntime / floor, 3)}`,
+    );
   }
   const med = medianOfRecords(rows);
-  const perSeed = rows.map((r, i) => ({ seed: i + 1, downtimeMs: r.downtimeMs, approvalWaitMs: r.approvalWaitMs, floorMs: r.theoreticalMinMs, ratio: round(r.ratio, 3), faultPhaseMs: r.faultPhaseMs }));
+  const perSeed = rows.map((r, i) => ({
+    seed: i + 1,
+    downtimeMs: r.downtimeMs,
+    approvalWaitMs: r.approvalWaitMs,
+    floorMs: r.theoreticalMinMs,
+    ratio: round(r.ratio, 3),
+    faultPhaseMs: r.faultPhaseMs,
+  }));
   const common = { seeds: `1..${runs}`, writeIntervalMs: config.drill.writeIntervalMs, unit: 'AWS time (virtual clock)' };
   return [
-    measurement('downtimeRatio', round(median(rows.map((r) => r.ratio)), 3), 'x', { max: 1.25 }, {
-      ...common,
-      medianDowntimeMs: med.downtimeMs,
-      medianApprovalWaitMs: med.approvalWaitMs,
-      ratioOf: '(downtimeMs - approvalWaitMs) / floor: a dark primary cannot show its data at risk, so the approver is asked (and answers at once)',
-      medianFloorMs: med.theoreticalMinMs,
-      medianOverFloorMs: med.overFloorMs,
-      medianDetectionMs: med.detectionMs,
-      medianStateMs: medianOfRecords(states),
-      medianLostWrites: med.lostWrites,
-      perSeed,
-    }),
-    measurement('controlPlaneMs', med.controlPlaneMs, 'ms (AWS)', { max: 5_000 }, { ...common, what: 'execution start to traffic change made, approval excluded' }),
+    measurement(
+      'downtimeRatio',
+      round(median(rows.map((r) => r.ratio)), 3),
+      'x',
+      { max: 1.25 },
+      {
+        ...common,
+        medianDowntimeMs: med.downtimeMs,
+        medianApprovalWaitMs: med.approvalWaitMs,
+        ratioOf: '(downtimeMs - approvalWaitMs) / floor: a dark primary cannot show its data at risk, so the approver is asked (and answers at once)',
+        medianFloorMs: med.theoreticalMinMs,
+        medianOverFloorMs: med.overFloorMs,
+        medianDetectionMs: med.detectionMs,
+        medianStateMs: medianOfRecords(states),
+        medianLostWrites: med.lostWrites,
+        perSeed,
+      },
+    ),
+    measurement(
+      'controlPlaneMs',
+      med.controlPlaneMs,
+      'ms (AWS)',
+      { max: 5_000 },
+      { ...common, what: 'execution start to traffic change made, approval excluded' },
+    ),
   ];
 }
 
@@ -99,7 +122,11 @@ export async function benchThroughput(config: DrConfig, seeds: number): Promise<
     const t = performance.now();
     const results = await runSeeds({ config, scenario, from: 1, to: seeds, shrink: false });
     const minutes = (performance.now() - t) / 60_000;
-    return { perMinute: round(seeds / minutes, 0), missed: results.filter((r) => r.failed.length > 0).map((r) => r.seed), outcomes: countBy(results.map((r) => r.outcome)) };
+    return {
+      perMinute: round(seeds / minutes, 0),
+      missed: results.filter((r) => r.failed.length > 0).map((r) => r.seed),
+      outcomes: countBy(results.map((r) => r.outcome)),
+    };
   };
   const fixed = await timed('primary-down');
   progress(`primary-down: ${fixed.perMinute} seeds/min`);
@@ -107,7 +134,13 @@ export async function benchThroughput(config: DrConfig, seeds: number): Promise<
   progress(`random schedules: ${random.perMinute} schedules/min`);
   return [
     measurement('seedsPerMinute', fixed.perMinute, 'runs/min', { min: 600 }, { scenario: 'primary-down', seeds: `1..${seeds}`, missed: fixed.missed }),
-    measurement('randomSchedulesPerMinute', random.perMinute, 'runs/min', { min: 300 }, { seeds: `1..${seeds}`, missed: random.missed, outcomes: random.outcomes }),
+    measurement(
+      'randomSchedulesPerMinute',
+      random.perMinute,
+      'runs/min',
+      { min: 300 },
+      { seeds: `1..${seeds}`, missed: random.missed, outcomes: random.outcomes },
+    ),
   ];
 }
 
@@ -137,7 +170,13 @@ export async function benchManyStores(base: DrConfig, runs: number, callMs = 200
   let storesInFifty = 0;
   for (let seed = 1; seed <= runs; seed++) {
     const one = await drill(oneStore, 'primary-down', seed);
-    const fifty = await runDrill({ config: base, scenario: { ...fiftyScenario, config: { ...fiftyScenario.config, drill: { storeCallLatencyMs: callMs } } }, seed, approvalMode: 'auto-when-safe', outDir: null });
+    const fifty = await runDrill({
+      config: base,
+      scenario: { ...fiftyScenario, config: { ...fiftyScenario.config, drill: { storeCallLatencyMs: callMs } } },
+      seed,
+      approvalMode: 'auto-when-safe',
+      outDir: null,
+    });
     if (fifty.outcome !== 'FAILED_OVER') throw new Error(`many-stores seed ${seed} ended ${fifty.outcome}`);
     storesInFifty = new Set(fifty.history.filter((e) => e.stateName === 'PromoteStore' && e.type.endsWith('StateEntered')).map((e) => e.index)).size;
     times.one.push(one.controlPlaneMs ?? NaN);
@@ -150,15 +189,21 @@ export async function benchManyStores(base: DrConfig, runs: number, callMs = 200
   const fifty = median(times.fifty);
   const maxConcurrency = promoteMaxConcurrency();
   return [
-    measurement('manyStoresRatio', round(fifty / one, 3), 'x', { max: 1.5 }, {
-      seeds: `1..${runs}`,
-      storeCallLatencyMs: callMs,
-      medianControlPlaneMs: { oneStore: one, fiftyStores: fifty },
-      storesPromotedInFiftyRun: storesInFifty,
-      promoteDataMaxConcurrency: maxConcurrency,
-      promotionWaves: maxConcurrency ? Math.ceil(storesInFifty / maxConcurrency) : 1,
-      medianStateMs: { oneStore: medianOfRecords(states.one), fiftyStores: medianOfRecords(states.fifty) },
-      perSeed: times,
-    }),
+    measurement(
+      'manyStoresRatio',
+      round(fifty / one, 3),
+      'x',
+      { max: 1.5 },
+      {
+        seeds: `1..${runs}`,
+        storeCallLatencyMs: callMs,
+        medianControlPlaneMs: { oneStore: one, fiftyStores: fifty },
+        storesPromotedInFiftyRun: storesInFifty,
+        promoteDataMaxConcurrency: maxConcurrency,
+        promotionWaves: maxConcurrency ? Math.ceil(storesInFifty / maxConcurrency) : 1,
+        medianStateMs: { oneStore: medianOfRecords(states.one), fiftyStores: medianOfRecords(states.fifty) },
+        perSeed: times,
+      },
+    ),
   ];
 }

@@ -71,7 +71,10 @@ export function run(cmd: string, args: readonly string[], opts: { cwd?: string; 
 
 /** The last line of `text` that parses as a JSON object, or undefined. */
 export function lastJsonLine<T>(text: string): T | undefined {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
   for (let i = lines.length - 1; i >= 0; i--) {
     try {
       return JSON.parse(lines[i]) as T;

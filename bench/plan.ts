@@ -27,9 +27,15 @@ export async function benchPlan(): Promise<Measurement[]> {
   const plan = r.code === 0 ? parsePlan(r.stdout) : undefined;
   const rto = typeof plan?.rtoSeconds === 'number' ? plan.rtoSeconds : null;
   return [
-    measurement('projectedAwsRtoSeconds', rto, 's', undefined, rto === null
-      ? { error: `drctl plan --json gave no rtoSeconds (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ').slice(0, 300)}` }
-      : { command: 'npx tsx cli/main.ts plan --json', config: 'dr.config.json', ...budget(plan!) }),
+    measurement(
+      'projectedAwsRtoSeconds',
+      rto,
+      's',
+      undefined,
+      rto === null
+        ? { error: `drctl plan --json gave no rtoSeconds (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ').slice(0, 300)}` }
+        : { command: 'npx tsx cli/main.ts plan --json', config: 'dr.config.json', ...budget(plan!) },
+    ),
   ];
 }
 

@@ -46,7 +46,9 @@ function parseArgs(argv: readonly string[]): Args {
     };
     if (a === '--json') args.json = true;
     else if (a.startsWith('--only')) {
-      const names = value().split(',').map((s) => s.trim());
+      const names = value()
+        .split(',')
+        .map((s) => s.trim());
       const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
       if (bad.length) throw new Error(`unknown section(s) ${bad.join(', ')}; known: ${SECTIONS.join(', ')}`);
       args.only = new Set(names as Section[]);
@@ -67,13 +69,24 @@ function machine() {
   } catch {
     // not Linux
   }
-  return { nproc: availableParallelism(), cpu, memoryGB: round(totalmem() / 1024 ** 3, 1), node: process.version, platform: `${process.platform}-${process.arch}` };
+  return {
+    nproc: availableParallelism(),
+    cpu,
+    memoryGB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }
 
 const load = () => loadavg().map((l) => round(l, 2));
 
 function printTable(ms: readonly Measurement[]): void {
-  const rows = ms.map((m) => [m.name, m.value === null ? 'n/a' : `${m.value} ${m.unit}`, m.goal ?? '', m.met === undefined ? '' : m.met === null ? 'n/a' : m.met ? 'yes' : 'NO']);
+  const rows = ms.map((m) => [
+    m.name,
+    m.value === null ? 'n/a' : `${m.value} ${m.unit}`,
+    m.goal ?? '',
+    m.met === undefined ? '' : m.met === null ? 'n/a' : m.met ? 'yes' : 'NO',
+  ]);
   const head = ['figure', 'value', 'goal', 'met'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;

@@ -85,7 +85,8 @@ const sameSet = (found: readonly string[], expected: Set<string>) => found.lengt
 async function main(): Promise<void> {
   const variant = process.argv[2] as Variant;
   const n = Number(process.argv[3]);
-  if (!['generate', 'bucketed', 'naive'].includes(variant) || !Number.isInteger(n) || n < DIFF_EVERY) throw new Error('usage: <generate|bucketed|naive> <items >= 1000>');
+  if (!['generate', 'bucketed', 'naive'].includes(variant) || !Number.isInteger(n) || n < DIFF_EVERY)
+    throw new Error('usage: <generate|bucketed|naive> <items >= 1000>');
   const data = dataset(n);
   const baselineRssMB = process.memoryUsage().rss / 2 ** 20;
   const t0 = performance.now();

@@ -3,8 +3,19 @@ import { comparisonTime, SCAN_BYTES_PER_READ_UNIT, tablePassSeconds } from '../c
 import { parseConfig } from '../config/load';
 import type { DrConfig } from '../config/schema';
 import { hashValue } from '../functions/data-consistency-validator/compare';
-import { PLAN_FIELD, runDataConsistencyValidator, type DataConsistencyValidatorDeps, type DataReport } from '../functions/data-consistency-validator/data-consistency-validator';
-import { MAX_SEGMENT_INVOCATIONS, SEGMENT_TIME_BOX_MS, type ComparisonPlan, type ComparisonProgress, type SegmentProgress } from '../functions/data-consistency-validator/segmented-comparison';
+import {
+  PLAN_FIELD,
+  runDataConsistencyValidator,
+  type DataConsistencyValidatorDeps,
+  type DataReport,
+} from '../functions/data-consistency-validator/data-consistency-validator';
+import {
+  MAX_SEGMENT_INVOCATIONS,
+  SEGMENT_TIME_BOX_MS,
+  type ComparisonPlan,
+  type ComparisonProgress,
+  type SegmentProgress,
+} from '../functions/data-consistency-validator/segmented-comparison';
 import type { ComparisonWorkStore, DataStores, SegmentPage } from '../functions/shared/ports';
 import { measurement, progress, round, type Measurement } from './lib';
 
@@ -108,7 +119,10 @@ async function timedComparison(config: DrConfig, items: number): Promise<{ secon
         do {
           invocations++;
           prog = (await runDataConsistencyValidator(
-            { action: 'compare-segment', state: { comparisonId: p.comparisonId, pass: p.progress.pass, fromRegion: EAST, toRegion: WEST, lane, ...(prog ? { progress: prog } : {}) } },
+            {
+              action: 'compare-segment',
+              state: { comparisonId: p.comparisonId, pass: p.progress.pass, fromRegion: EAST, toRegion: WEST, lane, ...(prog ? { progress: prog } : {}) },
+            },
             deps,
           )) as SegmentProgress;
         } while (!prog.done && prog.invocation < MAX_SEGMENT_INVOCATIONS);
@@ -129,7 +143,14 @@ export async function benchValidatorProjection(config: DrConfig, measuredItems =
   // The configured budget and concurrency, on one table of 10 million items of ITEM_BYTES.
   const projectedConfig = parseConfig({
     ...config,
-    dataStores: [{ kind: 'dynamodb-global-table', name: table?.name ?? 'orders', tableName: table?.kind === 'dynamodb-global-table' ? table.tableName : 'orders', sizeGiB: (PROJECTED_ITEMS * ITEM_BYTES) / 1024 ** 3 }],
+    dataStores: [
+      {
+        kind: 'dynamodb-global-table',
+        name: table?.name ?? 'orders',
+        tableName: table?.kind === 'dynamodb-global-table' ? table.tableName : 'orders',
+        sizeGiB: (PROJECTED_ITEMS * ITEM_BYTES) / 1024 ** 3,
+      },
+    ],
   });
   const time = comparisonTime(projectedConfig);
   const segments = time.stores[0].segments ?? 1;
@@ -140,7 +161,8 @@ export async function benchValidatorProjection(config: DrConfig, measuredItems =
   progress(`validator projection: the segmented comparison over ${measuredItems} items per region in memory…`);
   const measured = await timedComparison(parseConfig({ ...config, dataStores: projectedConfig.dataStores }), measuredItems);
   const expectedMissing = Math.ceil(measuredItems / DIFF_EVERY);
-  if (measured.report.missingWrites !== expectedMissing) throw new Error(`the segmented comparison found ${measured.report.missingWrites} missing writes, ${expectedMissing} injected: FAILED`);
+  if (measured.report.missingWrites !== expectedMissing)
+    throw new Error(`the segmented comparison found ${measured.report.missingWrites} missing writes, ${expectedMissing} injected: FAILED`);
   // Two passes read every item of both regions: items handled per second of CPU, over both passes.
   const itemsPerCpuSecond = (measuredItems * 2 * 2) / measured.seconds;
   // In AWS each lane is its own Lambda: the CPU of one pass splits over the lanes.
@@ -165,7 +187,13 @@ export async function benchValidatorProjection(config: DrConfig, measuredItems =
       cpuBoundSecondsPerPass: round(cpuPassSeconds, 1),
       overheadSeconds: round(overheadSeconds, 1),
       projectedHours: round(projected / 3600, 2),
-      measured: { itemsPerRegion: measuredItems, seconds: round(measured.seconds, 2), itemsPerCpuSecond: Math.round(itemsPerCpuSecond), invocations: measured.invocations, missingWritesFound: measured.report.missingWrites },
+      measured: {
+        itemsPerRegion: measuredItems,
+        seconds: round(measured.seconds, 2),
+        itemsPerCpuSecond: Math.round(itemsPerCpuSecond),
+        invocations: measured.invocations,
+        missingWritesFound: measured.report.missingWrites,
+      },
       planPassSeconds: time.passSeconds,
     }),
   ];

@@ -51,7 +51,12 @@ function sourceComments(): Map<string, Map<string, string>> {
       if (t[1] !== undefined) {
         pending = t[1]
           .split('\n')
-          .map((l) => l.replace(/^\s*\*\s?/, '').replace(/\s*@\w+.*$/, '').trim())
+          .map((l) =>
+            l
+              .replace(/^\s*\*\s?/, '')
+              .replace(/\s*@\w+.*$/, '')
+              .trim(),
+          )
           .filter(Boolean)
           .join(' ');
       } else if (t[2] !== undefined) {
@@ -116,7 +121,16 @@ export function configFields(): FieldDoc[] {
       case 'pipe':
         return visit(d.in, path, owner, rel, required, when, dflt);
       case 'object': {
-        if (path) fields.push({ path, type: 'object', required, ...(dflt !== undefined ? { default: '(all defaults)' } : {}), constraints: 'no other fields', description, ...(when ? { when } : {}) });
+        if (path)
+          fields.push({
+            path,
+            type: 'object',
+            required,
+            ...(dflt !== undefined ? { default: '(all defaults)' } : {}),
+            constraints: 'no other fields',
+            description,
+            ...(when ? { when } : {}),
+          });
         for (const [k, v] of Object.entries(d.shape as Record<string, unknown>)) {
           const at = inner(k);
           visit(v, path ? `${path}.${k}` : k, at.owner, at.rel, true, when);
@@ -125,7 +139,15 @@ export function configFields(): FieldDoc[] {
       }
       case 'array': {
         const info = leafInfo(schema);
-        fields.push({ path, type: 'array', required, ...(dflt !== undefined ? { default: dflt } : {}), constraints: info.constraints, description, ...(when ? { when } : {}) });
+        fields.push({
+          path,
+          type: 'array',
+          required,
+          ...(dflt !== undefined ? { default: dflt } : {}),
+          constraints: info.constraints,
+          description,
+          ...(when ? { when } : {}),
+        });
         const el = def(d.element);
         // Array items share the array's place in the source.
         if (el.type === 'object' || el.type === 'union') visit(d.element, `${path}[]`, owner, rel, true, when);
@@ -138,7 +160,15 @@ export function configFields(): FieldDoc[] {
       case 'union': {
         const disc = d.discriminator as string | undefined;
         if (!disc) break;
-        if (path && !path.endsWith('[]')) fields.push({ path, type: 'object', required, constraints: `one of the variants below, chosen by \`${disc}\``, description, ...(when ? { when } : {}) });
+        if (path && !path.endsWith('[]'))
+          fields.push({
+            path,
+            type: 'object',
+            required,
+            constraints: `one of the variants below, chosen by \`${disc}\``,
+            description,
+            ...(when ? { when } : {}),
+          });
         for (const option of d.options as unknown[]) {
           const value = (def((def(option).shape as Record<string, unknown>)[disc]) as { values?: unknown[] }).values?.[0];
           const variantWhen = `\`${path ? `${path}.` : ''}${disc}\` = \`${String(value)}\``;
@@ -147,7 +177,14 @@ export function configFields(): FieldDoc[] {
             const at = optionName ? { owner: optionName, rel: k } : inner(k);
             if (k === disc) {
               const values = (d.options as unknown[]).map((o) => (def((def(o).shape as Record<string, unknown>)[disc]) as { values?: unknown[] }).values?.[0]);
-              fields.push({ path: `${path}.${k}`, type: 'string', required: true, constraints: `one of ${values.map((x) => `\`${String(x)}\``).join(', ')}`, description: comments.get(at.owner)?.get(at.rel) ?? 'Chooses the variant; the fields below say which variant they belong to.', ...(when ? { when } : {}) });
+              fields.push({
+                path: `${path}.${k}`,
+                type: 'string',
+                required: true,
+                constraints: `one of ${values.map((x) => `\`${String(x)}\``).join(', ')}`,
+                description: comments.get(at.owner)?.get(at.rel) ?? 'Chooses the variant; the fields below say which variant they belong to.',
+                ...(when ? { when } : {}),
+              });
               continue;
             }
             visit(v, `${path}.${k}`, at.owner, at.rel, true, variantWhen);
@@ -159,7 +196,15 @@ export function configFields(): FieldDoc[] {
         break;
     }
     const info = leafInfo(schema);
-    fields.push({ path, type: info.type, required, ...(dflt !== undefined ? { default: dflt } : {}), constraints: info.constraints, description, ...(when ? { when } : {}) });
+    fields.push({
+      path,
+      type: info.type,
+      required,
+      ...(dflt !== undefined ? { default: dflt } : {}),
+      constraints: info.constraints,
+      description,
+      ...(when ? { when } : {}),
+    });
   };
   visit(schemas.configSchema, '', 'configSchema', '', true);
   // A field that appears under several variants is one field that several variants share.
@@ -167,7 +212,8 @@ export function configFields(): FieldDoc[] {
   for (const f of fields) {
     const prev = merged.get(f.path);
     if (!prev) merged.set(f.path, f);
-    else if (prev.when && f.when && prev.when !== f.when) merged.set(f.path, { ...prev, when: `${prev.when} or ${f.when.split(' = ')[1]}`, description: prev.description || f.description });
+    else if (prev.when && f.when && prev.when !== f.when)
+      merged.set(f.path, { ...prev, when: `${prev.when} or ${f.when.split(' = ')[1]}`, description: prev.description || f.description });
   }
   return [...merged.values()];
 }

@@ -50,7 +50,9 @@ export const EXIT_CODES =
 export function unexpectedErrorLine(err: unknown): string {
   const e = err as { name?: string; message?: string } | undefined;
   const what = `${e?.name ?? 'Error'}: ${firstLine(e?.message ?? String(err)) || 'no message'}`;
-  return isAwsSideError(err) ? `AWS answered with an error drctl could not use (${what})` : `unexpected error (${what}); this is a bug in drctl: DRCTL_DEBUG=1 shows where`;
+  return isAwsSideError(err)
+    ? `AWS answered with an error drctl could not use (${what})`
+    : `unexpected error (${what}); this is a bug in drctl: DRCTL_DEBUG=1 shows where`;
 }
 
 /**

@@ -51,7 +51,10 @@ export function humanEvent(e: DrillEvent): string | undefined {
       const head = `${t}  approval requested (estimated RPO ${ms(e.estimatedRpoMs as number | null)} vs target ${ms(e.rpoTargetMs as number | null)})`;
       if (e.approver !== 'manual') return `${head}\n${' '.repeat(11)}link: ${e.url}`;
       // A person is answering: show the email they would get, then the link on its own line to click.
-      const email = String(e.email ?? '').split('\n').map((l) => `${' '.repeat(11)}| ${l}`).join('\n');
+      const email = String(e.email ?? '')
+        .split('\n')
+        .map((l) => `${' '.repeat(11)}| ${l}`)
+        .join('\n');
       return `${head}\n${' '.repeat(11)}| Subject: ${e.subject}\n${email}\n\n${' '.repeat(11)}open this link in a browser to decide (waiting in real time): ${e.url}`;
     }
     case 'approval-answered':
@@ -89,7 +92,8 @@ export function humanSummary(s: DrillSummary): string {
     `  lost writes            ${s.lostWrites} of ${s.acknowledgedWrites} acknowledged`,
     `  largest payload        ${s.maxPayloadBytes} bytes   (Step Functions fails an execution over 262,144)`,
   ];
-  if (s.completedSteps) lines.push(`  completed steps        ${s.completedSteps.join(', ') || 'none'}`, `  remaining steps        ${s.remainingSteps?.join(', ')}`);
+  if (s.completedSteps)
+    lines.push(`  completed steps        ${s.completedSteps.join(', ') || 'none'}`, `  remaining steps        ${s.remainingSteps?.join(', ')}`);
   if (s.plan) lines.push('  plan (nothing changed):', ...s.plan.map((p) => `    - ${p}`));
   if (s.error) lines.push(`  ended with             ${s.error}: ${s.cause ?? ''}`);
   lines.push(`  expected               ${s.matched ? 'met' : 'MISSED'}${s.expected.adjustedFor ? ` (adjusted for ${s.expected.adjustedFor.join(', ')})` : ''}`);

@@ -168,7 +168,7 @@ export class DrillProgress {
 
   private duration(s: Step): string {
     const end = s.exitedAt ?? (this.phase === 'finished' ? undefined : this.now());
-    return end === undefined ? "" : `${ANSI.dim}  ${awsDuration(end - s.enteredAt)}${ANSI.reset}`;
+    return end === undefined ? '' : `${ANSI.dim}  ${awsDuration(end - s.enteredAt)}${ANSI.reset}`;
   }
 
   private track(e: DrillEvent): void {

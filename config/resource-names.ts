@@ -84,7 +84,10 @@ function checkedPart(what: string, value: string): string {
 
 /** The name of a detection alarm. Throws on a part the parser could not read back. */
 export function detectionAlarmName(prefix: string, alarm: DetectionAlarm): string {
-  const parts = alarm.kind === 'composite' ? [COMPOSITE, checkedPart('target', alarm.target)] : [alarm.source, checkedPart('vantage', alarm.vantage), checkedPart('target', alarm.target)];
+  const parts =
+    alarm.kind === 'composite'
+      ? [COMPOSITE, checkedPart('target', alarm.target)]
+      : [alarm.source, checkedPart('vantage', alarm.vantage), checkedPart('target', alarm.target)];
   return `${prefix}${parts.join(SEPARATOR)}`;
 }
 
@@ -100,7 +103,8 @@ export const compositeAlarmName = (prefix: string, target: string): string => de
 
 /** One of the control plane's own alarms (dead letters, a stalled schedule, a failed execution): `<prefix><name>`. */
 export function controlPlaneAlarmName(prefix: string, name: string): string {
-  if (name.includes(SEPARATOR) || !PART.test(name)) throw new Error(`Control-plane alarm name "${name}" must be words joined by single dashes (\`--\` marks detection alarms)`);
+  if (name.includes(SEPARATOR) || !PART.test(name))
+    throw new Error(`Control-plane alarm name "${name}" must be words joined by single dashes (\`--\` marks detection alarms)`);
   return `${prefix}${name}`;
 }
 

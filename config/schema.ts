@@ -6,9 +6,7 @@ import * as z from 'zod';
  * the drill and `drctl` all parse with it, so a bad field fails the same way everywhere.
  */
 
-const awsRegion = z
-  .string()
-  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as us-east-1');
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region name such as us-east-1');
 
 const httpsOrHttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -34,9 +32,7 @@ export const route53WeightedSchema = z.strictObject({
 export const arcRoutingControlSchema = z.strictObject({
   strategy: z.literal('arc-routing-control'),
   /** The ARC cluster's regional data-plane endpoints (five in AWS), tried in order with rotation on failure. */
-  clusterEndpoints: z
-    .array(z.strictObject({ region: awsRegion, endpoint: httpsOrHttpUrl }))
-    .min(1, 'needs at least one cluster endpoint'),
+  clusterEndpoints: z.array(z.strictObject({ region: awsRegion, endpoint: httpsOrHttpUrl })).min(1, 'needs at least one cluster endpoint'),
   /** Routing control ARN per region name. */
   routingControlArns: z.record(awsRegion, z.string().startsWith('arn:aws:route53-recovery-control::')),
 });
@@ -46,11 +42,7 @@ export const activeActiveSchema = z.strictObject({
   hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, 'must be a Route 53 hosted zone id (Z...)'),
 });
 
-export const trafficSchema = z.discriminatedUnion('strategy', [
-  route53WeightedSchema,
-  arcRoutingControlSchema,
-  activeActiveSchema,
-]);
+export const trafficSchema = z.discriminatedUnion('strategy', [route53WeightedSchema, arcRoutingControlSchema, activeActiveSchema]);
 
 /** Approximate size of the store in one region, in GiB: only `drctl plan` reads it, to project how long the comparison takes. */
 const sizeGiB = z.number().positive().max(1_000_000).optional();
@@ -81,11 +73,7 @@ export const s3ReplicatedStoreSchema = z.strictObject({
   sizeGiB,
 });
 
-export const dataStoreSchema = z.discriminatedUnion('kind', [
-  dynamoDbStoreSchema,
-  auroraGlobalStoreSchema,
-  s3ReplicatedStoreSchema,
-]);
+export const dataStoreSchema = z.discriminatedUnion('kind', [dynamoDbStoreSchema, auroraGlobalStoreSchema, s3ReplicatedStoreSchema]);
 
 const scalingName = (what: string) => z.string().min(1, `must name the ${what}`).max(255);
 
@@ -219,7 +207,10 @@ export const arcPrerequisitesSchema = z.strictObject({
   /** An existing (shared) cluster: only the control panel, routing controls, safety rule and health checks are created in it. */
   clusterArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/, 'must be an ARC cluster ARN (arn:aws:route53-recovery-control::<account>:cluster/<id>)')
+    .regex(
+      /^arn:aws[a-z-]*:route53-recovery-control::\d{12}:cluster\/[A-Za-z0-9-]+$/,
+      'must be an ARC cluster ARN (arn:aws:route53-recovery-control::<account>:cluster/<id>)',
+    )
     .optional(),
   /** Applications sharing the cluster: `drctl plan` prices this application's share (1/N of the cluster-hours). */
   sharedByApplications: z.number().int().min(1, 'must be at least 1 (this application)').max(1_000).default(1),
@@ -290,7 +281,11 @@ export const configSchema = z
       if (s.kind === 's3-replicated') needBoth(s.buckets, ['dataStores', i, 'buckets']);
     });
     if (cfg.standby.mode === 'hot' && cfg.standby.scaling.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['standby', 'scaling'], message: 'must be empty when standby.mode is "hot" (a hot standby already runs at production size)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['standby', 'scaling'],
+        message: 'must be empty when standby.mode is "hot" (a hot standby already runs at production size)',
+      });
     }
     if (cfg.standby.mode !== 'hot' && cfg.standby.scaling.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['standby', 'scaling'], message: `needs at least one target when standby.mode is "${cfg.standby.mode}"` });
@@ -303,15 +298,31 @@ export const configSchema = z
     if (cfg.traffic.strategy === 'arc-routing-control') needBoth(cfg.traffic.routingControlArns, ['traffic', 'routingControlArns']);
     const arc = cfg.prerequisites.arc;
     if (arc?.create && arc.clusterArn) {
-      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'arc', 'clusterArn'], message: 'give either create: true (a new cluster) or clusterArn (an existing one), not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prerequisites', 'arc', 'clusterArn'],
+        message: 'give either create: true (a new cluster) or clusterArn (an existing one), not both',
+      });
     }
     if (arc?.create && cfg.traffic.strategy !== 'arc-routing-control') {
-      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'arc', 'create'], message: `needs traffic.strategy "arc-routing-control" (it is "${cfg.traffic.strategy}")` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prerequisites', 'arc', 'create'],
+        message: `needs traffic.strategy "arc-routing-control" (it is "${cfg.traffic.strategy}")`,
+      });
     } else if (arc?.clusterArn && cfg.traffic.strategy !== 'arc-routing-control') {
-      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'arc', 'clusterArn'], message: `needs traffic.strategy "arc-routing-control" (it is "${cfg.traffic.strategy}")` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prerequisites', 'arc', 'clusterArn'],
+        message: `needs traffic.strategy "arc-routing-control" (it is "${cfg.traffic.strategy}")`,
+      });
     }
     if (cfg.prerequisites.route53Records?.create && cfg.traffic.strategy !== 'route53-weighted') {
-      ctx.addIssue({ code: 'custom', path: ['prerequisites', 'route53Records', 'create'], message: `needs traffic.strategy "route53-weighted" (it is "${cfg.traffic.strategy}")` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prerequisites', 'route53Records', 'create'],
+        message: `needs traffic.strategy "route53-weighted" (it is "${cfg.traffic.strategy}")`,
+      });
     }
   });
 

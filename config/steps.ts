@@ -192,7 +192,10 @@ export function stepByFolder(folder: string): LambdaStep {
  * Every placeholder of state-machines/*.asl.json with its value: what the stacks pass as `definitionSubstitutions`
  * and the drill substitutes with local ARNs.
  */
-export function substitutionsFor(arnOf: { readonly function: (step: WorkflowStep) => string; readonly topic: (topic: WorkflowTopic) => string }): Record<string, string> {
+export function substitutionsFor(arnOf: {
+  readonly function: (step: WorkflowStep) => string;
+  readonly topic: (topic: WorkflowTopic) => string;
+}): Record<string, string> {
   return {
     ...Object.fromEntries(WORKFLOW_STEPS.map((s) => [s.substitution, arnOf.function(s)])),
     ...Object.fromEntries(Object.entries(TOPIC_SUBSTITUTIONS).map(([topic, placeholder]) => [placeholder, arnOf.topic(topic as WorkflowTopic)])),

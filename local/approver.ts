@@ -31,7 +31,9 @@ function formOf(body: string, id: string, pageUrl: string): { action: string; fi
 
 /** The newest code mailed to `address` for `challengeId`, as the person reads it in their mailbox. */
 export function mailedCode(outbox: readonly OutboxMessage[], address: string, challengeId: string): string | undefined {
-  const mail = outbox.findLast((m) => m.topic === 'approver-code' && m.attributes?.recipient === address.toLowerCase() && m.attributes?.challengeId === challengeId);
+  const mail = outbox.findLast(
+    (m) => m.topic === 'approver-code' && m.attributes?.recipient === address.toLowerCase() && m.attributes?.challengeId === challengeId,
+  );
   return mail ? /code: (\d{4} \d{4})/.exec(mail.body)?.[1] : undefined;
 }
 
@@ -40,8 +42,15 @@ export function mailedCode(outbox: readonly OutboxMessage[], address: string, ch
  * code for `approver`, read it from the outbox (the approver's mailbox), and submit the decision form with it. Over
  * the RPO target the person ticks the data-loss box, as an approver who approves must. Returns the final status.
  */
-export async function answerApproval(world: ApproverWorld, url: string, decision: 'approve' | 'reject', approver: string, reason?: string): Promise<{ status: number; body: string }> {
-  const post = (target: string, fields: Record<string, string>) => world.net.request(target, { from: 'clients', method: 'POST', body: new URLSearchParams(fields).toString(), headers: FORM, timeoutMs: 30_000 });
+export async function answerApproval(
+  world: ApproverWorld,
+  url: string,
+  decision: 'approve' | 'reject',
+  approver: string,
+  reason?: string,
+): Promise<{ status: number; body: string }> {
+  const post = (target: string, fields: Record<string, string>) =>
+    world.net.request(target, { from: 'clients', method: 'POST', body: new URLSearchParams(fields).toString(), headers: FORM, timeoutMs: 30_000 });
   const page = await world.net.request(url, { from: 'clients', timeoutMs: 30_000 });
   const ask = page.status === 200 ? formOf(page.body, 'code-form', url) : undefined;
   if (!ask) return { status: page.status, body: page.body };
@@ -51,7 +60,12 @@ export async function answerApproval(world: ApproverWorld, url: string, decision
   const code = mailedCode(world.notifier.outbox, approver, decide.fields.challenge ?? '');
   // No code arrived (the address is not an approver, or SNS refused the message): the person cannot decide.
   if (!code) return { status: 403, body: 'no code arrived in the mailbox' };
-  const form: Record<string, string> = { ...decide.fields, code, decision, reason: decision === 'reject' ? (reason ?? 'drill: rejected by the scenario approver') : (reason ?? '') };
+  const form: Record<string, string> = {
+    ...decide.fields,
+    code,
+    decision,
+    reason: decision === 'reject' ? (reason ?? 'drill: rejected by the scenario approver') : (reason ?? ''),
+  };
   if (decision === 'approve' && sent.body.includes('name="acceptDataLoss"')) form.acceptDataLoss = 'yes';
   const res = await post(decide.action, form);
   return { status: res.status, body: res.body };
@@ -84,8 +98,16 @@ const CLI_LATENCY_MS = 20;
  * hand to approval-callback with the caller's ARN. It is built in process: nothing a client sends over HTTP can carry
  * an IAM identity, which is why the drill's HTTP server cannot be used for it. Returns the status and JSON answer.
  */
-export async function approveAsIamPrincipal(api: { readonly approvalHandler: ApiHandler }, d: IamDecision): Promise<{ status: number; body: Record<string, unknown> }> {
-  const body = JSON.stringify({ execution: d.executionArn, decision: d.decision, ...(d.reason ? { reason: d.reason } : {}), ...(d.acceptDataLoss ? { acceptDataLoss: true } : {}) });
+export async function approveAsIamPrincipal(
+  api: { readonly approvalHandler: ApiHandler },
+  d: IamDecision,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const body = JSON.stringify({
+    execution: d.executionArn,
+    decision: d.decision,
+    ...(d.reason ? { reason: d.reason } : {}),
+    ...(d.acceptDataLoss ? { acceptDataLoss: true } : {}),
+  });
   const event = {
     httpMethod: 'POST',
     path: IAM_DECISIONS_PATH,
@@ -98,7 +120,13 @@ export async function approveAsIamPrincipal(api: { readonly approvalHandler: Api
     body,
     isBase64Encoded: false,
     stageVariables: null,
-    requestContext: { accountId: LOCAL_ACCOUNT, stage: 'prod', httpMethod: 'POST', path: `/prod${IAM_DECISIONS_PATH}`, identity: { sourceIp: '127.0.0.1', userArn: d.principalArn, caller: d.principalArn } },
+    requestContext: {
+      accountId: LOCAL_ACCOUNT,
+      stage: 'prod',
+      httpMethod: 'POST',
+      path: `/prod${IAM_DECISIONS_PATH}`,
+      identity: { sourceIp: '127.0.0.1', userArn: d.principalArn, caller: d.principalArn },
+    },
   } as unknown as APIGatewayProxyEvent;
   await sleep(CLI_LATENCY_MS);
   const res = await api.approvalHandler(event, fakeLambdaContext('approval-callback'));

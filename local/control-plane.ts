@@ -129,7 +129,12 @@ export async function startLocalControlPlane(
   // Every function the workflows invoke (config/steps.ts), wired to the world: a step missing here does not compile.
   const handlers: Record<WorkflowStepKey, Handler> = {
     healthChecker: healthChecker({ ...common, signals: opts.signals ?? world.signals, logger: loggerOf('healthChecker') }),
-    trafficRouter: trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: world.idempotency }, logger: loggerOf('trafficRouter') }),
+    trafficRouter: trafficRouter({
+      ...common,
+      traffic: world.traffic,
+      idempotency: { persistenceStore: world.idempotency },
+      logger: loggerOf('trafficRouter'),
+    }),
     failoverOrchestrator: failoverOrchestrator({
       ...common,
       siteState: world.siteState,
@@ -138,7 +143,13 @@ export async function startLocalControlPlane(
       idempotency: { persistenceStore: world.idempotency },
       logger: loggerOf('failoverOrchestrator'),
     }),
-    dataConsistencyValidator: dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, sleep, logger: loggerOf('dataConsistencyValidator') }),
+    dataConsistencyValidator: dataConsistencyValidator({
+      ...common,
+      dataStores: world.dataStores,
+      work: world.comparisons,
+      sleep,
+      logger: loggerOf('dataConsistencyValidator'),
+    }),
     approvalRequest: approvalRequest({
       ...common,
       approvals: world.approvals,
@@ -150,8 +161,12 @@ export async function startLocalControlPlane(
       logger: loggerOf('approvalRequest'),
     }),
   };
-  const lambdas: Record<string, LocalLambda> = Object.fromEntries(WORKFLOW_STEPS.map((step) => [localFunctionArn(app, step.folder), asLambda(step.folder, handlers[step.key])]));
-  const topics: Record<string, Topic> = Object.fromEntries((Object.keys(TOPIC_SUBSTITUTIONS) as WorkflowTopic[]).map((t) => [localTopicArn(app, t), t] as const));
+  const lambdas: Record<string, LocalLambda> = Object.fromEntries(
+    WORKFLOW_STEPS.map((step) => [localFunctionArn(app, step.folder), asLambda(step.folder, handlers[step.key])]),
+  );
+  const topics: Record<string, Topic> = Object.fromEntries(
+    (Object.keys(TOPIC_SUBSTITUTIONS) as WorkflowTopic[]).map((t) => [localTopicArn(app, t), t] as const),
+  );
   const snsPublish = async (input: SnsPublishInput) => {
     const topic = topics[input.TopicArn];
     if (!topic) throw new Error(`sns:publish to unknown topic ${input.TopicArn}`);
@@ -159,9 +174,7 @@ export async function startLocalControlPlane(
     await world.notifier.publish({ topic, subject: input.Subject ?? '', body: input.Message, attributes });
   };
   const substitutions = localSubstitutions(app);
-  const lambdaTimeoutSeconds = Object.fromEntries(
-    Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([fn, seconds]) => [localFunctionArn(app, fn), seconds]),
-  );
+  const lambdaTimeoutSeconds = Object.fromEntries(Object.entries(LAMBDA_TIMEOUT_SECONDS).map(([fn, seconds]) => [localFunctionArn(app, fn), seconds]));
   const integrations = { lambdas, snsPublish, lambdaTimeoutSeconds, beforeTask: (state: string, resource: string) => world.taskFaults.before(state, resource) };
   // The heartbeat writers run beside the control plane, as deployed (each region's copy on its schedule).
   world.heartbeats.start();
@@ -179,7 +192,10 @@ function rateLimited(): SimResponse {
 /** API Gateway's proxy integration over the simulated network: the same event shape the Lambda gets in AWS. */
 async function callApi(handler: ApiHandler, req: SimRequest): Promise<SimResponse> {
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
-  const result = await handler(toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, headers), fakeLambdaContext('approval-callback'));
+  const result = await handler(
+    toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, headers),
+    fakeLambdaContext('approval-callback'),
+  );
   const outHeaders = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
   return { status: result.statusCode, headers: outHeaders, body: req.method === 'HEAD' ? '' : result.body };
 }

@@ -16,7 +16,16 @@ import { LocalReconcilers } from './reconcilers';
 import { localFailureReader } from './runtime/failure-context';
 import type { HistoryEvent } from './runtime/history';
 import { allStates, type ExecutionResult, type LocalExecution } from './runtime/local-state-machine';
-import { loadScenario, resolveRegion, scenarioConfig, type ApproverDecision, type Expectation, type OperatorAction, type Outcome, type Scenario } from './scenario-file';
+import {
+  loadScenario,
+  resolveRegion,
+  scenarioConfig,
+  type ApproverDecision,
+  type Expectation,
+  type OperatorAction,
+  type Outcome,
+  type Scenario,
+} from './scenario-file';
 import { sleep } from './sim/network';
 import { createRng } from './sim/random';
 import { realClock, Simulation, SIM_EPOCH, simClock, simNow } from './sim/virtual-time';
@@ -147,12 +156,17 @@ export function outcomeOf(result: ExecutionResult, events: readonly HistoryEvent
 /** The approver this run plays: the command line wins over the scenario. */
 function approverOf(sc: Scenario, approve: Approver | undefined): { decision: ApproverDecision; afterMs: number; via: 'page' | 'iam' } {
   if (approve === undefined) return { decision: sc.approver.decision, afterMs: sc.approver.after, via: 'page' };
-  if (approve === 'auto' || approve === 'cli') return { decision: 'approve', afterMs: sc.approver.decision === 'approve' ? sc.approver.after : 0, via: approve === 'cli' ? 'iam' : 'page' };
+  if (approve === 'auto' || approve === 'cli')
+    return { decision: 'approve', afterMs: sc.approver.decision === 'approve' ? sc.approver.after : 0, via: approve === 'cli' ? 'iam' : 'page' };
   return { decision: approve, afterMs: sc.approver.decision === approve ? sc.approver.after : 0, via: 'page' };
 }
 
 /** The scenario's `expect`, adjusted where the command line changed what a correct control plane ends with. */
-export function effectiveExpect(sc: Scenario, config: DrConfig, o: { decision: ApproverDecision; dryRun: boolean; approvalModeOverride: boolean }): Expectation & { adjustedFor?: string[] } {
+export function effectiveExpect(
+  sc: Scenario,
+  config: DrConfig,
+  o: { decision: ApproverDecision; dryRun: boolean; approvalModeOverride: boolean },
+): Expectation & { adjustedFor?: string[] } {
   const e: Expectation & { adjustedFor?: string[] } = { ...sc.expect };
   const adjusted: string[] = [];
   const wouldAct = e.outcome === 'FAILED_OVER' || e.outcome === 'INCOMPLETE';
@@ -261,7 +275,11 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     // The rule and its target run in the region whose state machine ran the execution (the one being activated).
     await sleep(rng.int(200, 1_000));
     const stateMachineArn = ex.id.replace(':execution:', ':stateMachine:').replace(/:[^:]+$/, '');
-    const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: ex.id, stateMachineArn, name: ex.name, status } };
+    const event = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: ex.id, stateMachineArn, name: ex.name, status },
+    };
     // The rule's first target: the alert topic, with the same text its input transformer builds in AWS.
     const alert = executionStatusAlert(event);
     if (alert) await world.notifier.publish({ topic: 'alert', subject: alert.subject, body: alert.body }).catch(() => undefined);
@@ -278,7 +296,13 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     run: (input, name) => cp.machine.start(input, name),
     decorateInput: (input) => ({ ...input, dryRun: Boolean(opts.dryRun), ...(opts.approvalMode ? { approvalMode: opts.approvalMode } : {}) }),
     onTransition: (t) => emit('alarm', { alarm: t.alarmName, signal: t.signalId, state: t.state, previous: t.previous }),
-    onTrigger: (d) => emit('alarm-trigger', { region: d.region, alarm: d.alarmName, eventId: d.eventId, ...(d.result ? { action: d.result.action, reason: d.result.reason } : { error: d.error }) }),
+    onTrigger: (d) =>
+      emit('alarm-trigger', {
+        region: d.region,
+        alarm: d.alarmName,
+        eventId: d.eventId,
+        ...(d.result ? { action: d.result.action, reason: d.result.reason } : { error: d.error }),
+      }),
     onExecutionStarted: (ex, region, input) => {
       const alarms = (input as { trigger?: { alarms?: string[] } }).trigger?.alarms ?? [];
       emit('execution-started', { executionName: ex.name, executionArn: ex.id, region, alarms, by: 'detection' });
@@ -290,13 +314,19 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
     },
   });
   const idRng = rng.fork('approval-ids');
-  const cp = await startLocalControlPlane(world, { serveApprovalsOverHttp: approver.decision === 'manual', signals: detection.signals, randomId: () => Buffer.from(idRng.hex(16), 'hex').toString('base64url') });
+  const cp = await startLocalControlPlane(world, {
+    serveApprovalsOverHttp: approver.decision === 'manual',
+    signals: detection.signals,
+    randomId: () => Buffer.from(idRng.hex(16), 'hex').toString('base64url'),
+  });
   opts.inspect?.({ world, controlPlane: cp, detection });
 
   const shiftsOntoDown: string[] = [];
   world.router.onApply((weights) => {
     for (const [r, w] of Object.entries(weights)) if (w > 0 && world.apps[r].unreachable) shiftsOntoDown.push(`${r} at +${simNow() - t0} ms`);
-    const on = Object.entries(weights).filter(([, w]) => w > 0).map(([r]) => r);
+    const on = Object.entries(weights)
+      .filter(([, w]) => w > 0)
+      .map(([r]) => r);
     emit('traffic-shifted', { to: on.length === 1 ? on[0] : on, weights });
   });
 
@@ -313,7 +343,11 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   let mails = 0;
   world.notifier.on((m: OutboxMessage) => {
     mails++;
-    if (outboxDir) writeFileSync(join(outboxDir, `${seed}-${String(mails).padStart(3, '0')}-${m.topic}.txt`), `Topic: ${m.topic}\nSubject: ${m.subject}\nDate: ${new Date(m.at).toISOString()}\n\n${m.body}\n`);
+    if (outboxDir)
+      writeFileSync(
+        join(outboxDir, `${seed}-${String(mails).padStart(3, '0')}-${m.topic}.txt`),
+        `Topic: ${m.topic}\nSubject: ${m.subject}\nDate: ${new Date(m.at).toISOString()}\n\n${m.body}\n`,
+      );
     if (m.topic === 'approval') return;
     // A one-time code mailed to an approver is not an alert about the incident.
     if (m.topic === 'approver-code') return emit('approver-code', { subject: m.subject, recipient: m.attributes?.recipient, message: m.body });
@@ -392,7 +426,14 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
       const to = op.do === 'failover' ? world.standby : world.primary;
       const from = to === world.primary ? world.standby : world.primary;
       const incidentId = `manual-${op.do}-${to}-${utcDay(simNow())}`;
-      const input = { incidentId, direction: op.do, fromRegion: from, toRegion: to, trigger: { source: 'manual', at: new Date(simNow()).toISOString(), ...(op.reason ? { reason: op.reason } : {}) }, dryRun: Boolean(opts.dryRun) };
+      const input = {
+        incidentId,
+        direction: op.do,
+        fromRegion: from,
+        toRegion: to,
+        trigger: { source: 'manual', at: new Date(simNow()).toISOString(), ...(op.reason ? { reason: op.reason } : {}) },
+        dryRun: Boolean(opts.dryRun),
+      };
       const machine = op.do === 'failover' ? cp.machine : cp.failbackMachine;
       const ex = machine.start(input, incidentId, op.do === 'failover' ? 'failover' : 'failback');
       emit('execution-started', { executionName: ex.name, executionArn: ex.id, region: to, alarms: [], by: 'operator' });
@@ -468,7 +509,12 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   await world.load.stop();
   for (const ex of allExecutions) if (!endedAt.has(ex.name)) ex.stop();
   // Replication between live regions that is still in flight lands before the count, so lost means lost.
-  for (let i = 0; i < 600 && world.data.stores.some((s) => Object.values(s.byRegion).some((r) => !r.crashed && r.replicationBacklog > 0 && r.oldestUnshippedAt === undefined)); i++) {
+  for (
+    let i = 0;
+    i < 600 &&
+    world.data.stores.some((s) => Object.values(s.byRegion).some((r) => !r.crashed && r.replicationBacklog > 0 && r.oldestUnshippedAt === undefined));
+    i++
+  ) {
     await sleep(1_000);
   }
   await cp.stop();
@@ -514,19 +560,34 @@ async function drillBody(opts: DrillOptions, sc: Scenario, config: DrConfig, see
   invariants.push({
     name: 'no-execution-before-fault',
     held: early.length === 0,
-    detail: early.length === 0 ? 'every execution started after the first fault' : `${early.map((e) => `${e.name} at +${e.at - t0} ms`).join(', ')} started before any fault`,
+    detail:
+      early.length === 0
+        ? 'every execution started after the first fault'
+        : `${early.map((e) => `${e.name} at +${e.at - t0} ms`).join(', ')} started before any fault`,
   });
   const figures: Record<string, number | null> = { detectionMs, controlPlaneMs, approvalWaitMs, downtimeMs: dt.ms, theoreticalMinMs: floor?.floorMs ?? null };
   const negative = Object.entries(figures).filter(([, v]) => v !== null && !(Number.isFinite(v) && v >= 0));
-  invariants.push({ name: 'measurements-valid', held: negative.length === 0, detail: negative.length === 0 ? 'no negative or non-finite figure' : negative.map(([k, v]) => `${k}=${v}`).join(', ') });
-  invariants.push({ name: 'drill-finished', held: !gaveUp, detail: gaveUp ? `still running after ${maxDurationMs / 60_000} min of AWS time` : 'everything scheduled happened and settled' });
+  invariants.push({
+    name: 'measurements-valid',
+    held: negative.length === 0,
+    detail: negative.length === 0 ? 'no negative or non-finite figure' : negative.map(([k, v]) => `${k}=${v}`).join(', '),
+  });
+  invariants.push({
+    name: 'drill-finished',
+    held: !gaveUp,
+    detail: gaveUp ? `still running after ${maxDurationMs / 60_000} min of AWS time` : 'everything scheduled happened and settled',
+  });
   // Clients must be served again once traffic moved, as long as the region they moved to is itself healthy at the end.
   const standbyHealthy = world.apps[world.standby].fault === 'none' && !world.darkRegions.has(world.standby);
   if (shift && outcome === 'FAILED_OVER' && standbyHealthy && !dt.recovered) {
     invariants.push({ name: 'clients-recovered', held: false, detail: 'traffic moved to a healthy standby but clients never wrote successfully again' });
   }
 
-  const expected = effectiveExpect(sc, config, { decision: approver.decision, dryRun: Boolean(opts.dryRun), approvalModeOverride: opts.approvalMode !== undefined });
+  const expected = effectiveExpect(sc, config, {
+    decision: approver.decision,
+    dryRun: Boolean(opts.dryRun),
+    approvalModeOverride: opts.approvalMode !== undefined,
+  });
   const alertSubjects = world.notifier.outbox.filter((m) => m.topic !== 'approval' && m.topic !== 'approver-code').map((m) => m.subject);
   const expectations = checkExpectations(expected, config, {
     outcome,
@@ -603,7 +664,8 @@ export function checkExpectations(e: Expectation, config: DrConfig, o: Observed)
   if (e.approvalRequested !== undefined) add('approvalRequested', e.approvalRequested, o.approvalRequested, o.approvalRequested === e.approvalRequested);
   if (e.maxDetection !== undefined) add('maxDetection', e.maxDetection, o.detectionMs, o.detectionMs !== null && o.detectionMs <= e.maxDetection);
   if (e.maxDowntime !== undefined) add('maxDowntime', e.maxDowntime, o.downtimeMs, o.downtimeMs <= e.maxDowntime);
-  if (e.minEstimatedRpo !== undefined) add('minEstimatedRpo', e.minEstimatedRpo, o.estimatedRpoMs, o.estimatedRpoMs !== null && o.estimatedRpoMs >= e.minEstimatedRpo);
+  if (e.minEstimatedRpo !== undefined)
+    add('minEstimatedRpo', e.minEstimatedRpo, o.estimatedRpoMs, o.estimatedRpoMs !== null && o.estimatedRpoMs >= e.minEstimatedRpo);
   for (const subject of e.alerts ?? []) {
     const hit = o.alertSubjects.find((s) => s.toLowerCase().includes(subject.toLowerCase()));
     add(`alerts: "${subject}"`, subject, hit ?? null, hit !== undefined);
@@ -618,7 +680,6 @@ function approvalWait(events: readonly HistoryEvent[]): number {
   return (left?.timestamp ?? simNow()) - entered.timestamp;
 }
 
-
 /** Every mutating step's planned changes, from their outputs. */
 function collectPlan(events: readonly HistoryEvent[]): string[] {
   const plan: string[] = [];
@@ -631,7 +692,10 @@ function collectPlan(events: readonly HistoryEvent[]): string[] {
   }
   for (const e of events) {
     // ScaleStandby's plan (pilot light / warm standby) comes back inside PrepareStandby's output.
-    const scale = e.type.endsWith('StateExited') && e.stateName === 'PrepareStandby' ? (e.output as { prepare?: { scale?: { plan?: unknown } } } | undefined)?.prepare?.scale : undefined;
+    const scale =
+      e.type.endsWith('StateExited') && e.stateName === 'PrepareStandby'
+        ? (e.output as { prepare?: { scale?: { plan?: unknown } } } | undefined)?.prepare?.scale
+        : undefined;
     if (scale && Array.isArray(scale.plan)) plan.push(...(scale.plan as string[]));
   }
   for (const e of events) {
@@ -642,13 +706,23 @@ function collectPlan(events: readonly HistoryEvent[]): string[] {
   return plan;
 }
 
-function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalExecution | undefined, result: ExecutionResult | undefined, shiftsOntoDown: readonly string[]): Invariant[] {
+function checkInvariants(
+  world: LocalWorld,
+  outcome: Outcome,
+  execution: LocalExecution | undefined,
+  result: ExecutionResult | undefined,
+  shiftsOntoDown: readonly string[],
+): Invariant[] {
   // Who would write now: a region that is down takes no writes, and one whose SSM is gone stands down by itself.
   const writers = Object.values(world.apps)
     .filter((a) => a.acceptsWrites())
     .map((a) => a.region);
   const invariants: Invariant[] = [
-    { name: 'at-most-one-writer', held: world.config.traffic.strategy === 'active-active' || writers.length <= 1, detail: `regions accepting writes: ${writers.join(', ') || 'none'}` },
+    {
+      name: 'at-most-one-writer',
+      held: world.config.traffic.strategy === 'active-active' || writers.length <= 1,
+      detail: `regions accepting writes: ${writers.join(', ') || 'none'}`,
+    },
     {
       name: 'execution-terminal',
       held: !execution || (result !== undefined && result.status !== 'ABORTED'),
@@ -662,7 +736,12 @@ function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalEx
     invariants.push({
       name: 'alert-sent',
       held: alerts > 0 || snsRefused > 0,
-      detail: alerts > 0 ? `${alerts} alert(s) published` : snsRefused > 0 ? `no alert could be published: the SNS API refused ${snsRefused} call(s)` : 'no alert published',
+      detail:
+        alerts > 0
+          ? `${alerts} alert(s) published`
+          : snsRefused > 0
+            ? `no alert could be published: the SNS API refused ${snsRefused} call(s)`
+            : 'no alert published',
     });
   }
   if (outcome === 'FAILED_OVER') {
@@ -681,7 +760,10 @@ function checkInvariants(world: LocalWorld, outcome: Outcome, execution: LocalEx
   invariants.push({
     name: 'never-shift-to-unhealthy',
     held: shiftsOntoDown.length === 0,
-    detail: shiftsOntoDown.length === 0 ? 'traffic never moved onto a region that was down' : `traffic moved onto a region that was down: ${shiftsOntoDown.join(', ')}`,
+    detail:
+      shiftsOntoDown.length === 0
+        ? 'traffic never moved onto a region that was down'
+        : `traffic moved onto a region that was down: ${shiftsOntoDown.join(', ')}`,
   });
   return invariants;
 }

@@ -35,7 +35,8 @@ export function checkFaults(faults: readonly Fault[], config: DrConfig, stateNam
       throw new ScenarioError(`${where}.state: the failover definition has no state "${f.state}"`);
     }
     if ((f.kind === 'aws-api-down' || f.kind === 'throttle') && f.service.startsWith('arc-endpoint:')) {
-      if (config.traffic.strategy !== 'arc-routing-control') throw new ScenarioError(`${where}.service: ${f.service} needs traffic.strategy arc-routing-control`);
+      if (config.traffic.strategy !== 'arc-routing-control')
+        throw new ScenarioError(`${where}.service: ${f.service} needs traffic.strategy arc-routing-control`);
       const r = f.service.slice('arc-endpoint:'.length);
       const region = r === 'primary' || r === 'standby' ? resolveRegion(r, config, where) : r;
       if (!config.traffic.clusterEndpoints.some((e) => e.region === region)) throw new ScenarioError(`${where}.service: no ARC cluster endpoint in ${region}`);
@@ -142,7 +143,10 @@ export class FaultInjector {
         return done(`${f.state} fails with ${f.error} (${f.times} time${f.times === 1 ? '' : 's'})`, heal);
       }
       case 'throttle': {
-        const heal = f.service === 'lambda' ? world.taskFaults.throttleLambda(f.rate) : world.apis.add({ service: f.service as AwsService, region, kind: 'throttle', rate: f.rate });
+        const heal =
+          f.service === 'lambda'
+            ? world.taskFaults.throttleLambda(f.rate)
+            : world.apis.add({ service: f.service as AwsService, region, kind: 'throttle', rate: f.rate });
         return done(`${f.service}${region ? ` in ${region}` : ''} throttles ${Math.round(f.rate * 100)}% of calls`, heal);
       }
       case 'duplicate-events': {

@@ -44,7 +44,9 @@ export class LocalHeartbeats {
       });
       const tick = () => {
         if (this.stopped || this.isDark(region)) return;
-        const run = (handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, fakeLambdaContext('replication-heartbeat')) as Promise<HeartbeatRunResult>).then(
+        const run = (
+          handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, fakeLambdaContext('replication-heartbeat')) as Promise<HeartbeatRunResult>
+        ).then(
           (r) => this.onRun(region, r),
           (err: Error) => {
             this.failedRuns.set(region, (this.failedRuns.get(region) ?? 0) + 1);

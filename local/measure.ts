@@ -21,7 +21,9 @@ export function physicalFloorMs(config: DrConfig, firstRunAt: Readonly<Record<st
   const syncMs = config.traffic.strategy === 'arc-routing-control' ? 0 : config.drill.dnsSyncSeconds * 1000;
   const floorMs = quorumAt - faultAt + syncMs + config.globalDomain.ttlSeconds * 1000;
   // How far into the deciding canary's interval the fault landed.
-  const decider = Object.values(firstRunAt).find((first) => first + (Math.max(0, Math.ceil((faultAt - first) / interval)) + d.datapointsToAlarm - 1) * interval === quorumAt)!;
+  const decider = Object.values(firstRunAt).find(
+    (first) => first + (Math.max(0, Math.ceil((faultAt - first) / interval)) + d.datapointsToAlarm - 1) * interval === quorumAt,
+  )!;
   const phaseMs = (((faultAt - decider) % interval) + interval) % interval;
   return { floorMs, phaseMs };
 }

@@ -22,7 +22,20 @@ function drawFault(rng: Rng, config: DrConfig): Record<string, unknown> {
   const at = d(rng.int(1, 12) * 30_000);
   const heals = rng.next() < 0.4;
   const base: Record<string, unknown> = { at, ...(heals ? { for: d(rng.int(1, 20) * 30_000) } : {}) };
-  const kinds = ['region-down', 'region-down', 'app-down', 'region-slow', 'region-errors', 'partition', 'replication-stall', 'replication-lag', 'aws-api-down', 'throttle', 'duplicate-events', 'step-fails'];
+  const kinds = [
+    'region-down',
+    'region-down',
+    'app-down',
+    'region-slow',
+    'region-errors',
+    'partition',
+    'replication-stall',
+    'replication-lag',
+    'aws-api-down',
+    'throttle',
+    'duplicate-events',
+    'step-fails',
+  ];
   const kind = rng.pick(kinds);
   switch (kind) {
     case 'region-down':
@@ -43,9 +56,21 @@ function drawFault(rng: Rng, config: DrConfig): Record<string, unknown> {
     case 'replication-lag':
       return { ...base, kind, store: '*', lag: d(rng.int(1, 60) * 1000) };
     case 'aws-api-down': {
-      const services = ['ssm', 'sns', 'cloudwatch', 'dynamodb', 'rds', ...(config.traffic.strategy === 'arc-routing-control' ? ['arc-endpoint:primary', 'arc-endpoint:standby', 'route53'] : ['route53'])];
+      const services = [
+        'ssm',
+        'sns',
+        'cloudwatch',
+        'dynamodb',
+        'rds',
+        ...(config.traffic.strategy === 'arc-routing-control' ? ['arc-endpoint:primary', 'arc-endpoint:standby', 'route53'] : ['route53']),
+      ];
       const service = rng.pick(services);
-      return { ...base, kind, service, ...(service.startsWith('arc-endpoint') || service === 'route53' || service === 'cloudwatch' || service === 'sns' ? {} : { region: region(rng) }) };
+      return {
+        ...base,
+        kind,
+        service,
+        ...(service.startsWith('arc-endpoint') || service === 'route53' || service === 'cloudwatch' || service === 'sns' ? {} : { region: region(rng) }),
+      };
     }
     case 'throttle':
       return { ...base, kind, service: rng.pick(['lambda', 'ssm', 'dynamodb']), rate: rng.pick([0.1, 0.3, 0.5]) };

@@ -39,17 +39,22 @@ export class LocalReconcilers {
       });
       const tick = () => {
         if (this.stopped || this.world.darkRegions.has(region)) return;
-        const run = (handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, fakeLambdaContext('site-state-reconciler')) as Promise<ReconcileResult>).then(
+        const run = (
+          handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, fakeLambdaContext('site-state-reconciler')) as Promise<ReconcileResult>
+        ).then(
           (r) => this.onRun(region, r),
           (err: Error) => this.onRun(region, { error: `${err.name}: ${err.message}` }),
         );
         this.pending.add(run);
         void run.finally(() => this.pending.delete(run));
       };
-      const first = setTimeout(() => {
-        tick();
-        this.timers.push(setInterval(tick, RECONCILER_INTERVAL_MS));
-      }, this.rng.int(0, RECONCILER_INTERVAL_MS - 1));
+      const first = setTimeout(
+        () => {
+          tick();
+          this.timers.push(setInterval(tick, RECONCILER_INTERVAL_MS));
+        },
+        this.rng.int(0, RECONCILER_INTERVAL_MS - 1),
+      );
       this.timers.push(first);
     }
   }

@@ -51,8 +51,14 @@ const regionRef = z.string().regex(/^(primary|standby|[a-z]{2}(-gov)?-[a-z]+-\d)
 /** A region, `clients`, `route53-checkers`, or a canary's vantage `canary:<region>`. */
 const party = z
   .string()
-  .regex(/^(primary|standby|clients|route53-checkers|[a-z]{2}(-gov)?-[a-z]+-\d|canary:(primary|standby|[a-z]{2}(-gov)?-[a-z]+-\d))$/, 'must be a region, clients, route53-checkers or canary:<region>');
-const service = z.union([z.enum(AWS_SERVICES), z.string().regex(/^arc-endpoint:(primary|standby|[a-z]{2}(-gov)?-[a-z]+-\d)$/, 'must be an AWS service name or arc-endpoint:<region>')]);
+  .regex(
+    /^(primary|standby|clients|route53-checkers|[a-z]{2}(-gov)?-[a-z]+-\d|canary:(primary|standby|[a-z]{2}(-gov)?-[a-z]+-\d))$/,
+    'must be a region, clients, route53-checkers or canary:<region>',
+  );
+const service = z.union([
+  z.enum(AWS_SERVICES),
+  z.string().regex(/^arc-endpoint:(primary|standby|[a-z]{2}(-gov)?-[a-z]+-\d)$/, 'must be an AWS service name or arc-endpoint:<region>'),
+]);
 const rate = z.number().min(0).max(1);
 
 const timing = {
@@ -205,7 +211,8 @@ function substituteRegions(value: unknown, regions: { primary: string; standby: 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: `${primary}` is the scenario file's own placeholder, not a template.
   if (typeof value === 'string') return value.replaceAll('${primary}', regions.primary).replaceAll('${standby}', regions.standby);
   if (Array.isArray(value)) return value.map((v) => substituteRegions(v, regions));
-  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [substituteRegions(k, regions) as string, substituteRegions(v, regions)]));
+  if (isPlainObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [substituteRegions(k, regions) as string, substituteRegions(v, regions)]));
   return value;
 }
 

@@ -35,12 +35,15 @@ async function approvalApiUrl(clients: AwsClients, config: DrConfig, region: str
   try {
     const res = await clients.ssm(region).send(new GetParameterCommand({ Name: name }));
     const url = res.Parameter?.Value;
-    if (!url || !/^https:\/\//.test(url)) throw new CliError(`The parameter ${name} in ${region} does not hold the approval API URL (got ${JSON.stringify(url ?? null)})`);
+    if (!url || !/^https:\/\//.test(url))
+      throw new CliError(`The parameter ${name} in ${region} does not hold the approval API URL (got ${JSON.stringify(url ?? null)})`);
     return url.endsWith('/') ? url : `${url}/`;
   } catch (err) {
     if (err instanceof CliError) throw err;
     if ((err as Error)?.name === 'ParameterNotFound') {
-      throw new CliError(`No approval API in ${region}: the parameter ${name} does not exist (deploy the control plane there with this version: npx cdk deploy --all).`);
+      throw new CliError(
+        `No approval API in ${region}: the parameter ${name} does not exist (deploy the control plane there with this version: npx cdk deploy --all).`,
+      );
     }
     return explainAwsError(err, region);
   }
@@ -63,7 +66,12 @@ export async function decideWithIam(clients: AwsClients, config: DrConfig, opts:
     res = await send({
       method: 'POST',
       url: `${url}decisions`,
-      body: JSON.stringify({ execution: executionArn, decision: opts.decision, ...(reason ? { reason } : {}), ...(opts.acceptDataLoss ? { acceptDataLoss: true } : {}) }),
+      body: JSON.stringify({
+        execution: executionArn,
+        decision: opts.decision,
+        ...(reason ? { reason } : {}),
+        ...(opts.acceptDataLoss ? { acceptDataLoss: true } : {}),
+      }),
     });
   } catch (err) {
     if (err instanceof CliError) throw err;

@@ -61,16 +61,31 @@ function failed(err: unknown, base: { name: string; region: string }, permission
   if (hint) throw new CliError(hint);
   const e = err as Error | undefined;
   if (e instanceof CliError) throw e;
-  return { ...base, status: 'error', detail: `${e?.name ?? 'Error'}: ${firstLine(e?.message ?? String(err))}`, fix: 'retry; if it persists, check the service health in this region' };
+  return {
+    ...base,
+    status: 'error',
+    detail: `${e?.name ?? 'Error'}: ${firstLine(e?.message ?? String(err))}`,
+    fix: 'retry; if it persists, check the service health in this region',
+  };
 }
 
 const errorName = (err: unknown): string => (err as { name?: string } | undefined)?.name ?? '';
 
 /** The outputs doctor needs from a region's stack (infra/stacks/control-plane-stack.ts); a stack without them is out of date. */
-export const REQUIRED_OUTPUTS = ['FailoverStateMachineArn', 'FailbackStateMachineArn', 'AlertTopicArn', 'EscalationTopicArn', 'ApprovalTopicArn', 'ApproverCodeTopicArn', 'ApprovalApiUrl', 'SiteStateParameterName'] as const;
+export const REQUIRED_OUTPUTS = [
+  'FailoverStateMachineArn',
+  'FailbackStateMachineArn',
+  'AlertTopicArn',
+  'EscalationTopicArn',
+  'ApprovalTopicArn',
+  'ApproverCodeTopicArn',
+  'ApprovalApiUrl',
+  'SiteStateParameterName',
+] as const;
 
 /** Stack statuses in which the stack's resources are all in place (an update in progress keeps the old ones). */
-const STACK_IN_PLACE = /^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE|IMPORT_ROLLBACK_COMPLETE|UPDATE_IN_PROGRESS|UPDATE_COMPLETE_CLEANUP_IN_PROGRESS|UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)$/;
+const STACK_IN_PLACE =
+  /^(CREATE_COMPLETE|UPDATE_COMPLETE|UPDATE_ROLLBACK_COMPLETE|IMPORT_COMPLETE|IMPORT_ROLLBACK_COMPLETE|UPDATE_IN_PROGRESS|UPDATE_COMPLETE_CLEANUP_IN_PROGRESS|UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS)$/;
 
 /** The region's control-plane stack (`<app>-dr-<region>`, infra/app.ts): deployed, in place, with its outputs. */
 async function stackCheck(clients: DoctorClients, config: DrConfig, region: string): Promise<{ check: DoctorCheck; outputs: ReadonlyMap<string, string> }> {
@@ -82,13 +97,27 @@ async function stackCheck(clients: DoctorClients, config: DrConfig, region: stri
     const s = res.Stacks?.[0];
     for (const o of s?.Outputs ?? []) if (o.OutputKey && o.OutputValue) outputs.set(o.OutputKey, o.OutputValue);
     const status = s?.StackStatus ?? 'UNKNOWN';
-    if (!STACK_IN_PLACE.test(status)) return { check: { ...base, status: 'missing', detail: `the stack is ${status}`, fix: `see why in the stack's events (aws cloudformation describe-stack-events --stack-name ${stack} --region ${region}), then ${DEPLOY_FIX}` }, outputs };
+    if (!STACK_IN_PLACE.test(status))
+      return {
+        check: {
+          ...base,
+          status: 'missing',
+          detail: `the stack is ${status}`,
+          fix: `see why in the stack's events (aws cloudformation describe-stack-events --stack-name ${stack} --region ${region}), then ${DEPLOY_FIX}`,
+        },
+        outputs,
+      };
     const absent = REQUIRED_OUTPUTS.filter((k) => !outputs.has(k));
-    if (absent.length > 0) return { check: { ...base, status: 'missing', detail: `${status}, but without the outputs ${absent.join(', ')}: deployed by an older version`, fix: DEPLOY_FIX }, outputs };
+    if (absent.length > 0)
+      return {
+        check: { ...base, status: 'missing', detail: `${status}, but without the outputs ${absent.join(', ')}: deployed by an older version`, fix: DEPLOY_FIX },
+        outputs,
+      };
     return { check: { ...base, status: 'ok', detail: `${status}, ${outputs.size} outputs`, fix: '' }, outputs };
   } catch (err) {
     // CloudFormation answers a stack that does not exist with a ValidationError naming it.
-    if (errorName(err) === 'ValidationError' && /does not exist/.test((err as Error).message)) return { check: { ...base, status: 'missing', detail: 'no such stack', fix: DEPLOY_FIX }, outputs };
+    if (errorName(err) === 'ValidationError' && /does not exist/.test((err as Error).message))
+      return { check: { ...base, status: 'missing', detail: 'no such stack', fix: DEPLOY_FIX }, outputs };
     return { check: failed(err, base, 'cloudformation:DescribeStacks'), outputs };
   }
 }
@@ -102,7 +131,9 @@ async function stateMachineChecks(clients: DoctorClients, config: DrConfig, regi
       for (const m of page.stateMachines ?? []) if (m.name && m.stateMachineArn) names.set(m.name, m.stateMachineArn);
     }
   } catch (err) {
-    return (['failover', 'failback'] as const).map((wf) => failed(err, { name: `state machine ${stateMachineName(config.application, wf)}`, region }, 'states:ListStateMachines'));
+    return (['failover', 'failback'] as const).map((wf) =>
+      failed(err, { name: `state machine ${stateMachineName(config.application, wf)}`, region }, 'states:ListStateMachines'),
+    );
   }
   for (const wf of ['failover', 'failback'] as Workflow[]) {
     const name = stateMachineName(config.application, wf);
@@ -120,7 +151,11 @@ async function stateMachineChecks(clients: DoctorClients, config: DrConfig, regi
           : { ...base, status: 'missing', detail: `${arn} is ${res.status ?? 'in an unknown state'}`, fix: DEPLOY_FIX },
       );
     } catch (err) {
-      out.push(errorName(err) === 'StateMachineDoesNotExist' ? { ...base, status: 'missing', detail: `${arn} does not exist`, fix: DEPLOY_FIX } : failed(err, base, 'states:DescribeStateMachine'));
+      out.push(
+        errorName(err) === 'StateMachineDoesNotExist'
+          ? { ...base, status: 'missing', detail: `${arn} does not exist`, fix: DEPLOY_FIX }
+          : failed(err, base, 'states:DescribeStateMachine'),
+      );
     }
   }
   return out;
@@ -133,7 +168,14 @@ async function siteStateCheck(clients: DoctorClients, config: DrConfig, region: 
     const res = await clients.ssm(region).send(new GetParameterCommand({ Name: parameter }));
     const v = res.Parameter?.Value;
     if (v === 'ACTIVE' || v === 'PASSIVE') return { check: { ...base, status: 'ok', detail: v, fix: '' }, value: v };
-    return { check: { ...base, status: 'missing', detail: `holds ${JSON.stringify(v)}, not ACTIVE or PASSIVE`, fix: `aws ssm put-parameter --overwrite --name ${parameter} --value PASSIVE --region ${region} (or ACTIVE in the serving region)` } };
+    return {
+      check: {
+        ...base,
+        status: 'missing',
+        detail: `holds ${JSON.stringify(v)}, not ACTIVE or PASSIVE`,
+        fix: `aws ssm put-parameter --overwrite --name ${parameter} --value PASSIVE --region ${region} (or ACTIVE in the serving region)`,
+      },
+    };
   } catch (err) {
     if (errorName(err) === 'ParameterNotFound') return { check: { ...base, status: 'missing', detail: 'the parameter does not exist', fix: DEPLOY_FIX } };
     return { check: failed(err, base, 'ssm:GetParameter') };
@@ -145,7 +187,8 @@ function siteStateRule(config: DrConfig, values: ReadonlyMap<string, string | un
   const activeActive = config.traffic.strategy === 'active-active';
   const name = activeActive ? 'site state: both regions ACTIVE (active-active)' : 'site state: exactly one region ACTIVE';
   const base = { name, region: 'both' };
-  if ([...values.values()].some((v) => v === undefined)) return { ...base, status: 'error', detail: 'a region\'s switch could not be read (see above)', fix: 'fix the site-state rows above first' };
+  if ([...values.values()].some((v) => v === undefined))
+    return { ...base, status: 'error', detail: "a region's switch could not be read (see above)", fix: 'fix the site-state rows above first' };
   const active = [...values].filter(([, v]) => v === 'ACTIVE').map(([r]) => r);
   const want = activeActive ? values.size : 1;
   if (active.length === want) return { ...base, status: 'ok', detail: `ACTIVE: ${active.join(', ')}`, fix: '' };
@@ -175,17 +218,24 @@ export function expectedAlarms(config: DrConfig): ExpectedAlarm[] {
   for (const region of regions) {
     const peer = regions.find((r) => r !== region)!;
     out.push({ name: compositeAlarmName(prefix, peer), region, needsActions: true });
-    for (const vantage of regions) for (const target of [...regions, GLOBAL]) out.push({ name: signalAlarmName(prefix, 'canary', vantage, target), region, needsActions: true });
+    for (const vantage of regions)
+      for (const target of [...regions, GLOBAL]) out.push({ name: signalAlarmName(prefix, 'canary', vantage, target), region, needsActions: true });
     // Outside us-east-1 a mirror holds the forwarded Route 53 state; in us-east-1 the health-check stack's alarm is the real one.
-    for (const target of regions) out.push({ name: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target), region, needsActions: region !== ROUTE53_METRICS_REGION });
+    for (const target of regions)
+      out.push({ name: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target), region, needsActions: region !== ROUTE53_METRICS_REGION });
   }
   if (!regions.includes(ROUTE53_METRICS_REGION)) {
-    for (const target of regions) out.push({ name: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target), region: ROUTE53_METRICS_REGION, needsActions: false });
+    for (const target of regions)
+      out.push({ name: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target), region: ROUTE53_METRICS_REGION, needsActions: false });
   }
   return out;
 }
 
-async function alarmChecks(clients: DoctorClients, region: string, expected: readonly ExpectedAlarm[]): Promise<{ checks: DoctorCheck[]; topicArns: string[] }> {
+async function alarmChecks(
+  clients: DoctorClients,
+  region: string,
+  expected: readonly ExpectedAlarm[],
+): Promise<{ checks: DoctorCheck[]; topicArns: string[] }> {
   const found = new Map<string, string[]>();
   try {
     // DescribeAlarms takes at most 100 names per call; a region expects about ten.
@@ -193,7 +243,11 @@ async function alarmChecks(clients: DoctorClients, region: string, expected: rea
       let token: string | undefined;
       do {
         const res = await clients.cloudwatch(region).send(
-          new DescribeAlarmsCommand({ AlarmNames: expected.slice(i, i + 100).map((a) => a.name), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: token }),
+          new DescribeAlarmsCommand({
+            AlarmNames: expected.slice(i, i + 100).map((a) => a.name),
+            AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+            NextToken: token,
+          }),
         );
         for (const a of [...(res.MetricAlarms ?? []), ...(res.CompositeAlarms ?? [])]) if (a.AlarmName) found.set(a.AlarmName, a.AlarmActions ?? []);
         token = res.NextToken;
@@ -206,7 +260,13 @@ async function alarmChecks(clients: DoctorClients, region: string, expected: rea
     const base = { name: `alarm ${a.name}`, region };
     const actions = found.get(a.name);
     if (!actions) return { ...base, status: 'missing', detail: 'no such alarm', fix: DEPLOY_FIX };
-    if (a.needsActions && actions.length === 0) return { ...base, status: 'missing', detail: 'the alarm has no alarm actions: nobody hears it', fix: 'redeploy the control plane (it sets the alert topic as the action) or enable its actions: aws cloudwatch enable-alarm-actions' };
+    if (a.needsActions && actions.length === 0)
+      return {
+        ...base,
+        status: 'missing',
+        detail: 'the alarm has no alarm actions: nobody hears it',
+        fix: 'redeploy the control plane (it sets the alert topic as the action) or enable its actions: aws cloudwatch enable-alarm-actions',
+      };
     return { ...base, status: 'ok', detail: actions.length ? `actions: ${actions.length}` : 'exists (forwarded by an EventBridge rule)', fix: '' };
   });
   const topicArns = [...new Set([...found.values()].flat().filter((arn) => arn.startsWith('arn:aws:sns:')))];
@@ -247,11 +307,17 @@ async function topicChecks(clients: DoctorClients, region: string, outputs: Read
               ...named,
               status: 'missing',
               detail: pending ? `no confirmed subscription (${pending} pending confirmation)` : 'no subscription',
-              fix: pending ? 'each recipient clicks "Confirm subscription" in the email from AWS Notifications' : `subscribe someone: aws sns subscribe --topic-arn ${arn} --protocol email --notification-endpoint ADDRESS`,
+              fix: pending
+                ? 'each recipient clicks "Confirm subscription" in the email from AWS Notifications'
+                : `subscribe someone: aws sns subscribe --topic-arn ${arn} --protocol email --notification-endpoint ADDRESS`,
             },
       );
     } catch (err) {
-      out.push(errorName(err) === 'NotFoundException' ? { ...named, status: 'missing', detail: `${arn} does not exist`, fix: DEPLOY_FIX } : failed(err, named, 'sns:ListSubscriptionsByTopic'));
+      out.push(
+        errorName(err) === 'NotFoundException'
+          ? { ...named, status: 'missing', detail: `${arn} does not exist`, fix: DEPLOY_FIX }
+          : failed(err, named, 'sns:ListSubscriptionsByTopic'),
+      );
     }
   }
   return out;
@@ -268,7 +334,12 @@ async function weightedRecordChecks(clients: DoctorClients, config: DrConfig, ho
     // Sorted by name then type: the set ends at the first record of another name or type.
     while (start) {
       const res: ListResourceRecordSetsCommandOutput = await clients.route53().send(
-        new ListResourceRecordSetsCommand({ HostedZoneId: hostedZoneId, StartRecordName: start.name, StartRecordType: start.type as RRType | undefined, StartRecordIdentifier: start.id }),
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: hostedZoneId,
+          StartRecordName: start.name,
+          StartRecordType: start.type as RRType | undefined,
+          StartRecordIdentifier: start.id,
+        }),
       );
       let other = false;
       for (const r of res.ResourceRecordSets ?? []) {
@@ -282,7 +353,13 @@ async function weightedRecordChecks(clients: DoctorClients, config: DrConfig, ho
     }
   } catch (err) {
     if (errorName(err) === 'NoSuchHostedZone') {
-      return regions.map((r) => ({ name: `weighted record ${wanted} ${r}`, region: 'global', status: 'missing' as const, detail: `hosted zone ${hostedZoneId} does not exist`, fix: 'fix traffic.hostedZoneId in the config, or create the zone' }));
+      return regions.map((r) => ({
+        name: `weighted record ${wanted} ${r}`,
+        region: 'global',
+        status: 'missing' as const,
+        detail: `hosted zone ${hostedZoneId} does not exist`,
+        fix: 'fix traffic.hostedZoneId in the config, or create the zone',
+      }));
     }
     return regions.map((r) => failed(err, { name: `weighted record ${wanted} ${r}`, region: 'global' }, 'route53:ListResourceRecordSets'));
   }
@@ -317,12 +394,21 @@ async function routingControlChecks(clients: DoctorClients, config: DrConfig): P
         break;
       } catch (err) {
         if (errorName(err) === 'ResourceNotFoundException') {
-          out.push({ ...base, status: 'missing', detail: `${arn} does not exist in the cluster`, fix: 'create the routing control in the ARC control panel, or fix traffic.routingControlArns in the config' });
+          out.push({
+            ...base,
+            status: 'missing',
+            detail: `${arn} does not exist in the cluster`,
+            fix: 'create the routing control in the ARC control panel, or fix traffic.routingControlArns in the config',
+          });
           done = true;
           break;
         }
         const hint = awsSetupHint(err, endpoint.region);
-        if (hint?.startsWith('Access denied') || (hint && !/^Cannot reach|^The AWS endpoint/.test(hint)) || (!hint && !/Unavailable|InternalServer|Throttling/.test(errorName(err)))) {
+        if (
+          hint?.startsWith('Access denied') ||
+          (hint && !/^Cannot reach|^The AWS endpoint/.test(hint)) ||
+          (!hint && !/Unavailable|InternalServer|Throttling/.test(errorName(err)))
+        ) {
           out.push(failed(err, base, 'route53-recovery-cluster:GetRoutingControlState'));
           done = true;
           break;
@@ -330,7 +416,13 @@ async function routingControlChecks(clients: DoctorClients, config: DrConfig): P
         failures.push(`${endpoint.region}: ${hint ?? errorName(err)}`);
       }
     }
-    if (!done) out.push({ ...base, status: 'error', detail: `no cluster endpoint answered (${failures.join('; ')})`, fix: 'check traffic.clusterEndpoints against the cluster (aws route53-recovery-control-config describe-cluster)' });
+    if (!done)
+      out.push({
+        ...base,
+        status: 'error',
+        detail: `no cluster endpoint answered (${failures.join('; ')})`,
+        fix: 'check traffic.clusterEndpoints against the cluster (aws route53-recovery-control-config describe-cluster)',
+      });
   }
   out.push({
     name: 'ARC control panel and safety rules',
@@ -356,10 +448,24 @@ async function dataStoreChecks(clients: DoctorClients, config: DrConfig, only: r
           out.push(
             replicas.includes(peer)
               ? { ...base, status: 'ok', detail: `${res.Table?.TableStatus ?? ''}, replica in ${peer}`.trim(), fix: '' }
-              : { ...base, status: 'missing', detail: `no replica in ${peer}${replicas.length ? ` (replicas: ${replicas.join(', ')})` : ''}`, fix: `aws dynamodb update-table --table-name ${store.tableName} --replica-updates 'Create={RegionName=${peer}}' --region ${region}` },
+              : {
+                  ...base,
+                  status: 'missing',
+                  detail: `no replica in ${peer}${replicas.length ? ` (replicas: ${replicas.join(', ')})` : ''}`,
+                  fix: `aws dynamodb update-table --table-name ${store.tableName} --replica-updates 'Create={RegionName=${peer}}' --region ${region}`,
+                },
           );
         } catch (err) {
-          out.push(errorName(err) === 'ResourceNotFoundException' ? { ...base, status: 'missing', detail: 'no such table', fix: 'create it as a global table with replicas in both regions, or fix dataStores[].tableName' } : failed(err, base, 'dynamodb:DescribeTable'));
+          out.push(
+            errorName(err) === 'ResourceNotFoundException'
+              ? {
+                  ...base,
+                  status: 'missing',
+                  detail: 'no such table',
+                  fix: 'create it as a global table with replicas in both regions, or fix dataStores[].tableName',
+                }
+              : failed(err, base, 'dynamodb:DescribeTable'),
+          );
         }
       }
     } else if (store.kind === 'aurora-global') {
@@ -372,10 +478,19 @@ async function dataStoreChecks(clients: DoctorClients, config: DrConfig, only: r
         out.push(
           absent.length === 0
             ? { ...base, status: 'ok', detail: `members in ${regions.join(', ')}`, fix: '' }
-            : { ...base, status: 'missing', detail: `no member cluster ${absent.map((r) => store.clusterArns[r]).join(', ')}`, fix: 'add the regional cluster to the global cluster, or fix dataStores[].clusterArns' },
+            : {
+                ...base,
+                status: 'missing',
+                detail: `no member cluster ${absent.map((r) => store.clusterArns[r]).join(', ')}`,
+                fix: 'add the regional cluster to the global cluster, or fix dataStores[].clusterArns',
+              },
         );
       } catch (err) {
-        out.push(errorName(err) === 'GlobalClusterNotFoundFault' ? { ...base, status: 'missing', detail: 'no such global cluster', fix: 'fix dataStores[].globalClusterIdentifier, or create the global cluster' } : failed(err, base, 'rds:DescribeGlobalClusters'));
+        out.push(
+          errorName(err) === 'GlobalClusterNotFoundFault'
+            ? { ...base, status: 'missing', detail: 'no such global cluster', fix: 'fix dataStores[].globalClusterIdentifier, or create the global cluster' }
+            : failed(err, base, 'rds:DescribeGlobalClusters'),
+        );
       }
     } else {
       for (const region of only) {
@@ -385,7 +500,11 @@ async function dataStoreChecks(clients: DoctorClients, config: DrConfig, only: r
           await clients.s3(region).send(new HeadBucketCommand({ Bucket: bucket }));
           out.push({ ...base, status: 'ok', detail: 'exists (replication rules not checked)', fix: '' });
         } catch (err) {
-          out.push(errorName(err) === 'NotFound' || errorName(err) === 'NoSuchBucket' ? { ...base, status: 'missing', detail: 'no such bucket', fix: 'create it with replication to the other region, or fix dataStores[].buckets' } : failed(err, base, 's3:ListBucket'));
+          out.push(
+            errorName(err) === 'NotFound' || errorName(err) === 'NoSuchBucket'
+              ? { ...base, status: 'missing', detail: 'no such bucket', fix: 'create it with replication to the other region, or fix dataStores[].buckets' }
+              : failed(err, base, 's3:ListBucket'),
+          );
         }
       }
     }
@@ -417,14 +536,30 @@ export async function runDoctor(clients: DoctorClients, config: DrConfig, opts: 
     const site = await siteStateCheck(clients, config, region);
     out.push(site.check);
     siteValues.set(region, site.check.status === 'error' ? undefined : (site.value ?? 'none'));
-    out.push(...(await alarmChecks(clients, region, alarms.filter((a) => a.region === region))).checks);
+    out.push(
+      ...(
+        await alarmChecks(
+          clients,
+          region,
+          alarms.filter((a) => a.region === region),
+        )
+      ).checks,
+    );
     out.push(...(await topicChecks(clients, region, stack.outputs)));
   }
   if (regions.length === both.length) {
     out.push(siteStateRule(config, siteValues));
     // The Route 53 health-check alarms live in us-east-1 even when it is not a control-plane region.
     for (const region of [...new Set(alarms.map((a) => a.region))].filter((r) => !both.includes(r))) {
-      out.push(...(await alarmChecks(clients, region, alarms.filter((a) => a.region === region))).checks);
+      out.push(
+        ...(
+          await alarmChecks(
+            clients,
+            region,
+            alarms.filter((a) => a.region === region),
+          )
+        ).checks,
+      );
     }
   }
   if (config.traffic.strategy === 'arc-routing-control') out.push(...(await routingControlChecks(clients, config)));

@@ -42,7 +42,13 @@ function notAnAwsAnswer(e: SdkLikeError): boolean {
 export function isAwsSideError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   const e = err as SdkLikeError;
-  return e.$metadata !== undefined || e.$fault !== undefined || e.$response !== undefined || (e.code !== undefined && NETWORK_CODES.includes(e.code)) || e.name === 'TimeoutError';
+  return (
+    e.$metadata !== undefined ||
+    e.$fault !== undefined ||
+    e.$response !== undefined ||
+    (e.code !== undefined && NETWORK_CODES.includes(e.code)) ||
+    e.name === 'TimeoutError'
+  );
 }
 
 /**
@@ -88,7 +94,8 @@ export function awsSetupHint(err: unknown, region: string): string | undefined {
 }
 
 /** Whether a hint says the region could not be reached or refused us (a region-local problem). */
-export const isRegionLocalHint = (hint: string): boolean => hint.startsWith('Cannot reach') || hint.startsWith('Access denied') || hint.startsWith('The AWS endpoint in');
+export const isRegionLocalHint = (hint: string): boolean =>
+  hint.startsWith('Cannot reach') || hint.startsWith('Access denied') || hint.startsWith('The AWS endpoint in');
 
 /**
  * Rethrows anything the AWS side caused as a CliError (exit 2) with one line: setup problems with

@@ -1,7 +1,14 @@
 import { POST_APPROVAL_STEPS } from '../../functions/shared/workflow';
 import { STEPS } from '../../config/steps';
 import type { HistoryEvent as SfnHistoryEvent } from '@aws-sdk/client-sfn';
-import { dataFromHistory, figuresFromStates, type AuditRow, type ExecutionRecord, type ReportProjection, type TimelineMarker } from '../../local/report/execution-record';
+import {
+  dataFromHistory,
+  figuresFromStates,
+  type AuditRow,
+  type ExecutionRecord,
+  type ReportProjection,
+  type TimelineMarker,
+} from '../../local/report/execution-record';
 import type { LayoutMachine } from '../../local/report/graph-layout';
 import { type ExecutionEvent, type StateRun, type StateSpan, stateStatuses, takenTransitions } from '../../local/report/state-status';
 
@@ -83,7 +90,8 @@ export function historyRows(raw: readonly SfnHistoryEvent[]): ExecutionEvent[] {
     } else {
       stateName = inherited?.name;
     }
-    if (/^(Parallel|Map)StateEntered$/.test(type) && stateName) openContainers.push({ name: stateName, kind: type.startsWith('Parallel') ? 'Parallel' : 'Map', index });
+    if (/^(Parallel|Map)StateEntered$/.test(type) && stateName)
+      openContainers.push({ name: stateName, kind: type.startsWith('Parallel') ? 'Parallel' : 'Map', index });
     if (/^(Parallel|Map)StateExited$/.test(type) && stateName) {
       const at = openContainers.map((c) => c.name).lastIndexOf(stateName);
       if (at >= 0) openContainers.splice(at, 1);
@@ -143,8 +151,13 @@ export function outcomeOf(status: string | undefined, error: string | undefined,
     }
     case 'FAILED':
       return (
-        { ApprovalRejected: 'REJECTED', ApprovalTimedOut: 'TIMED_OUT', FailoverIncomplete: 'INCOMPLETE', FailoverRefused: 'REFUSED', FailbackIncomplete: 'INCOMPLETE' }[error ?? ''] ??
-        (POST_APPROVAL_STEPS.some((st) => entered.has(st.state)) ? 'INCOMPLETE' : 'FAILED')
+        {
+          ApprovalRejected: 'REJECTED',
+          ApprovalTimedOut: 'TIMED_OUT',
+          FailoverIncomplete: 'INCOMPLETE',
+          FailoverRefused: 'REFUSED',
+          FailbackIncomplete: 'INCOMPLETE',
+        }[error ?? ''] ?? (POST_APPROVAL_STEPS.some((st) => entered.has(st.state)) ? 'INCOMPLETE' : 'FAILED')
       );
     case 'RUNNING':
     case 'ABORTED':
@@ -221,9 +234,16 @@ function parseDetail(a: AuditItem): unknown {
 /** What the audit entries say about the data: the estimate the approver saw and the missing-writes report. */
 function dataFromAudit(audit: readonly AuditItem[]): ExecutionRecord['data'] {
   const last = (step: string) => [...audit].reverse().find((a) => a.step === step);
-  const risk = (parseDetail(last('AssessDataRisk') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; lagByStore?: Record<string, number | null> };
+  const risk = (parseDetail(last('AssessDataRisk') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as {
+    estimatedRpoMs?: number | null;
+    rpoTargetMs?: number;
+    lagByStore?: Record<string, number | null>;
+  };
   type Store = { store: string; compared?: number; missingCount?: number; missingInTarget?: unknown[]; differing?: unknown[]; detail?: string };
-  const report = (parseDetail(last('MissingWritesReport') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { missingWrites?: number; stores?: Store[] | Record<string, Omit<Store, 'store'>> };
+  const report = (parseDetail(last('MissingWritesReport') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as {
+    missingWrites?: number;
+    stores?: Store[] | Record<string, Omit<Store, 'store'>>;
+  };
   // The report lists its stores, or (written in parts) keys them by name.
   const stores: Store[] = Array.isArray(report.stores) ? report.stores : Object.entries(report.stores ?? {}).map(([store, s]) => ({ store, ...s }));
   const validate = (parseDetail(last('ValidateData') ?? ({ detail: '{}' } as AuditItem)) ?? {}) as { summary?: string; missingWrites?: number };
@@ -240,7 +260,9 @@ function dataFromAudit(audit: readonly AuditItem[]): ExecutionRecord['data'] {
 }
 
 const auditRows = (audit: readonly AuditItem[]): AuditRow[] =>
-  [...audit].sort((a, b) => a.sk.localeCompare(b.sk)).map((a) => ({ at: a.at, step: a.step, outcome: a.outcome, detail: `${a.detail ?? ''}${a.detailTruncated ? ' (truncated)' : ''}` }));
+  [...audit]
+    .sort((a, b) => a.sk.localeCompare(b.sk))
+    .map((a) => ({ at: a.at, step: a.step, outcome: a.outcome, detail: `${a.detail ?? ''}${a.detailTruncated ? ' (truncated)' : ''}` }));
 
 const approverMarker = (a: AuditItem) => (a.outcome === 'APPROVED' || a.outcome === 'REJECTED' ? `approver: ${a.outcome.toLowerCase()}` : undefined);
 const AUDIT_MARKERS: Record<string, (a: AuditItem) => string | undefined> = {
@@ -262,7 +284,10 @@ export function awsRecord(input: AwsExecutionInput): ExecutionRecord {
   const haveHistory = input.history !== undefined;
   const d = input.describe;
   const states = haveHistory ? stateStatuses(events, input.definition) : statesFromAudit(input.audit, input.definition);
-  const startedAt = d?.startDate?.getTime() ?? events.find((e) => e.type === 'ExecutionStarted')?.timestamp ?? (input.audit.length ? Date.parse([...input.audit].sort((a, b) => a.sk.localeCompare(b.sk))[0].at) : null);
+  const startedAt =
+    d?.startDate?.getTime() ??
+    events.find((e) => e.type === 'ExecutionStarted')?.timestamp ??
+    (input.audit.length ? Date.parse([...input.audit].sort((a, b) => a.sk.localeCompare(b.sk))[0].at) : null);
   const stoppedAt = d?.stopDate?.getTime() ?? null;
   const redrives = events.filter((e) => e.type === 'ExecutionRedriven');
   // Time between a failed attempt's end and its redrive is no one's work: leave it out of the control plane's time.
@@ -293,7 +318,9 @@ export function awsRecord(input: AwsExecutionInput): ExecutionRecord {
   const incompleteDetail = incomplete ? ((parseDetail(incomplete) ?? {}) as { completedSteps?: string[]; remainingSteps?: string[] }) : undefined;
   const markers: TimelineMarker[] = [
     ...redrives.map((e, i) => ({ at: e.timestamp, label: `redrive ${e.redriveCount ?? i + 1}`, kind: 'redrive' })),
-    ...events.filter((e) => /^Execution(Failed|Aborted|TimedOut)$/.test(e.type)).map((e) => ({ at: e.timestamp, label: `execution ${e.type.slice(9).toLowerCase()}${e.error ? `: ${e.error}` : ''}`, kind: 'execution-stopped' })),
+    ...events
+      .filter((e) => /^Execution(Failed|Aborted|TimedOut)$/.test(e.type))
+      .map((e) => ({ at: e.timestamp, label: `execution ${e.type.slice(9).toLowerCase()}${e.error ? `: ${e.error}` : ''}`, kind: 'execution-stopped' })),
     ...input.audit.flatMap((a) => {
       const label = AUDIT_MARKERS[a.step]?.(a);
       return label ? [{ at: Date.parse(a.at), label, kind: 'audit' }] : [];
@@ -332,7 +359,13 @@ export function awsRecord(input: AwsExecutionInput): ExecutionRecord {
       { label: 'started', value: startedAt !== null ? new Date(startedAt).toISOString() : 'unknown' },
       { label: 'stopped', value: stoppedAt !== null ? new Date(stoppedAt).toISOString() : status === 'RUNNING' ? 'still running' : 'unknown' },
       ...(input.executionArn ? [{ label: 'arn', value: input.executionArn }] : []),
-      { label: 'sources', value: [haveHistory ? `event history (${raw.length} events)` : 'no event history', input.audit.length ? `audit table (${input.audit.length} entries)` : 'no audit entries'].join(', ') },
+      {
+        label: 'sources',
+        value: [
+          haveHistory ? `event history (${raw.length} events)` : 'no event history',
+          input.audit.length ? `audit table (${input.audit.length} entries)` : 'no audit entries',
+        ].join(', '),
+      },
     ].map((f) => (f.cls === undefined ? { label: f.label, value: f.value } : f)) as ExecutionRecord['facts'],
     definition: input.definition,
     ...(input.definitionSource ? { definitionSource: input.definitionSource } : {}),

@@ -47,11 +47,18 @@ export function toHistoryEvents(raw: readonly SfnHistoryEvent[]): HistoryEvent[]
 }
 
 /** An execution ARN, or a name looked up in both regions (the region being activated ran it). */
-export async function resolveExecution(clients: AwsClients, config: DrConfig, execution: string, region?: string): Promise<{ region: string; executionArn: string }> {
+export async function resolveExecution(
+  clients: AwsClients,
+  config: DrConfig,
+  execution: string,
+  region?: string,
+): Promise<{ region: string; executionArn: string }> {
   const arn = EXECUTION_ARN.exec(execution);
   if (arn) return { region: arn[1], executionArn: execution };
-  if (execution.startsWith('arn:')) throw new CliError(`${execution} is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
-  if (!/^[A-Za-z0-9_-]{1,80}$/.test(execution)) throw new CliError(`"${execution}" is neither an execution ARN nor an execution name (1-80 letters, digits, _ or -)`);
+  if (execution.startsWith('arn:'))
+    throw new CliError(`${execution} is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
+  if (!/^[A-Za-z0-9_-]{1,80}$/.test(execution))
+    throw new CliError(`"${execution}" is neither an execution ARN nor an execution name (1-80 letters, digits, _ or -)`);
   const regions = region ? [region] : [config.regions.standby.name, config.regions.primary.name];
   for (const r of regions) {
     for (const workflow of ['failover', 'failback'] as const) {

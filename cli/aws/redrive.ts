@@ -20,12 +20,18 @@ export interface RedriveResult {
  * at the step that failed, with the same ARN; every step is idempotent, and completed steps are not run again.
  * Only FAILED, TIMED_OUT or ABORTED executions of the last 14 days can be redriven; anything else is said plainly.
  */
-export async function redriveExecution(clients: AwsClients, config: DrConfig, execution: string, opts: { region?: string; clientToken?: string } = {}): Promise<RedriveResult> {
+export async function redriveExecution(
+  clients: AwsClients,
+  config: DrConfig,
+  execution: string,
+  opts: { region?: string; clientToken?: string } = {},
+): Promise<RedriveResult> {
   const { region, executionArn } = await resolveExecution(clients, config, execution, opts.region);
   const sfn = clients.sfn(region);
   try {
     const before = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (before.status === 'RUNNING') throw new CliError(`Execution ${before.name ?? executionArn} is still RUNNING: only a FAILED, TIMED_OUT or ABORTED execution can be redriven`);
+    if (before.status === 'RUNNING')
+      throw new CliError(`Execution ${before.name ?? executionArn} is still RUNNING: only a FAILED, TIMED_OUT or ABORTED execution can be redriven`);
     if (before.status === 'SUCCEEDED') throw new CliError(`Execution ${before.name ?? executionArn} SUCCEEDED: there is nothing to redrive`, 1);
     const res = await sfn.send(new RedriveExecutionCommand({ executionArn, ...(opts.clientToken ? { clientToken: opts.clientToken } : {}) }));
     const after = await sfn.send(new DescribeExecutionCommand({ executionArn }));

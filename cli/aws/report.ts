@@ -39,7 +39,13 @@ async function describe(clients: AwsClients, region: string, executionArn: strin
 }
 
 /** The execution in Step Functions, if it still has it: an ARN directly, a name in both regions' workflows. */
-async function findExecution(clients: AwsClients, config: DrConfig, name: string, arn: string | undefined, regions: readonly string[]): Promise<Found | undefined> {
+async function findExecution(
+  clients: AwsClients,
+  config: DrConfig,
+  name: string,
+  arn: string | undefined,
+  regions: readonly string[],
+): Promise<Found | undefined> {
   if (arn) {
     const region = EXECUTION_ARN.exec(arn)![1];
     const d = await describe(clients, region, arn);
@@ -61,7 +67,8 @@ async function findExecution(clients: AwsClients, config: DrConfig, name: string
 async function fullHistory(clients: AwsClients, region: string, executionArn: string): Promise<SfnHistoryEvent[]> {
   const events: SfnHistoryEvent[] = [];
   try {
-    for await (const page of paginateGetExecutionHistory({ client: clients.sfn(region), pageSize: 1000 }, { executionArn, maxResults: 1000 })) events.push(...(page.events ?? []));
+    for await (const page of paginateGetExecutionHistory({ client: clients.sfn(region), pageSize: 1000 }, { executionArn, maxResults: 1000 }))
+      events.push(...(page.events ?? []));
   } catch (err) {
     if ((err as Error)?.name === 'ExecutionDoesNotExist') throw new CliError(`Execution ${executionArn} disappeared while its history was read`);
     explainAwsError(err, region);
@@ -101,17 +108,30 @@ async function findAuditTable(clients: AwsClients, config: DrConfig, region: str
 }
 
 /** The incident's audit entries in one region, oldest first, or why there are none. */
-async function readAudit(clients: AwsClients, config: DrConfig, region: string, incidentId: string, named?: string): Promise<{ items: AuditItem[]; source: string; readable: boolean }> {
+async function readAudit(
+  clients: AwsClients,
+  config: DrConfig,
+  region: string,
+  incidentId: string,
+  named?: string,
+): Promise<{ items: AuditItem[]; source: string; readable: boolean }> {
   const client = clients.dynamodb?.(region);
   if (!client) return { items: [], source: 'no DynamoDB client', readable: false };
   try {
     const table = await findAuditTable(clients, config, region, named);
     if (!table) {
-      return { items: [], source: `no audit table named ${auditTableNamePrefix(config, region)}... in ${region} (pass --audit-table NAME: the stack output AuditTableName)`, readable: false };
+      return {
+        items: [],
+        source: `no audit table named ${auditTableNamePrefix(config, region)}... in ${region} (pass --audit-table NAME: the stack output AuditTableName)`,
+        readable: false,
+      };
     }
     const doc = DynamoDBDocumentClient.from(client);
     const items: AuditItem[] = [];
-    for await (const page of paginateQuery({ client: doc }, { TableName: table, KeyConditionExpression: 'incidentId = :id', ExpressionAttributeValues: { ':id': incidentId } })) {
+    for await (const page of paginateQuery(
+      { client: doc },
+      { TableName: table, KeyConditionExpression: 'incidentId = :id', ExpressionAttributeValues: { ':id': incidentId } },
+    )) {
       items.push(...((page.Items ?? []) as AuditItem[]));
     }
     return { items, source: `${items.length === 0 ? 'no entries for this incident in' : 'read from'} ${table} (${region})`, readable: true };
@@ -128,10 +148,17 @@ async function readAudit(clients: AwsClients, config: DrConfig, region: string, 
  * (kept 90 days), and the audit table's entries for its incident (kept as long as the table). An execution
  * Step Functions has forgotten is reported from the audit table alone; neither knowing it is exit 2.
  */
-export async function readExecution(clients: AwsClients, config: DrConfig, execution: string, opts: ReadExecutionOptions = {}): Promise<Omit<AwsExecutionInput, 'projection'>> {
+export async function readExecution(
+  clients: AwsClients,
+  config: DrConfig,
+  execution: string,
+  opts: ReadExecutionOptions = {},
+): Promise<Omit<AwsExecutionInput, 'projection'>> {
   const arn = EXECUTION_ARN.exec(execution);
-  if (!arn && execution.startsWith('arn:')) throw new CliError(`${execution} is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
-  if (!arn && !/^[A-Za-z0-9_-]{1,80}$/.test(execution)) throw new CliError(`"${execution}" is neither an execution ARN nor an execution name (1-80 letters, digits, _ or -)`);
+  if (!arn && execution.startsWith('arn:'))
+    throw new CliError(`${execution} is not an execution ARN (arn:aws:states:<region>:<account>:execution:<state machine>:<name>)`);
+  if (!arn && !/^[A-Za-z0-9_-]{1,80}$/.test(execution))
+    throw new CliError(`"${execution}" is neither an execution ARN nor an execution name (1-80 letters, digits, _ or -)`);
   if (arn && opts.region && arn[1] !== opts.region) throw new CliError(`--region ${opts.region} contradicts the execution ARN, which is in ${arn[1]}`);
   const name = arn ? arn[3] : execution;
   const regions = opts.region ? [opts.region] : arn ? [arn[1]] : [config.regions.standby.name, config.regions.primary.name];
@@ -161,7 +188,11 @@ export async function readExecution(clients: AwsClients, config: DrConfig, execu
       },
       history,
       definition: definition ?? localDefinition(workflow),
-      ...(definition ? {} : { definitionSource: `The deployed definition could not be read (DescribeStateMachineForExecution); the graph shows the local state-machines/${workflow}.asl.json.` }),
+      ...(definition
+        ? {}
+        : {
+            definitionSource: `The deployed definition could not be read (DescribeStateMachineForExecution); the graph shows the local state-machines/${workflow}.asl.json.`,
+          }),
       audit: audit.items,
       auditSource: audit.source,
       auditReadable: audit.readable,
@@ -172,7 +203,9 @@ export async function readExecution(clients: AwsClients, config: DrConfig, execu
   for (const region of regions) reads.push({ region, ...(await readAudit(clients, config, region, name, opts.auditTable)) });
   const hit = reads.find((r) => r.items.length > 0);
   if (!hit) {
-    throw new CliError(`No execution named ${name} in ${regions.join(' or ')} (Step Functions keeps executions 90 days), and no audit entries for it: ${reads.map((r) => r.source).join('; ')}`);
+    throw new CliError(
+      `No execution named ${name} in ${regions.join(' or ')} (Step Functions keeps executions 90 days), and no audit entries for it: ${reads.map((r) => r.source).join('; ')}`,
+    );
   }
   const workflow: Workflow = hit.items.some((i) => i.step === 'ResyncCheck') ? 'failback' : 'failover';
   const executionArn = hit.items.find((i) => i.executionId?.startsWith('arn:'))?.executionId ?? (arn ? execution : undefined);

@@ -20,7 +20,8 @@ export function sharedFilePaths(env: NodeJS.ProcessEnv = process.env): { config:
   };
 }
 
-const describeSource = (session: AwsSession): string => (session.profileSource === 'AWS_PROFILE' ? `AWS_PROFILE=${session.profile}` : `--profile ${session.profile}`);
+const describeSource = (session: AwsSession): string =>
+  session.profileSource === 'AWS_PROFILE' ? `AWS_PROFILE=${session.profile}` : `--profile ${session.profile}`;
 
 /**
  * Picks the profile like the AWS CLI (`--profile` wins over AWS_PROFILE) and checks that it exists in
@@ -37,11 +38,15 @@ export async function resolveSession(opts: { profile?: string }, env: NodeJS.Pro
     // Both paths are passed explicitly so `env` (not only process.env) decides which files are read.
     files = await loadSharedConfigFiles({ filepath: paths.credentials, configFilepath: paths.config, ignoreCache: true });
   } catch (err) {
-    throw new CliError(`Cannot read the AWS config files (${paths.config}, ${paths.credentials}) for the profile "${profile}" (${describeSource(session)}): ${firstLine((err as Error).message)}`);
+    throw new CliError(
+      `Cannot read the AWS config files (${paths.config}, ${paths.credentials}) for the profile "${profile}" (${describeSource(session)}): ${firstLine((err as Error).message)}`,
+    );
   }
   if (Object.hasOwn(files.configFile, profile) || Object.hasOwn(files.credentialsFile, profile)) return session;
   // `[sso-session x]` and `[services x]` sections are keyed `sso-session.x`: they are not profiles.
-  const known = [...new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)])].filter((k) => !/^(sso-session|services)\./.test(k)).sort();
+  const known = [...new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)])]
+    .filter((k) => !/^(sso-session|services)\./.test(k))
+    .sort();
   const listed =
     known.length > 0
       ? `profiles there: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', ...' : ''}`

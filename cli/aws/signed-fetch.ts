@@ -3,7 +3,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { CredentialProvider } from './session';
 
 /** An HTTP call to an IAM-authorized API Gateway route, signed with the caller's credentials (SigV4). */
-export type SignedFetch = (req: { readonly method: 'POST'; readonly url: string; readonly body: string }) => Promise<{ readonly status: number; readonly body: string }>;
+export type SignedFetch = (req: {
+  readonly method: 'POST';
+  readonly url: string;
+  readonly body: string;
+}) => Promise<{ readonly status: number; readonly body: string }>;
 
 /** SHA-256 (and its HMAC) from node:crypto, in the shape the signer takes. */
 class Sha256 {
@@ -19,7 +23,10 @@ class Sha256 {
   }
 }
 
-type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+) => Promise<{ status: number; text(): Promise<string> }>;
 
 /**
  * Signs each request for `execute-api` in `region` with the session's credentials, as the AWS CLI would, and sends

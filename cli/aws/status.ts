@@ -46,7 +46,8 @@ export interface StatusOptions {
   readonly region?: string;
 }
 
-const describe = (err: unknown, region: string) => awsSetupHint(err, region) ?? `${(err as Error)?.name ?? 'Error'}: ${firstLine((err as Error)?.message ?? String(err))}`;
+const describe = (err: unknown, region: string) =>
+  awsSetupHint(err, region) ?? `${(err as Error)?.name ?? 'Error'}: ${firstLine((err as Error)?.message ?? String(err))}`;
 
 async function regionStatus(clients: AwsClients, config: DrConfig, role: 'primary' | 'standby', limit: number): Promise<RegionStatus & { fatal?: string }> {
   const region = config.regions[role].name;

@@ -9,14 +9,16 @@ type DecideFlags = AwsFlags & { reason?: string; acceptDataLoss?: boolean };
 function describe(r: IamDecisionResult, decision: 'approve' | 'reject', hint: string): string {
   const name = r.executionArn.split(':').at(-1);
   if (r.outcome === 'approved' || r.outcome === 'rejected') {
-    const confirmed = r.answer.confirmedFromHistory === true ? ' (Step Functions\' answer was lost; the execution history confirms it)' : '';
+    const confirmed = r.answer.confirmedFromHistory === true ? " (Step Functions' answer was lost; the execution history confirms it)" : '';
     return [
       `${r.outcome === 'approved' ? 'Approved' : 'Rejected'} the failover ${name} in ${r.region} as ${r.decidedBy}${confirmed}.`,
       r.outcome === 'approved' ? '  the failover continues; alerts follow' : '  nothing changes; the on-call team gets the reason in the alert',
       `  follow it  drctl history ${name}`,
     ].join('\n');
   }
-  return [`Not ${decision === 'approve' ? 'approved' : 'rejected'} (HTTP ${r.status}, ${r.outcome}): ${r.message ?? 'no message'}`, hint ? `  ${hint}` : ''].filter(Boolean).join('\n');
+  return [`Not ${decision === 'approve' ? 'approved' : 'rejected'} (HTTP ${r.status}, ${r.outcome}): ${r.message ?? 'no message'}`, hint ? `  ${hint}` : '']
+    .filter(Boolean)
+    .join('\n');
 }
 
 /** 0 applied; 1 nothing to decide any more (decided, expired, too late, not applied yet); 2 refused or a request to fix. */
@@ -50,7 +52,13 @@ function registerDecision(program: Command, deps: AwsCommandDeps, decision: 'app
       action(deps.io, async (execution: string, o: DecideFlags) => {
         const { config, format, clients } = await prepare(deps, o);
         if (o.reason !== undefined && !o.reason.trim()) throw new CliError('--reason needs some text');
-        const r = await decideWithIam(clients(), config, { execution, decision, reason: o.reason, acceptDataLoss: o.acceptDataLoss === true, region: o.region });
+        const r = await decideWithIam(clients(), config, {
+          execution,
+          decision,
+          reason: o.reason,
+          acceptDataLoss: o.acceptDataLoss === true,
+          region: o.region,
+        });
         const hint = iamRefusalHint(config, r);
         deps.io.out(format === 'json' ? `${JSON.stringify({ ...r, ...(hint ? { hint } : {}) })}\n` : `${describe(r, decision, hint)}\n`);
         return exitCodeOf(r);

@@ -90,14 +90,26 @@ function registerStart(program: Command, deps: AwsCommandDeps, direction: Direct
     .requiredOption('--to <region>', direction === 'failover' ? 'the standby region to activate' : 'the primary region to return to')
     .option('--dry-run', 'run every check and report the planned changes without making them', false)
     .option('--reason <text>', 'why, for the audit trail and the approval email')
-    .option('--incident <id>', 'incident id (and execution name); default: one per direction, region and UTC day, so a repeated command finds the same execution');
-  addAwsOptions(cmd, 'the region to call; it must be the --to region, whose copy of the state machine runs the change', 'one object with the outcome, execution name and ARN')
-    .addHelpText('after', '\nExit codes: 0 started or already running for this incident; 1 this incident already ran (pass --incident); 2 bad input, config, credentials or AWS unreachable.')
+    .option(
+      '--incident <id>',
+      'incident id (and execution name); default: one per direction, region and UTC day, so a repeated command finds the same execution',
+    );
+  addAwsOptions(
+    cmd,
+    'the region to call; it must be the --to region, whose copy of the state machine runs the change',
+    'one object with the outcome, execution name and ARN',
+  )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 started or already running for this incident; 1 this incident already ran (pass --incident); 2 bad input, config, credentials or AWS unreachable.',
+    )
     .action(
       action(deps.io, async (o: AwsFlags & { to: string; dryRun: boolean; reason?: string; incident?: string }) => {
         const { config, format, clients } = await prepare(deps, o);
         if (o.region !== undefined && o.region !== o.to) {
-          throw new CliError(`--region ${o.region} contradicts --to ${o.to}: a ${direction} always runs in the region it activates (static stability); drop --region or make it ${o.to}`);
+          throw new CliError(
+            `--region ${o.region} contradicts --to ${o.to}: a ${direction} always runs in the region it activates (static stability); drop --region or make it ${o.to}`,
+          );
         }
         const r = await startExecution(clients(), config, { direction, to: o.to, dryRun: o.dryRun, reason: o.reason, incident: o.incident, now: deps.now() });
         deps.io.out(format === 'json' ? `${JSON.stringify(r)}\n` : `${describeStart(r, config)}\n`);
@@ -126,10 +138,15 @@ export function registerAwsCommands(program: Command, deps: AwsCommandDeps): voi
 
   const redrive = program
     .command('redrive')
-    .description('Resume a failover or failback that stopped (INCOMPLETE, timed out, aborted) at the step that failed, once its cause is fixed: RedriveExecution, same execution ARN; completed steps are not run again.')
+    .description(
+      'Resume a failover or failback that stopped (INCOMPLETE, timed out, aborted) at the step that failed, once its cause is fixed: RedriveExecution, same execution ARN; completed steps are not run again.',
+    )
     .argument('<execution>', 'execution name (looked up in both regions) or execution ARN');
   addAwsOptions(redrive, 'only look in this region', 'one object with the execution, its redrive count and why it had stopped')
-    .addHelpText('after', '\nExit codes: 0 redriven; 1 not redrivable (succeeded, or stopped more than 14 days ago); 2 still running, no such execution, bad input, credentials or AWS unreachable.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 redriven; 1 not redrivable (succeeded, or stopped more than 14 days ago); 2 still running, no such execution, bad input, credentials or AWS unreachable.',
+    )
     .action(
       action(deps.io, async (execution: string, o: AwsFlags) => {
         const { config, format, clients } = await prepare(deps, o);
@@ -144,9 +161,9 @@ export function registerAwsCommands(program: Command, deps: AwsCommandDeps): voi
 
   const status = program
     .command('status')
-    .description('Where traffic is served (each region\'s ACTIVE/PASSIVE switch) and the recent executions in both regions.')
+    .description("Where traffic is served (each region's ACTIVE/PASSIVE switch) and the recent executions in both regions.")
     .option('--limit <n>', 'executions to list per region', positiveInt('--limit', 100), 5);
-  addAwsOptions(status, 'only read this region (one of the config\'s two)', 'one object')
+  addAwsOptions(status, "only read this region (one of the config's two)", 'one object')
     .addHelpText(
       'after',
       '\nExit codes: 0 read, and exactly one region ACTIVE (or --region read); 1 read, but both regions or neither say ACTIVE; 2 nothing could be read (credentials, network), or bad input.',
@@ -162,7 +179,7 @@ export function registerAwsCommands(program: Command, deps: AwsCommandDeps): voi
 
   const history = program
     .command('history')
-    .description('The event history of an execution (name or ARN) as a table, like the console\'s Events tab.')
+    .description("The event history of an execution (name or ARN) as a table, like the console's Events tab.")
     .argument('<execution>', 'execution name (looked up in both regions) or execution ARN');
   addAwsOptions(history, 'only look in this region', 'one object, the execution and its events')
     .addHelpText('after', '\nExit codes: 0 found and printed; 2 no such execution, bad input, credentials or AWS unreachable.')

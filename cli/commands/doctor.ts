@@ -32,7 +32,11 @@ export function registerDoctor(program: Command, deps: AwsCommandDeps): void {
     .description(
       'Read the deployed account and report which prerequisites of a real failover are missing, in both regions: the control-plane stacks and their outputs, state machines, site-state switches (exactly one ACTIVE), detection alarms and their actions, confirmed topic subscriptions, weighted records or routing controls, data stores.',
     );
-  addAwsOptions(cmd, 'only check this region (one of the config\'s two); the rule over both site-state switches is then skipped', 'an array of checks {name, region, status, detail, fix}')
+  addAwsOptions(
+    cmd,
+    "only check this region (one of the config's two); the rule over both site-state switches is then skipped",
+    'an array of checks {name, region, status, detail, fix}',
+  )
     .addHelpText(
       'after',
       '\nStatus per check: ok, missing, error (could not be read; AccessDenied says "cannot check: <permission> denied"), not-checked (no SDK client for it in drctl).\nExit codes: 0 every checked prerequisite is present; 1 something is missing or could not be checked; 2 bad input, config, credentials, or AWS unreachable.',

@@ -74,7 +74,12 @@ export function registerDrill(program: Command, io: CliIo): void {
     .option('--seed <n>', `seed of everything random in the run (default ${DEFAULT_SEED}; printed in the summary)`, seedArg)
     .option('--seeds <A..B>', 'run the scenario once per seed in the range and print a table; exit 1 if any seed missed', seedRange)
     .option('--random', 'random fault schedules drawn from the scenario grammar, one per seed, checked against the invariants', false)
-    .addOption(new Option('--approve <who>', "override the scenario's approver: auto approves on the emailed page with a mailed code, cli approves as drctl approve does (IAM), manual waits for you, reject rejects, none never answers").choices(['auto', 'cli', 'manual', 'reject', 'none']))
+    .addOption(
+      new Option(
+        '--approve <who>',
+        "override the scenario's approver: auto approves on the emailed page with a mailed code, cli approves as drctl approve does (IAM), manual waits for you, reject rejects, none never answers",
+      ).choices(['auto', 'cli', 'manual', 'reject', 'none']),
+    )
     .addOption(new Option('--approval-mode <mode>', "override the config's approval mode").choices(['required', 'auto-when-safe']))
     .option('--dry-run', 'run every check and report the planned changes without making them', false)
     .option('--json', 'one JSON object per line; the last is the summary', false)
@@ -84,10 +89,10 @@ export function registerDrill(program: Command, io: CliIo): void {
       'after',
       [
         '',
-        'All figures are AWS time, measured on the drill\'s virtual clock. `--json` output is identical for the same seed,',
+        "All figures are AWS time, measured on the drill's virtual clock. `--json` output is identical for the same seed,",
         'scenario and config, apart from the fields under "wall" (real elapsed time).',
         '',
-        'Exit codes: 0 the run met its scenario\'s expect and every invariant held; 1 it did not (the summary names what',
+        "Exit codes: 0 the run met its scenario's expect and every invariant held; 1 it did not (the summary names what",
         'differed); 2 bad input (options, config, scenario file).',
       ].join('\n'),
     )
@@ -119,7 +124,9 @@ export function registerDrill(program: Command, io: CliIo): void {
         };
         let summary: DrillSummary;
         try {
-          summary = await asUsage(() => runDrill({ config, scenario, seed: o.seed, approve: o.approve, approvalMode: o.approvalMode, dryRun: o.dryRun, onEvent }));
+          summary = await asUsage(() =>
+            runDrill({ config, scenario, seed: o.seed, approve: o.approve, approvalMode: o.approvalMode, dryRun: o.dryRun, onEvent }),
+          );
         } finally {
           progress?.stop();
         }
@@ -158,7 +165,10 @@ async function manySeeds(io: CliIo, config: ReturnType<typeof readConfig>, o: Dr
   const scenario = o.random ? 'random' : o.scenario;
   if (!o.random) await asUsage(() => loadScenario(scenario));
   const label = o.random ? 'random fault schedules' : `scenario ${scenario}`;
-  if (!o.json) io.out(`${label}, seeds ${range.from}..${range.to}\n${pad('seed', 8)}${pad('outcome', 13)}${pad('detection', 11)}${pad('downtime', 10)}${pad('floor', 10)}${pad('lost', 6)}result\n`);
+  if (!o.json)
+    io.out(
+      `${label}, seeds ${range.from}..${range.to}\n${pad('seed', 8)}${pad('outcome', 13)}${pad('detection', 11)}${pad('downtime', 10)}${pad('floor', 10)}${pad('lost', 6)}result\n`,
+    );
   const started = Date.now();
   const results = await asUsage(() =>
     runSeeds({
@@ -171,7 +181,9 @@ async function manySeeds(io: CliIo, config: ReturnType<typeof readConfig>, o: Dr
       onResult: (r) => {
         if (o.json) return io.out(`${JSON.stringify({ type: 'seed', ...r, ...(r.shrunk ? { shrunk: scenarioToFile(r.shrunk) } : {}) })}\n`);
         const ok = r.failed.length === 0;
-        io.out(`${pad(r.seed, 8)}${pad(r.outcome, 13)}${pad(r.detectionMs, 11)}${pad(r.downtimeMs, 10)}${pad(r.theoreticalMinMs, 10)}${pad(r.lostWrites, 6)}${ok ? 'ok' : `MISSED: ${r.failed.join(', ')}`}\n`);
+        io.out(
+          `${pad(r.seed, 8)}${pad(r.outcome, 13)}${pad(r.detectionMs, 11)}${pad(r.downtimeMs, 10)}${pad(r.theoreticalMinMs, 10)}${pad(r.lostWrites, 6)}${ok ? 'ok' : `MISSED: ${r.failed.join(', ')}`}\n`,
+        );
       },
     }),
   );
@@ -202,7 +214,9 @@ async function manySeeds(io: CliIo, config: ReturnType<typeof readConfig>, o: Dr
   };
   if (o.json) io.out(`${JSON.stringify(summary)}\n`);
   else {
-    io.out(`\n${results.length} run(s): ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}; ${bad.length === 0 ? 'every seed met its expect and every invariant held' : `${bad.length} seed(s) missed`}\n`);
+    io.out(
+      `\n${results.length} run(s): ${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')}; ${bad.length === 0 ? 'every seed met its expect and every invariant held' : `${bad.length} seed(s) missed`}\n`,
+    );
     if (lines.length) io.out(`${lines.join('\n')}\n`);
   }
   return bad.length === 0 ? 0 : 1;

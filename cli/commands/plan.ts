@@ -18,10 +18,13 @@ export function registerPlan(program: Command, io: CliIo): void {
       '\nEvery figure and price is a named constant in cli/plan/prices.ts; docs/sources.md gives each one with its value and the public\npage or document it comes from. "secondary" marks a price from a third-party copy of AWS\'s price list, "assumption" a figure AWS\ndoes not publish.',
     )
     .action(
-      action(io, async (o: { config: string; json: boolean; drills: number; approvalMode?: 'required' | 'auto-when-safe'; sources: boolean; strict: boolean }) => {
-        const plan = buildPlan(readConfig(o.config), undefined, { drillsPerMonth: o.drills, approvalMode: o.approvalMode });
-        io.out(o.json ? `${JSON.stringify(plan)}\n` : `${formatPlan(plan, { sources: o.sources })}\n`);
-        return o.strict && !plan.meetsTargets ? 1 : 0;
-      }),
+      action(
+        io,
+        async (o: { config: string; json: boolean; drills: number; approvalMode?: 'required' | 'auto-when-safe'; sources: boolean; strict: boolean }) => {
+          const plan = buildPlan(readConfig(o.config), undefined, { drillsPerMonth: o.drills, approvalMode: o.approvalMode });
+          io.out(o.json ? `${JSON.stringify(plan)}\n` : `${formatPlan(plan, { sources: o.sources })}\n`);
+          return o.strict && !plan.meetsTargets ? 1 : 0;
+        },
+      ),
     );
 }

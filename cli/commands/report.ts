@@ -40,7 +40,10 @@ export function registerReport(program: Command, deps: AwsCommandDeps): void {
     .option('-o, --out <file>', 'where to write the page (default: report-<execution>.html)')
     .option('--audit-table <name>', "the audit table's name, if it is not the stack's (its output AuditTableName)");
   addAwsOptions(cmd, 'only look in this region', 'one object: the file written, the status, outcome and redrive count, each state reached and what is missing')
-    .addHelpText('after', '\nExit codes: 0 report written (what it could not show is listed in it); 2 no such execution and no audit entries, bad input, credentials or AWS unreachable.')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 report written (what it could not show is listed in it); 2 no such execution and no audit entries, bad input, credentials or AWS unreachable.',
+    )
     .action(
       action(deps.io, async (execution: string, o: ReportFlags) => {
         const { config, format, clients } = await prepare(deps, o);

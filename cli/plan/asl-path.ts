@@ -24,11 +24,7 @@ export type AslMachine = { readonly StartAt: string; readonly States: Record<str
 type ChoiceRule = Record<string, unknown> & { Next?: string };
 
 /** What a task does, as far as timing is concerned. */
-export type TaskKind =
-  | { kind: 'lambda'; fn: string }
-  | { kind: 'callback'; fn: string }
-  | { kind: 'integration'; service: string }
-  | { kind: 'none' };
+export type TaskKind = { kind: 'lambda'; fn: string } | { kind: 'callback'; fn: string } | { kind: 'integration'; service: string } | { kind: 'none' };
 
 export function taskKind(state: AslState): TaskKind {
   if (state.Type !== 'Task' || !state.Resource) return { kind: 'none' };
@@ -46,7 +42,10 @@ export function taskKind(state: AslState): TaskKind {
 function read(obj: unknown, path: string): unknown {
   if (!path.startsWith('$')) return undefined;
   let cur: unknown = obj;
-  for (const part of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+  for (const part of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
     if (cur === null || typeof cur !== 'object' || !(part in cur)) return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }

@@ -207,7 +207,11 @@ function flatten(path: readonly PathStep[], indent = ''): string[] {
   ]);
 }
 
-const part = (label: string, seconds: number, f: Figure | string): BudgetPart => ({ label, seconds: round(seconds), source: typeof f === 'string' ? f : f.source });
+const part = (label: string, seconds: number, f: Figure | string): BudgetPart => ({
+  label,
+  seconds: round(seconds),
+  source: typeof f === 'string' ? f : f.source,
+});
 
 /** Signals the deployment offers about a region: a canary alarm per vantage region, and the Route 53 health-check alarm. */
 export const CANARY_VANTAGES = 2;
@@ -224,15 +228,29 @@ export function detectionTerm(config: DrConfig): BudgetTerm {
   const d = config.detection;
   const parts: BudgetPart[] = [];
   if (d.quorum <= CANARY_VANTAGES) {
-    parts.push(part(`${d.datapointsToAlarm} breaching datapoint(s) at the ${d.probeIntervalSeconds} s probe interval`, d.datapointsToAlarm * d.probeIntervalSeconds, 'config detection.probeIntervalSeconds x detection.datapointsToAlarm'));
+    parts.push(
+      part(
+        `${d.datapointsToAlarm} breaching datapoint(s) at the ${d.probeIntervalSeconds} s probe interval`,
+        d.datapointsToAlarm * d.probeIntervalSeconds,
+        'config detection.probeIntervalSeconds x detection.datapointsToAlarm',
+      ),
+    );
     parts.push(part('alarm evaluation (one metric period)', TIMINGS.alarmEvaluation.value * d.probeIntervalSeconds, TIMINGS.alarmEvaluation));
   } else {
     // The third signal is the Route 53 health-check alarm: slower checks and a one-minute metric.
     const interval = route53CheckIntervalSeconds(config);
     const hc = interval * TIMINGS.route53HealthCheckFailureThreshold.value;
-    parts.push(part(`Route 53 health checks to unhealthy (${interval} s interval x failure threshold ${TIMINGS.route53HealthCheckFailureThreshold.value})`, hc, TIMINGS.route53HealthCheckFailureThreshold));
+    parts.push(
+      part(
+        `Route 53 health checks to unhealthy (${interval} s interval x failure threshold ${TIMINGS.route53HealthCheckFailureThreshold.value})`,
+        hc,
+        TIMINGS.route53HealthCheckFailureThreshold,
+      ),
+    );
     parts.push(part('HealthCheckStatus metric period', TIMINGS.route53HealthCheckMetricPeriod.value, TIMINGS.route53HealthCheckMetricPeriod));
-    parts.push(part('alarm evaluation (one metric period)', TIMINGS.alarmEvaluation.value * TIMINGS.route53HealthCheckMetricPeriod.value, TIMINGS.alarmEvaluation));
+    parts.push(
+      part('alarm evaluation (one metric period)', TIMINGS.alarmEvaluation.value * TIMINGS.route53HealthCheckMetricPeriod.value, TIMINGS.alarmEvaluation),
+    );
   }
   return { key: 'detection', label: 'detection', seconds: round(parts.reduce((a, p) => a + p.seconds, 0)), parts };
 }
@@ -255,7 +273,11 @@ export function rtoBudget(config: DrConfig, machine: AslMachine, opts: { approva
   const detection = detectionTerm(config);
   const orchestrationParts = [
     part('alarm event delivered to the alarm trigger', TIMINGS.eventDelivery.value, TIMINGS.eventDelivery),
-    part(`${timing.coldStarts + 1} Lambda cold start(s) on the path (alarm trigger included)`, (timing.coldStarts * TIMINGS.lambdaColdStart.value) + triggerCold, TIMINGS.lambdaColdStart),
+    part(
+      `${timing.coldStarts + 1} Lambda cold start(s) on the path (alarm trigger included)`,
+      timing.coldStarts * TIMINGS.lambdaColdStart.value + triggerCold,
+      TIMINGS.lambdaColdStart,
+    ),
     part(`${timing.lambdaTasks + 1} Lambda task(s) doing their SDK calls`, (timing.lambdaTasks + 1) * TIMINGS.taskWork.value, TIMINGS.taskWork),
     part(`${timing.integrations} SNS publish(es) on the path`, timing.integrations * TIMINGS.integrationCall.value, TIMINGS.integrationCall),
     part(`${timing.transitions} state transitions`, timing.transitions * TIMINGS.transition.value, TIMINGS.transition),
@@ -263,20 +285,45 @@ export function rtoBudget(config: DrConfig, machine: AslMachine, opts: { approva
   const aurora = config.dataStores.filter((s) => s.kind === 'aurora-global').length;
   const promotionParts =
     aurora > 0
-      ? [part(`${aurora} Aurora global promotion(s), at most ${path.find((s) => s.iteration)?.iteration?.maxConcurrency ?? 'all'} at a time`, timing.promotion, TIMINGS.auroraPromotion)]
-      : [part('nothing to wait for: DynamoDB global tables and S3 buckets already accept writes in the standby', 0, 'AwsDataStores.promote (functions/shared/aws/aws-data-stores.ts)')];
+      ? [
+          part(
+            `${aurora} Aurora global promotion(s), at most ${path.find((s) => s.iteration)?.iteration?.maxConcurrency ?? 'all'} at a time`,
+            timing.promotion,
+            TIMINGS.auroraPromotion,
+          ),
+        ]
+      : [
+          part(
+            'nothing to wait for: DynamoDB global tables and S3 buckets already accept writes in the standby',
+            0,
+            'AwsDataStores.promote (functions/shared/aws/aws-data-stores.ts)',
+          ),
+        ];
   const traffic = trafficWait(config);
   const terms: BudgetTerm[] = [
     detection,
     { key: 'orchestration', label: 'orchestration', seconds: round(orchestrationParts.reduce((a, p) => a + p.seconds, 0)), parts: orchestrationParts },
     { key: 'promotion', label: 'data promotion', seconds: round(timing.promotion), parts: promotionParts },
-    { key: 'traffic', label: config.traffic.strategy === 'arc-routing-control' ? 'routing-control propagation' : 'record change INSYNC', seconds: round(timing.traffic), parts: [part(traffic.label, timing.traffic, traffic.source)] },
-    { key: 'dnsTtl', label: 'client DNS TTL', seconds: config.globalDomain.ttlSeconds, parts: [part('cached answers expire', config.globalDomain.ttlSeconds, 'config globalDomain.ttlSeconds')] },
+    {
+      key: 'traffic',
+      label: config.traffic.strategy === 'arc-routing-control' ? 'routing-control propagation' : 'record change INSYNC',
+      seconds: round(timing.traffic),
+      parts: [part(traffic.label, timing.traffic, traffic.source)],
+    },
+    {
+      key: 'dnsTtl',
+      label: 'client DNS TTL',
+      seconds: config.globalDomain.ttlSeconds,
+      parts: [part('cached answers expire', config.globalDomain.ttlSeconds, 'config globalDomain.ttlSeconds')],
+    },
   ];
   // In auto-when-safe the walk above took the policy branch, so no person is on this path.
   const humanInLoop = mode === 'required';
   return {
-    rtoSeconds: round(terms.reduce((a, t) => a + t.seconds, 0), 1),
+    rtoSeconds: round(
+      terms.reduce((a, t) => a + t.seconds, 0),
+      1,
+    ),
     targetSeconds: config.objectives.rtoSeconds,
     terms,
     approval: {

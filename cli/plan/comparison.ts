@@ -1,5 +1,11 @@
 import type { DataStoreConfig, DrConfig } from '../../config/schema';
-import { capSegments, dealToLanes, MAX_COMPARISON_SEGMENTS, SEGMENT_TIME_BOX_MS, segmentsFor } from '../../functions/data-consistency-validator/segmented-comparison';
+import {
+  capSegments,
+  dealToLanes,
+  MAX_COMPARISON_SEGMENTS,
+  SEGMENT_TIME_BOX_MS,
+  segmentsFor,
+} from '../../functions/data-consistency-validator/segmented-comparison';
 
 /**
  * How long the post-failover comparison (and the failback's) takes at the configured read budget: what `drctl plan`
@@ -47,7 +53,9 @@ export function comparisonTime(config: DrConfig): ComparisonTime {
   const r = config.dataRisk.comparisonReadUnitsPerSecond;
   const concurrency = config.dataRisk.comparisonMaxConcurrency;
   const maxSegments = Math.min(config.dataRisk.comparisonMaxSegmentsPerTable, concurrency);
-  const sized = config.dataStores.filter((s) => s.kind === 'dynamodb-global-table' && s.sizeGiB !== undefined) as Array<Extract<DataStoreConfig, { kind: 'dynamodb-global-table' }>>;
+  const sized = config.dataStores.filter((s) => s.kind === 'dynamodb-global-table' && s.sizeGiB !== undefined) as Array<
+    Extract<DataStoreConfig, { kind: 'dynamodb-global-table' }>
+  >;
   const counts = capSegments(
     sized.map((s) => segmentsFor((s.sizeGiB as number) * GIB, maxSegments)),
     MAX_COMPARISON_SEGMENTS,
@@ -55,19 +63,56 @@ export function comparisonTime(config: DrConfig): ComparisonTime {
   const segmentsOf = new Map(sized.map((s, i) => [s.name, counts[i]]));
   const seconds = new Map(sized.map((s) => [s.name, tablePassSeconds((s.sizeGiB as number) * GIB, r)]));
   const lanes = dealToLanes(
-    sized.flatMap((s) => Array.from({ length: segmentsOf.get(s.name) ?? 1 }, (_, segment) => ({ store: s.name, segment, total: segmentsOf.get(s.name) ?? 1, bytes: ((s.sizeGiB as number) * GIB) / (segmentsOf.get(s.name) ?? 1) }))),
+    sized.flatMap((s) =>
+      Array.from({ length: segmentsOf.get(s.name) ?? 1 }, (_, segment) => ({
+        store: s.name,
+        segment,
+        total: segmentsOf.get(s.name) ?? 1,
+        bytes: ((s.sizeGiB as number) * GIB) / (segmentsOf.get(s.name) ?? 1),
+      })),
+    ),
     concurrency,
   );
   // A lane reads its segments one after the other; each segment takes as long as its whole table at the whole budget.
   const laneSeconds = lanes.map((l) => l.segments.reduce((sum, seg) => sum + (seconds.get(seg.store) ?? 0), 0));
   const passSeconds = sized.length > 0 ? round1(Math.max(...laneSeconds)) : null;
   const stores = config.dataStores.map((s): StoreComparisonTime => {
-    if (s.kind === 'aurora-global') return { store: s.name, kind: s.kind, sizeGiB: null, segments: null, passSeconds: null, note: 'not compared item by item (that needs database credentials); its lag metric is the evidence' };
+    if (s.kind === 'aurora-global')
+      return {
+        store: s.name,
+        kind: s.kind,
+        sizeGiB: null,
+        segments: null,
+        passSeconds: null,
+        note: 'not compared item by item (that needs database credentials); its lag metric is the evidence',
+      };
     if (s.kind === 's3-replicated') {
-      return { store: s.name, kind: s.kind, sizeGiB: s.sizeGiB ?? null, segments: 1, passSeconds: null, note: 'one listing of keys and sizes: its time depends on the number of objects (1,000 per ListObjectsV2 page), not on the read budget' };
+      return {
+        store: s.name,
+        kind: s.kind,
+        sizeGiB: s.sizeGiB ?? null,
+        segments: 1,
+        passSeconds: null,
+        note: 'one listing of keys and sizes: its time depends on the number of objects (1,000 per ListObjectsV2 page), not on the read budget',
+      };
     }
-    if (s.sizeGiB === undefined) return { store: s.name, kind: s.kind, sizeGiB: null, segments: null, passSeconds: null, note: 'size unknown: set dataStores[].sizeGiB (DescribeTable TableSizeBytes) to project it' };
-    return { store: s.name, kind: s.kind, sizeGiB: s.sizeGiB, segments: segmentsOf.get(s.name) ?? 1, passSeconds: round1(seconds.get(s.name) ?? 0), note: 'parallel-scan segments, both regions at once' };
+    if (s.sizeGiB === undefined)
+      return {
+        store: s.name,
+        kind: s.kind,
+        sizeGiB: null,
+        segments: null,
+        passSeconds: null,
+        note: 'size unknown: set dataStores[].sizeGiB (DescribeTable TableSizeBytes) to project it',
+      };
+    return {
+      store: s.name,
+      kind: s.kind,
+      sizeGiB: s.sizeGiB,
+      segments: segmentsOf.get(s.name) ?? 1,
+      passSeconds: round1(seconds.get(s.name) ?? 0),
+      note: 'parallel-scan segments, both regions at once',
+    };
   });
   return {
     readUnitsPerSecond: r,

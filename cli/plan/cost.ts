@@ -89,9 +89,20 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
     line('Route 53 health-check 10 s interval feature', fastChecks, 'health checks', PRICES.healthCheckFeatureAws),
     line('Route 53 health-check alarms (us-east-1, standard resolution)', targets.length, 'alarms', PRICES.alarmStandard),
     line('CloudWatch dashboard (one per region)', regions, 'dashboards', PRICES.dashboard),
-    line(`Step Functions transitions (${transitions} per execution x ${drills} executions)`, transitions * drills, 'transitions', PRICES.stepFunctionsPer1kTransitions, 1_000),
+    line(
+      `Step Functions transitions (${transitions} per execution x ${drills} executions)`,
+      transitions * drills,
+      'transitions',
+      PRICES.stepFunctionsPer1kTransitions,
+      1_000,
+    ),
     line(`Lambda requests (${invocations} per execution)`, invocations * drills, 'requests', PRICES.lambdaPer1MRequests, 1_000_000),
-    line(`Lambda compute (${FUNCTION_MEMORY_GB} GB x ${INVOCATION_SECONDS} s per request)`, invocations * drills * FUNCTION_MEMORY_GB * INVOCATION_SECONDS, 'GB-seconds', PRICES.lambdaPerGbSecondArm),
+    line(
+      `Lambda compute (${FUNCTION_MEMORY_GB} GB x ${INVOCATION_SECONDS} s per request)`,
+      invocations * drills * FUNCTION_MEMORY_GB * INVOCATION_SECONDS,
+      'GB-seconds',
+      PRICES.lambdaPerGbSecondArm,
+    ),
     line('KMS customer managed key (topics and logs, one per region)', regions, 'keys', PRICES.kmsKey),
     line('KMS requests (encrypted publishes)', publishes * drills * 2, 'requests', PRICES.kmsPer10kRequests, 10_000),
     line(`SNS publishes (${publishes} per execution)`, publishes * drills, 'publishes', PRICES.snsPublishPer1M, 1_000_000),
@@ -99,9 +110,21 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
     line('API Gateway REST requests (approval page: open + submit)', 2 * drills, 'requests', PRICES.apiGatewayRestPer1M, 1_000_000),
     line('Secrets Manager signing key (one per region)', regions, 'secrets', PRICES.secret),
     line('Secrets Manager calls (approval request + callback)', 2 * drills, 'calls', PRICES.secretsPer10kCalls, 10_000),
-    line('DynamoDB writes (audit per step, approval, incident lock)', (AUDIT_WRITES_PER_STEP * transitions + 4) * drills, 'write units', PRICES.dynamoDbPer1MWrites, 1_000_000),
+    line(
+      'DynamoDB writes (audit per step, approval, incident lock)',
+      (AUDIT_WRITES_PER_STEP * transitions + 4) * drills,
+      'write units',
+      PRICES.dynamoDbPer1MWrites,
+      1_000_000,
+    ),
     line('DynamoDB reads (approval lookups)', 2 * drills, 'read units', PRICES.dynamoDbPer1MReads, 1_000_000),
-    line('EventBridge bus-to-bus events (Route 53 alarm changes forwarded from us-east-1)', 2 * targets.length * regions * drills, 'events', PRICES.eventBridgePer1M, 1_000_000),
+    line(
+      'EventBridge bus-to-bus events (Route 53 alarm changes forwarded from us-east-1)',
+      2 * targets.length * regions * drills,
+      'events',
+      PRICES.eventBridgePer1M,
+      1_000_000,
+    ),
   ];
   // The replication heartbeat (functions/replication-heartbeat): a run every minute in each region, writing each
   // replicated table and bucket every heartbeatIntervalSeconds; each write is replicated to the other region.
@@ -111,9 +134,26 @@ export function monthlyCost(config: DrConfig, machine: AslMachine, opts: CostOpt
   const buckets = config.dataStores.filter((s) => s.kind === 's3-replicated').length;
   lines.push(
     line('Heartbeat writer invocations (rate(1 minute), one per region)', heartbeatRuns, 'requests', PRICES.lambdaPer1MRequests, 1_000_000),
-    line(`Heartbeat writer compute (${HEARTBEAT_MEMORY_GB} GB x ${heartbeatRunSeconds(config)} s per run)`, heartbeatRuns * HEARTBEAT_MEMORY_GB * heartbeatRunSeconds(config), 'GB-seconds', PRICES.lambdaPerGbSecondArm),
-    line(`Heartbeat items (${tables} table(s), every ${config.dataRisk.heartbeatIntervalSeconds} s in both regions, each replicated)`, tables * regions * 2 * beatsPerRegion, 'write units', PRICES.dynamoDbPer1MWrites, 1_000_000),
-    line(`Heartbeat objects (${buckets} bucket(s), every ${config.dataRisk.heartbeatIntervalSeconds} s in both regions, each replicated)`, buckets * regions * 2 * beatsPerRegion, 'PUT requests', PRICES.s3PutPer1k, 1_000),
+    line(
+      `Heartbeat writer compute (${HEARTBEAT_MEMORY_GB} GB x ${heartbeatRunSeconds(config)} s per run)`,
+      heartbeatRuns * HEARTBEAT_MEMORY_GB * heartbeatRunSeconds(config),
+      'GB-seconds',
+      PRICES.lambdaPerGbSecondArm,
+    ),
+    line(
+      `Heartbeat items (${tables} table(s), every ${config.dataRisk.heartbeatIntervalSeconds} s in both regions, each replicated)`,
+      tables * regions * 2 * beatsPerRegion,
+      'write units',
+      PRICES.dynamoDbPer1MWrites,
+      1_000_000,
+    ),
+    line(
+      `Heartbeat objects (${buckets} bucket(s), every ${config.dataRisk.heartbeatIntervalSeconds} s in both regions, each replicated)`,
+      buckets * regions * 2 * beatsPerRegion,
+      'PUT requests',
+      PRICES.s3PutPer1k,
+      1_000,
+    ),
   );
   if (config.traffic.strategy === 'arc-routing-control') {
     // A cluster serves any number of control panels: applications sharing one pay a share (prerequisites.arc).

@@ -41,15 +41,25 @@ export function loadFailoverDefinition(file = FAILOVER_DEFINITION_FILE): AslMach
 function findings(config: DrConfig, rto: RtoBudget, rpo: RpoEstimate): Finding[] {
   const out: Finding[] = [];
   if (config.detection.quorum > AVAILABLE_SIGNALS) {
-    out.push({ severity: 'error', message: `detection.quorum ${config.detection.quorum} can never be reached: the deployment has ${AVAILABLE_SIGNALS} independent signals (a canary alarm per region and the Route 53 health-check alarm)` });
+    out.push({
+      severity: 'error',
+      message: `detection.quorum ${config.detection.quorum} can never be reached: the deployment has ${AVAILABLE_SIGNALS} independent signals (a canary alarm per region and the Route 53 health-check alarm)`,
+    });
   }
   if (rto.rtoSeconds > rto.targetSeconds) {
     const biggest = [...rto.terms].sort((a, b) => b.seconds - a.seconds).slice(0, 2);
     const hints: string[] = [];
     for (const t of biggest) {
-      if (t.key === 'traffic' && config.traffic.strategy !== 'arc-routing-control') hints.push(`a Route 53 record change is only documented as INSYNC within ${TIMINGS.route53InSync.value} s; traffic.strategy "arc-routing-control" flips answers without a record change`);
-      if (t.key === 'promotion') hints.push(`Aurora global promotion is documented as "under a minute"; no Aurora-backed config can promise less than detection + ${TIMINGS.auroraPromotion.value} s`);
-      if (t.key === 'detection') hints.push('fewer detection.datapointsToAlarm or a shorter detection.probeIntervalSeconds detect sooner (at the price of false alarms)');
+      if (t.key === 'traffic' && config.traffic.strategy !== 'arc-routing-control')
+        hints.push(
+          `a Route 53 record change is only documented as INSYNC within ${TIMINGS.route53InSync.value} s; traffic.strategy "arc-routing-control" flips answers without a record change`,
+        );
+      if (t.key === 'promotion')
+        hints.push(
+          `Aurora global promotion is documented as "under a minute"; no Aurora-backed config can promise less than detection + ${TIMINGS.auroraPromotion.value} s`,
+        );
+      if (t.key === 'detection')
+        hints.push('fewer detection.datapointsToAlarm or a shorter detection.probeIntervalSeconds detect sooner (at the price of false alarms)');
       if (t.key === 'dnsTtl') hints.push('a shorter globalDomain.ttlSeconds lets clients follow sooner');
     }
     out.push({
@@ -57,10 +67,16 @@ function findings(config: DrConfig, rto: RtoBudget, rpo: RpoEstimate): Finding[]
       message: `projected RTO ${rto.rtoSeconds} s exceeds objectives.rtoSeconds ${rto.targetSeconds} s (largest terms: ${biggest.map((t) => `${t.label} ${t.seconds} s`).join(', ')})${hints.length ? `; ${hints.join('; ')}` : ''}`,
     });
   } else if (rto.approval.humanInLoop) {
-    out.push({ severity: 'warning', message: `approval.mode "required": the approver has ${Math.round((rto.targetSeconds - rto.rtoSeconds) * 10) / 10} s left within the ${rto.targetSeconds} s RTO target` });
+    out.push({
+      severity: 'warning',
+      message: `approval.mode "required": the approver has ${Math.round((rto.targetSeconds - rto.rtoSeconds) * 10) / 10} s left within the ${rto.targetSeconds} s RTO target`,
+    });
   }
   if (rto.approval.humanInLoop && rto.rtoSeconds > rto.targetSeconds) {
-    out.push({ severity: 'warning', message: `approval.mode "required": the approver's time (up to ${rto.approval.timeoutSeconds} s) comes on top of the projection` });
+    out.push({
+      severity: 'warning',
+      message: `approval.mode "required": the approver's time (up to ${rto.approval.timeoutSeconds} s) comes on top of the projection`,
+    });
   }
   if (rpo.rpoSeconds > rpo.targetSeconds) {
     const worst = rpo.stores.filter((s) => s.seconds > rpo.targetSeconds).map((s) => `${s.store} (${s.kind}, ${s.seconds} s)`);
@@ -118,10 +134,14 @@ export function formatPlan(p: Plan, opts: { sources?: boolean } = {}): string {
   out.push('');
   const c = p.comparison;
   const secs = (v: number | null) => (v === null ? '      -' : lpad(v.toFixed(1), 7));
-  out.push(`Data comparison after a failover or before a failback, at ${c.readUnitsPerSecond} read units/s per table and region (${c.secondsPerGiBPerPass} s per GiB per pass)`);
+  out.push(
+    `Data comparison after a failover or before a failback, at ${c.readUnitsPerSecond} read units/s per table and region (${c.secondsPerGiBPerPass} s per GiB per pass)`,
+  );
   for (const st of c.stores) {
     const size = st.sizeGiB === null ? 'size ?' : `${st.sizeGiB} GiB`;
-    out.push(`  ${pad(`${st.store} (${st.kind})`, 40)} ${lpad(size, 12)} ${lpad(st.segments === null ? '' : `${st.segments} seg`, 7)} ${secs(st.passSeconds)} s   ${st.note}`);
+    out.push(
+      `  ${pad(`${st.store} (${st.kind})`, 40)} ${lpad(size, 12)} ${lpad(st.segments === null ? '' : `${st.segments} seg`, 7)} ${secs(st.passSeconds)} s   ${st.note}`,
+    );
   }
   out.push(`  ${pad('one pass (the longest lane)', 61)} ${secs(c.passSeconds)} s`);
   out.push(`  ${pad('both passes (writes were lost: keys of differing buckets)', 61)} ${secs(c.withDifferencesSeconds)} s`);

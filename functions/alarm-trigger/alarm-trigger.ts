@@ -5,7 +5,18 @@ import type { DrConfig } from '../../config/schema';
 import { STEPS } from '../../config/steps';
 import { regionHealth } from '../health-checker/health-checker';
 import { ConfigurationError, InvalidInputError } from '../shared/errors';
-import type { AlarmMirror, AlarmStateValue, AuditLog, Clock, FailoverStarter, HealthSignals, IncidentLock, Notifier, RegionName, SiteState } from '../shared/ports';
+import type {
+  AlarmMirror,
+  AlarmStateValue,
+  AuditLog,
+  Clock,
+  FailoverStarter,
+  HealthSignals,
+  IncidentLock,
+  Notifier,
+  RegionName,
+  SiteState,
+} from '../shared/ports';
 import type { FailoverRequest } from '../shared/workflow';
 
 /**
@@ -78,7 +89,10 @@ export function alarmSubject(alarmName: string, prefix: string): AlarmSubject | 
 
 /** Execution names are unique for 90 days and capped at 80 characters; incident ids at 64. */
 export function incidentIdFor(application: string, fromRegion: string, at: number): string {
-  const stamp = new Date(at).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   const tail = `-${fromRegion}-${stamp}`;
   return `${application.slice(0, 64 - tail.length)}${tail}`;
 }
@@ -101,7 +115,8 @@ export async function handleAlarmEvent(event: unknown, deps: AlarmTriggerDeps): 
   const { config, region } = deps;
   const { detection } = config;
   const regions = [config.regions.primary.name, config.regions.standby.name];
-  if (!regions.includes(region)) throw new ConfigurationError(`This copy runs in ${region}, which is not one of the configured regions (${regions.join(', ')})`);
+  if (!regions.includes(region))
+    throw new ConfigurationError(`This copy runs in ${region}, which is not one of the configured regions (${regions.join(', ')})`);
   const peer = region === regions[0] ? regions[1] : regions[0];
   const now = deps.clock.now();
   const base = { alarmName: e.detail.alarmName, eventId: e.id };
@@ -109,15 +124,28 @@ export async function handleAlarmEvent(event: unknown, deps: AlarmTriggerDeps): 
   // EventBridge retries a failed delivery for up to 24 h: an old event describes a world that has moved on.
   const ageMs = now - Date.parse(e.time);
   if (ageMs > detection.maxEventAgeSeconds * 1000) {
-    return { ...base, action: 'stale', reason: `event is ${Math.round(ageMs / 1000)} s old, over detection.maxEventAgeSeconds (${detection.maxEventAgeSeconds} s)` };
+    return {
+      ...base,
+      action: 'stale',
+      reason: `event is ${Math.round(ageMs / 1000)} s old, over detection.maxEventAgeSeconds (${detection.maxEventAgeSeconds} s)`,
+    };
   }
   const subject = alarmSubject(e.detail.alarmName, deps.alarmNamePrefix);
-  if (!subject) return { ...base, action: 'ignored', reason: `not a detection alarm (expected ${deps.alarmNamePrefix}<source>--<vantage>--<target> or ${deps.alarmNamePrefix}impaired--<target>)` };
+  if (!subject)
+    return {
+      ...base,
+      action: 'ignored',
+      reason: `not a detection alarm (expected ${deps.alarmNamePrefix}<source>--<vantage>--<target> or ${deps.alarmNamePrefix}impaired--<target>)`,
+    };
 
   if (e.region !== region) {
     // Only Route 53 health-check alarms are forwarded here: their metric exists in us-east-1 alone.
     if (subject.kind === 'signal' && subject.source === 'route53-health-check' && deps.mirror) {
-      await deps.mirror.mirror(e.detail.alarmName, e.detail.state.value as AlarmStateValue, `Forwarded from ${e.region}: ${e.detail.state.reason ?? e.detail.state.value}`);
+      await deps.mirror.mirror(
+        e.detail.alarmName,
+        e.detail.state.value as AlarmStateValue,
+        `Forwarded from ${e.region}: ${e.detail.state.reason ?? e.detail.state.value}`,
+      );
       return { ...base, action: 'mirrored', reason: `state ${e.detail.state.value} copied from ${e.region}; the mirror's own state change is evaluated` };
     }
     return { ...base, action: 'ignored', reason: `alarm lives in ${e.region}; this copy decides on ${region}'s alarms only` };
@@ -147,7 +175,12 @@ export async function handleAlarmEvent(event: unknown, deps: AlarmTriggerDeps): 
         attributes: { severity: 'WARNING', application: config.application },
       });
     }
-    return { ...base, ...counted, action: 'below-quorum', reason: `${health.independentFailures} of ${detection.quorum} independent signals see ${peer} impaired` };
+    return {
+      ...base,
+      ...counted,
+      action: 'below-quorum',
+      reason: `${health.independentFailures} of ${detection.quorum} independent signals see ${peer} impaired`,
+    };
   }
 
   // The lock outlives the event age so that every retry and duplicate of this incident's events lands on it.
@@ -185,7 +218,13 @@ export async function handleAlarmEvent(event: unknown, deps: AlarmTriggerDeps): 
       executionId,
       step: STEPS.alarmTrigger.auditStep,
       outcome: 'EXECUTION_STARTED',
-      detail: { alarm: e.detail.alarmName, eventId: e.id, failing: health.unhealthySignals, independentFailures: health.independentFailures, quorum: detection.quorum },
+      detail: {
+        alarm: e.detail.alarmName,
+        eventId: e.id,
+        failing: health.unhealthySignals,
+        independentFailures: health.independentFailures,
+        quorum: detection.quorum,
+      },
       at: new Date(now).toISOString(),
     });
   }

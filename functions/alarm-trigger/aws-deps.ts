@@ -25,7 +25,9 @@ export function alarmTriggerAwsDeps(env: NodeJS.ProcessEnv = process.env): Alarm
   const starter = new SfnFailoverStarter({ sfn: new SFNClient(clientConfig(region)), stateMachineArn: requireEnv(LAMBDA_ENV.stateMachineArn, env) });
   // Static stability: this copy may only ever start the state machine that activates its own region.
   if (starter.region !== region) {
-    throw new ConfigurationError(`${LAMBDA_ENV.stateMachineArn} is in ${starter.region}, but this copy runs in ${region}; each region's trigger starts its own state machine only`);
+    throw new ConfigurationError(
+      `${LAMBDA_ENV.stateMachineArn} is in ${starter.region}, but this copy runs in ${region}; each region's trigger starts its own state machine only`,
+    );
   }
   const cloudWatch = new CloudWatchClient(clientConfig(region));
   const parameterPrefix = requireEnv(LAMBDA_ENV.siteStateParameterPrefix, env);
@@ -34,7 +36,12 @@ export function alarmTriggerAwsDeps(env: NodeJS.ProcessEnv = process.env): Alarm
     config,
     region,
     alarmNamePrefix,
-    signals: new CloudWatchHealthSignals({ cloudWatch, alarmNamePrefix, globalDomainName: config.globalDomain.name, probeTimeoutMs: config.detection.probeTimeoutMs }),
+    signals: new CloudWatchHealthSignals({
+      cloudWatch,
+      alarmNamePrefix,
+      globalDomainName: config.globalDomain.name,
+      probeTimeoutMs: config.detection.probeTimeoutMs,
+    }),
     lock: new DynamoDbIncidentLock({ dynamoDb: new DynamoDBClient(clientConfig(region)), tableName: requireEnv(LAMBDA_ENV.incidentLockTable, env) }),
     starter,
     notifier: new SnsNotifier({ sns: new SNSClient(clientConfig(region)), topicArns: { alert: requireEnv(LAMBDA_ENV.alertTopicArn, env) } }),

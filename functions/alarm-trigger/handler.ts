@@ -11,7 +11,12 @@ export function createHandler(deps: AlarmTriggerDeps & { logger?: Logger }) {
     const result = await handleAlarmEvent(event, deps);
     // Once the event names an incident, this line (and `task succeeded`) joins that incident's logs;
     // `AlarmTrigger` is the step name the audit trail uses for detection.
-    if (result.incidentId) logger.appendKeys({ incidentId: result.incidentId, ...(result.executionId ? { executionId: result.executionId } : {}), stateName: STEPS.alarmTrigger.auditStep });
+    if (result.incidentId)
+      logger.appendKeys({
+        incidentId: result.incidentId,
+        ...(result.executionId ? { executionId: result.executionId } : {}),
+        stateName: STEPS.alarmTrigger.auditStep,
+      });
     // The decision is the audit trail of detection: why this event did or did not start a failover.
     logger.info('alarm event handled', { ...result });
     return result;

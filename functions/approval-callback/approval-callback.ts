@@ -3,7 +3,17 @@ import { STEPS } from '../../config/steps';
 import { APPROVAL_ACTION } from '../approval-request/approval-request';
 import { dashboardConsoleUrl, executionConsoleUrl } from '../shared/console-links';
 import { cleanFreeText, quoted } from '../shared/free-text';
-import type { ApprovalRecord, ApprovalStore, ApprovalTaskReader, ApprovalTaskState, ApproverChallenges, AuditLog, Clock, Notifier, TaskCallbacks } from '../shared/ports';
+import type {
+  ApprovalRecord,
+  ApprovalStore,
+  ApprovalTaskReader,
+  ApprovalTaskState,
+  ApproverChallenges,
+  AuditLog,
+  Clock,
+  Notifier,
+  TaskCallbacks,
+} from '../shared/ports';
 import { TaskNoLongerWaitingError } from '../shared/ports';
 import { codeFromRandomId, formatCode, hashCode, normalizeCode, randomId, SIGNATURE_PATTERN, safeEqual, verifyLink } from '../shared/signing';
 import { clockTime, codePage, confirmationPage, messagePage, type PageContext } from './page';
@@ -62,7 +72,11 @@ export interface HttpResponse {
 }
 
 /** Tags a response with the verified record's incident and execution (only ever after the signature check). */
-const about = (record: ApprovalRecord, response: HttpResponse): HttpResponse => ({ ...response, incidentId: record.incidentId, executionId: record.executionId });
+const about = (record: ApprovalRecord, response: HttpResponse): HttpResponse => ({
+  ...response,
+  incidentId: record.incidentId,
+  executionId: record.executionId,
+});
 
 const HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -119,7 +133,9 @@ interface Identity {
 }
 
 const describeIdentity = (who: Identity) =>
-  who.method === 'email-code' ? `${who.id} (verified by a one-time code emailed to that address)` : `${who.id} (AWS IAM principal, verified from its SigV4-signed request)`;
+  who.method === 'email-code'
+    ? `${who.id} (verified by a one-time code emailed to that address)`
+    : `${who.id} (AWS IAM principal, verified from its SigV4-signed request)`;
 
 type Checked = { ok: true; record: ApprovalRecord; exp: number; sig: string } | { ok: false; response: HttpResponse };
 
@@ -143,27 +159,45 @@ function expiredPage(record: ApprovalRecord, method: string): HttpResponse {
 function alreadyDecidedPage(record: ApprovalRecord, method: string): HttpResponse {
   const by = record.decidedBy ? ` by ${record.decidedBy}` : '';
   const when = record.decidedAt ? ` at ${clockTime(record.decidedAt)}` : '';
-  const page = messagePage('Already decided', `This request was already ${record.status.toLowerCase()}${by}${when}. Each request is decided once; nothing was changed.`, links(record));
+  const page = messagePage(
+    'Already decided',
+    `This request was already ${record.status.toLowerCase()}${by}${when}. Each request is decided once; nothing was changed.`,
+    links(record),
+  );
   return respond(409, 'already-decided', page, method);
 }
 
 /** Link checks shared by every method, in order from cheapest to the one that reads the store. */
 async function checkLink(req: HttpRequest, method: string, deps: ApprovalCallbackDeps): Promise<Checked> {
-  const fail = (code: number, outcome: string, title: string, msg: string): Checked => ({ ok: false, response: respond(code, outcome, messagePage(title, msg), method) });
+  const fail = (code: number, outcome: string, title: string, msg: string): Checked => ({
+    ok: false,
+    response: respond(code, outcome, messagePage(title, msg), method),
+  });
   const m = PATH.exec(req.path);
   if (!m) return fail(404, 'not-found', 'Not found', 'There is no approval at this address.');
   const approvalId = m[1];
   const expText = req.query.exp ?? '';
   const sig = req.query.sig ?? '';
   if (!EXP.test(expText) || !SIGNATURE_PATTERN.test(sig)) {
-    return fail(400, 'malformed-link', 'Incomplete link', 'This link is missing or has a damaged expiry or signature. Open the link exactly as it was emailed (some mail clients break long links). Nothing was decided.');
+    return fail(
+      400,
+      'malformed-link',
+      'Incomplete link',
+      'This link is missing or has a damaged expiry or signature. Open the link exactly as it was emailed (some mail clients break long links). Nothing was decided.',
+    );
   }
   const exp = Number(expText);
   if (!verifyLink(await deps.signingKey(), approvalId, exp, APPROVAL_ACTION, sig)) {
     return fail(403, 'bad-signature', 'Invalid link', 'This link is not valid: it was altered or not issued by this control plane. Nothing was decided.');
   }
   const record = await deps.approvals.get(approvalId);
-  if (!record) return fail(404, 'unknown', 'Unknown request', 'No approval request exists for this link (records are kept for a week after they expire). Nothing was decided.');
+  if (!record)
+    return fail(
+      404,
+      'unknown',
+      'Unknown request',
+      'No approval request exists for this link (records are kept for a week after they expire). Nothing was decided.',
+    );
   // A valid signature over another expiry or action than the record's is a link this request never issued.
   if (record.action !== APPROVAL_ACTION || record.expiresAt !== exp) {
     return fail(403, 'record-mismatch', 'Invalid link', 'This link does not match the approval request it names. Nothing was decided.');
@@ -183,7 +217,9 @@ export async function handleApprovalRequest(req: HttpRequest, deps: ApprovalCall
   const method = req.method.toUpperCase();
   if (req.path === IAM_DECISIONS_PATH || req.path === `${IAM_DECISIONS_PATH}/`) return handleIamDecision(req, method, deps);
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
-    return respond(405, 'method-not-allowed', messagePage('Method not allowed', 'Open the emailed link in a browser and use the form on the page.'), method, { allow: ALLOWED_METHODS });
+    return respond(405, 'method-not-allowed', messagePage('Method not allowed', 'Open the emailed link in a browser and use the form on the page.'), method, {
+      allow: ALLOWED_METHODS,
+    });
   }
   const checked = await checkLink(req, method, deps);
   if (!checked.ok) return checked.response;
@@ -226,12 +262,26 @@ async function post(req: HttpRequest, record: ApprovalRecord, ctx: PageContext, 
   // An email scanner that auto-submits forms never has this token: it is in the page, not the link.
   if (!csrf || !safeEqual(csrf, record.csrfToken)) {
     await audit('REFUSED', { why: 'csrf' });
-    return respond(403, 'csrf', messagePage('Form expired or forged', 'Submit from the approval page itself: go back to the request for a fresh form. Nothing was decided.', { back: ctx.formAction }), method);
+    return respond(
+      403,
+      'csrf',
+      messagePage('Form expired or forged', 'Submit from the approval page itself: go back to the request for a fresh form. Nothing was decided.', {
+        back: ctx.formAction,
+      }),
+      method,
+    );
   }
   if (step === 'code') return sendCode(req, record, ctx, deps);
   if (step === 'decide') return decideByCode(req, record, ctx, deps);
   await audit('REFUSED', { why: 'no-step' });
-  return respond(400, 'no-step', messagePage('No decision', 'Use the buttons on the approval page: first ask for a code, then approve or reject. Nothing was decided.', { back: ctx.formAction }), method);
+  return respond(
+    400,
+    'no-step',
+    messagePage('No decision', 'Use the buttons on the approval page: first ask for a code, then approve or reject. Nothing was decided.', {
+      back: ctx.formAction,
+    }),
+    method,
+  );
 }
 
 /**
@@ -336,7 +386,11 @@ async function decideByCode(req: HttpRequest, record: ApprovalRecord, ctx: PageC
   }
   if (decision === 'approve' && !record.summary.rpoWithinTarget && acceptDataLoss !== 'yes') {
     await audit('REFUSED', { why: 'data-loss-not-accepted' });
-    return again(400, 'data-loss-not-accepted', 'The estimated data loss is over the RPO target or unknown: tick the box that accepts it, or reject. Nothing was decided.');
+    return again(
+      400,
+      'data-loss-not-accepted',
+      'The estimated data loss is over the RPO target or unknown: tick the box that accepts it, or reject. Nothing was decided.',
+    );
   }
   const verified = await verifyCode(record, challenge, code, deps);
   if (!verified.address) {
@@ -353,7 +407,11 @@ async function decideByCode(req: HttpRequest, record: ApprovalRecord, ctx: PageC
       const confirmed = result.confirmedFromHistory ? " Step Functions' own answer was lost, so this was confirmed from the execution's history." : '';
       const page =
         status === 'APPROVED'
-          ? messagePage('Failover approved', `Thank you, ${who.id}. The failover from ${record.fromRegion} to ${record.toRegion} continues; alerts will follow.${confirmed}`, { execution })
+          ? messagePage(
+              'Failover approved',
+              `Thank you, ${who.id}. The failover from ${record.fromRegion} to ${record.toRegion} continues; alerts will follow.${confirmed}`,
+              { execution },
+            )
           : messagePage('Failover rejected', `Thank you, ${who.id}. The failover was rejected and nothing was changed.${confirmed}`, { execution });
       return { ...respond(200, status === 'APPROVED' ? 'approved' : 'rejected', page, method), warnings };
     }
@@ -395,7 +453,14 @@ async function apply(record: ApprovalRecord, who: Identity, status: 'APPROVED' |
   }
   try {
     if (status === 'APPROVED') {
-      await deps.callbacks.sendSuccess(record.taskToken, { decision: 'APPROVED', approver: who.id, verifiedBy: who.method, reason: why, approvalId: record.approvalId, decidedAt: new Date(now).toISOString() });
+      await deps.callbacks.sendSuccess(record.taskToken, {
+        decision: 'APPROVED',
+        approver: who.id,
+        verifiedBy: who.method,
+        reason: why,
+        approvalId: record.approvalId,
+        decidedAt: new Date(now).toISOString(),
+      });
     } else {
       await deps.callbacks.sendFailure(record.taskToken, 'ApprovalRejected', rejectionCause(record, who, why));
     }
@@ -411,7 +476,14 @@ function rejectionCause(record: ApprovalRecord, who: Identity, why: string): str
 }
 
 /** Audit, and an alert for an approval (a rejection already has the workflow's NotifyRejected): best effort, logged when they fail. */
-async function afterApplied(record: ApprovalRecord, who: Identity, status: 'APPROVED' | 'REJECTED', why: string, confirmedFromHistory: boolean, deps: ApprovalCallbackDeps): Promise<string[]> {
+async function afterApplied(
+  record: ApprovalRecord,
+  who: Identity,
+  status: 'APPROVED' | 'REJECTED',
+  why: string,
+  confirmedFromHistory: boolean,
+  deps: ApprovalCallbackDeps,
+): Promise<string[]> {
   const warnings: string[] = [];
   const detail = { decidedBy: who.id, verifiedBy: who.method, reason: why, ...(confirmedFromHistory ? { confirmedFrom: 'execution history' } : {}) };
   await auditFor(record, deps)(status, detail).catch((err: Error) => warnings.push(`audit ${status}: ${err.name}: ${err.message}`));
@@ -440,11 +512,13 @@ function interpret(state: ApprovalTaskState, record: ApprovalRecord): { decided?
       return { waiting: true, what: `Step Functions is still waiting for this decision (${ex})` };
     case 'succeeded': {
       const out = (state.output ?? {}) as { approvalId?: unknown; approver?: unknown };
-      if (out.approvalId === record.approvalId) return { decided: 'APPROVED', by: typeof out.approver === 'string' ? out.approver : undefined, what: `the approval was applied (${ex})` };
+      if (out.approvalId === record.approvalId)
+        return { decided: 'APPROVED', by: typeof out.approver === 'string' ? out.approver : undefined, what: `the approval was applied (${ex})` };
       return { what: `the approval step ended with another answer than this request's (${ex})` };
     }
     case 'failed':
-      if (state.error === 'ApprovalRejected' && state.cause.includes(record.approvalId)) return { decided: 'REJECTED', by: /^Rejected by (\S+)/.exec(state.cause)?.[1], what: `the rejection was applied (${ex})` };
+      if (state.error === 'ApprovalRejected' && state.cause.includes(record.approvalId))
+        return { decided: 'REJECTED', by: /^Rejected by (\S+)/.exec(state.cause)?.[1], what: `the rejection was applied (${ex})` };
       if (state.error === 'States.Timeout') return { what: `the approval step timed out (${ex})` };
       return { what: `the approval step ended with ${state.error} (${ex})` };
     case 'timed-out':
@@ -454,7 +528,15 @@ function interpret(state: ApprovalTaskState, record: ApprovalRecord): { decided?
   }
 }
 
-async function reconcile(record: ApprovalRecord, who: Identity, status: 'APPROVED' | 'REJECTED', why: string, at: number, err: unknown, deps: ApprovalCallbackDeps): Promise<Applied> {
+async function reconcile(
+  record: ApprovalRecord,
+  who: Identity,
+  status: 'APPROVED' | 'REJECTED',
+  why: string,
+  at: number,
+  err: unknown,
+  deps: ApprovalCallbackDeps,
+): Promise<Applied> {
   // Nothing in here may throw: whatever happens, the person must be told what the execution did.
   const warnings: string[] = [];
   const audit = (outcome: string, detail: Record<string, unknown>) =>
@@ -496,12 +578,20 @@ async function reconcile(record: ApprovalRecord, who: Identity, status: 'APPROVE
     await reopen();
     await deps.approvals.decide(record.approvalId, { status: seen.decided, by, at }).catch(() => false);
     await audit('RECONCILED', { attempted: status, approver: who.id, applied: seen.decided, appliedBy: by, error });
-    return { kind: 'already', warnings, message: `The execution's history shows this request was already ${seen.decided.toLowerCase()} by ${by}; ${seen.what}. Your answer changed nothing.` };
+    return {
+      kind: 'already',
+      warnings,
+      message: `The execution's history shows this request was already ${seen.decided.toLowerCase()} by ${by}; ${seen.what}. Your answer changed nothing.`,
+    };
   }
   if (seen.waiting && !refused) {
     await reopen();
     await audit('NOT_APPLIED', { approver: who.id, attempted: status, error, observed: seen.what });
-    return { kind: 'retry', warnings, message: `Step Functions did not confirm your decision, so the execution was read: ${seen.what}. Nothing was decided yet; submit your decision again.` };
+    return {
+      kind: 'retry',
+      warnings,
+      message: `Step Functions did not confirm your decision, so the execution was read: ${seen.what}. Nothing was decided yet; submit your decision again.`,
+    };
   }
   await expire(`${status.toLowerCase()} by ${who.id} after Step Functions stopped waiting: ${seen.what}`);
   await audit('LATE', { approver: who.id, attempted: status, error, observed: seen.what });
@@ -526,7 +616,11 @@ export function isApproverPrincipal(principalArn: string, roleNames: readonly st
  * the page.
  */
 async function handleIamDecision(req: HttpRequest, method: string, deps: ApprovalCallbackDeps): Promise<HttpResponse> {
-  if (method !== 'POST') return { ...json(405, 'method-not-allowed', { message: 'POST a JSON decision: {"execution": ARN, "decision": "approve"|"reject", "reason": TEXT}' }), headers: { ...JSON_HEADERS, allow: 'POST' } };
+  if (method !== 'POST')
+    return {
+      ...json(405, 'method-not-allowed', { message: 'POST a JSON decision: {"execution": ARN, "decision": "approve"|"reject", "reason": TEXT}' }),
+      headers: { ...JSON_HEADERS, allow: 'POST' },
+    };
   const principal = req.principalArn;
   if (!principal) return json(403, 'not-signed', { message: 'This route takes SigV4-signed requests (IAM authorization) only.' });
   let body: { execution?: unknown; decision?: unknown; reason?: unknown; acceptDataLoss?: unknown };
@@ -539,17 +633,32 @@ async function handleIamDecision(req: HttpRequest, method: string, deps: Approva
   if (!EXECUTION_ARN.test(execution)) return json(400, 'bad-request', { message: '"execution" must be an execution ARN' });
   const approvalId = await deps.challenges.approvalOf(execution);
   const record = approvalId ? await deps.approvals.get(approvalId) : undefined;
-  if (!record || record.executionId !== execution) return json(404, 'no-request', { message: `No approval was requested for ${execution} in this region.`, execution });
+  if (!record || record.executionId !== execution)
+    return json(404, 'no-request', { message: `No approval was requested for ${execution} in this region.`, execution });
   const tag = (r: HttpResponse) => about(record, r);
   const audit = auditFor(record, deps);
   if (!isApproverPrincipal(principal, deps.approverRoleNames, req.accountId)) {
     await audit('REFUSED', { why: 'not-an-approver-principal', principal });
-    return tag(json(403, 'not-an-approver', { message: `${principal} may not decide: only sessions of the approver role may (${deps.approverRoleNames.join(', ')}).`, principal }));
+    return tag(
+      json(403, 'not-an-approver', {
+        message: `${principal} may not decide: only sessions of the approver role may (${deps.approverRoleNames.join(', ')}).`,
+        principal,
+      }),
+    );
   }
   const common = { execution, approvalId: record.approvalId, principal };
-  if (record.status === 'EXPIRED') return tag(json(410, 'expired', { ...common, message: `The approval request expired at ${new Date(record.expiresAt).toISOString()} unanswered.` }));
+  if (record.status === 'EXPIRED')
+    return tag(json(410, 'expired', { ...common, message: `The approval request expired at ${new Date(record.expiresAt).toISOString()} unanswered.` }));
   if (record.status !== 'PENDING') {
-    return tag(json(409, 'already-decided', { ...common, status: record.status, decidedBy: record.decidedBy, decidedAt: record.decidedAt, message: `Already ${record.status.toLowerCase()} by ${record.decidedBy ?? 'someone'}.` }));
+    return tag(
+      json(409, 'already-decided', {
+        ...common,
+        status: record.status,
+        decidedBy: record.decidedBy,
+        decidedAt: record.decidedAt,
+        message: `Already ${record.status.toLowerCase()} by ${record.decidedBy ?? 'someone'}.`,
+      }),
+    );
   }
   const now = deps.clock.now();
   if (now >= record.expiresAt) {
@@ -559,7 +668,8 @@ async function handleIamDecision(req: HttpRequest, method: string, deps: Approva
   const decision = body.decision;
   if (decision !== 'approve' && decision !== 'reject') return tag(json(400, 'no-decision', { ...common, message: '"decision" must be "approve" or "reject"' }));
   const why = typeof body.reason === 'string' ? cleanFreeText(body.reason) : '';
-  if (decision === 'reject' && !why) return tag(json(400, 'no-reason', { ...common, message: 'A rejection needs a reason (--reason TEXT): it goes into the alert.' }));
+  if (decision === 'reject' && !why)
+    return tag(json(400, 'no-reason', { ...common, message: 'A rejection needs a reason (--reason TEXT): it goes into the alert.' }));
   const s = record.summary;
   if (decision === 'approve' && !s.rpoWithinTarget && body.acceptDataLoss !== true) {
     return tag(
@@ -577,7 +687,17 @@ async function handleIamDecision(req: HttpRequest, method: string, deps: Approva
   const warnings = result.warnings;
   switch (result.kind) {
     case 'applied':
-      return { ...tag(json(200, status === 'APPROVED' ? 'approved' : 'rejected', { ...common, status, decidedBy: principal, confirmedFromHistory: result.confirmedFromHistory })), warnings };
+      return {
+        ...tag(
+          json(200, status === 'APPROVED' ? 'approved' : 'rejected', {
+            ...common,
+            status,
+            decidedBy: principal,
+            confirmedFromHistory: result.confirmedFromHistory,
+          }),
+        ),
+        warnings,
+      };
     case 'lost-race':
     case 'already':
       return { ...tag(json(409, 'already-decided', { ...common, message: result.message })), warnings };

@@ -35,14 +35,16 @@ export function fromApiGatewayEvent(event: APIGatewayProxyEvent): HttpRequest {
   const method = (event.httpMethod ?? 'GET').toUpperCase();
   const query: Record<string, string | undefined> = { ...(event.queryStringParameters ?? {}) };
   const queryChars = Object.entries(query).reduce((n, [k, v]) => n + k.length + (v?.length ?? 0) + 2, 0);
-  if (queryChars > MAX_QUERY_CHARS) throw new BadHttpRequestError(414, 'Link too long', 'This is not an approval link: it is far longer than the emailed one. Nothing was decided.');
+  if (queryChars > MAX_QUERY_CHARS)
+    throw new BadHttpRequestError(414, 'Link too long', 'This is not an approval link: it is far longer than the emailed one. Nothing was decided.');
   const path = event.path ?? '/';
   const iamRoute = path === IAM_DECISIONS_PATH || path === `${IAM_DECISIONS_PATH}/`;
   let form: Record<string, string> = {};
   let body: string | undefined;
   if (method === 'POST' && event.body) {
     const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-    if (bytes.length > MAX_FORM_BYTES) throw new BadHttpRequestError(413, 'Form too large', 'The submitted form is larger than the approval page can send. Nothing was decided.');
+    if (bytes.length > MAX_FORM_BYTES)
+      throw new BadHttpRequestError(413, 'Form too large', 'The submitted form is larger than the approval page can send. Nothing was decided.');
     body = bytes.toString('utf8');
     // URLSearchParams never throws on bad percent-encoding; it keeps the text as is, which then fails validation.
     if (!iamRoute) form = Object.fromEntries(new URLSearchParams(body));
@@ -88,9 +90,13 @@ export function createHandler(deps: ApprovalCallbackDeps & { logger?: Logger }) 
         body:
           request.method === 'HEAD'
             ? ''
-            : messagePage('Try again', 'The approval service could not complete your request just now, before anything was decided. Go back to the request in a few seconds.', {
-                back: backLink(request),
-              }),
+            : messagePage(
+                'Try again',
+                'The approval service could not complete your request just now, before anything was decided. Go back to the request in a few seconds.',
+                {
+                  back: backLink(request),
+                },
+              ),
       };
     }
   });

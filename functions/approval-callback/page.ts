@@ -86,7 +86,8 @@ function summary(rec: ApprovalRecord, ctx: PageContext): string {
     : '';
   const why = s.approvalReason ? `<p id="why">Why you are asked: ${esc(s.approvalReason)}.</p>` : '';
   const minutes = Math.max(0, Math.round((rec.expiresAt - ctx.now) / 60_000));
-  const onTimeout = ctx.policy.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
+  const onTimeout =
+    ctx.policy.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
   const t = s.trigger;
   const started = t
     ? `<dt>Started by</dt><dd id="trigger">${t.source === 'manual' ? 'an operator (drctl failover)' : esc(t.source)}${t.at ? `, ${esc(clockTime(t.at))}` : ''}${t.reason ? `<br>reason, quoted as typed: <q id="trigger-reason">${esc(t.reason)}</q>` : ''}</dd>`

@@ -48,8 +48,14 @@ const MAX_EVIDENCE_LINES = 20;
 /** One line per store from AssessDataRisk's `lagEvidence`, as far as it is well formed. */
 function rpoEvidence(raw: unknown): string[] {
   if (!Array.isArray(raw)) return [];
-  const lines = raw.map((e) => (e && typeof e === 'object' && typeof (e as { detail?: unknown }).detail === 'string' ? clip((e as { detail: string }).detail, 240) : undefined)).filter((l): l is string => l !== undefined);
-  return lines.length > MAX_EVIDENCE_LINES ? [...lines.slice(0, MAX_EVIDENCE_LINES), `and ${lines.length - MAX_EVIDENCE_LINES} more store(s): see the AssessDataRisk audit entry`] : lines;
+  const lines = raw
+    .map((e) =>
+      e && typeof e === 'object' && typeof (e as { detail?: unknown }).detail === 'string' ? clip((e as { detail: string }).detail, 240) : undefined,
+    )
+    .filter((l): l is string => l !== undefined);
+  return lines.length > MAX_EVIDENCE_LINES
+    ? [...lines.slice(0, MAX_EVIDENCE_LINES), `and ${lines.length - MAX_EVIDENCE_LINES} more store(s): see the AssessDataRisk audit entry`]
+    : lines;
 }
 
 export function formatMs(ms: number | null): string {
@@ -72,7 +78,9 @@ function timeoutOf(risk: { approval?: { timeoutSeconds?: unknown } }, config: Dr
   const t = risk.approval?.timeoutSeconds;
   if (t === undefined) return config.approval.timeoutSeconds;
   if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > MAX_TIMEOUT_SECONDS) {
-    throw new InvalidInputError(`approval-request: state.dataRisk.approval.timeoutSeconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS} (got ${JSON.stringify(t)})`);
+    throw new InvalidInputError(
+      `approval-request: state.dataRisk.approval.timeoutSeconds must be an integer from 1 to ${MAX_TIMEOUT_SECONDS} (got ${JSON.stringify(t)})`,
+    );
   }
   return t;
 }
@@ -105,7 +113,9 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   // The operator's words (drctl failover --reason) go to the approver and the audit trail as data, never as markup.
   const reason = request.trigger.reason === undefined ? undefined : cleanFreeText(request.trigger.reason);
   const evidence = rpoEvidence(risk.lagEvidence);
-  const unknownStores = Array.isArray(risk.rpoUnknownStores) ? risk.rpoUnknownStores.filter((x): x is string => typeof x === 'string').slice(0, MAX_EVIDENCE_LINES) : [];
+  const unknownStores = Array.isArray(risk.rpoUnknownStores)
+    ? risk.rpoUnknownStores.filter((x): x is string => typeof x === 'string').slice(0, MAX_EVIDENCE_LINES)
+    : [];
   const approvalReason = typeof risk.approval?.reason === 'string' ? clip(risk.approval.reason, 400) : undefined;
   const now = deps.clock.now();
   const timeoutSeconds = timeoutOf(risk, deps.config);
@@ -146,7 +156,8 @@ export async function requestApproval(event: unknown, deps: ApprovalRequestDeps)
   const key = await deps.signingKey();
   const url = approvalUrl(deps.approvalBaseUrl, approvalId, expiresAt, signLink(key, approvalId, expiresAt, APPROVAL_ACTION));
   const s = record.summary;
-  const onTimeout = deps.config.approval.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
+  const onTimeout =
+    deps.config.approval.onTimeout === 'abort' ? 'the failover is aborted and traffic stays where it is' : 'the failover proceeds without a human decision';
   const stores = Object.entries(s.lagByStore ?? {});
   const body = [
     `A regional failover of "${s.application}" is waiting for your decision.`,

@@ -14,7 +14,10 @@ function setup() {
     const config = parseCanaryConfig(process.env.CANARY_CONFIG);
     // One attempt with short timeouts: a dark region must not hold up the rounds for the live one.
     const clients = new Map(
-      config.metricRegions.map((region) => [region, new CloudWatchClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 } })]),
+      config.metricRegions.map((region) => [
+        region,
+        new CloudWatchClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 } }),
+      ]),
     );
     cached = { config, clients };
   }

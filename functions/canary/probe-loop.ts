@@ -34,7 +34,10 @@ export interface ProbeResult {
   readonly detail: string;
 }
 
-export type CanaryFetch = (url: string, init: { method: string; headers: Record<string, string>; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+export type CanaryFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; signal: AbortSignal },
+) => Promise<{ status: number; text(): Promise<string> }>;
 
 export interface CanaryDeps {
   readonly fetch: CanaryFetch;
@@ -81,7 +84,10 @@ export function parseCanaryConfig(raw: string | undefined): CanaryConfig {
     if (typeof o.url !== 'string' || !/^https?:\/\//.test(o.url)) fail(`targets[${i}].url`, 'must be an http(s) URL');
     return { name: o.name as string, url: o.url as string };
   });
-  const regions = Array.isArray(c.metricRegions) && c.metricRegions.length > 0 && c.metricRegions.every((r) => typeof r === 'string' && r) ? (c.metricRegions as string[]) : fail('metricRegions', 'must be a non-empty array of region names');
+  const regions =
+    Array.isArray(c.metricRegions) && c.metricRegions.length > 0 && c.metricRegions.every((r) => typeof r === 'string' && r)
+      ? (c.metricRegions as string[])
+      : fail('metricRegions', 'must be a non-empty array of region names');
   return {
     vantage: str('vantage'),
     targets: parsedTargets,

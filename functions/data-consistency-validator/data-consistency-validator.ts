@@ -79,13 +79,17 @@ export function approvalPolicy(args: {
   if (args.mode === 'required') return { required: true, reason: 'approval mode "required": a human always decides' };
   if (args.verdict !== 'FAILOVER_WARRANTED') return { required: true, reason: `verdict ${args.verdict ?? 'unknown'} is not a clear impairment` };
   if (args.unknown && args.unknown.length > 0) {
-    return { required: true, reason: `the data at risk is unknown for ${args.unknown.slice(0, 5).join(', ')}${args.unknown.length > 5 ? ` and ${args.unknown.length - 5} more` : ''}, and unknown is never within the RPO target` };
+    return {
+      required: true,
+      reason: `the data at risk is unknown for ${args.unknown.slice(0, 5).join(', ')}${args.unknown.length > 5 ? ` and ${args.unknown.length - 5} more` : ''}, and unknown is never within the RPO target`,
+    };
   }
   if (!args.rpoWithinTarget) return { required: true, reason: 'estimated data loss exceeds the RPO target (or is unknown)' };
   return { required: false, reason: 'verdict FAILOVER_WARRANTED and estimated RPO within target, measured by replication heartbeat' };
 }
 
-const describeUnknown = (l: StoreLag) => `${l.store} (${l.status === 'missing' ? (l.method === 'metric' ? 'no lag metric' : 'no heartbeat') : l.status === 'stale' ? 'heartbeat stale' : l.status})`;
+const describeUnknown = (l: StoreLag) =>
+  `${l.store} (${l.status === 'missing' ? (l.method === 'metric' ? 'no lag metric' : 'no heartbeat') : l.status === 'stale' ? 'heartbeat stale' : l.status})`;
 
 export async function preflight(event: unknown, deps: DataConsistencyValidatorDeps): Promise<DataRisk> {
   const state = requireState(event);
@@ -106,7 +110,9 @@ export async function preflight(event: unknown, deps: DataConsistencyValidatorDe
     onTimeout: deps.config.approval.onTimeout,
   };
   const rpoText = estimatedRpoMs === null ? 'unknown (a store has no heartbeat or lag metric)' : `${estimatedRpoMs} ms`;
-  const how = lags.some((l) => l.method === 'heartbeat') ? `, measured by replication heartbeat${lags.some((l) => l.method === 'metric') ? ' (Aurora: its lag metric)' : ''}` : ', from the Aurora lag metric';
+  const how = lags.some((l) => l.method === 'heartbeat')
+    ? `, measured by replication heartbeat${lags.some((l) => l.method === 'metric') ? ' (Aurora: its lag metric)' : ''}`
+    : ', from the Aurora lag metric';
   const verdictText = rpoWithinTarget ? 'within' : unknown.length > 0 ? 'UNKNOWN against the' : 'OVER';
   const summary =
     `Estimated data loss ${rpoText} against a ${rpoTargetMs} ms target (${verdictText} target${how}). ` +
@@ -202,8 +208,8 @@ export async function postValidate(event: unknown, deps: DataConsistencyValidato
     incompleteStores.length === stores.length
       ? `Data check incomplete: no store could be compared, so missing writes are unknown.${partial} Run the comparison again when ${request.fromRegion} is reachable.`
       : missingWrites === 0 && differing === 0
-      ? `Data check: ${compared} items compared across ${stores.length - incompleteStores.length} of ${stores.length} store(s); none missing in ${request.toRegion}.${partial}`
-      : `Data check: ${missingWrites} write(s) missing and ${differing} differing in ${request.toRegion} (of ${compared} compared); every key is in the audit log under ${writer.pointer.sortKeyPrefix} of incident ${request.incidentId}.${partial}`;
+        ? `Data check: ${compared} items compared across ${stores.length - incompleteStores.length} of ${stores.length} store(s); none missing in ${request.toRegion}.${partial}`
+        : `Data check: ${missingWrites} write(s) missing and ${differing} differing in ${request.toRegion} (of ${compared} compared); every key is in the audit log under ${writer.pointer.sortKeyPrefix} of incident ${request.incidentId}.${partial}`;
   const reportOutcome = missingWrites > 0 ? 'WRITES_MISSING' : incompleteStores.length > 0 ? 'UNKNOWN_FOR_SOME_STORES' : 'NONE_MISSING';
   // The durable copy an operator reconciles from: every store, with what it could and could not check; the keys are in the parts.
   const report = await writer.finish(
@@ -270,14 +276,21 @@ function maxAttemptsOf(event: unknown): number {
 }
 
 function resyncSummary(r: Omit<ResyncStatus, 'summary'>, from: string, to: string): string {
-  if (r.clean) return `Resync check ${r.attempt}: ${to} has caught up with ${from} in every store (lag within ${r.rpoTargetMs} ms by replication heartbeat, data compares clean).`;
-  if (r.compare) return `Resync check ${r.attempt} of ${r.maxAttempts}: every heartbeat from ${from} is fresh in ${to} (lag within ${r.rpoTargetMs} ms); comparing the data next.`;
+  if (r.clean)
+    return `Resync check ${r.attempt}: ${to} has caught up with ${from} in every store (lag within ${r.rpoTargetMs} ms by replication heartbeat, data compares clean).`;
+  if (r.compare)
+    return `Resync check ${r.attempt} of ${r.maxAttempts}: every heartbeat from ${from} is fresh in ${to} (lag within ${r.rpoTargetMs} ms); comparing the data next.`;
   const named = r.blocking.slice(0, STORES_NAMED_IN_SUMMARY).join('; ');
   const more = r.blocking.length > STORES_NAMED_IN_SUMMARY ? `; and ${r.blocking.length - STORES_NAMED_IN_SUMMARY} more store(s)` : '';
   return `Resync check ${r.attempt} of ${r.maxAttempts}: ${to} not caught up with ${from} (${named}${more}).${r.exhausted ? ' Giving up: traffic stays where it is.' : ' Checking again.'}`;
 }
 
-async function recordResync(deps: DataConsistencyValidatorDeps, request: ReturnType<typeof parseRequest>, step: string, result: ResyncStatus): Promise<ResyncStatus> {
+async function recordResync(
+  deps: DataConsistencyValidatorDeps,
+  request: ReturnType<typeof parseRequest>,
+  step: string,
+  result: ResyncStatus,
+): Promise<ResyncStatus> {
   await deps.audit.record({
     incidentId: request.incidentId,
     executionId: request.execution?.id ?? '',
@@ -306,14 +319,24 @@ export async function resyncCheck(event: unknown, deps: DataConsistencyValidator
   const lags = await measureReplicationLag(deps, from, to);
   const blocking = lags
     .map((l) => {
-      if (l.lagMs === null) return `${l.store}: lag unknown (${l.status === 'missing' ? (l.method === 'metric' ? 'no lag metric' : 'no heartbeat') : l.status})`;
+      if (l.lagMs === null)
+        return `${l.store}: lag unknown (${l.status === 'missing' ? (l.method === 'metric' ? 'no lag metric' : 'no heartbeat') : l.status})`;
       if (!l.known) return `${l.store}: lag ${l.lagMs} ms (${l.status === 'stale' ? 'heartbeat stale: replication is not flowing' : 'contradicting evidence'})`;
       if (l.lagMs > rpoTargetMs) return `${l.store}: lag ${l.lagMs} ms > ${rpoTargetMs} ms`;
       return undefined;
     })
     .filter((b): b is string => b !== undefined);
   const caughtUp = blocking.length === 0;
-  const status = { clean: false, exhausted: !caughtUp && attempt >= maxAttempts, compare: caughtUp, attempt, maxAttempts, lagByStore: Object.fromEntries(lags.map((l) => [l.store, l.lagMs])), rpoTargetMs, blocking };
+  const status = {
+    clean: false,
+    exhausted: !caughtUp && attempt >= maxAttempts,
+    compare: caughtUp,
+    attempt,
+    maxAttempts,
+    lagByStore: Object.fromEntries(lags.map((l) => [l.store, l.lagMs])),
+    rpoTargetMs,
+    blocking,
+  };
   return recordResync(deps, request, auditStepOf(STEPS.dataConsistencyValidator, event, 'resync'), { ...status, summary: resyncSummary(status, from, to) });
 }
 
@@ -343,7 +366,10 @@ export async function resyncVerdict(event: unknown, deps: DataConsistencyValidat
     .filter((b): b is string => b !== undefined);
   const clean = blocking.length === 0;
   const status = { clean, exhausted: !clean && attempt >= maxAttempts, compare: false, attempt, maxAttempts, lagByStore, rpoTargetMs, blocking };
-  return recordResync(deps, request, auditStepOf(STEPS.dataConsistencyValidator, event, 'resync-verdict'), { ...status, summary: resyncSummary(status, from, to) });
+  return recordResync(deps, request, auditStepOf(STEPS.dataConsistencyValidator, event, 'resync-verdict'), {
+    ...status,
+    summary: resyncSummary(status, from, to),
+  });
 }
 
 // --- the segmented comparison's steps ----------------------------------------------------------------
@@ -359,7 +385,14 @@ export const PLAN_FIELD: Record<ComparisonPurpose, string> = { validate: 'valida
 
 function planOf(state: Record<string, unknown>, purpose: ComparisonPurpose): ComparisonPlan {
   const plan = state[PLAN_FIELD[purpose]] as Partial<ComparisonPlan> | undefined;
-  if (!plan || typeof plan.comparisonId !== 'string' || !Array.isArray(plan.lanes) || !plan.progress || typeof plan.progress !== 'object' || !Array.isArray(plan.notCompared)) {
+  if (
+    !plan ||
+    typeof plan.comparisonId !== 'string' ||
+    !Array.isArray(plan.lanes) ||
+    !plan.progress ||
+    typeof plan.progress !== 'object' ||
+    !Array.isArray(plan.notCompared)
+  ) {
     throw new InvalidInputError(`state.${PLAN_FIELD[purpose]} must be the comparison plan PlanComparison returned`);
   }
   return plan as ComparisonPlan;
@@ -379,7 +412,12 @@ export async function compareOneSegment(event: unknown, deps: DataConsistencyVal
 export async function compareMerge(event: unknown, deps: DataConsistencyValidatorDeps): Promise<ComparisonProgress> {
   const state = requireState(event);
   const request = parseRequest(state);
-  return mergeComparison(planOf(state, purposeOf(event)), { ...deps, sleep: sleepFor(deps), incidentId: request.incidentId, executionId: request.execution?.id ?? '' });
+  return mergeComparison(planOf(state, purposeOf(event)), {
+    ...deps,
+    sleep: sleepFor(deps),
+    incidentId: request.incidentId,
+    executionId: request.execution?.id ?? '',
+  });
 }
 
 export type ValidatorResult = DataRisk | DataReport | ResyncStatus | ComparisonPlan | SegmentProgress | ComparisonProgress;
@@ -397,6 +435,11 @@ const ACTIONS: Record<string, (event: unknown, deps: DataConsistencyValidatorDep
 export async function runDataConsistencyValidator(event: unknown, deps: DataConsistencyValidatorDeps): Promise<ValidatorResult> {
   const action = (event as { action?: unknown } | null)?.action;
   const run = typeof action === 'string' && Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
-  if (!run) throw new InvalidInputError(`Unknown data-consistency-validator action ${JSON.stringify(action)}; expected one of ${Object.keys(ACTIONS).map((a) => `"${a}"`).join(', ')}`);
+  if (!run)
+    throw new InvalidInputError(
+      `Unknown data-consistency-validator action ${JSON.stringify(action)}; expected one of ${Object.keys(ACTIONS)
+        .map((a) => `"${a}"`)
+        .join(', ')}`,
+    );
   return run(event, deps);
 }

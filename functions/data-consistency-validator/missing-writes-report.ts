@@ -68,7 +68,12 @@ export class MissingWritesReportWriter {
   }
 
   get pointer(): MissingWritesReportPointer {
-    return { incidentId: this.props.incidentId, sortKeyPrefix: auditSortKeyPrefix(this.props.at, MISSING_WRITES_REPORT_STEP), parts: this.partsWritten, keys: this.keysWritten };
+    return {
+      incidentId: this.props.incidentId,
+      sortKeyPrefix: auditSortKeyPrefix(this.props.at, MISSING_WRITES_REPORT_STEP),
+      parts: this.partsWritten,
+      keys: this.keysWritten,
+    };
   }
 
   async add(store: string, keys: ComparisonKeys): Promise<void> {

@@ -63,15 +63,44 @@ export function assessStoreLag(args: {
   const out = (o: Omit<StoreLag, 'store' | 'kind' | 'metricMs'>): StoreLag => ({ ...base, ...o, detail: clip(`${store.name}: ${o.detail}`, DETAIL_MAX_CHARS) });
   if (store.kind === 'aurora-global' || args.heartbeat === null) {
     return metricMs === null
-      ? out({ method: 'metric', lagMs: null, known: false, status: 'missing', heartbeatAt: null, detail: `AuroraGlobalDBReplicationLag has no recent datapoint in ${to}: unknown (Aurora carries no heartbeat)` })
-      : out({ method: 'metric', lagMs: metricMs, known: true, status: 'measured', heartbeatAt: null, detail: `AuroraGlobalDBReplicationLag metric ${seconds(metricMs)} (no heartbeat: writing into the database needs credentials the control plane does not hold)` });
+      ? out({
+          method: 'metric',
+          lagMs: null,
+          known: false,
+          status: 'missing',
+          heartbeatAt: null,
+          detail: `AuroraGlobalDBReplicationLag has no recent datapoint in ${to}: unknown (Aurora carries no heartbeat)`,
+        })
+      : out({
+          method: 'metric',
+          lagMs: metricMs,
+          known: true,
+          status: 'measured',
+          heartbeatAt: null,
+          detail: `AuroraGlobalDBReplicationLag metric ${seconds(metricMs)} (no heartbeat: writing into the database needs credentials the control plane does not hold)`,
+        });
   }
   const hb = args.heartbeat;
   if (!hb.readable) return out({ method: 'heartbeat', lagMs: null, known: false, status: 'unreadable', heartbeatAt: null, detail: `unknown: ${hb.detail}` });
-  if (hb.writtenAt === null) return out({ method: 'heartbeat', lagMs: null, known: false, status: 'missing', heartbeatAt: null, detail: `unknown: no heartbeat from ${from} in ${to} (${hb.detail}); ${secondOpinion}` });
+  if (hb.writtenAt === null)
+    return out({
+      method: 'heartbeat',
+      lagMs: null,
+      known: false,
+      status: 'missing',
+      heartbeatAt: null,
+      detail: `unknown: no heartbeat from ${from} in ${to} (${hb.detail}); ${secondOpinion}`,
+    });
   const heartbeatAt = new Date(hb.writtenAt).toISOString();
   if (hb.writtenAt > now + CLOCK_SKEW_TOLERANCE_MS) {
-    return out({ method: 'heartbeat', lagMs: null, known: false, status: 'contradictory', heartbeatAt, detail: `unknown: the heartbeat from ${from} is dated ${heartbeatAt}, ${seconds(hb.writtenAt - now)} in the future of this clock` });
+    return out({
+      method: 'heartbeat',
+      lagMs: null,
+      known: false,
+      status: 'contradictory',
+      heartbeatAt,
+      detail: `unknown: the heartbeat from ${from} is dated ${heartbeatAt}, ${seconds(hb.writtenAt - now)} in the future of this clock`,
+    });
   }
   const age = Math.max(0, now - hb.writtenAt);
   const measured = `heartbeat from ${from} written ${heartbeatAt}, ${seconds(age)} old in ${to}`;
@@ -86,7 +115,14 @@ export function assessStoreLag(args: {
     });
   }
   if (metricMs !== null && metricMs > age + HEARTBEAT_FRESHNESS_SLACK_MS) {
-    return out({ method: 'heartbeat', lagMs: Math.max(age, metricMs), known: false, status: 'contradictory', heartbeatAt, detail: `unknown: ${measured}, but ${secondOpinion} says more` });
+    return out({
+      method: 'heartbeat',
+      lagMs: Math.max(age, metricMs),
+      known: false,
+      status: 'contradictory',
+      heartbeatAt,
+      detail: `unknown: ${measured}, but ${secondOpinion} says more`,
+    });
   }
   return out({ method: 'heartbeat', lagMs: age, known: true, status: 'measured', heartbeatAt, detail: `${measured} (measured); ${secondOpinion}` });
 }

@@ -162,7 +162,8 @@ const partNames = {
   statuses: (pass: number, store: string) => `s${pass}/${store}/`,
   groups: (store: string) => `g/${store}`,
   groupIndex: 'gi',
-  keys: (group: number, store: string, segment: number, invocation: number, n: number) => `k/${pad(group, 5)}/${store}/${pad(segment, 4)}/${pad(invocation, 4)}/${pad(n, 4)}`,
+  keys: (group: number, store: string, segment: number, invocation: number, n: number) =>
+    `k/${pad(group, 5)}/${store}/${pad(segment, 4)}/${pad(invocation, 4)}/${pad(n, 4)}`,
   groupKeys: (group: number) => `k/${pad(group, 5)}/`,
   storeResult: (store: string) => `r/${store}`,
   storeResults: 'r/',
@@ -226,7 +227,13 @@ export async function planComparison(
   const shapes = config.dataStores.map((store) => ({ store, shape: comparisonShape(store) }));
   const compared = await Promise.all(
     shapes.flatMap(({ store, shape }) =>
-      shape.compared ? [deps.dataStores.comparisonLayout(store, args.toRegion).then((layout) => ({ store, splittable: shape.splittable, sizeBytes: layout?.sizeBytes ?? null }))] : [],
+      shape.compared
+        ? [
+            deps.dataStores
+              .comparisonLayout(store, args.toRegion)
+              .then((layout) => ({ store, splittable: shape.splittable, sizeBytes: layout?.sizeBytes ?? null })),
+          ]
+        : [],
     ),
   );
   const counts = capSegments(
@@ -277,16 +284,22 @@ export function parseSegmentTask(state: Record<string, unknown>, config: DrConfi
     const store = str(item.store, `lane.segments[${i}].store`);
     const configured = config.dataStores.find((s) => s.name === store);
     if (!configured) bad(`lane.segments[${i}].store`, `names no configured data store (${JSON.stringify(store)})`);
-    else if (!comparisonShape(configured).compared) bad(`lane.segments[${i}].store`, `names a store that is not compared item by item (${JSON.stringify(store)})`);
+    else if (!comparisonShape(configured).compared)
+      bad(`lane.segments[${i}].store`, `names a store that is not compared item by item (${JSON.stringify(store)})`);
     const { total, segment } = item;
-    if (typeof total !== 'number' || !Number.isInteger(total) || total < 1 || total > 1_000_000) bad(`lane.segments[${i}].total`, 'must be an integer from 1 to 1000000');
-    if (typeof segment !== 'number' || !Number.isInteger(segment) || segment < 0 || segment >= (total as number)) bad(`lane.segments[${i}].segment`, `must be an integer from 0 to ${(total as number) - 1}`);
+    if (typeof total !== 'number' || !Number.isInteger(total) || total < 1 || total > 1_000_000)
+      bad(`lane.segments[${i}].total`, 'must be an integer from 1 to 1000000');
+    if (typeof segment !== 'number' || !Number.isInteger(segment) || segment < 0 || segment >= (total as number))
+      bad(`lane.segments[${i}].segment`, `must be an integer from 0 to ${(total as number) - 1}`);
     return { store, segment: segment as number, total: total as number };
   });
   const pass = state.pass;
   if (pass !== 1 && pass !== 2) bad('pass', 'must be 1 or 2');
   const progress = state.progress as SegmentProgress | undefined;
-  if (progress !== undefined && (typeof progress !== 'object' || progress === null || typeof progress.invocation !== 'number' || typeof progress.at !== 'number')) {
+  if (
+    progress !== undefined &&
+    (typeof progress !== 'object' || progress === null || typeof progress.invocation !== 'number' || typeof progress.at !== 'number')
+  ) {
     bad('progress', 'must be the previous CompareSegment result');
   }
   return {
@@ -371,7 +384,13 @@ async function readSegment(
   let pages = 0;
   while (!(sides.source.done && sides.target.done)) {
     // The side that has used less of its budget goes next; both regions have a budget of their own.
-    const name: 'source' | 'target' = sides.source.done ? 'target' : sides.target.done ? 'source' : sides.source.units <= sides.target.units ? 'source' : 'target';
+    const name: 'source' | 'target' = sides.source.done
+      ? 'target'
+      : sides.target.done
+        ? 'source'
+        : sides.source.units <= sides.target.units
+          ? 'source'
+          : 'target';
     const side = sides[name];
     const due = segmentStart + (side.units / unitsPerSecond) * 1000;
     const now = deps.clock.now();
@@ -480,7 +499,11 @@ class KeyCollector {
     this.buffers.delete(group);
     const n = this.parts.get(group) ?? 0;
     this.parts.set(group, n + 1);
-    await this.deps.work.put(this.comparisonId, partNames.keys(group, this.item.store, this.item.segment, this.invocation, n), jsonPart({ s: buf.s, t: buf.t }));
+    await this.deps.work.put(
+      this.comparisonId,
+      partNames.keys(group, this.item.store, this.item.segment, this.invocation, n),
+      jsonPart({ s: buf.s, t: buf.t }),
+    );
   }
 }
 
@@ -511,7 +534,10 @@ interface GroupResult {
  * After a Map pass: pass 1 adds the digests up and plans the groups of differing buckets; pass 2 (and each merge
  * after it) diffs groups' keys until the time box, streaming keys to the report. Returns the next progress.
  */
-export async function mergeComparison(plan: ComparisonPlan, deps: SegmentedComparisonDeps & { incidentId: string; executionId: string }): Promise<ComparisonProgress> {
+export async function mergeComparison(
+  plan: ComparisonPlan,
+  deps: SegmentedComparisonDeps & { incidentId: string; executionId: string },
+): Promise<ComparisonProgress> {
   if (plan.progress.pass === 1) return mergeDigests(plan, deps);
   return mergeGroups(plan, deps);
 }
@@ -536,7 +562,14 @@ async function mergeDigests(plan: ComparisonPlan, deps: SegmentedComparisonDeps)
     const unreadable = statuses.find((s) => s.sourceUnreadable)?.sourceUnreadable;
     const result = (r: Omit<StoreResult, 'store'>) => deps.work.put(plan.comparisonId, partNames.storeResult(store), jsonPart({ store, ...r }));
     if (unreadable) {
-      await result({ complete: false, compared: 0, targetItems: 0, differingBuckets: 0, groups: 0, detail: `${unreadable}; not compared. Run the comparison again when ${plan.fromRegion} is reachable.` });
+      await result({
+        complete: false,
+        compared: 0,
+        targetItems: 0,
+        differingBuckets: 0,
+        groups: 0,
+        detail: `${unreadable}; not compared. Run the comparison again when ${plan.fromRegion} is reachable.`,
+      });
       continue;
     }
     const cmp = new BucketedComparison({ buckets: SEGMENT_BUCKETS });
@@ -571,7 +604,15 @@ async function mergeDigests(plan: ComparisonPlan, deps: SegmentedComparisonDeps)
   }
   await deps.work.put(plan.comparisonId, partNames.groupIndex, jsonPart(groupIndex));
   const groups = groupIndex.length;
-  return { ...plan.progress, pass: groups > 0 ? 2 : 1, next: groups > 0 ? 'scan' : 'done', remainingGroups: groups, nextGroup: 0, groups, merges: plan.progress.merges + 1 };
+  return {
+    ...plan.progress,
+    pass: groups > 0 ? 2 : 1,
+    next: groups > 0 ? 'scan' : 'done',
+    remainingGroups: groups,
+    nextGroup: 0,
+    groups,
+    merges: plan.progress.merges + 1,
+  };
 }
 
 interface MergeProgress {
@@ -586,7 +627,10 @@ async function mergeGroups(plan: ComparisonPlan, deps: SegmentedComparisonDeps &
   const [saved] = await deps.work.list(plan.comparisonId, partNames.mergeProgress);
   const resumed = saved ? fromJson<MergeProgress>(saved.body) : undefined;
   const p = { ...plan.progress, merges: 0, ...(resumed ?? {}) };
-  if (p.merges >= MAX_MERGES) throw new StepFailedError(`Comparison ${plan.comparisonId}: the keys of differing buckets were not merged in ${MAX_MERGES} invocations; a redrive continues where it stopped`);
+  if (p.merges >= MAX_MERGES)
+    throw new StepFailedError(
+      `Comparison ${plan.comparisonId}: the keys of differing buckets were not merged in ${MAX_MERGES} invocations; a redrive continues where it stopped`,
+    );
   const [indexPart] = await deps.work.list(plan.comparisonId, partNames.groupIndex);
   const groupIndex = indexPart ? fromJson<string[]>(indexPart.body) : [];
   // A store whose old primary went dark between the passes cannot be diffed: its groups are skipped, and it is incomplete.
@@ -616,7 +660,11 @@ async function mergeGroups(plan: ComparisonPlan, deps: SegmentedComparisonDeps &
     const store = groupIndex[g];
     const skipped = unreadable.get(store);
     if (skipped) {
-      await deps.work.put(plan.comparisonId, partNames.groupResult(g), jsonPart({ store, missing: 0, differing: 0, extra: 0, sampleMissing: [], sampleDiffering: [], skipped } satisfies GroupResult));
+      await deps.work.put(
+        plan.comparisonId,
+        partNames.groupResult(g),
+        jsonPart({ store, missing: 0, differing: 0, extra: 0, sampleMissing: [], sampleDiffering: [], skipped } satisfies GroupResult),
+      );
       continue;
     }
     const source = new Map<string, number>();
@@ -651,10 +699,17 @@ async function mergeGroups(plan: ComparisonPlan, deps: SegmentedComparisonDeps &
   // Keys still buffered go out now: the next invocation starts a fresh buffer and must not lose them.
   const pointer = writer ? await writer.flush() : undefined;
   const remaining = groupIndex.length - g;
-  const progress: MergeProgress = { nextGroup: g, reportParts: pointer?.parts ?? p.reportParts, reportKeys: pointer?.keys ?? p.reportKeys, merges: p.merges + 1 };
+  const progress: MergeProgress = {
+    nextGroup: g,
+    reportParts: pointer?.parts ?? p.reportParts,
+    reportKeys: pointer?.keys ?? p.reportKeys,
+    merges: p.merges + 1,
+  };
   if (remaining > 0) {
     await deps.work.put(plan.comparisonId, partNames.mergeProgress, jsonPart(progress));
-    throw new ComparisonUnfinishedError(`Comparison ${plan.comparisonId}: ${remaining} of ${groupIndex.length} group(s) of keys left after ${Math.round((deps.clock.now() - started) / 1000)} s; the retry goes on from group ${g}`);
+    throw new ComparisonUnfinishedError(
+      `Comparison ${plan.comparisonId}: ${remaining} of ${groupIndex.length} group(s) of keys left after ${Math.round((deps.clock.now() - started) / 1000)} s; the retry goes on from group ${g}`,
+    );
   }
   return { ...plan.progress, ...progress, pass: 2, next: 'done', remainingGroups: 0 };
 }
@@ -666,25 +721,45 @@ const SAMPLES_PER_STORE = 20;
 
 /** Every configured store's comparison, from the parts the merges left: what the unsegmented comparison returned. */
 export async function comparisonResults(plan: ComparisonPlan, deps: Pick<SegmentedComparisonDeps, 'config' | 'work'>): Promise<StoreComparison[]> {
-  if (plan.progress.remainingGroups > 0) throw new StepFailedError(`Comparison ${plan.comparisonId} is not finished: ${plan.progress.remainingGroups} group(s) left`);
-  const storeResults = new Map((await deps.work.list(plan.comparisonId, partNames.storeResults)).map((part) => [fromJson<StoreResult>(part.body).store, fromJson<StoreResult>(part.body)]));
+  if (plan.progress.remainingGroups > 0)
+    throw new StepFailedError(`Comparison ${plan.comparisonId} is not finished: ${plan.progress.remainingGroups} group(s) left`);
+  const storeResults = new Map(
+    (await deps.work.list(plan.comparisonId, partNames.storeResults)).map((part) => [fromJson<StoreResult>(part.body).store, fromJson<StoreResult>(part.body)]),
+  );
   const groupResults = (await deps.work.list(plan.comparisonId, partNames.groupResults)).map((part) => fromJson<GroupResult>(part.body));
   return deps.config.dataStores.map((store): StoreComparison => {
     const skippedReason = plan.notCompared.find((n) => n.store === store.name)?.detail;
-    if (skippedReason) return { store: store.name, compared: 0, missingInTarget: [], missingCount: 0, differing: [], differingCount: 0, complete: false, detail: skippedReason };
+    if (skippedReason)
+      return { store: store.name, compared: 0, missingInTarget: [], missingCount: 0, differing: [], differingCount: 0, complete: false, detail: skippedReason };
     const r = storeResults.get(store.name);
     if (!r) throw new StepFailedError(`Comparison ${plan.comparisonId}: no result for ${store.name}`);
-    if (!r.complete) return { store: store.name, compared: 0, missingInTarget: [], missingCount: 0, differing: [], differingCount: 0, complete: false, detail: r.detail };
+    if (!r.complete)
+      return { store: store.name, compared: 0, missingInTarget: [], missingCount: 0, differing: [], differingCount: 0, complete: false, detail: r.detail };
     const groups = groupResults.filter((g) => g.store === store.name);
     const skipped = groups.find((g) => g.skipped)?.skipped;
     if (skipped) {
-      return { store: store.name, compared: 0, missingInTarget: [], missingCount: 0, differing: [], differingCount: 0, complete: false, detail: `${skipped} (between the comparison's two passes); not compared.` };
+      return {
+        store: store.name,
+        compared: 0,
+        missingInTarget: [],
+        missingCount: 0,
+        differing: [],
+        differingCount: 0,
+        complete: false,
+        detail: `${skipped} (between the comparison's two passes); not compared.`,
+      };
     }
     const missingCount = groups.reduce((n, g) => n + g.missing, 0);
     const differingCount = groups.reduce((n, g) => n + g.differing, 0);
     const extra = groups.reduce((n, g) => n + g.extra, 0);
-    const missing = groups.flatMap((g) => g.sampleMissing).sort(byCodeUnit).slice(0, SAMPLES_PER_STORE);
-    const differing = groups.flatMap((g) => g.sampleDiffering).sort(byCodeUnit).slice(0, SAMPLES_PER_STORE);
+    const missing = groups
+      .flatMap((g) => g.sampleMissing)
+      .sort(byCodeUnit)
+      .slice(0, SAMPLES_PER_STORE);
+    const differing = groups
+      .flatMap((g) => g.sampleDiffering)
+      .sort(byCodeUnit)
+      .slice(0, SAMPLES_PER_STORE);
     return {
       store: store.name,
       compared: r.compared,

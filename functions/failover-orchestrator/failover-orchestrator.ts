@@ -44,7 +44,13 @@ async function audit(deps: FailoverOrchestratorDeps, request: FailoverRequest & 
 async function fence(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
   const region = request.fromRegion;
   if (request.dryRun) {
-    return { step: 'fence', dryRun: true, changed: false, plan: [`set site state of ${region} to PASSIVE (its writers stop)`], summary: `Would fence ${region}.` };
+    return {
+      step: 'fence',
+      dryRun: true,
+      changed: false,
+      plan: [`set site state of ${region} to PASSIVE (its writers stop)`],
+      summary: `Would fence ${region}.`,
+    };
   }
   let current: SiteStateValue;
   try {
@@ -53,7 +59,8 @@ async function fence(request: FailoverRequest, deps: FailoverOrchestratorDeps): 
     // Only a transport failure (timeout, refused, 5xx: a TransientError) means unreachable. Throttled, denied
     // or a bad value all come from a region that answered: skipping its fence would leave two writers.
     if (err instanceof ThrottledError) throw err;
-    if (!(err instanceof TransientError)) throw new StepFailedError(`${region} answered but its site state could not be read: ${(err as Error).message}`, { cause: err });
+    if (!(err instanceof TransientError))
+      throw new StepFailedError(`${region} answered but its site state could not be read: ${(err as Error).message}`, { cause: err });
     return {
       step: 'fence',
       dryRun: false,
@@ -88,7 +95,12 @@ async function scaleStandby(request: FailoverRequest, deps: FailoverOrchestrator
   }
   if (region !== regions.standby.name) {
     // Failback: the capacity targets describe the standby region; the primary is kept at production size.
-    return { ...base, changed: false, targets: [], summary: `${region} is the primary region; standby.scaling applies to ${regions.standby.name} only. Nothing to scale.` };
+    return {
+      ...base,
+      changed: false,
+      targets: [],
+      summary: `${region} is the primary region; standby.scaling applies to ${regions.standby.name} only. Nothing to scale.`,
+    };
   }
   const results = new Array<ScalingResult>(standby.scaling.length);
   let next = 0;
@@ -155,7 +167,13 @@ async function promote(request: FailoverRequest, storeName: unknown, state: Reco
 async function activate(request: FailoverRequest, deps: FailoverOrchestratorDeps): Promise<StepResult> {
   const region = request.toRegion;
   if (request.dryRun) {
-    return { step: 'activate', dryRun: true, changed: false, plan: [`set site state of ${region} to ACTIVE (its writers start)`], summary: `Would activate ${region}.` };
+    return {
+      step: 'activate',
+      dryRun: true,
+      changed: false,
+      plan: [`set site state of ${region} to ACTIVE (its writers start)`],
+      summary: `Would activate ${region}.`,
+    };
   }
   if ((await deps.siteState.get(region)) === 'ACTIVE') {
     return { step: 'activate', dryRun: false, changed: false, summary: `${region} already ACTIVE.` };
@@ -194,7 +212,8 @@ export function describeIncomplete(state: Record<string, unknown>): IncompleteRe
   const fence = steps.fence as { fenced?: boolean } | undefined;
   if (fence && fence.fenced === false) warnings.push(`${String(state.fromRegion)} was NOT fenced (unreachable): set it PASSIVE before it comes back`);
   if (failedStep === 'PromoteData') warnings.push('some data stores may already be promoted (each store is promoted on its own; a redrive skips those done)');
-  if (completed.includes('ShiftTraffic') && !completed.includes('ActivateStandby')) warnings.push(`traffic already goes to ${String(state.toRegion)}, which is not ACTIVE yet: writes there are refused until it is`);
+  if (completed.includes('ShiftTraffic') && !completed.includes('ActivateStandby'))
+    warnings.push(`traffic already goes to ${String(state.toRegion)}, which is not ACTIVE yet: writes there are refused until it is`);
   const summary =
     `Stopped at ${failedStep} (${error}). Completed: ${completed.join(', ') || 'none'}. Remaining: ${remaining.join(', ')}. ` +
     (warnings.length > 0 ? `Attention: ${warnings.join('; ')}. ` : '') +

@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, DescribeStateMachineForExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  DescribeStateMachineForExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 import { callAws } from '../shared/aws/sdk-errors';
 import type { ExecutionFailureContext, ExecutionFailureReader } from './failure-reporter';
 
@@ -15,13 +21,23 @@ export class SfnFailureReader implements ExecutionFailureReader {
 
   async read(executionArn: string): Promise<ExecutionFailureContext> {
     const d = await callAws(`SFN DescribeExecution ${executionArn}`, () => this.sfn.send(new DescribeExecutionCommand({ executionArn })));
-    const sm = await callAws(`SFN DescribeStateMachineForExecution ${executionArn}`, () => this.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn })));
+    const sm = await callAws(`SFN DescribeStateMachineForExecution ${executionArn}`, () =>
+      this.sfn.send(new DescribeStateMachineForExecutionCommand({ executionArn })),
+    );
     const topLevel = new Set(Object.keys((JSON.parse(sm.definition ?? '{}') as { States?: Record<string, unknown> }).States ?? {}));
     let last: HistoryEvent | undefined;
     let nextToken: string | undefined;
     for (let page = 0; page < MAX_PAGES && !last; page++) {
       const h = await callAws(`SFN GetExecutionHistory ${executionArn}`, () =>
-        this.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) })),
+        this.sfn.send(
+          new GetExecutionHistoryCommand({
+            executionArn,
+            reverseOrder: true,
+            maxResults: 1000,
+            includeExecutionData: true,
+            ...(nextToken ? { nextToken } : {}),
+          }),
+        ),
       );
       last = (h.events ?? []).find((e) => e.type?.endsWith('StateEntered') && topLevel.has(e.stateEnteredEventDetails?.name ?? ''));
       nextToken = h.nextToken;

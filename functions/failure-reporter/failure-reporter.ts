@@ -69,7 +69,9 @@ const CAUSE_MAX = 2_000;
 export async function reportExecutionFailure(event: unknown, deps: FailureReporterDeps): Promise<FailureReport> {
   const parsed = statusChangeSchema.safeParse(event);
   if (!parsed.success) {
-    throw new InvalidInputError(`Not a Step Functions Execution Status Change event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`);
+    throw new InvalidInputError(
+      `Not a Step Functions Execution Status Change event: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ')}`,
+    );
   }
   const { executionArn, name, status } = parsed.data.detail;
   if (!STOPPED.has(status)) return { kind: 'ignored', executionArn, summary: `status ${status}: nothing to report` };
@@ -83,10 +85,18 @@ export async function reportExecutionFailure(event: unknown, deps: FailureReport
   let report: FailureReport;
   if (ctx.status === 'FAILED' && ctx.failedStateType === 'Fail') {
     // Refused, rejected, timed out, aborted before any change: the workflow published its own alert on the way there.
-    report = { kind: 'notified', executionArn, failedState: ctx.failedState, error, summary: `${name} ended in ${ctx.failedState} (${error}); the workflow alerted on it itself.` };
+    report = {
+      kind: 'notified',
+      executionArn,
+      failedState: ctx.failedState,
+      error,
+      summary: `${name} ended in ${ctx.failedState} (${error}); the workflow alerted on it itself.`,
+    };
   } else {
     const state = ctx.stateInput ?? {};
-    const started = POST_APPROVAL_STEPS.some((s) => (state.steps as Record<string, unknown> | undefined)?.[s.key] !== undefined) || POST_APPROVAL_STEPS.some((s) => s.state === ctx.failedState);
+    const started =
+      POST_APPROVAL_STEPS.some((s) => (state.steps as Record<string, unknown> | undefined)?.[s.key] !== undefined) ||
+      POST_APPROVAL_STEPS.some((s) => s.state === ctx.failedState);
     if (started) {
       const r = describeIncomplete({ ...state, error: { Error: error, Cause: cause } });
       const subject = `DR ${app}: failover INCOMPLETE at ${ctx.failedState ?? r.failedStep}, action needed`;
@@ -118,6 +128,13 @@ export async function reportExecutionFailure(event: unknown, deps: FailureReport
       attributes: { severity: 'CRITICAL', application: app },
     });
   }
-  await deps.audit.record({ incidentId, executionId: executionArn, step: STEPS.failureReporter.auditStep, outcome: report.kind.toUpperCase(), detail: report, at });
+  await deps.audit.record({
+    incidentId,
+    executionId: executionArn,
+    step: STEPS.failureReporter.auditStep,
+    outcome: report.kind.toUpperCase(),
+    detail: report,
+    at,
+  });
   return report;
 }

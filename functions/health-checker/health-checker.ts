@@ -121,7 +121,13 @@ export async function assessHealth(event: unknown, deps: HealthCheckerDeps): Pro
 export async function verifyRecovery(event: unknown, deps: HealthCheckerDeps, attempts = 5): Promise<Verification> {
   const request = parseRequest(requireState(event));
   if (request.dryRun) {
-    return { verified: false, servedBy: {}, attempts: 0, dryRun: true, summary: `Would probe ${deps.config.globalDomain.name} ${attempts} times and expect ${request.toRegion}.` };
+    return {
+      verified: false,
+      servedBy: {},
+      attempts: 0,
+      dryRun: true,
+      summary: `Would probe ${deps.config.globalDomain.name} ${attempts} times and expect ${request.toRegion}.`,
+    };
   }
   const probes = await deps.signals.probeGlobal(attempts);
   const servedBy: Record<string, number> = {};

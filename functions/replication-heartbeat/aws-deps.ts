@@ -16,7 +16,8 @@ export function replicationHeartbeatAwsDeps(env: NodeJS.ProcessEnv = process.env
   const config = configFromEnv(env);
   const region = requireEnv(LAMBDA_ENV.controlPlaneRegion, env);
   const regions = [config.regions.primary.name, config.regions.standby.name] as const;
-  if (!regions.includes(region)) throw new ConfigurationError(`${LAMBDA_ENV.controlPlaneRegion} is ${region}, which is not one of the configured regions (${regions.join(', ')})`);
+  if (!regions.includes(region))
+    throw new ConfigurationError(`${LAMBDA_ENV.controlPlaneRegion} is ${region}, which is not one of the configured regions (${regions.join(', ')})`);
   const own = <C>(make: (r: RegionName) => C) => {
     let client: C | undefined;
     return (r: RegionName): C => {

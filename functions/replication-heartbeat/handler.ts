@@ -13,7 +13,9 @@ export function createHandler(deps: ReplicationHeartbeatDeps & { logger?: Logger
   const logger = deps.logger ?? createLogger(STEPS.replicationHeartbeat.logService);
   return wrapTask(logger, async (event: unknown) => {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      throw new InvalidInputError(`The heartbeat writer expects a scheduled EventBridge event (an object); got ${Array.isArray(event) ? 'an array' : event === null ? 'null' : typeof event}`);
+      throw new InvalidInputError(
+        `The heartbeat writer expects a scheduled EventBridge event (an object); got ${Array.isArray(event) ? 'an array' : event === null ? 'null' : typeof event}`,
+      );
     }
     const result = await runReplicationHeartbeat(deps);
     if (Object.keys(result.failures).length > 0) logger.warn('heartbeats written with failures', { ...result });

@@ -54,12 +54,16 @@ export class HeartbeatNotWrittenError extends Error {
 export async function runReplicationHeartbeat(deps: ReplicationHeartbeatDeps): Promise<HeartbeatRunResult> {
   const { config, region } = deps;
   const regions = [config.regions.primary.name, config.regions.standby.name];
-  if (!regions.includes(region)) throw new ConfigurationError(`The heartbeat writer runs in ${region}, which is not one of the configured regions (${regions.join(', ')})`);
+  if (!regions.includes(region))
+    throw new ConfigurationError(`The heartbeat writer runs in ${region}, which is not one of the configured regions (${regions.join(', ')})`);
   const stores = config.dataStores.filter((s) => s.kind !== 'aurora-global');
   const skipped = Object.fromEntries(
     config.dataStores
       .filter((s) => s.kind === 'aurora-global')
-      .map((s) => [s.name, 'Aurora: writing into the database needs credentials the control plane does not hold; its AuroraGlobalDBReplicationLag metric is the evidence']),
+      .map((s) => [
+        s.name,
+        'Aurora: writing into the database needs credentials the control plane does not hold; its AuroraGlobalDBReplicationLag metric is the evidence',
+      ]),
   );
   const intervalMs = config.dataRisk.heartbeatIntervalSeconds * 1000;
   const start = deps.clock.now();

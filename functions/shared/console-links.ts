@@ -23,7 +23,6 @@ export function executionConsoleUrl(executionArn: string, fallbackRegion: string
   return `${consoleOrigin(region)}/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
 
-
 export function dashboardConsoleUrl(application: string, region: string): string {
   return `${consoleOrigin(region)}/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(dashboardName(application, region))}`;
 }

@@ -62,6 +62,11 @@ export function executionStatusAlert(event: ExecutionStatusChangeEvent): { subje
   if (event.source !== undefined && event.source !== EXECUTION_STATUS_CHANGE.source) return null;
   if (event['detail-type'] !== undefined && event['detail-type'] !== EXECUTION_STATUS_CHANGE.detailType) return null;
   if (!(ALERTED_EXECUTION_STATUSES as readonly string[]).includes(event.detail.status)) return null;
-  const detail = { name: event.detail.name, status: event.detail.status, executionArn: event.detail.executionArn, stateMachineArn: event.detail.stateMachineArn };
+  const detail = {
+    name: event.detail.name,
+    status: event.detail.status,
+    executionArn: event.detail.executionArn,
+    stateMachineArn: event.detail.stateMachineArn,
+  };
   return { subject: fillTemplate(SUBJECT_TEMPLATE, detail), body: fillTemplate(BODY_TEMPLATE, detail) };
 }

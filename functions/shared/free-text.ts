@@ -10,7 +10,8 @@ const isControl = (c: number) => c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0
  * Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069), the implicit marks (LRM, RLM, ALM),
  * and the zero-width characters that hide text or split words (U+200B-U+200D, U+2060, U+FEFF).
  */
-const isInvisible = (c: number) => c === 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || c === 0x2060 || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff;
+const isInvisible = (c: number) =>
+  c === 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || c === 0x2060 || (c >= 0x2066 && c <= 0x2069) || c === 0xfeff;
 
 /** Longest reason kept, in characters (code points). A reason is a sentence, not a report. */
 export const MAX_REASON_CHARS = 500;
@@ -29,7 +30,12 @@ export function cleanFreeText(text: string, max = MAX_REASON_CHARS): string {
   }
   const flat = out.replace(/\s+/g, ' ').trim();
   const chars = Array.from(flat);
-  return chars.length <= max ? flat : `${chars.slice(0, Math.max(0, max - 1)).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? flat
+    : `${chars
+        .slice(0, Math.max(0, max - 1))
+        .join('')
+        .trimEnd()}…`;
 }
 
 /**

@@ -24,7 +24,8 @@ export interface CorrelationKeys {
 /** Longer than any ARN or state name: anything bigger is not one of ours and stays out of every log line. */
 const MAX_KEY_CHARS = 2_048;
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 && v.length <= MAX_KEY_CHARS ? v : undefined);
-const record = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const record = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
 /**
  * The correlation keys of a workflow task's payload (`{ stateName, ..., state: { incidentId, execution: { id } } }`),

@@ -68,7 +68,13 @@ export function parseRequest(state: unknown): FailoverRequest & { execution?: Ex
 
 /** A task payload: `{ <action fields>, state }`. */
 export function requireState(event: unknown): Record<string, unknown> {
-  if (!event || typeof event !== 'object' || !('state' in event) || typeof (event as { state: unknown }).state !== 'object' || (event as { state: unknown }).state === null) {
+  if (
+    !event ||
+    typeof event !== 'object' ||
+    !('state' in event) ||
+    typeof (event as { state: unknown }).state !== 'object' ||
+    (event as { state: unknown }).state === null
+  ) {
     throw new InvalidInputError('Task payload must be an object with a "state" object');
   }
   return (event as { state: Record<string, unknown> }).state;

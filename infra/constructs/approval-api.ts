@@ -103,7 +103,9 @@ export class ApprovalApi extends Construct {
     const stageName = props.stageName ?? 'prod';
     // This region's approver role only: the copy that runs a failover is decided by its own role, and nothing in
     // this stack names the other region (static stability). IAM itself is global, so the role works while the other region is down.
-    const approverRoleArns = [stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: approverRoleName(props.application, stack.region) })];
+    const approverRoleArns = [
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: approverRoleName(props.application, stack.region) }),
+    ];
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.accessLogRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -128,7 +130,12 @@ export class ApprovalApi extends Construct {
       policy: new iam.PolicyDocument({
         statements: [
           // The page routes are public (a resource policy must allow them explicitly once it exists).
-          new iam.PolicyStatement({ sid: 'AnyoneMayOpenApprovalLinks', principals: [new iam.AnyPrincipal()], actions: ['execute-api:Invoke'], resources: ['execute-api:/*'] }),
+          new iam.PolicyStatement({
+            sid: 'AnyoneMayOpenApprovalLinks',
+            principals: [new iam.AnyPrincipal()],
+            actions: ['execute-api:Invoke'],
+            resources: ['execute-api:/*'],
+          }),
           // Whatever identity policies say (an admin's execute-api:*), only approver sessions reach the IAM route.
           new iam.PolicyStatement({
             sid: 'OnlyTheApproverRoleDecidesByIam',
@@ -156,10 +163,16 @@ export class ApprovalApi extends Construct {
     this.webAcl = this.rateLimitPerClient(props.rateLimit ?? APPROVAL_RATE_LIMIT);
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', { resourceArn: this.api.deploymentStage.stageArn, webAclArn: this.webAcl.attrArn });
 
-    this.codeTopic = new sns.Topic(this, 'ApproverCodes', { displayName: `${props.application} DR approval codes`, masterKey: props.topicKey, enforceSSL: true });
+    this.codeTopic = new sns.Topic(this, 'ApproverCodes', {
+      displayName: `${props.application} DR approval codes`,
+      masterKey: props.topicKey,
+      enforceSSL: true,
+    });
     for (const email of props.approverEmails) {
       // Lower case, as the function sends it: a code typed for any spelling of the address reaches its owner only.
-      this.codeTopic.addSubscription(new subs.EmailSubscription(email, { filterPolicy: { recipient: sns.SubscriptionFilter.stringFilter({ allowlist: [email.toLowerCase()] }) } }));
+      this.codeTopic.addSubscription(
+        new subs.EmailSubscription(email, { filterPolicy: { recipient: sns.SubscriptionFilter.stringFilter({ allowlist: [email.toLowerCase()] }) } }),
+      );
     }
 
     Validations.of(this.codeTopic).acknowledge({
@@ -170,11 +183,15 @@ export class ApprovalApi extends Construct {
     this.urlParameter = new ssm.StringParameter(this, 'UrlParameter', {
       parameterName: approvalApiUrlParameterName(props.application),
       stringValue: this.api.url,
-      description: 'Base URL of this region\'s approval API (drctl approve reads it)',
+      description: "Base URL of this region's approval API (drctl approve reads it)",
     });
 
-    const executionArns = props.stateMachineNames.map((name) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
-    const stateMachineArns = props.stateMachineNames.map((name) => stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    const executionArns = props.stateMachineNames.map((name) =>
+      stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+    const stateMachineArns = props.stateMachineNames.map((name) =>
+      stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
 
     this.approverRole = new iam.Role(this, 'ApproverRole', {
       roleName: approverRoleName(props.application, stack.region),
@@ -183,15 +200,25 @@ export class ApprovalApi extends Construct {
       description: `Decides ${props.application} failover approvals with drctl approve|reject (POST /${DECISIONS}, SigV4)`,
     });
     this.approverRole.addToPolicy(new iam.PolicyStatement({ sid: 'DecideApprovals', actions: ['execute-api:Invoke'], resources: [decisions.methodArn] }));
-    this.approverRole.addToPolicy(new iam.PolicyStatement({ sid: 'FindTheApprovalApi', actions: ['ssm:GetParameter'], resources: [this.urlParameter.parameterArn] }));
-    this.approverRole.addToPolicy(new iam.PolicyStatement({ sid: 'FindTheExecution', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: executionArns }));
+    this.approverRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'FindTheApprovalApi', actions: ['ssm:GetParameter'], resources: [this.urlParameter.parameterArn] }),
+    );
+    this.approverRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'FindTheExecution', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: executionArns }),
+    );
     this.approverRole.addToPolicy(new iam.PolicyStatement({ sid: 'FindTheStateMachine', actions: ['states:ListStateMachines'], resources: ['*'] }));
     this.approverRole.addToPolicy(new iam.PolicyStatement({ sid: 'ListExecutions', actions: ['states:ListExecutions'], resources: stateMachineArns }));
 
     // approval-callback: mail codes, announce approvals, read an execution whose answer was lost.
     this.codeTopic.grantPublish(props.handler);
     props.alertTopic.grantPublish(props.handler);
-    props.handler.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadExecutionsOfLostAnswers', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: executionArns }));
+    props.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadExecutionsOfLostAnswers',
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        resources: executionArns,
+      }),
+    );
     props.handler.addEnvironment(LAMBDA_ENV.approverCodeTopicArn, this.codeTopic.topicArn);
     // A name, not an ARN: the function matches it in the API's own account (requestContext.accountId).
     props.handler.addEnvironment(LAMBDA_ENV.approverRoleNames, approverRoleName(props.application, stack.region));
@@ -220,7 +247,11 @@ export class ApprovalApi extends Construct {
           statement: { rateBasedStatement: { aggregateKeyType: 'IP', limit: rule.requests, evaluationWindowSec: rule.windowSeconds } },
           action: {
             block: {
-              customResponse: { responseCode: 429, customResponseBodyKey: 'TooManyRequests', responseHeaders: [{ name: 'retry-after', value: String(rule.windowSeconds) }] },
+              customResponse: {
+                responseCode: 429,
+                customResponseBodyKey: 'TooManyRequests',
+                responseHeaders: [{ name: 'retry-after', value: String(rule.windowSeconds) }],
+              },
             },
           },
           visibilityConfig: metric('ApprovalApiPerClientRateLimit'),
@@ -236,11 +267,20 @@ export class ApprovalApi extends Construct {
       reason: 'Executions are named per incident at run time; the state machine name pins them to this control plane.',
     }));
     Validations.of(this).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-APIG4', reason: 'The page routes are public by design (the signed link opens a request; a code mailed to a listed approver decides); POST /decisions uses AWS_IAM.' },
-      { id: 'AwsSolutions::AwsSolutions-COG4', reason: 'Approvers prove who they are with a code mailed to their listed address, or with IAM (the approver role); there is no Cognito user pool to keep alive during an outage.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-APIG4',
+        reason:
+          'The page routes are public by design (the signed link opens a request; a code mailed to a listed approver decides); POST /decisions uses AWS_IAM.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-COG4',
+        reason:
+          'Approvers prove who they are with a code mailed to their listed address, or with IAM (the approver role); there is no Cognito user pool to keep alive during an outage.',
+      },
       {
         id: 'AwsSolutions::AwsSolutions-APIG2',
-        reason: 'The handler checks path, query and form (signature, expiry, CSRF token, code) and answers every bad request with a page; no API Gateway model can express those checks.',
+        reason:
+          'The handler checks path, query and form (signature, expiry, CSRF token, code) and answers every bad request with a page; no API Gateway model can express those checks.',
       },
       {
         id: 'AwsSolutions::AwsSolutions-APIG6',
@@ -250,7 +290,10 @@ export class ApprovalApi extends Construct {
         id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason: 'The account-level role API Gateway needs to write access logs; AWS maintains that policy for exactly this.',
       },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'states:ListStateMachines has no resource-level permissions; drctl finds the state machine by name with it.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'states:ListStateMachines has no resource-level permissions; drctl finds the state machine by name with it.',
+      },
       ...executions,
     );
     // The same execution ARNs in approval-callback's own policy.

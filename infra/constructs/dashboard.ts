@@ -65,7 +65,10 @@ export class ControlPlaneDashboard extends Construct {
 
     const prefix = alarmNamePrefix(app);
     const links = regions
-      .map((r) => `[alarms in ${r}](https://${r}.console.aws.amazon.com/cloudwatch/home?region=${r}#alarmsV2:?search=${encodeURIComponent(prefix)}) · [state machines in ${r}](https://${r}.console.aws.amazon.com/states/home?region=${r}#/statemachines)`)
+      .map(
+        (r) =>
+          `[alarms in ${r}](https://${r}.console.aws.amazon.com/cloudwatch/home?region=${r}#alarmsV2:?search=${encodeURIComponent(prefix)}) · [state machines in ${r}](https://${r}.console.aws.amazon.com/states/home?region=${r}#/statemachines)`,
+      )
       .join('  \n');
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
@@ -90,7 +93,14 @@ export class ControlPlaneDashboard extends Construct {
           height: 6,
           left: targets.map(
             (target) =>
-              new cloudwatch.Metric({ namespace, metricName: PROBE_FAILED_METRIC, dimensionsMap: { Vantage: vantage, Target: target }, statistic: cloudwatch.Stats.MAXIMUM, period, label: `-> ${target}` }),
+              new cloudwatch.Metric({
+                namespace,
+                metricName: PROBE_FAILED_METRIC,
+                dimensionsMap: { Vantage: vantage, Target: target },
+                statistic: cloudwatch.Stats.MAXIMUM,
+                period,
+                label: `-> ${target}`,
+              }),
           ),
           leftYAxis: { min: 0, max: 1 },
         }),

@@ -14,7 +14,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as synthetics from 'aws-cdk-lib/aws-synthetics';
 import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
-import { compositeAlarmName, controlPlaneAlarmName, alarmNamePrefix as defaultAlarmNamePrefix, GLOBAL, signalAlarmName, siteStateParameterPrefix } from '../../config/resource-names';
+import {
+  compositeAlarmName,
+  controlPlaneAlarmName,
+  alarmNamePrefix as defaultAlarmNamePrefix,
+  GLOBAL,
+  signalAlarmName,
+  siteStateParameterPrefix,
+} from '../../config/resource-names';
 
 /** Where Route 53 publishes health-check metrics, and so where their alarms must live. */
 export const ROUTE53_METRICS_REGION = 'us-east-1';
@@ -99,7 +106,9 @@ export class Detection extends Construct {
     const namespace = detectionNames.metricNamespace(app);
     const signalsAboutPeer = 3; // both canary vantages + the Route 53 health check
     if (d.quorum > signalsAboutPeer) {
-      throw new Error(`detection.quorum is ${d.quorum}, but only ${signalsAboutPeer} independent signals watch each region (two canary vantages and a Route 53 health check): no failover could ever start`);
+      throw new Error(
+        `detection.quorum is ${d.quorum}, but only ${signalsAboutPeer} independent signals watch each region (two canary vantages and a Route 53 health check): no failover could ever start`,
+      );
     }
     const alarmAction = new cwActions.SnsAction(props.alertTopic);
     const notify = (alarm: cloudwatch.AlarmBase) => {
@@ -126,7 +135,10 @@ export class Detection extends Construct {
     this.canary = new synthetics.Canary(this, 'Canary', {
       canaryName: detectionNames.canaryName(app),
       runtime: props.canaryRuntime ?? synthetics.Runtime.SYNTHETICS_NODEJS_PUPPETEER_13_0,
-      test: synthetics.Test.custom({ code: synthetics.Code.fromInline(bundleCanary(props.canaryEntry ?? resolve(__dirname, '..', '..', 'functions', 'canary', 'handler.ts'))), handler: 'index.handler' }),
+      test: synthetics.Test.custom({
+        code: synthetics.Code.fromInline(bundleCanary(props.canaryEntry ?? resolve(__dirname, '..', '..', 'functions', 'canary', 'handler.ts'))),
+        handler: 'index.handler',
+      }),
       // Synthetics' fastest schedule; each run covers its minute with rounds every probeIntervalSeconds.
       schedule: synthetics.Schedule.rate(Duration.minutes(1)),
       timeout: Duration.seconds(canaryTimeoutSeconds),
@@ -177,7 +189,13 @@ export class Detection extends Construct {
           alarmName: signalAlarmName(prefix, 'route53-health-check', GLOBAL, target),
           alarmDescription: `Mirror of the Route 53 health-check alarm on ${target} in ${ROUTE53_METRICS_REGION}, set by the alarm trigger from forwarded state changes.`,
           // Nobody publishes this metric and missing data keeps the state, so only SetAlarmState moves it.
-          metric: new cloudwatch.Metric({ namespace, metricName: 'ForwardedRoute53AlarmState', dimensionsMap: { Target: target }, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.minutes(1) }),
+          metric: new cloudwatch.Metric({
+            namespace,
+            metricName: 'ForwardedRoute53AlarmState',
+            dimensionsMap: { Target: target },
+            statistic: cloudwatch.Stats.MAXIMUM,
+            period: Duration.minutes(1),
+          }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,
@@ -196,7 +214,9 @@ export class Detection extends Construct {
       signalAlarmName(prefix, 'route53-health-check', GLOBAL, peer),
     ];
     const rule = cloudwatch.AlarmRule.anyOf(
-      ...combinations(aboutPeer, d.quorum).map((combo) => cloudwatch.AlarmRule.allOf(...combo.map((name) => cloudwatch.AlarmRule.fromString(`ALARM("${name}")`)))),
+      ...combinations(aboutPeer, d.quorum).map((combo) =>
+        cloudwatch.AlarmRule.allOf(...combo.map((name) => cloudwatch.AlarmRule.fromString(`ALARM("${name}")`))),
+      ),
     );
     this.compositeAlarm = new cloudwatch.CompositeAlarm(this, 'PeerImpaired', {
       compositeAlarmName: compositeAlarmName(prefix, peer),
@@ -218,7 +238,9 @@ export class Detection extends Construct {
     this.rule = new events.Rule(this, 'AlarmStateChanges', {
       description: `Every state change of the ${prefix}* alarms (local, and Route 53's forwarded from ${ROUTE53_METRICS_REGION}) to the alarm trigger`,
       eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { alarmName: events.Match.prefix(prefix) } },
-      targets: [new targets.LambdaFunction(props.alarmTrigger, { maxEventAge, retryAttempts: props.triggerRetryAttempts ?? 4, deadLetterQueue: this.deadLetterQueue })],
+      targets: [
+        new targets.LambdaFunction(props.alarmTrigger, { maxEventAge, retryAttempts: props.triggerRetryAttempts ?? 4, deadLetterQueue: this.deadLetterQueue }),
+      ],
     });
     new lambda.EventInvokeConfig(this, 'TriggerInvokeConfig', {
       function: props.alarmTrigger,
@@ -260,14 +282,27 @@ export class Detection extends Construct {
       new iam.PolicyStatement({
         sid: 'SetRoute53MirrorAlarms',
         actions: ['cloudwatch:SetAlarmState'],
-        resources: [stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: `${prefix}route53-health-check--*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+        resources: [
+          stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: `${prefix}route53-health-check--*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
       }),
     );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadOwnSiteState',
         actions: ['ssm:GetParameter'],
-        resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${siteStateParameterPrefix(props.config.application).slice(1)}/${stack.region}` })],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'parameter',
+            resourceName: `${siteStateParameterPrefix(props.config.application).slice(1)}/${stack.region}`,
+          }),
+        ],
       }),
     );
   }
@@ -277,15 +312,21 @@ export class Detection extends Construct {
     const bucket = this.canary.artifactsBucket.node.defaultChild as CfnElement;
     Validations.of(this).acknowledge(
       { id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the alarm trigger.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'cloudwatch:PutMetricData (scoped by a namespace condition) has no resource-level permissions.' },
-      { id: 'AwsSolutions::AwsSolutions-S1', reason: 'Canary artifacts (logs, HAR) expire after 30 days; access logs would double the buckets for no audit value.' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'cloudwatch:PutMetricData (scoped by a namespace condition) has no resource-level permissions.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-S1',
+        reason: 'Canary artifacts (logs, HAR) expire after 30 days; access logs would double the buckets for no audit value.',
+      },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(bucket))}.Arn>/*]`,
-        reason: 'The Synthetics-generated role writes each run\'s artifacts under run-specific keys of its own bucket.',
+        reason: "The Synthetics-generated role writes each run's artifacts under run-specific keys of its own bucket.",
       },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:${stack.region}:<AWS::AccountId>:log-group:/aws/lambda/cwsyn-*]`,
-        reason: 'The Synthetics-generated role logs to the canary function\'s log group, whose name Synthetics chooses.',
+        reason: "The Synthetics-generated role logs to the canary function's log group, whose name Synthetics chooses.",
       },
     );
     Validations.of(fn).acknowledge({
@@ -309,7 +350,17 @@ const bundles = new Map<string, string>();
 export function bundleCanary(entry: string): string {
   let code = bundles.get(entry);
   if (code === undefined) {
-    const out = buildSync({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node22', format: 'cjs', minify: true, write: false, external: ['@aws-sdk/*'], logLevel: 'silent' });
+    const out = buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      minify: true,
+      write: false,
+      external: ['@aws-sdk/*'],
+      logLevel: 'silent',
+    });
     code = out.outputFiles[0].text;
     bundles.set(entry, code);
   }

@@ -37,7 +37,13 @@ export function runEveryMinute(scope: Construct, fn: lambda.IFunction, props: Ev
   new lambda.EventInvokeConfig(scope, 'InvokeConfig', { function: fn, maxEventAge: Duration.minutes(1), retryAttempts: 0 });
 
   const metric = (metricName: string) =>
-    new cloudwatch.Metric({ namespace: 'AWS/Lambda', metricName, dimensionsMap: { FunctionName: fn.functionName }, statistic: cloudwatch.Stats.SUM, period: Duration.minutes(1) });
+    new cloudwatch.Metric({
+      namespace: 'AWS/Lambda',
+      metricName,
+      dimensionsMap: { FunctionName: fn.functionName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(1),
+    });
   const alarm = new cloudwatch.Alarm(scope, props.alarmId, {
     alarmName: props.alarmName,
     alarmDescription: props.alarmDescription(props.minutes),

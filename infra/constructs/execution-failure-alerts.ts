@@ -98,7 +98,11 @@ export class ExecutionFailureAlerts extends Construct {
     );
     if (props.reporter) {
       this.rule.addTarget(
-        new targets.LambdaFunction(props.reporter, { deadLetterQueue: this.deadLetterQueue, maxEventAge: props.maxEventAge ?? Duration.hours(24), retryAttempts: 185 }),
+        new targets.LambdaFunction(props.reporter, {
+          deadLetterQueue: this.deadLetterQueue,
+          maxEventAge: props.maxEventAge ?? Duration.hours(24),
+          retryAttempts: 185,
+        }),
       );
     }
     // The grant names only the service, which would let rules in any account publish alerts here: EventBridge
@@ -137,7 +141,8 @@ export class ExecutionFailureAlerts extends Construct {
 
     const undelivered = new cloudwatch.Alarm(this, 'UndeliveredAlertsAlarm', {
       alarmName: controlPlaneAlarmName(props.alarmNamePrefix, 'execution-alerts-undelivered'),
-      alarmDescription: 'EventBridge could not publish an execution failure alert to the alert topic: read the dead-letter queue, then the topic and key policies.',
+      alarmDescription:
+        'EventBridge could not publish an execution failure alert to the alert topic: read the dead-letter queue, then the topic and key policies.',
       metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -141,13 +141,18 @@ export class FailoverStateMachine extends Construct {
     for (const responder of props.taskResponders) byName.grantTaskResponse(responder);
 
     // CDK-generated statements; test/infra pins them exactly.
-    const invokeAnyVersion = taskFunctions.flatMap((fn) => (fn.node.defaultChild ? [fn.node.defaultChild as CfnElement] : [])).map((cfn) => ({
-      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(cfn))}.Arn>:*]`,
-      reason: 'grantInvoke also covers versions and aliases of the task function (the ASL names the unqualified ARN).',
-    }));
+    const invokeAnyVersion = taskFunctions
+      .flatMap((fn) => (fn.node.defaultChild ? [fn.node.defaultChild as CfnElement] : []))
+      .map((cfn) => ({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${stack.resolve(stack.getLogicalId(cfn))}.Arn>:*]`,
+        reason: 'grantInvoke also covers versions and aliases of the task function (the ASL names the unqualified ARN).',
+      }));
     Validations.of(this.stateMachine).acknowledge(
       { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'Log delivery and X-Ray actions have no resource-level permissions.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'What SNS needs to publish to the topics encrypted with the control-plane key (resource scoped to that key).' },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: 'What SNS needs to publish to the topics encrypted with the control-plane key (resource scoped to that key).',
+      },
       ...invokeAnyVersion,
     );
   }

@@ -90,7 +90,10 @@ export class ReplicationHeartbeatSchedule extends Construct {
     this.stoppedAlarm = run.alarm;
     if (buckets.length > 0) {
       Validations.of(this).acknowledge(
-        ...buckets.map((b) => ({ id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/${S3_HEARTBEAT_PREFIX}${region}]`, reason: 'One object key, no wildcard.' })),
+        ...buckets.map((b) => ({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${b}/${S3_HEARTBEAT_PREFIX}${region}]`,
+          reason: 'One object key, no wildcard.',
+        })),
       );
     }
   }

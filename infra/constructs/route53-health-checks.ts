@@ -71,16 +71,31 @@ export class Route53HealthChecks extends Construct {
 
     const receivers = [config.regions.primary.name, config.regions.standby.name].filter((r) => r !== ROUTE53_METRICS_REGION);
     if (receivers.length > 0) {
-      const deadLetters = new sqs.Queue(this, 'ForwardDeadLetters', { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+      const deadLetters = new sqs.Queue(this, 'ForwardDeadLetters', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
       Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the forwarding rule.' });
       this.forwardRule = new events.Rule(this, 'ForwardAlarmStateChanges', {
         description: `Route 53 health-check alarm state changes to the control-plane regions ${receivers.join(', ')}`,
-        eventPattern: { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'], detail: { alarmName: events.Match.prefix(signalAlarmNamePrefix(prefix, 'route53-health-check')) } },
+        eventPattern: {
+          source: ['aws.cloudwatch'],
+          detailType: ['CloudWatch Alarm State Change'],
+          detail: { alarmName: events.Match.prefix(signalAlarmNamePrefix(prefix, 'route53-health-check')) },
+        },
         targets: receivers.map(
           (region) =>
-            new targets.EventBus(events.EventBus.fromEventBusArn(this, `DefaultBus-${region}`, stack.formatArn({ service: 'events', region, resource: 'event-bus', resourceName: 'default' })), {
-              deadLetterQueue: deadLetters,
-            }),
+            new targets.EventBus(
+              events.EventBus.fromEventBusArn(
+                this,
+                `DefaultBus-${region}`,
+                stack.formatArn({ service: 'events', region, resource: 'event-bus', resourceName: 'default' }),
+              ),
+              {
+                deadLetterQueue: deadLetters,
+              },
+            ),
         ),
       });
     }

@@ -69,7 +69,8 @@ export class SiteStateReconciliation extends Construct {
       alarmId: 'Stalled',
       alarmName: controlPlaneAlarmName(prefix, 'site-state-reconciler-stalled'),
       // Each run reads both site states afresh, so a missed tick costs a minute, and a stalled reconciler leaves a split brain open.
-      alarmDescription: (minutes) => `The site-state reconciler in ${region} has not completed a run for ${minutes} minutes (not invoked, or failing): a split brain would stay open. Read its logs.`,
+      alarmDescription: (minutes) =>
+        `The site-state reconciler in ${region} has not completed a run for ${minutes} minutes (not invoked, or failing): a split brain would stay open. Read its logs.`,
       minutes: props.stalledAfterMinutes ?? 5,
       alertTopic: props.alertTopic,
     });

@@ -105,7 +105,8 @@ export class StateTables extends Construct {
     for (const table of [this.approvals, this.incidentLock, this.idempotency, this.comparison]) {
       Validations.of(table).acknowledge({
         id: 'AwsSolutions::AwsSolutions-DDB3',
-        reason: 'Items live minutes to days and expire by TTL; a restore would bring back stale task tokens, locks and comparison parts. The audit table has PITR.',
+        reason:
+          'Items live minutes to days and expire by TTL; a restore would bring back stale task tokens, locks and comparison parts. The audit table has PITR.',
       });
     }
     pinLogicalId(this.approvals, StateTables.LOGICAL_IDS.approvals);

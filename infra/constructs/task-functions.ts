@@ -72,7 +72,6 @@ export interface TaskFunctionsProps {
   readonly memorySize?: number;
 }
 
-
 /**
  * The six Lambda functions of the failover workflow, the alarm trigger that starts it and the site-state
  * reconciler that runs beside it, bundled from `functions/<dir>/handler.ts` with the locally installed esbuild,
@@ -170,7 +169,12 @@ export class TaskFunctions extends Construct {
     grantTrafficRouter(this.trafficRouter, props.config);
     grantFailoverOrchestrator(this.failoverOrchestrator, props.config, regionNames);
     grantStandbyScaling(this.failoverOrchestrator, props.config, this);
-    grantDataConsistencyValidator(this.dataConsistencyValidator, { config: props.config, regionNames, comparisonTable: props.comparisonTable, acknowledgeOn: this });
+    grantDataConsistencyValidator(this.dataConsistencyValidator, {
+      config: props.config,
+      regionNames,
+      comparisonTable: props.comparisonTable,
+      acknowledgeOn: this,
+    });
     grantApprovalRequest(this.approvalRequest, props);
     grantApprovalCallback(this.approvalCallback, props);
     grantFailureReporter(this.failureReporter, { application: app, escalationTopic: props.escalationTopic });

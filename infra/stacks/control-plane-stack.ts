@@ -120,17 +120,45 @@ export class ControlPlaneStack extends Stack {
       exportPrefix: exportNamePrefix(app),
       outputs: [
         { key: 'ApprovalApiUrl', value: api.url, description: 'Base URL of the approval API; the emailed links are <url>approvals/<id>?...' },
-        { key: 'FailoverStateMachineArn', value: failover.stateMachine.stateMachineArn, description: 'The failover workflow in this region (drctl failover starts the copy in the region it activates)' },
+        {
+          key: 'FailoverStateMachineArn',
+          value: failover.stateMachine.stateMachineArn,
+          description: 'The failover workflow in this region (drctl failover starts the copy in the region it activates)',
+        },
         { key: 'FailbackStateMachineArn', value: failback.stateMachine.stateMachineArn, description: 'The planned return to the primary region' },
         { key: 'AlertTopicArn', value: topics.alertTopic.topicArn, description: 'Every stage alert of every execution (subscribe chat notifications here)' },
-        { key: 'EscalationTopicArn', value: topics.escalationTopic.topicArn, description: 'Escalations: refused or incomplete failovers and unanswered approvals' },
+        {
+          key: 'EscalationTopicArn',
+          value: topics.escalationTopic.topicArn,
+          description: 'Escalations: refused or incomplete failovers and unanswered approvals',
+        },
         { key: 'ApprovalTopicArn', value: topics.approvalTopic.topicArn, description: 'Approval requests carrying the signed link (approvers only)' },
-        { key: 'ApproverCodeTopicArn', value: api.codeTopic.topicArn, description: 'One-time approval codes, each delivered only to the approver it names (filter policy per subscription)' },
+        {
+          key: 'ApproverCodeTopicArn',
+          value: api.codeTopic.topicArn,
+          description: 'One-time approval codes, each delivered only to the approver it names (filter policy per subscription)',
+        },
         { key: 'ApproverRoleArn', value: api.approverRole.roleArn, description: 'Assume it to decide with drctl approve|reject (SigV4 on POST /decisions)' },
-        { key: 'SiteStateParameterName', value: siteState.parameter.parameterName, description: "This region's ACTIVE/PASSIVE switch: the application's writers read it and stop on PASSIVE" },
-        { key: 'SiteStateParameterPrefix', value: siteStateParameterPrefix(app), description: 'Prefix of the switches: <prefix>/<region>, each stored in its own region' },
-        { key: 'DashboardUrl', value: dashboard.consoleUrl, description: "This region's CloudWatch dashboard: detection, executions in both regions, step durations, replication lag" },
-        { key: 'AuditTableName', value: tables.audit.tableName, description: 'The durable audit trail of every incident (Step Functions keeps an execution 90 days)' },
+        {
+          key: 'SiteStateParameterName',
+          value: siteState.parameter.parameterName,
+          description: "This region's ACTIVE/PASSIVE switch: the application's writers read it and stop on PASSIVE",
+        },
+        {
+          key: 'SiteStateParameterPrefix',
+          value: siteStateParameterPrefix(app),
+          description: 'Prefix of the switches: <prefix>/<region>, each stored in its own region',
+        },
+        {
+          key: 'DashboardUrl',
+          value: dashboard.consoleUrl,
+          description: "This region's CloudWatch dashboard: detection, executions in both regions, step durations, replication lag",
+        },
+        {
+          key: 'AuditTableName',
+          value: tables.audit.tableName,
+          description: 'The durable audit trail of every incident (Step Functions keeps an execution 90 days)',
+        },
       ],
     });
   }

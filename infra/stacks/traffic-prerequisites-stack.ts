@@ -37,15 +37,29 @@ export class TrafficPrerequisitesStack extends Stack {
     if (arc?.create || arc?.clusterArn) {
       this.arc = new ArcRoutingControls(this, 'Arc', { namePrefix: `${app}-dr`, regions: regions.map((r) => r.name), clusterArn: arc.clusterArn });
       outputs.push(
-        { key: 'ArcClusterArn', value: this.arc.clusterArn, description: arc.clusterArn ? 'The existing ARC cluster the control panel was created in' : 'The ARC cluster (its five endpoints: aws route53-recovery-control-config describe-cluster --region us-west-2)' },
+        {
+          key: 'ArcClusterArn',
+          value: this.arc.clusterArn,
+          description: arc.clusterArn
+            ? 'The existing ARC cluster the control panel was created in'
+            : 'The ARC cluster (its five endpoints: aws route53-recovery-control-config describe-cluster --region us-west-2)',
+        },
         { key: 'ArcControlPanelArn', value: this.arc.controlPanel.attrControlPanelArn, description: "The application's ARC control panel" },
         { key: 'ArcSafetyRuleArn', value: this.arc.safetyRule.attrSafetyRuleArn, description: 'Assertion rule: at least one region is On' },
       );
       for (const [region, control] of this.arc.routingControls) {
-        outputs.push({ key: `RoutingControlArn${regionOutputKey(region)}`, value: control.attrRoutingControlArn, description: `Routing control of ${region}: copy into traffic.routingControlArns.${region}` });
+        outputs.push({
+          key: `RoutingControlArn${regionOutputKey(region)}`,
+          value: control.attrRoutingControlArn,
+          description: `Routing control of ${region}: copy into traffic.routingControlArns.${region}`,
+        });
       }
       for (const [region, check] of this.arc.healthChecks) {
-        outputs.push({ key: `RoutingControlHealthCheckId${regionOutputKey(region)}`, value: check.attrHealthCheckId, description: `RECOVERY_CONTROL health check following the routing control of ${region} (for the DNS records)` });
+        outputs.push({
+          key: `RoutingControlHealthCheckId${regionOutputKey(region)}`,
+          value: check.attrHealthCheckId,
+          description: `RECOVERY_CONTROL health check following the routing control of ${region} (for the DNS records)`,
+        });
       }
     }
 
@@ -56,7 +70,11 @@ export class TrafficPrerequisitesStack extends Stack {
         ttlSeconds: config.globalDomain.ttlSeconds,
         regions: regions.map((r) => ({ name: r.name, host: new URL(r.apiEndpoint).hostname })),
       });
-      outputs.push({ key: 'WeightedRecordName', value: config.globalDomain.name, description: `Weighted CNAME records (SetIdentifier = region name) in hosted zone ${config.traffic.hostedZoneId}` });
+      outputs.push({
+        key: 'WeightedRecordName',
+        value: config.globalDomain.name,
+        description: `Weighted CNAME records (SetIdentifier = region name) in hosted zone ${config.traffic.hostedZoneId}`,
+      });
     }
 
     new StackOutputs(this, 'Outputs', { exportPrefix: exportNamePrefix(app), outputs });

@@ -63,7 +63,8 @@ export class SiteStateMemory {
 
   /** What SSM returned. Anything but ACTIVE or PASSIVE is treated as a failed read: never guess ACTIVE. */
   answered(value: unknown, now: number): SiteStateReading {
-    if (value !== 'ACTIVE' && value !== 'PASSIVE') return this.failed(new Error(`${this.parameterName} holds ${JSON.stringify(value)}; expected ACTIVE or PASSIVE`), now);
+    if (value !== 'ACTIVE' && value !== 'PASSIVE')
+      return this.failed(new Error(`${this.parameterName} holds ${JSON.stringify(value)}; expected ACTIVE or PASSIVE`), now);
     this.last = { state: value, at: now };
     return { state: value, source: 'ssm', detail: `${this.parameterName} = ${value}` };
   }
@@ -72,7 +73,11 @@ export class SiteStateMemory {
   failed(error: unknown, now: number): SiteStateReading {
     const why = error instanceof Error ? error.message : String(error);
     if (this.last && now - this.last.at <= this.staleIfErrorMs) {
-      return { state: this.last.state, source: 'stale', detail: `SSM read of ${this.parameterName} failed (${why}); reusing ${this.last.state} read ${now - this.last.at} ms ago` };
+      return {
+        state: this.last.state,
+        source: 'stale',
+        detail: `SSM read of ${this.parameterName} failed (${why}); reusing ${this.last.state} read ${now - this.last.at} ms ago`,
+      };
     }
     const age = this.last ? `the last value was read ${now - this.last.at} ms ago` : 'no value was ever read';
     return { state: 'PASSIVE', source: 'fail-safe', detail: `SSM read of ${this.parameterName} failed (${why}) and ${age}; treating the region as PASSIVE` };

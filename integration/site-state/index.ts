@@ -55,7 +55,9 @@ export function siteStateParameterName(application: string, region: string): str
 export function createSiteStateClient(opts: SiteStateClientOptions): SiteStateClient {
   if (!REGION.test(opts.region)) throw new Error(`site state: region must be an AWS region name such as us-east-1; got ${JSON.stringify(opts.region)}`);
   if (!APPLICATION.test(opts.application)) {
-    throw new Error(`site state: application must be the control plane's application name (2-31 lowercase letters, digits or dashes); got ${JSON.stringify(opts.application)}`);
+    throw new Error(
+      `site state: application must be the control plane's application name (2-31 lowercase letters, digits or dashes); got ${JSON.stringify(opts.application)}`,
+    );
   }
   const parameterName = siteStateParameterName(opts.application, opts.region);
   const memory = new SiteStateMemory(parameterName, opts);

@@ -42,7 +42,8 @@ export function siteStateMiddleware(
 ): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
   const writes = new Set((opts.writeMethods ?? DEFAULT_WRITE_METHODS).map((m) => m.toUpperCase()));
   const retryAfter = opts.retryAfterSeconds ?? 30;
-  if (!(Number.isInteger(retryAfter) && retryAfter >= 0)) throw new Error(`siteStateMiddleware: retryAfterSeconds must be a whole number of seconds; got ${retryAfter}`);
+  if (!(Number.isInteger(retryAfter) && retryAfter >= 0))
+    throw new Error(`siteStateMiddleware: retryAfterSeconds must be a whole number of seconds; got ${retryAfter}`);
 
   return (req, res, next) => {
     if (!writes.has((req.method ?? 'GET').toUpperCase())) {

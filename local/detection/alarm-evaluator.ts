@@ -80,7 +80,17 @@ export class AlarmEvaluator {
       if (previous !== next) {
         this.states.set(d.name, next);
         const reason = `${breaching} of the last ${w.length} datapoints breaching (${this.detection.datapointsToAlarm} of ${this.detection.evaluationPeriods} needed)`;
-        out.push({ alarmName: d.name, signalId: `canary:${d.vantage}->${d.target}`, vantage: d.vantage, target: d.target, state: next, previous, reason, round, at });
+        out.push({
+          alarmName: d.name,
+          signalId: `canary:${d.vantage}->${d.target}`,
+          vantage: d.vantage,
+          target: d.target,
+          state: next,
+          previous,
+          reason,
+          round,
+          at,
+        });
       }
     }
     return out;
@@ -97,7 +107,16 @@ export class AlarmEvaluator {
       .map((d) => {
         const st = this.state(d.name);
         const state = signalState(st);
-        return { id: `canary:${d.vantage}->${d.target}`, source: 'canary' as const, vantage: d.vantage, target: d.target, healthy: state === 'ok', state, detail: `alarm ${d.name} ${st}`, observedAt };
+        return {
+          id: `canary:${d.vantage}->${d.target}`,
+          source: 'canary' as const,
+          vantage: d.vantage,
+          target: d.target,
+          healthy: state === 'ok',
+          state,
+          detail: `alarm ${d.name} ${st}`,
+          observedAt,
+        };
       });
   }
 }

@@ -169,7 +169,9 @@ export class LocalDetection {
     const dark = this.world.darkRegions.has(vantage);
     const targets = [...this.regions, GLOBAL_TARGET];
     const timeoutMs = this.world.config.detection.probeTimeoutMs;
-    const results = dark ? [] : await Promise.all(targets.map(async (target) => [`${vantage}->${target}`, await this.probe(`canary:${vantage}`, target, timeoutMs)] as const));
+    const results = dark
+      ? []
+      : await Promise.all(targets.map(async (target) => [`${vantage}->${target}`, await this.probe(`canary:${vantage}`, target, timeoutMs)] as const));
     if (this.stopped) return;
     const round = ++this.rounds;
     const transitions = this.evaluator.observe(new Map(results), round, at, vantage);

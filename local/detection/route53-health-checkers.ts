@@ -76,7 +76,16 @@ export class Route53HealthCheckers {
     return regions.map((target) => {
       const alarm = this.checks.get(target)?.alarm ?? 'INSUFFICIENT_DATA';
       const state = signalState(alarm);
-      return { id: `route53:${target}`, source: 'route53-health-check' as const, vantage: 'global', target, healthy: state === 'ok', state, detail: `alarm ${this.alarmName(target)} ${alarm}`, observedAt };
+      return {
+        id: `route53:${target}`,
+        source: 'route53-health-check' as const,
+        vantage: 'global',
+        target,
+        healthy: state === 'ok',
+        state,
+        detail: `alarm ${this.alarmName(target)} ${alarm}`,
+        observedAt,
+      };
     });
   }
 }

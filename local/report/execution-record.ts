@@ -130,7 +130,11 @@ export function lastOutput(events: readonly ExecutionEvent[], state: string): Re
 
 /** The data risk and data check the workflow recorded in its state outputs (AssessDataRisk, ValidateData). */
 export function dataFromHistory(events: readonly ExecutionEvent[]): Omit<DataFindings, 'lostWrites' | 'acknowledgedWrites'> & { missingWrites: number | null } {
-  const risk = (lastOutput(events, 'AssessDataRisk')?.dataRisk ?? {}) as { estimatedRpoMs?: number | null; rpoTargetMs?: number; lagByStore?: Record<string, number | null> };
+  const risk = (lastOutput(events, 'AssessDataRisk')?.dataRisk ?? {}) as {
+    estimatedRpoMs?: number | null;
+    rpoTargetMs?: number;
+    lagByStore?: Record<string, number | null>;
+  };
   const steps = lastOutput(events, 'ValidateData')?.steps as Record<string, unknown> | undefined;
   const validate = (steps?.validate ?? {}) as { stores?: StoreFinding[]; summary?: string; missingWrites?: number };
   return {

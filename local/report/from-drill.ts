@@ -94,10 +94,14 @@ export function drillRecord(input: DrillReportInput): ExecutionRecord {
       lostWrites: s.lostWrites,
       acknowledgedWrites: s.acknowledgedWrites,
     },
-    alerts: input.events.filter((e) => e.type === 'alert').map((a) => ({ topic: String(a.topic), subject: String(a.subject ?? ''), message: String(a.message ?? ''), at: a.at })),
+    alerts: input.events
+      .filter((e) => e.type === 'alert')
+      .map((a) => ({ topic: String(a.topic), subject: String(a.subject ?? ''), message: String(a.message ?? ''), at: a.at })),
     checks: [
       ...s.invariants.map((i) => ({ name: i.name, held: i.held, detail: i.detail })),
-      ...(s.expectations ?? []).filter((x) => !x.matched).map((x) => ({ name: `expected ${x.key}`, held: false, detail: `expected ${JSON.stringify(x.expected)}, got ${JSON.stringify(x.actual)}` })),
+      ...(s.expectations ?? [])
+        .filter((x) => !x.matched)
+        .map((x) => ({ name: `expected ${x.key}`, held: false, detail: `expected ${JSON.stringify(x.expected)}, got ${JSON.stringify(x.actual)}` })),
     ],
     audit: [],
     ...(s.completedSteps ? { completedSteps: s.completedSteps } : {}),

@@ -102,7 +102,9 @@ function mainPath(machine: LayoutMachine): string[] {
   const path: string[] = [];
   for (let n: string | undefined = machine.StartAt; n && machine.States[n] && !path.includes(n); ) {
     path.push(n);
-    const next: { to: string; kind: EdgeKind }[] = successors(machine.States[n]).filter((e) => e.kind !== 'catch' && machine.States[e.to] && !path.includes(e.to));
+    const next: { to: string; kind: EdgeKind }[] = successors(machine.States[n]).filter(
+      (e) => e.kind !== 'catch' && machine.States[e.to] && !path.includes(e.to),
+    );
     next.sort((a, b) => depthOf(b.to) - depthOf(a.to) || Number(b.kind === 'default') - Number(a.kind === 'default'));
     n = next[0]?.to;
   }
@@ -155,7 +157,15 @@ export function layoutMachine(machine: LayoutMachine): MachineLayout {
   const nodes: PlacedNode[] = names.map((n) => {
     const v = g.node(n) as NodeLabel;
     const sz = sized.get(n)!;
-    return { name: n, type: machine.States[n].Type, x: (v.x ?? 0) - sz.w / 2, y: (v.y ?? 0) - sz.h / 2, w: sz.w, h: sz.h, ...(sz.inner ? { inner: sz.inner } : {}) };
+    return {
+      name: n,
+      type: machine.States[n].Type,
+      x: (v.x ?? 0) - sz.w / 2,
+      y: (v.y ?? 0) - sz.h / 2,
+      w: sz.w,
+      h: sz.h,
+      ...(sz.inner ? { inner: sz.inner } : {}),
+    };
   });
   const width = Math.max(0, ...nodes.map((n) => n.x + n.w));
   const height = Math.max(NODE_H, ...nodes.map((n) => n.y + n.h));

@@ -47,7 +47,10 @@ export function renderReport(r: ExecutionRecord, opts: { generatedAt?: Date } = 
   const generated = (opts.generatedAt ?? new Date()).toISOString();
   const outcome = r.execution.outcome;
   const outcomeClass = GOOD.has(outcome) ? 'good' : outcome === 'INCOMPLETE' || outcome === 'UNKNOWN' ? 'bad' : 'warn';
-  const facts = [...r.facts.map((f) => `${esc(f.label)} ${f.cls ? `<strong class="${f.cls}">${esc(f.value)}</strong>` : `<strong>${esc(f.value)}</strong>`}`), `generated ${esc(generated)}`].join(' · ');
+  const facts = [
+    ...r.facts.map((f) => `${esc(f.label)} ${f.cls ? `<strong class="${f.cls}">${esc(f.value)}</strong>` : `<strong>${esc(f.value)}</strong>`}`),
+    `generated ${esc(generated)}`,
+  ].join(' · ');
   const redrive = r.execution.redriveCount > 0 ? ` <span class="badge redrive" id="redrive-count">redriven ${r.execution.redriveCount}×</span>` : '';
   return `<!doctype html>
 <html lang="en">
@@ -148,7 +151,10 @@ function nodeSvg(n: PlacedNode, statuses: ReadonlyMap<string, StateRun>, taken: 
     return `<g ${attrs}><title>${esc(details.join('\n'))}</title><rect width="${r1(n.w)}" height="${n.h}" rx="6"/><text class="label" x="${r1(n.w / 2 + 6)}" y="${NODE_H / 2 + 4}" text-anchor="middle">${esc(n.name)}</text><text class="glyph" x="10" y="${NODE_H / 2 + 4}">${glyph}</text>${badge}</g>`;
   }
   const inner = n.inner
-    .map((i) => `<g transform="translate(${r1(i.x)},${r1(i.y)})"><text class="branch-label" x="0" y="-4">${esc(i.label)}</text><rect class="branch" x="-6" y="-2" width="${r1(i.layout.width + 12)}" height="${r1(i.layout.height + 8)}" rx="6"/>${machineSvg(i.layout, statuses, taken)}</g>`)
+    .map(
+      (i) =>
+        `<g transform="translate(${r1(i.x)},${r1(i.y)})"><text class="branch-label" x="0" y="-4">${esc(i.label)}</text><rect class="branch" x="-6" y="-2" width="${r1(i.layout.width + 12)}" height="${r1(i.layout.height + 8)}" rx="6"/>${machineSvg(i.layout, statuses, taken)}</g>`,
+    )
     .join('');
   return `<g ${attrs}><title>${esc(details.join('\n'))}</title><rect width="${r1(n.w)}" height="${r1(n.h)}" rx="8"/><text class="label container-label" x="12" y="18">${esc(n.name)} <tspan class="kind">${esc(n.type)}</tspan></text><text class="glyph" x="${r1(n.w - 16)}" y="18">${glyph}</text>${badge}${inner}</g>`;
 }
@@ -164,9 +170,19 @@ function rtoSection(r: ExecutionRecord): string {
   const measured = (v: number | null) => (v === null ? notMeasured : fmtS(sec(v)));
   const rows: [string, string, string, string][] = [
     ['detection', measured(f.detectionMs), p ? fmtS(projected('detection')) : 'n/a', 'fault → quorum of alarms → execution started'],
-    ['control plane', measured(f.controlPlaneMs), p ? fmtS(controlPlaneProjected) : 'n/a', 'execution start → traffic change made, approval wait excluded (projection: orchestration + promotion + traffic switch)'],
+    [
+      'control plane',
+      measured(f.controlPlaneMs),
+      p ? fmtS(controlPlaneProjected) : 'n/a',
+      'execution start → traffic change made, approval wait excluded (projection: orchestration + promotion + traffic switch)',
+    ],
     ['approval wait', measured(f.approvalWaitMs), 'human time', p?.approvalNote ?? 'a person deciding'],
-    ['client downtime', measured(f.downtimeMs), p ? fmtS(p.rtoSeconds) : 'n/a', `failed writes seen by clients; RTO target ${p ? `${p.rtoTargetSeconds} s` : 'n/a'}`],
+    [
+      'client downtime',
+      measured(f.downtimeMs),
+      p ? fmtS(p.rtoSeconds) : 'n/a',
+      `failed writes seen by clients; RTO target ${p ? `${p.rtoTargetSeconds} s` : 'n/a'}`,
+    ],
     ['physical minimum', measured(f.theoreticalMinMs), '', "this run's fault phase: quorum of alarm datapoints + DNS sync + TTL, no orchestration at all"],
   ];
   const table = `<table class="rto"><thead><tr><th>term</th><th>measured (AWS time)</th><th>projected for AWS</th><th>what it covers</th></tr></thead><tbody>${rows
@@ -305,7 +321,10 @@ function timelineSvg(r: ExecutionRecord): string {
     })
     .join('\n');
   const breaks = axis.breaks
-    .map((b) => `<g class="axis-break"><rect x="${x(b.from)}" y="${top}" width="${axis.BREAK_W}" height="${height - top - 16}"/><text x="${r1(x(b.from) + axis.BREAK_W / 2)}" y="${height - 4}" text-anchor="middle"><title>${esc(`${fmtElapsed(b.to - b.from)} with nothing happening, left out`)}</title>⋯ ${esc(fmtElapsed(b.to - b.from))}</text></g>`)
+    .map(
+      (b) =>
+        `<g class="axis-break"><rect x="${x(b.from)}" y="${top}" width="${axis.BREAK_W}" height="${height - top - 16}"/><text x="${r1(x(b.from) + axis.BREAK_W / 2)}" y="${height - 4}" text-anchor="middle"><title>${esc(`${fmtElapsed(b.to - b.from)} with nothing happening, left out`)}</title>⋯ ${esc(fmtElapsed(b.to - b.from))}</text></g>`,
+    )
     .join('');
   const total = left + width + 30;
   return `<div class="graph-wrap"><svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${total}" height="${height}" viewBox="0 0 ${total} ${height}">
@@ -343,7 +362,9 @@ function alertsSection(r: ExecutionRecord): string {
   const list = r.alerts.length
     ? `<ul class="alerts">${r.alerts.map((a) => `<li><span class="topic">${esc(a.topic.toUpperCase())}</span> ${esc(a.subject)}<div class="message">${esc(a.message)}</div></li>`).join('')}</ul>`
     : '<p class="muted">No alerts were published.</p>';
-  const checks = r.checks.length ? `<ul class="invariants">${r.checks.map((i) => `<li class="${i.held ? 'ok' : 'ko'}">${i.held ? '✓' : '✗'} <strong>${esc(i.name)}</strong>: ${esc(i.detail)}</li>`).join('')}</ul>` : '';
+  const checks = r.checks.length
+    ? `<ul class="invariants">${r.checks.map((i) => `<li class="${i.held ? 'ok' : 'ko'}">${i.held ? '✓' : '✗'} <strong>${esc(i.name)}</strong>: ${esc(i.detail)}</li>`).join('')}</ul>`
+    : '';
   const extra = [
     r.completedSteps ? `<p>Completed steps: ${esc(r.completedSteps.join(', ') || 'none')}; remaining: ${esc(r.remainingSteps?.join(', ') ?? '')}</p>` : '',
     r.plan ? `<p>Dry-run plan (nothing changed):</p><ul>${r.plan.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>` : '',
@@ -354,7 +375,12 @@ function alertsSection(r: ExecutionRecord): string {
 
 function auditSection(r: ExecutionRecord): string {
   if (r.audit.length === 0) return '';
-  const rows = r.audit.map((a) => `<tr><td>${esc(a.at)}</td><td>${esc(a.step)}</td><td>${esc(a.outcome)}</td><td class="detail">${esc(a.detail.length > 400 ? `${a.detail.slice(0, 400)}…` : a.detail)}</td></tr>`).join('');
+  const rows = r.audit
+    .map(
+      (a) =>
+        `<tr><td>${esc(a.at)}</td><td>${esc(a.step)}</td><td>${esc(a.outcome)}</td><td class="detail">${esc(a.detail.length > 400 ? `${a.detail.slice(0, 400)}…` : a.detail)}</td></tr>`,
+    )
+    .join('');
   return `<section id="audit">
   <h2>Audit trail</h2>
   <table class="audit"><thead><tr><th>at (UTC)</th><th>step</th><th>outcome</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>

@@ -144,7 +144,13 @@ export function stateStatuses(history: readonly ExecutionEvent[], machine: Layou
     const mine = [...(spans.get(name) ?? [])];
     for (const [key, o] of open) {
       if (key.slice(0, key.indexOf('\u0000')) !== name) continue;
-      mine.push({ start: o.start, end: null, status: ended || o.failed ? 'failed' : 'running', attempt: o.attempt, ...(o.index !== undefined ? { index: o.index } : {}) });
+      mine.push({
+        start: o.start,
+        end: null,
+        status: ended || o.failed ? 'failed' : 'running',
+        attempt: o.attempt,
+        ...(o.index !== undefined ? { index: o.index } : {}),
+      });
     }
     mine.sort((a, b) => a.start - b.start);
     let status: StateStatus;

@@ -129,7 +129,14 @@ export class HistoryRecorder {
       case 'ParallelBranchStarted':
       case 'ParallelBranchSucceeded':
       case 'ParallelBranchFailed':
-        return this.push({ ...base, type: r.type, stateName: r.parentState?.name, stateType: r.parentState?.type, error: r.Error, cause: stringifyCause(r.Cause) });
+        return this.push({
+          ...base,
+          type: r.type,
+          stateName: r.parentState?.name,
+          stateType: r.parentState?.type,
+          error: r.Error,
+          cause: stringifyCause(r.Cause),
+        });
       default:
         return this.push({ ...base, type: (r as { type: string }).type });
     }

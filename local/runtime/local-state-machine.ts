@@ -201,7 +201,9 @@ export class LocalStateMachine {
     } else if (resource === LAMBDA_CALLBACK) {
       this.prepareCallback(name, state);
     } else {
-      throw new Error(`State ${name}: the local runtime refuses Resource ${resource} (only local Lambdas, sns:publish and lambda callbacks are emulated; nothing may call AWS)`);
+      throw new Error(
+        `State ${name}: the local runtime refuses Resource ${resource} (only local Lambdas, sns:publish and lambda callbacks are emulated; nothing may call AWS)`,
+      );
     }
   }
 
@@ -220,7 +222,10 @@ export class LocalStateMachine {
             : Promise.race([
                 call,
                 new Promise<never>((_, reject) => {
-                  timer = setTimeout(() => reject(new TaskError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)), timeoutSeconds * 1000);
+                  timer = setTimeout(
+                    () => reject(new TaskError('Sandbox.Timedout', `Task timed out after ${timeoutSeconds.toFixed(2)} seconds`)),
+                    timeoutSeconds * 1000,
+                  );
                 }),
               ]);
         return JSON.parse(JSON.stringify((await limited) ?? null));
@@ -290,7 +295,9 @@ export class LocalStateMachine {
     const existing = this.executions.get(name);
     if (existing) {
       if (existing.status === 'RUNNING' && JSON.stringify(existing.input) === JSON.stringify(input)) return existing;
-      throw new ExecutionAlreadyExistsError(`Execution ${name} already exists${existing.status === 'RUNNING' ? ' with a different input' : ` (${existing.status})`}`);
+      throw new ExecutionAlreadyExistsError(
+        `Execution ${name} already exists${existing.status === 'RUNNING' ? ' with a different input' : ` (${existing.status})`}`,
+      );
     }
     const id = `arn:aws:states:local:000000000000:execution:${stateMachineName}:${name}`;
     const ex = new LocalExecution(this, id, name, stateMachineName, input);
@@ -303,7 +310,11 @@ export class LocalStateMachine {
   nestedStates(topLevel: string): ReadonlySet<string> {
     const state = (this.definition as unknown as Machine).States[topLevel];
     if (!state) return new Set();
-    return new Set(allStates({ States: { [topLevel]: state } }).map(([n]) => n).filter((n) => n !== topLevel));
+    return new Set(
+      allStates({ States: { [topLevel]: state } })
+        .map(([n]) => n)
+        .filter((n) => n !== topLevel),
+    );
   }
 
   /**
@@ -327,11 +338,19 @@ export class LocalStateMachine {
         if (exec.fatal) return new Promise<never>(() => undefined);
         const key = replayKey(name, input);
         if (replay.has(key)) return replay.get(key);
-        if (payloadBytes(input) > AWS_LIMITS.payloadBytes) return exec.failFatal('States.DataLimitExceeded', `The input of ${name} is ${payloadBytes(input)} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`);
+        if (payloadBytes(input) > AWS_LIMITS.payloadBytes)
+          return exec.failFatal(
+            'States.DataLimitExceeded',
+            `The input of ${name} is ${payloadBytes(input)} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`,
+          );
         const result = await impl(input, exec);
         if (exec.fatal) return new Promise<never>(() => undefined);
         exec.history.maxPayloadBytes = Math.max(exec.history.maxPayloadBytes, payloadBytes(result));
-        if (payloadBytes(result) > AWS_LIMITS.payloadBytes) return exec.failFatal('States.DataLimitExceeded', `The result of ${name} is ${payloadBytes(result)} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`);
+        if (payloadBytes(result) > AWS_LIMITS.payloadBytes)
+          return exec.failFatal(
+            'States.DataLimitExceeded',
+            `The result of ${name} is ${payloadBytes(result)} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`,
+          );
         exec.recordTask(key, result);
         return result;
       };
@@ -372,7 +391,11 @@ export class LocalExecution {
     this.history = new HistoryRecorder({
       limit: AWS_LIMITS.historyEvents,
       onLimit: () => this.failFatal('States.Runtime', `The execution history reached ${AWS_LIMITS.historyEvents} events, the Step Functions limit`),
-      onPayload: (e, bytes) => this.failFatal('States.DataLimitExceeded', `The ${e.type.endsWith('Entered') ? 'input' : 'output'} of ${e.stateName ?? 'the execution'} is ${bytes} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`),
+      onPayload: (e, bytes) =>
+        this.failFatal(
+          'States.DataLimitExceeded',
+          `The ${e.type.endsWith('Entered') ? 'input' : 'output'} of ${e.stateName ?? 'the execution'} is ${bytes} bytes, over the ${AWS_LIMITS.payloadBytes}-byte limit`,
+        ),
       payloadLimit: AWS_LIMITS.payloadBytes,
       isFatal: () => this.fatal !== undefined,
     });
@@ -450,7 +473,8 @@ export class LocalExecution {
    * answer with their recorded results). The history gets an ExecutionRedriven event and the redrive count grows.
    */
   redrive(): LocalExecution {
-    if (this.status === 'RUNNING' || this.status === 'SUCCEEDED') throw new ExecutionNotRedrivableError(`Execution ${this.name} is ${this.status}; only FAILED, TIMED_OUT or ABORTED executions can be redriven`);
+    if (this.status === 'RUNNING' || this.status === 'SUCCEEDED')
+      throw new ExecutionNotRedrivableError(`Execution ${this.name} is ${this.status}; only FAILED, TIMED_OUT or ABORTED executions can be redriven`);
     if (this.stoppedAt !== undefined && Date.now() - this.stoppedAt > AWS_LIMITS.redriveWindowMs) {
       throw new ExecutionNotRedrivableError(`Execution ${this.name} stopped more than 14 days ago`);
     }

@@ -140,7 +140,11 @@ export class SimNetwork {
           (res) => setTimeout(() => settle(() => resolve(res)), oneWay),
           // A forwarder (the global name) passes connection errors through; any other failure is the host's 500.
           (err: Error) =>
-            setTimeout(() => settle(() => (err instanceof NetworkError ? reject(err) : resolve({ status: 500, headers: {}, body: JSON.stringify({ error: err.message }) }))), oneWay),
+            setTimeout(
+              () =>
+                settle(() => (err instanceof NetworkError ? reject(err) : resolve({ status: 500, headers: {}, body: JSON.stringify({ error: err.message }) }))),
+              oneWay,
+            ),
         );
       }, oneWay);
     });

@@ -1,4 +1,4 @@
-import type { DataStoreConfig, } from '../../config/schema';
+import type { DataStoreConfig } from '../../config/schema';
 import { TransientError } from '../../functions/shared/errors';
 import type {
   ApprovalRecord,
@@ -209,7 +209,9 @@ export class LocalDataStores implements DataStores {
     const item = replica.get(heartbeatKey(origin));
     if (!item) return { writtenAt: null, readable: true, detail: `no heartbeat item of ${origin} in ${store.name} in ${readIn}` };
     const at = Number((JSON.parse(item.value) as { writtenAt?: unknown }).writtenAt);
-    return Number.isFinite(at) ? { writtenAt: at, readable: true, detail: `item ${heartbeatKey(origin)} of ${store.name} in ${readIn}` } : { writtenAt: null, readable: true, detail: 'heartbeat item without a time' };
+    return Number.isFinite(at)
+      ? { writtenAt: at, readable: true, detail: `item ${heartbeatKey(origin)} of ${store.name} in ${readIn}` }
+      : { writtenAt: null, readable: true, detail: 'heartbeat item without a time' };
   }
 
   async promote(store: DataStoreConfig, to: string, opts: { planned: boolean }): Promise<PromotionResult> {
@@ -217,7 +219,8 @@ export class LocalDataStores implements DataStores {
     await this.call(store.name);
     this.apis?.check(pair.singleWriter ? 'rds' : 'dynamodb', to);
     if (pair.failPromotion) throw new Error(pair.failPromotion);
-    if (!pair.singleWriter) return { store: store.name, kind: store.kind, action: 'none', detail: `${store.name} is multi-writer; ${to} already accepts writes.` };
+    if (!pair.singleWriter)
+      return { store: store.name, kind: store.kind, action: 'none', detail: `${store.name} is multi-writer; ${to} already accepts writes.` };
     if (pair.writer === to) return { store: store.name, kind: store.kind, action: 'none', detail: `${to} is already the writer of ${store.name}.` };
     pair.writer = to;
     pair.promotions++;
@@ -252,7 +255,11 @@ export class LocalDataStores implements DataStores {
     // The values as stored: the validator hashes them, as it does the AWS readers' items.
     const items = page.map((k) => [k, replica.get(k)!.value] as const);
     const more = keys.length > page.length;
-    return { items, cursor: more ? page[page.length - 1] : null, readUnits: store.kind === 's3-replicated' ? 0 : Math.ceil((page.length * LOCAL_ITEM_BYTES) / 8192) };
+    return {
+      items,
+      cursor: more ? page[page.length - 1] : null,
+      readUnits: store.kind === 's3-replicated' ? 0 : Math.ceil((page.length * LOCAL_ITEM_BYTES) / 8192),
+    };
   }
 }
 
@@ -386,4 +393,3 @@ export class InMemoryAuditLog implements AuditLog {
     this.entries.push(JSON.parse(JSON.stringify(entry)) as AuditEntry);
   }
 }
-

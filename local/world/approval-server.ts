@@ -165,7 +165,9 @@ export class ApprovalServer {
       if (err.code === 'HPE_HEADER_OVERFLOW' && socket.writable) {
         this.requests.push({ method: '?', path: '(too large)', status: 431, client: (socket as import('node:net').Socket).remoteAddress ?? 'unknown' });
         socket.on('data', () => undefined);
-        socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 25\r\n\r\nrequest headers too large');
+        socket.end(
+          'HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: 25\r\n\r\nrequest headers too large',
+        );
         return;
       }
       socket.destroy();

@@ -176,7 +176,8 @@ export class ArcClusterStandIn {
         const e = this.endpoints.find((x) => x.endpoint === endpoint.endpoint);
         if (!e) throw arcError('ValidationException', `unknown cluster endpoint ${endpoint.endpoint}`);
         e.calls++;
-        if (!e.available || this.apis?.isDown(`arc-endpoint:${e.region}`)) throw arcError('EndpointTemporarilyUnavailableException', `cluster endpoint in ${e.region} is unavailable`);
+        if (!e.available || this.apis?.isDown(`arc-endpoint:${e.region}`))
+          throw arcError('EndpointTemporarilyUnavailableException', `cluster endpoint in ${e.region} is unavailable`);
         if (command instanceof GetRoutingControlStateCommand) {
           const arn = String(command.input.RoutingControlArn);
           const state = this.states.get(arn);
@@ -184,7 +185,12 @@ export class ArcClusterStandIn {
           return { RoutingControlArn: arn, RoutingControlState: state };
         }
         if (command instanceof UpdateRoutingControlStatesCommand) {
-          return this.update((command.input.UpdateRoutingControlStateEntries ?? []).map((x) => ({ arn: String(x.RoutingControlArn), state: x.RoutingControlState as RoutingControlValue })));
+          return this.update(
+            (command.input.UpdateRoutingControlStateEntries ?? []).map((x) => ({
+              arn: String(x.RoutingControlArn),
+              state: x.RoutingControlState as RoutingControlValue,
+            })),
+          );
         }
         throw arcError('ValidationException', `the ARC stand-in does not answer ${command.constructor.name}`);
       },

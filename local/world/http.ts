@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server, } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** Starts a server on 127.0.0.1 with an OS-assigned port; resolves with its base URL. */
@@ -33,7 +33,10 @@ export interface HttpResult {
 }
 
 /** A small HTTP client with a hard timeout; network errors reject. No connection reuse, like a fresh client. */
-export function httpCall(url: string, opts: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpResult> {
+export function httpCall(
+  url: string,
+  opts: { method?: string; body?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: opts.method ?? 'GET', headers: { connection: 'close', ...(opts.headers ?? {}) }, agent: false }, (res) => {
       const chunks: Buffer[] = [];

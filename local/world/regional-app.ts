@@ -86,7 +86,9 @@ export class RegionalApp {
   acceptsWrites(): boolean {
     if (this.unreachable) return false;
     const now = simNow();
-    const reading = this.ssmUp() ? this.writeGate.answered(this.siteStateValue, now) : this.writeGate.failed(new Error(`SSM in ${this.region} unreachable`), now);
+    const reading = this.ssmUp()
+      ? this.writeGate.answered(this.siteStateValue, now)
+      : this.writeGate.failed(new Error(`SSM in ${this.region} unreachable`), now);
     return reading.state === 'ACTIVE';
   }
 

@@ -72,7 +72,12 @@ function lintStructure(machine: Machine): string[] {
       if (reached.has(n) || !names.has(n)) return;
       reached.add(n);
       const s = m.States[n];
-      const targets = [s.Next, s.Default, ...((s.Choices as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next), ...((s.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next)];
+      const targets = [
+        s.Next,
+        s.Default,
+        ...((s.Choices as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+        ...((s.Catch as Array<{ Next: string }> | undefined) ?? []).map((c) => c.Next),
+      ];
       for (const t of targets) {
         if (typeof t !== 'string') continue;
         if (!names.has(t)) problems.push(`${where}.${n}: transition to missing state ${t}`);
@@ -143,7 +148,12 @@ describe('the lint itself', () => {
       StartAt: 'A',
       States: {
         A: { Type: 'Pass', Assign: { x: 1 }, ResultPath: '$', Next: 'B' },
-        B: { Type: 'Map', ItemReader: {}, ItemProcessor: { StartAt: 'C', States: { C: { Type: 'Pass', Parameters: { 'x.$': '$$.Execution.Input' }, End: true } } }, Next: 'D' },
+        B: {
+          Type: 'Map',
+          ItemReader: {},
+          ItemProcessor: { StartAt: 'C', States: { C: { Type: 'Pass', Parameters: { 'x.$': '$$.Execution.Input' }, End: true } } },
+          Next: 'D',
+        },
         D: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', TimeoutSeconds: 3_000_000, End: true },
       },
     };
@@ -166,7 +176,19 @@ describe('the lint itself', () => {
     expect(problems).toContain('without Retry');
     expect(problems).toContain('without Catch');
     // A state-changing step that catches could not be resumed by a redrive.
-    const caught = lintStructure({ StartAt: 'ShiftTraffic', States: { ShiftTraffic: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111122223333:function:f', Retry: [{ ErrorEquals: ['States.ALL'] }], Catch: [{ ErrorEquals: ['States.ALL'], Next: 'F' }], End: true }, F: { Type: 'Fail' } } });
+    const caught = lintStructure({
+      StartAt: 'ShiftTraffic',
+      States: {
+        ShiftTraffic: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:111122223333:function:f',
+          Retry: [{ ErrorEquals: ['States.ALL'] }],
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'F' }],
+          End: true,
+        },
+        F: { Type: 'Fail' },
+      },
+    });
     expect(caught).toContain('ShiftTraffic: state-changing step with a Catch (a redrive could not resume at it)');
     expect(lintStructure(base)).toEqual([]);
   });

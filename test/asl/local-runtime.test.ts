@@ -25,7 +25,9 @@ describe('substitute', () => {
 describe('LocalStateMachine', () => {
   it('refuses a Resource it does not emulate, so a drill can never call AWS', () => {
     const def = machine({ A: { Type: 'Task', Resource: 'arn:aws:states:::dynamodb:putItem', Parameters: { TableName: 't' }, End: true } });
-    expect(() => new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined })).toThrow(/refuses Resource arn:aws:states:::dynamodb:putItem/);
+    expect(() => new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: async () => undefined })).toThrow(
+      /refuses Resource arn:aws:states:::dynamodb:putItem/,
+    );
   });
 
   it('refuses a Lambda ARN with no local handler', () => {
@@ -37,9 +39,19 @@ describe('LocalStateMachine', () => {
     const published: unknown[] = [];
     const def = machine({
       A: { Type: 'Task', Resource: FN, Parameters: { 'n.$': '$.n' }, ResultPath: '$.r', Next: 'B' },
-      B: { Type: 'Task', Resource: 'arn:aws:states:::sns:publish', Parameters: { TopicArn: TOPIC, 'Message.$': "States.Format('n={}', $.r.doubled)" }, ResultPath: null, End: true },
+      B: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::sns:publish',
+        Parameters: { TopicArn: TOPIC, 'Message.$': "States.Format('n={}', $.r.doubled)" },
+        ResultPath: null,
+        End: true,
+      },
     });
-    const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: async (p) => ({ doubled: (p as { n: number }).n * 2 }) }, snsPublish: async (m) => void published.push(m) });
+    const sm = new LocalStateMachine(
+      def,
+      {},
+      { lambdas: { [FN]: async (p) => ({ doubled: (p as { n: number }).n * 2 }) }, snsPublish: async (m) => void published.push(m) },
+    );
     const ex = sm.start({ n: 21 }, 'run-1');
     const result = await ex.result;
     expect(result).toEqual({ status: 'SUCCEEDED', output: { n: 21, r: { doubled: 42 } } });
@@ -115,18 +127,21 @@ describe('LocalStateMachine', () => {
   });
 
   describe('.waitForTaskToken', () => {
-    const def = machine({
-      Wait: {
-        Type: 'Task',
-        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-        Parameters: { FunctionName: FN, Payload: { 'token.$': '$$.Task.Token', 'ask.$': '$.ask' } },
-        TimeoutSecondsPath: '$.timeout',
-        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TimedOut' }],
-        ResultPath: '$.answer',
-        End: true,
+    const def = machine(
+      {
+        Wait: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: FN, Payload: { 'token.$': '$$.Task.Token', 'ask.$': '$.ask' } },
+          TimeoutSecondsPath: '$.timeout',
+          Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.error', Next: 'TimedOut' }],
+          ResultPath: '$.answer',
+          End: true,
+        },
+        TimedOut: { Type: 'Fail', Error: 'TimedOut', Cause: 'nobody answered' },
       },
-      TimedOut: { Type: 'Fail', Error: 'TimedOut', Cause: 'nobody answered' },
-    }, 'Wait');
+      'Wait',
+    );
 
     function setup() {
       const tokens: string[] = [];
@@ -159,7 +174,7 @@ describe('LocalStateMachine', () => {
       await expect(sm.broker.sendSuccess(tokens[0], {})).rejects.toBeInstanceOf(TaskNoLongerWaitingError);
     });
 
-    it('fails the task with the sender\'s error on SendTaskFailure', async () => {
+    it("fails the task with the sender's error on SendTaskFailure", async () => {
       const { sm, tokens, first } = setup();
       const ex = sm.start({ ask: 'go?', timeout: 3600 }, 'cb-2');
       await first;
@@ -203,11 +218,14 @@ describe('the local runtime enforces what Step Functions and Lambda enforce (doc
   });
 
   it('an execution whose history reaches 25,000 events fails', async () => {
-    const def = machine({
-      Loop: { Type: 'Pass', Next: 'Again' },
-      Again: { Type: 'Choice', Choices: [{ Variable: '$.forever', BooleanEquals: true, Next: 'Loop' }], Default: 'Done' },
-      Done: { Type: 'Succeed' },
-    }, 'Loop');
+    const def = machine(
+      {
+        Loop: { Type: 'Pass', Next: 'Again' },
+        Again: { Type: 'Choice', Choices: [{ Variable: '$.forever', BooleanEquals: true, Next: 'Loop' }], Default: 'Done' },
+        Done: { Type: 'Succeed' },
+      },
+      'Loop',
+    );
     const sm = new LocalStateMachine(def, {}, { lambdas: {}, snsPublish: noSns });
     const ex = sm.start({ forever: true }, 'endless');
     expect(await ex.result).toMatchObject({ status: 'FAILED', error: 'States.Runtime', cause: expect.stringContaining('25000 events') });
@@ -216,7 +234,7 @@ describe('the local runtime enforces what Step Functions and Lambda enforce (doc
     expect(ex.events.at(-1)).toMatchObject({ type: 'ExecutionFailed', error: 'States.Runtime' });
   });
 
-  it("a Lambda that runs past its configured timeout fails with Sandbox.Timedout (a Retry can name it)", async () => {
+  it('a Lambda that runs past its configured timeout fails with Sandbox.Timedout (a Retry can name it)', async () => {
     let calls = 0;
     const def = machine({ A: { Type: 'Task', Resource: FN, Retry: [{ ErrorEquals: ['Sandbox.Timedout'], IntervalSeconds: 1, MaxAttempts: 1 }], End: true } });
     const slow = async () => {
@@ -229,7 +247,7 @@ describe('the local runtime enforces what Step Functions and Lambda enforce (doc
     expect(calls).toBe(2);
   });
 
-  it("a task over its TimeoutSeconds fails with States.Timeout", async () => {
+  it('a task over its TimeoutSeconds fails with States.Timeout', async () => {
     const def = machine({ A: { Type: 'Task', Resource: FN, TimeoutSeconds: 5, End: true } });
     const sm = new LocalStateMachine(def, {}, { lambdas: { [FN]: () => new Promise((r) => setTimeout(r, 6_000)) }, snsPublish: noSns });
     expect(await sm.start({}, 'task-timeout').result).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
@@ -250,18 +268,21 @@ describe('the local runtime enforces what Step Functions and Lambda enforce (doc
     let broken = true;
     const A = 'arn:aws:lambda:us-east-1:000000000000:function:a';
     const B = 'arn:aws:lambda:us-east-1:000000000000:function:b';
-    const def = machine({
-      First: { Type: 'Task', Resource: FN, ResultPath: '$.first', Next: 'Both' },
-      Both: {
-        Type: 'Parallel',
-        Branches: [
-          { StartAt: 'Left', States: { Left: { Type: 'Task', Resource: A, End: true } } },
-          { StartAt: 'Right', States: { Right: { Type: 'Task', Resource: B, End: true } } },
-        ],
-        ResultPath: '$.both',
-        End: true,
+    const def = machine(
+      {
+        First: { Type: 'Task', Resource: FN, ResultPath: '$.first', Next: 'Both' },
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            { StartAt: 'Left', States: { Left: { Type: 'Task', Resource: A, End: true } } },
+            { StartAt: 'Right', States: { Right: { Type: 'Task', Resource: B, End: true } } },
+          ],
+          ResultPath: '$.both',
+          End: true,
+        },
       },
-    }, 'First');
+      'First',
+    );
     const lambdas = {
       [FN]: async () => void calls.push('first'),
       [A]: async () => void calls.push('left'),

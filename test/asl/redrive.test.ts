@@ -39,8 +39,24 @@ function world() {
   const signals = {
     read: async (): Promise<Signal[]> =>
       ['canary', 'route53-health-check'].flatMap((source) => [
-        { id: `${source}:${EAST}`, source: source as Signal['source'], vantage: source === 'canary' ? WEST : 'global', target: EAST, healthy: false, detail: 'down', observedAt: now() },
-        { id: `${source}:${WEST}`, source: source as Signal['source'], vantage: source === 'canary' ? EAST : 'global', target: WEST, healthy: true, detail: 'ok', observedAt: now() },
+        {
+          id: `${source}:${EAST}`,
+          source: source as Signal['source'],
+          vantage: source === 'canary' ? WEST : 'global',
+          target: EAST,
+          healthy: false,
+          detail: 'down',
+          observedAt: now(),
+        },
+        {
+          id: `${source}:${WEST}`,
+          source: source as Signal['source'],
+          vantage: source === 'canary' ? EAST : 'global',
+          target: WEST,
+          healthy: true,
+          detail: 'ok',
+          observedAt: now(),
+        },
       ]),
     probeGlobal: async (n: number) => Array.from({ length: n }, () => ({ ok: true, servedBy: weights[WEST] === 100 ? WEST : EAST, detail: 'HTTP 200' })),
   };
@@ -77,18 +93,23 @@ function world() {
     [localFunctionArn(app, 'health-checker')]: asLambda(healthChecker({ ...common, signals })),
     [localFunctionArn(app, 'traffic-router')]: asLambda(trafficRouter({ ...common, traffic, idempotency: { persistenceStore: store } })),
     [localFunctionArn(app, 'failover-orchestrator')]: asLambda(
-      orchestrator({ ...common, siteState, dataStores, scaler: { scale: async () => Promise.reject(new Error('hot standby: never called')) }, idempotency: { persistenceStore: store } }),
+      orchestrator({
+        ...common,
+        siteState,
+        dataStores,
+        scaler: { scale: async () => Promise.reject(new Error('hot standby: never called')) },
+        idempotency: { persistenceStore: store },
+      }),
     ),
     [localFunctionArn(app, 'data-consistency-validator')]: asLambda(validator({ ...common, dataStores, work: new InMemoryComparisonStore() })),
     [localFunctionArn(app, 'approval-request')]: async () => {
       throw new Error('auto-when-safe within RPO: nobody is asked');
     },
   };
-  const machine = new LocalStateMachine(
-    readFileSync(join(__dirname, '..', '..', 'state-machines', 'failover.asl.json'), 'utf8'),
-    localSubstitutions(app),
-    { lambdas, snsPublish: async (m) => void alerts.push(m) }
-  );
+  const machine = new LocalStateMachine(readFileSync(join(__dirname, '..', '..', 'state-machines', 'failover.asl.json'), 'utf8'), localSubstitutions(app), {
+    lambdas,
+    snsPublish: async (m) => void alerts.push(m),
+  });
   return { machine, effects, audit, alerts, store, fix: () => (ledgerBroken = false), sites };
 }
 

@@ -42,9 +42,13 @@ function lambdaTasks(machine: Machine, item?: Record<string, unknown>): LambdaTa
       const direct = PLACEHOLDER.exec(s.Resource ?? '');
       const viaInvoke = (s.Resource ?? '').startsWith('arn:aws:states:::lambda:invoke') ? PLACEHOLDER.exec(String(s.Parameters?.FunctionName ?? '')) : null;
       if (direct) own.push({ name, substitution: direct[1], payload: s.Parameters ?? {}, ...(item ? { item } : {}) });
-      if (viaInvoke) own.push({ name, substitution: viaInvoke[1], payload: (s.Parameters?.Payload ?? {}) as Record<string, unknown>, ...(item ? { item } : {}) });
+      if (viaInvoke)
+        own.push({ name, substitution: viaInvoke[1], payload: (s.Parameters?.Payload ?? {}) as Record<string, unknown>, ...(item ? { item } : {}) });
     }
-    const nested = [...(s.Branches ?? []).map((b) => lambdaTasks(b, item)), ...[s.ItemProcessor ?? s.Iterator].filter((p) => p !== undefined).map((p) => lambdaTasks(p, s.ItemSelector))];
+    const nested = [
+      ...(s.Branches ?? []).map((b) => lambdaTasks(b, item)),
+      ...[s.ItemProcessor ?? s.Iterator].filter((p) => p !== undefined).map((p) => lambdaTasks(p, s.ItemSelector)),
+    ];
     return [...own, ...nested.flat()];
   });
 }
@@ -73,16 +77,20 @@ function mismatches(workflow: Workflow, machine: Machine): string[] {
     else if (!listed.in.includes(workflow)) problems.push(`${task.name}: config/steps.ts does not list it in the ${workflow} workflow`);
     if (task.payload.stateName !== task.name) problems.push(`${task.name}: payload stateName is ${JSON.stringify(task.payload.stateName)}`);
     const action = actionOf(task);
-    if (action !== undefined && !step.actions.includes(action as string)) problems.push(`${task.name}: action ${JSON.stringify(action)} is not one of ${step.folder}'s (${step.actions.join(', ')})`);
-    if (listed && action !== listed.action) problems.push(`${task.name}: action ${JSON.stringify(action)}, config/steps.ts says ${JSON.stringify(listed.action)}`);
-    for (const key of ['step', 'step.$']) if (key in task.payload || (task.item && key in task.item)) problems.push(`${task.name}: payload field "${key}" (every function takes "action")`);
+    if (action !== undefined && !step.actions.includes(action as string))
+      problems.push(`${task.name}: action ${JSON.stringify(action)} is not one of ${step.folder}'s (${step.actions.join(', ')})`);
+    if (listed && action !== listed.action)
+      problems.push(`${task.name}: action ${JSON.stringify(action)}, config/steps.ts says ${JSON.stringify(listed.action)}`);
+    for (const key of ['step', 'step.$'])
+      if (key in task.payload || (task.item && key in task.item)) problems.push(`${task.name}: payload field "${key}" (every function takes "action")`);
   }
   for (const step of WORKFLOW_STEPS) {
     for (const [name, state] of Object.entries(step.states)) {
       if (!state.in.includes(workflow)) continue;
       const found = tasks.filter((t) => t.name === name);
       if (found.length === 0) problems.push(`${name} (${step.folder}): in config/steps.ts for ${workflow}, but no such Lambda task in the file`);
-      for (const t of found) if (t.substitution !== step.substitution) problems.push(`${name}: invokes \${${t.substitution}}, config/steps.ts says \${${step.substitution}}`);
+      for (const t of found)
+        if (t.substitution !== step.substitution) problems.push(`${name}: invokes \${${t.substitution}}, config/steps.ts says \${${step.substitution}}`);
     }
   }
   return problems;
@@ -155,12 +163,27 @@ describe('the registry', () => {
   });
 
   it('has a Lambda timeout for every function, and none for a function it does not name', () => {
-    expect(Object.keys(LAMBDA_TIMEOUT_SECONDS).sort()).toEqual(Object.values(STEPS).map((s) => s.folder).sort());
+    expect(Object.keys(LAMBDA_TIMEOUT_SECONDS).sort()).toEqual(
+      Object.values(STEPS)
+        .map((s) => s.folder)
+        .sort(),
+    );
   });
 
   it('derives every name from the folder', () => {
-    expect(stepByFolder('traffic-router')).toMatchObject({ key: 'trafficRouter', constructId: 'TrafficRouter', substitution: 'TrafficRouterFunctionArn', logService: 'traffic-router', dashboardLabel: 'TrafficRouter' });
-    expect(stepByFolder('failure-reporter')).toMatchObject({ constructId: 'FailureReporter', substitution: undefined, auditStep: 'FailureReporter', dashboardLabel: undefined });
+    expect(stepByFolder('traffic-router')).toMatchObject({
+      key: 'trafficRouter',
+      constructId: 'TrafficRouter',
+      substitution: 'TrafficRouterFunctionArn',
+      logService: 'traffic-router',
+      dashboardLabel: 'TrafficRouter',
+    });
+    expect(stepByFolder('failure-reporter')).toMatchObject({
+      constructId: 'FailureReporter',
+      substitution: undefined,
+      auditStep: 'FailureReporter',
+      dashboardLabel: undefined,
+    });
     expect(() => stepByFolder('no-such-function')).toThrow('No step with folder no-such-function');
   });
 

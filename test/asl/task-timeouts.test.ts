@@ -9,7 +9,14 @@ import { approvalSchema } from '../../config/schema';
  * state's States.Timeout cutting off a function that is still running (and may still be writing).
  */
 const FILES = ['failover.asl.json', 'failback.asl.json'];
-type State = Record<string, unknown> & { Type: string; Resource?: string; Parameters?: Record<string, unknown>; Branches?: Machine[]; ItemProcessor?: Machine; Retry?: Array<{ ErrorEquals: string[] }> };
+type State = Record<string, unknown> & {
+  Type: string;
+  Resource?: string;
+  Parameters?: Record<string, unknown>;
+  Branches?: Machine[];
+  ItemProcessor?: Machine;
+  Retry?: Array<{ ErrorEquals: string[] }>;
+};
 type Machine = { States: Record<string, State> };
 
 function tasks(m: Machine): Array<[string, State]> {

@@ -80,7 +80,8 @@ async function startManualDrill(outDir: string, scenario = 'primary-down'): Prom
     finish: async () => {
       // A test that failed midway leaves the execution waiting for a person: end it now, not at the deadline.
       for (const r of handles.world.approvals.records.values()) {
-        if (r.status === 'PENDING') await handles.controlPlane.broker.sendFailure(r.taskToken, 'TestAborted', 'the browser test stopped early').catch(() => undefined);
+        if (r.status === 'PENDING')
+          await handles.controlPlane.broker.sendFailure(r.taskToken, 'TestAborted', 'the browser test stopped early').catch(() => undefined);
       }
       release();
       releaseRealTime?.();
@@ -133,7 +134,15 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       executablePath: CHROMIUM,
       headless: true,
       viewport: PHONE,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {
@@ -151,10 +160,14 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect(await page.locator('#verdict').textContent()).toBe('FAILOVER_WARRANTED');
       expect(await page.locator('#regions').textContent()).toBe('from us-east-1 to us-west-2');
       // The primary is dark: its replication heartbeat stopped, so the data at risk is unknown, and the page says why.
-      expect(await page.locator('#rpo').textContent()).toMatch(/^Estimated data loss [\d.]+ s, but unknown for orders, customers, so it counts as over the RPO target of 5\.0 s/);
+      expect(await page.locator('#rpo').textContent()).toMatch(
+        /^Estimated data loss [\d.]+ s, but unknown for orders, customers, so it counts as over the RPO target of 5\.0 s/,
+      );
       expect(await page.locator('#rpo-method').textContent()).toContain('Measured by replication heartbeat');
       expect(await page.locator('#rpo-evidence li').count()).toBe(2);
-      expect(await page.locator('#why').textContent()).toBe('Why you are asked: the data at risk is unknown for orders (heartbeat stale), customers (heartbeat stale), and unknown is never within the RPO target.');
+      expect(await page.locator('#why').textContent()).toBe(
+        'Why you are asked: the data at risk is unknown for orders (heartbeat stale), customers (heartbeat stale), and unknown is never within the RPO target.',
+      );
       // The loss per store, the evidence with its times, and where to look in the console.
       expect(await page.locator('#stores tbody tr').count()).toBe(2);
       expect(await page.locator('#evidence li').count()).toBeGreaterThan(0);
@@ -204,7 +217,9 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       expect(drill.world.notifier.outbox.some((m) => m.topic === 'alert' && m.subject.includes(`approved by ${APPROVER}`))).toBe(true);
 
       // The same request again (a double submit, or a replay of the captured POST), and the link afterwards.
-      const replay = await page.request.post(drill.url, { form: { csrf: record(drill).csrfToken, step: 'decide', challenge, code, decision: 'approve', acceptDataLoss: 'yes', reason: '' } });
+      const replay = await page.request.post(drill.url, {
+        form: { csrf: record(drill).csrfToken, step: 'decide', challenge, code, decision: 'approve', acceptDataLoss: 'yes', reason: '' },
+      });
       expect(replay.status()).toBe(409);
       const back = await page.goto(drill.url);
       expect(back?.status()).toBe(409);
@@ -220,7 +235,7 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
     expect(summary.invariantsHeld).toBe(true);
   });
 
-  it('a sandboxing scanner with the recipient\'s address (fills every field, ticks every box, presses Enter everywhere, clicks every button, in either order) decides nothing', async () => {
+  it("a sandboxing scanner with the recipient's address (fills every field, ticks every box, presses Enter everywhere, clicks every button, in either order) decides nothing", async () => {
     const drill = await startManualDrill(join(out, 'outbox-scanner'), 'replication-lag');
     const page = await context.newPage();
     const statuses: number[] = [];
@@ -253,7 +268,9 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
         statuses.push(viaClick?.status() ?? 0);
         // Page 2 (the decision form): the address in every field, every box, Enter everywhere, then every button.
         await fillEverything(order);
-        const fieldIds = await page.locator(`#decide-form :is(${VISIBLE_FIELDS}, input[type=checkbox])`).evaluateAll((fs) => fs.map((f) => (f as unknown as { id: string }).id));
+        const fieldIds = await page
+          .locator(`#decide-form :is(${VISIBLE_FIELDS}, input[type=checkbox])`)
+          .evaluateAll((fs) => fs.map((f) => (f as unknown as { id: string }).id));
         for (const id of order === 'forward' ? fieldIds : [...fieldIds].reverse()) {
           await fillEverything(order);
           // Enter in the reason is a new line; in any other field it submits through the hidden no-decision button.
@@ -324,13 +341,16 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
     // One request every 5 ms from 127.0.0.2 (the same machine, another loopback address), a new connection each.
     const timer = setInterval(() => {
       inFlight++;
-      const req = httpRequest({ host: server.hostname, port: server.port, path: new URL(drill.url).pathname + new URL(drill.url).search, localAddress: '127.0.0.2', agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          inFlight--;
-          flood.push(res.statusCode ?? 0);
-        });
-      });
+      const req = httpRequest(
+        { host: server.hostname, port: server.port, path: new URL(drill.url).pathname + new URL(drill.url).search, localAddress: '127.0.0.2', agent: false },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            inFlight--;
+            flood.push(res.statusCode ?? 0);
+          });
+        },
+      );
       req.on('error', () => {
         inFlight--;
         flood.push(-1);

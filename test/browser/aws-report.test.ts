@@ -32,7 +32,17 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
     for (const name of HISTORY_FIXTURES) {
       const events = loadHistory(name);
       const d = describeFor(events);
-      const record = awsRecord({ region: 'us-west-2', name: d.name, executionArn: d.executionArn, describe: d, history: events, definition, audit: [], auditSource: 'none', auditReadable: true });
+      const record = awsRecord({
+        region: 'us-west-2',
+        name: d.name,
+        executionArn: d.executionArn,
+        describe: d,
+        history: events,
+        definition,
+        audit: [],
+        auditSource: 'none',
+        auditReadable: true,
+      });
       records.set(name, record);
       const file = join(dir, `${name}.html`);
       writeFileSync(file, renderReport(record, { generatedAt: new Date('2026-12-01T00:00:00Z') }));
@@ -40,7 +50,15 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
     }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -61,7 +79,9 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
   test.each(HISTORY_FIXTURES)('%s: every state of the definition is in the graph once, with the status the history gives it', async (name) => {
     const page = await open(name);
     const record = records.get(name)!;
-    const seen = await page.locator('svg.graph [data-state]').evaluateAll((els) => els.map((el) => [el.getAttribute('data-state'), /\bstatus-([a-z-]+)/.exec(el.getAttribute('class') ?? '')?.[1]]));
+    const seen = await page
+      .locator('svg.graph [data-state]')
+      .evaluateAll((els) => els.map((el) => [el.getAttribute('data-state'), /\bstatus-([a-z-]+)/.exec(el.getAttribute('class') ?? '')?.[1]]));
     expect(seen.map(([n]) => n).sort()).toEqual([...names].sort());
     for (const [state, status] of seen) expect([state, status]).toEqual([state, record.states.get(state!)?.status]);
     await expect(page.locator('#outcome').textContent()).resolves.toBe(record.execution.outcome);
@@ -79,9 +99,14 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
     for (const [name, outcome, statuses] of expectations) {
       const page = await open(name);
       await expect(page.locator('#outcome').textContent()).resolves.toBe(outcome);
-      for (const [state, status] of Object.entries(statuses)) await expect(page.locator(`svg.graph [data-state="${state}"]`).getAttribute('data-status')).resolves.toBe(status);
+      for (const [state, status] of Object.entries(statuses))
+        await expect(page.locator(`svg.graph [data-state="${state}"]`).getAttribute('data-status')).resolves.toBe(status);
       if (name === 'rejected') {
-        const stroke = (s: string) => page.locator(`svg.graph [data-state="${s}"] > rect`).first().evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).stroke);
+        const stroke = (s: string) =>
+          page
+            .locator(`svg.graph [data-state="${s}"] > rect`)
+            .first()
+            .evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).stroke);
         await expect(stroke('RequestApproval')).resolves.toBe('rgb(185, 28, 28)');
         await expect(stroke('FenceOldPrimary')).resolves.toBe('rgb(156, 163, 175)');
       }
@@ -105,7 +130,9 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
     await expect(page.locator('#redrive-count').textContent()).resolves.toBe('redriven 1×');
     await expect(page.locator('svg.timeline .marker.m-redrive').count()).resolves.toBe(1);
     await expect(page.locator('svg.timeline .marker.m-redrive text').textContent()).resolves.toBe('redrive 1');
-    const attempts = await page.locator('svg.timeline .span[data-state="ShiftTraffic"]').evaluateAll((els) => els.map((el) => [el.getAttribute('data-attempt'), /\bstatus-([a-z-]+)/.exec(el.getAttribute('class') ?? '')?.[1]]));
+    const attempts = await page
+      .locator('svg.timeline .span[data-state="ShiftTraffic"]')
+      .evaluateAll((els) => els.map((el) => [el.getAttribute('data-attempt'), /\bstatus-([a-z-]+)/.exec(el.getAttribute('class') ?? '')?.[1]]));
     expect(attempts).toEqual([
       ['0', 'failed'],
       ['1', 'succeeded'],

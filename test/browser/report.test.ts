@@ -50,7 +50,15 @@ describeBrowser('drill report in headless Chromium', () => {
     // launch() gives every browser a fresh, throw-away user-data-dir of its own.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -91,11 +99,16 @@ describeBrowser('drill report in headless Chromium', () => {
     const seen = new Map<string, string | undefined>();
     for (const name of names) seen.set(name, await statusOf(name));
     // A clean failover: the main path succeeded, the refusal and incomplete branches were never reached.
-    for (const name of ['Init', 'AssessHealth', 'FenceOldPrimary', 'PromoteData', 'PromoteStore', 'ShiftTraffic', 'ActivateStandby', 'FailedOver']) expect(seen.get(name)).toBe('succeeded');
+    for (const name of ['Init', 'AssessHealth', 'FenceOldPrimary', 'PromoteData', 'PromoteStore', 'ShiftTraffic', 'ActivateStandby', 'FailedOver'])
+      expect(seen.get(name)).toBe('succeeded');
     for (const name of ['NotifyRefused', 'Refused', 'HandleAbort', 'DryRunComplete']) expect(seen.get(name)).toBe('not-reached');
     // Colours come from the classes: a succeeded box is drawn green, a not-reached one grey.
     type Styled = { getComputedStyle(el: unknown): { stroke: string } };
-    const stroke = (name: string) => page.locator(`[data-state="${name}"] > rect`).first().evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).stroke);
+    const stroke = (name: string) =>
+      page
+        .locator(`[data-state="${name}"] > rect`)
+        .first()
+        .evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).stroke);
     await expect(stroke('Init')).resolves.toBe('rgb(21, 128, 61)');
     await expect(stroke('Refused')).resolves.toBe('rgb(156, 163, 175)');
     await page.close();

@@ -64,7 +64,10 @@ describe('drill: failover actions', () => {
   });
 
   it('--dry-run: every check runs, the plan lists every change (standby scaling included), and nothing changes', async () => {
-    const warm = parseConfig({ ...config, standby: { mode: 'pilot-light', scaling: [{ kind: 'ecs-service', cluster: 'orders', service: 'api', desiredCount: 6 }] } });
+    const warm = parseConfig({
+      ...config,
+      standby: { mode: 'pilot-light', scaling: [{ kind: 'ecs-service', cluster: 'orders', service: 'api', desiredCount: 6 }] },
+    });
     const { summary } = await drill({ config: warm, scenario: 'primary-down', approve: 'auto', dryRun: true });
     expect(summary.outcome).toBe('DRY_RUN');
     expect(summary.activeRegion).toBe(PRIMARY);
@@ -79,7 +82,18 @@ describe('drill: failover actions', () => {
     );
     // Every check ran: health, data risk, the traffic read and the post-failover comparison.
     const entered = new Set(summary.history.filter((e) => e.type.endsWith('StateEntered')).map((e) => e.stateName));
-    for (const s of ['AssessHealth', 'AssessDataRisk', 'ScaleStandby', 'FenceOldPrimary', 'PromoteData', 'ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData']) expect(entered).toContain(s);
+    for (const s of [
+      'AssessHealth',
+      'AssessDataRisk',
+      'ScaleStandby',
+      'FenceOldPrimary',
+      'PromoteData',
+      'ShiftTraffic',
+      'ActivateStandby',
+      'VerifyRecovery',
+      'ValidateData',
+    ])
+      expect(entered).toContain(s);
     expect(summary.lostWrites).toBe(0);
     expect(summary.invariantsHeld).toBe(true);
   });

@@ -15,7 +15,12 @@ const baseConfig = () => loadConfig(join(ROOT, 'dr.config.json'));
 /** Tokens the local broker issues: `AQ` + base64 of 96 random bytes. */
 const TOKEN_SHAPE = /AQ[A-Za-z0-9+/]{120,}={0,2}/;
 
-async function drill(opts: { config?: DrConfig; scenario?: string | Scenario; approve?: 'auto' | 'reject' | 'none'; approvalMode?: 'required' | 'auto-when-safe' }) {
+async function drill(opts: {
+  config?: DrConfig;
+  scenario?: string | Scenario;
+  approve?: 'auto' | 'reject' | 'none';
+  approvalMode?: 'required' | 'auto-when-safe';
+}) {
   const events: DrillEvent[] = [];
   let world!: LocalWorld;
   const outDir = mkdtempSync(join(tmpdir(), 'approval-outbox-'));
@@ -75,7 +80,11 @@ describe('approval timeout (failure mode 10) through the local runtime', () => {
 
 describe('approval mode auto-when-safe', () => {
   const appDown = parseScenario(
-    { name: 'app-down', description: 'The primary application stops; its region and stores still replicate.', faults: [{ at: '2m', kind: 'app-down', region: 'primary' }] },
+    {
+      name: 'app-down',
+      description: 'The primary application stops; its region and stores still replicate.',
+      faults: [{ at: '2m', kind: 'app-down', region: 'primary' }],
+    },
     'test',
   );
 
@@ -86,7 +95,9 @@ describe('approval mode auto-when-safe', () => {
     expect(entered('RequestApproval')).toBe(false);
     expect(events.some((e) => e.type === 'approval-requested')).toBe(false);
     expect(outbox.some((m) => m.startsWith('Topic: approval'))).toBe(false);
-    const risk = summary.history.find((e) => e.stateName === 'AssessDataRisk' && e.type === 'TaskStateExited')?.output as { dataRisk: { rpoWithinTarget: boolean; approval: { reason: string } } };
+    const risk = summary.history.find((e) => e.stateName === 'AssessDataRisk' && e.type === 'TaskStateExited')?.output as {
+      dataRisk: { rpoWithinTarget: boolean; approval: { reason: string } };
+    };
     expect(risk.dataRisk).toMatchObject({ rpoWithinTarget: true, approval: { reason: expect.stringMatching(/measured by replication heartbeat/) } });
   });
 
@@ -186,7 +197,14 @@ describe('the IAM path in the drill (what drctl approve does in AWS, and what --
     const principal = localApproverPrincipal(config.application, config.regions.standby.name, 'drill-operator');
     const events: DrillEvent[] = [];
     let world!: LocalWorld;
-    const summary = await runDrill({ config, scenario: 'primary-down', approve: 'cli', outDir: null, onEvent: (e) => events.push(e), inspect: (h) => (world = h.world) });
+    const summary = await runDrill({
+      config,
+      scenario: 'primary-down',
+      approve: 'cli',
+      outDir: null,
+      onEvent: (e) => events.push(e),
+      inspect: (h) => (world = h.world),
+    });
     expect(summary.outcome).toBe('FAILED_OVER');
     expect(events.find((e) => e.type === 'approval-answered')).toMatchObject({ decision: 'approve', httpStatus: 200, by: principal, via: 'drctl approve' });
     // No one-time code was asked for: the IAM path does not go through the emailed page.

@@ -10,10 +10,14 @@ type Line = { type: string } & Record<string, unknown>;
 
 /** Starts `drctl drill --approve manual --json` and hands out its JSON lines as they come. */
 function startManualDrill(): { child: ChildProcessWithoutNullStreams; next: (type: string) => Promise<Line>; lines: Line[] } {
-  const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'cli', 'main.ts'), 'drill', '--approve', 'manual', '--json', '--config', join(ROOT, 'dr.config.json')], {
-    cwd: mkdtempSync(join(tmpdir(), 'manual-drill-')),
-    env: { ...process.env, NODE_OPTIONS: '' },
-  });
+  const child = spawn(
+    join(ROOT, 'node_modules', '.bin', 'tsx'),
+    [join(ROOT, 'cli', 'main.ts'), 'drill', '--approve', 'manual', '--json', '--config', join(ROOT, 'dr.config.json')],
+    {
+      cwd: mkdtempSync(join(tmpdir(), 'manual-drill-')),
+      env: { ...process.env, NODE_OPTIONS: '' },
+    },
+  );
   const lines: Line[] = [];
   const waiters: Array<{ type: string; resolve: (l: Line) => void }> = [];
   const stderr: string[] = [];
@@ -77,7 +81,11 @@ describe('drctl drill --approve manual --json: the emailed link as a person and 
       const page = await httpCall(url);
       const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1];
       const action = new URL(/<form method="post" action="([^"]*)"/.exec(page.body)![1].replace(/&amp;/g, '&'), url).toString();
-      const codePage = await httpCall(action, { method: 'POST', body: new URLSearchParams({ csrf, step: 'code', approver: 'oncall@example.com' }).toString(), headers: FORM });
+      const codePage = await httpCall(action, {
+        method: 'POST',
+        body: new URLSearchParams({ csrf, step: 'code', approver: 'oncall@example.com' }).toString(),
+        headers: FORM,
+      });
       expect(codePage.status).toBe(200);
       const challenge = /name="challenge" value="([^"]+)"/.exec(codePage.body)![1];
       const mail = await waitFor(() => lines.find((l) => l.type === 'approver-code'));

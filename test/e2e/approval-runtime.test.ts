@@ -20,7 +20,10 @@ useVirtualTime();
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:orders-approval-request-local';
 type States = Record<string, Record<string, unknown>>;
 const definition = JSON.parse(readFileSync(FAILOVER_ASL, 'utf8')) as { States: States };
-const prepare = definition.States.PrepareStandby as { Branches: Array<{ StartAt: string; States: States }>; Catch: Array<{ ErrorEquals: string[]; Next: string }> };
+const prepare = definition.States.PrepareStandby as {
+  Branches: Array<{ StartAt: string; States: States }>;
+  Catch: Array<{ ErrorEquals: string[]; Next: string }>;
+};
 const approvalBranch = prepare.Branches.find((b) => JSON.stringify(b).includes('RequestApproval'))!;
 
 /**
@@ -56,10 +59,23 @@ function approvalRuntime() {
   });
   const net = new SimNetwork(createRng(1), ['us-east-1', 'us-west-2']);
   const base = net.host('approvals.test', 'us-west-2', async (req) => {
-    const r = await callback(toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, { ...req.headers }), fakeLambdaContext('approval-callback'));
+    const r = await callback(
+      toApiGatewayEvent(req.method, `${req.url.pathname}${req.url.search}`, req.body, { ...req.headers }),
+      fakeLambdaContext('approval-callback'),
+    );
     return { status: r.statusCode, headers: {}, body: req.method === 'HEAD' ? '' : r.body };
   });
-  const request = approvalRequest({ config, approvals, challenges, notifier, audit, clock, signingKey, approvalBaseUrl: base, logger: createLogger('approval-request', 'SILENT') });
+  const request = approvalRequest({
+    config,
+    approvals,
+    challenges,
+    notifier,
+    audit,
+    clock,
+    signingKey,
+    approvalBaseUrl: base,
+    logger: createLogger('approval-request', 'SILENT'),
+  });
   const machine = new LocalStateMachine(
     JSON.stringify({ StartAt: approvalBranch.StartAt, States: approvalBranch.States }),
     { ApprovalRequestFunctionArn: FN },

@@ -14,12 +14,19 @@ const PREFIX = `${config.application}-dr-`;
 
 async function drill(scenario: string): Promise<{ summary: DrillSummary; events: DrillEvent[] }> {
   const events: DrillEvent[] = [];
-  const summary = await runDrill({ config, scenario, approve: 'auto', outDir: mkdtempSync(join(tmpdir(), `outbox-${scenario}-`)), onEvent: (e) => events.push(e) });
+  const summary = await runDrill({
+    config,
+    scenario,
+    approve: 'auto',
+    outDir: mkdtempSync(join(tmpdir(), `outbox-${scenario}-`)),
+    onEvent: (e) => events.push(e),
+  });
   return { summary, events };
 }
 
 const afterFault = (events: DrillEvent[]) => events.slice(events.findIndex((e) => e.type === 'fault-injected'));
-const alarms = (events: DrillEvent[], state: string, alarm?: string) => afterFault(events).filter((e) => e.type === 'alarm' && e.state === state && (!alarm || e.alarm === alarm));
+const alarms = (events: DrillEvent[], state: string, alarm?: string) =>
+  afterFault(events).filter((e) => e.type === 'alarm' && e.state === state && (!alarm || e.alarm === alarm));
 const triggers = (events: DrillEvent[], region?: string) => events.filter((e) => e.type === 'alarm-trigger' && (!region || e.region === region));
 
 describe('detection scenarios', () => {
@@ -28,7 +35,11 @@ describe('detection scenarios', () => {
     expect(summary).toMatchObject({ outcome: 'NO_ACTION', executions: 0, executionName: null, detectionMs: null, activeRegion: PRIMARY, invariantsHeld: true });
     // Only the broken path alarmed (the standby canary's view of the primary, and of the global name, which
     // answers from the primary): one vantage. The primary's own canary kept seeing it healthy.
-    expect(alarms(events, 'ALARM').map((e) => e.alarm).sort()).toEqual([`${PREFIX}canary--${STANDBY}--global`, `${PREFIX}canary--${STANDBY}--${PRIMARY}`].sort());
+    expect(
+      alarms(events, 'ALARM')
+        .map((e) => e.alarm)
+        .sort(),
+    ).toEqual([`${PREFIX}canary--${STANDBY}--global`, `${PREFIX}canary--${STANDBY}--${PRIMARY}`].sort());
     expect(triggers(events, STANDBY).filter((e) => e.action === 'below-quorum')).toHaveLength(1);
     expect(summary.matched).toBe(true);
     expect(triggers(events).some((e) => e.action === 'started')).toBe(false);

@@ -78,7 +78,6 @@ describe('drctl drill checks the outcome', () => {
   beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'drill-expect-'))));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
   it('a scenario file with a wrong expect exits 1 and names what differed', async () => {
     const file = join(dir, 'wrong.json');
     const scenario = { ...JSON.parse(JSON.stringify(loadScenarioFile('primary-down'))), name: 'wrong-expect', expect: { outcome: 'NO_ACTION', executions: 0 } };

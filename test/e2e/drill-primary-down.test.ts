@@ -6,13 +6,33 @@ import { runDrill, type DrillEvent } from '../../local/drill';
 import { drctl } from '../support/drctl';
 
 const ROOT = join(__dirname, '..', '..');
-const MAIN_PATH = ['AssessHealth', 'AssessDataRisk', 'PrepareStandby', 'RequestApproval', 'ScaleStandby', 'FenceOldPrimary', 'PromoteData', 'ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData', 'NotifySuccess', 'FailedOver'];
+const MAIN_PATH = [
+  'AssessHealth',
+  'AssessDataRisk',
+  'PrepareStandby',
+  'RequestApproval',
+  'ScaleStandby',
+  'FenceOldPrimary',
+  'PromoteData',
+  'ShiftTraffic',
+  'ActivateStandby',
+  'VerifyRecovery',
+  'ValidateData',
+  'NotifySuccess',
+  'FailedOver',
+];
 
 describe('drill: primary-down with auto-approval (the walking skeleton end to end)', () => {
   it('detects the fault, runs the failover definition, and moves clients to the standby', async () => {
     const config = loadConfig(join(ROOT, 'dr.config.json'));
     const events: DrillEvent[] = [];
-    const summary = await runDrill({ config, scenario: 'primary-down', approve: 'auto', outDir: mkdtempSync(join(tmpdir(), 'outbox-')), onEvent: (e) => events.push(e) });
+    const summary = await runDrill({
+      config,
+      scenario: 'primary-down',
+      approve: 'auto',
+      outDir: mkdtempSync(join(tmpdir(), 'outbox-')),
+      onEvent: (e) => events.push(e),
+    });
 
     expect(summary.outcome).toBe('FAILED_OVER');
     expect(summary.executions).toBe(1);
@@ -38,10 +58,14 @@ describe('drill: primary-down with auto-approval (the walking skeleton end to en
     expect(code).toBe(0);
     // Nothing else reaches stdout (a handler's log line would land between the JSON lines).
     expect(strayOut).toBe('');
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string } & Record<string, unknown>);
     const last = lines[lines.length - 1];
     expect(last).toMatchObject({ type: 'summary', outcome: 'FAILED_OVER', executions: 1 });
-    for (const field of ['detectionMs', 'controlPlaneMs', 'approvalWaitMs', 'downtimeMs', 'theoreticalMinMs', 'lostWrites', 'activeRegion']) expect(last).toHaveProperty(field);
+    for (const field of ['detectionMs', 'controlPlaneMs', 'approvalWaitMs', 'downtimeMs', 'theoreticalMinMs', 'lostWrites', 'activeRegion'])
+      expect(last).toHaveProperty(field);
     expect(lines.some((l) => l.type === 'state-entered' && l.state === 'ShiftTraffic')).toBe(true);
     expect(lines.some((l) => l.type === 'traffic-shifted')).toBe(true);
   });

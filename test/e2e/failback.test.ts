@@ -67,7 +67,9 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
     expect(world.router.weights).toEqual({ [PRIMARY]: 100, [STANDBY]: 0 });
     expect(world.activeRegions()).toEqual([PRIMARY]);
     // A planned return: both regions healthy, so Aurora is switched over (no data loss), not failed over.
-    const promote = ex.events.findLast((e) => e.stateName === 'PromoteData' && e.type.endsWith('StateExited'))?.output as { steps: { promote: Array<{ store: string; action: string }> } };
+    const promote = ex.events.findLast((e) => e.stateName === 'PromoteData' && e.type.endsWith('StateExited'))?.output as {
+      steps: { promote: Array<{ store: string; action: string }> };
+    };
     expect(promote.steps.promote.find((p) => p.store === 'ledger')?.action).toBe('switchover');
     // Orders written on the standby during the incident are in the primary again.
     for (let i = 0; i < 5; i++) expect(world.data.has(PRIMARY, `during-${i}`)).toBe(true);
@@ -87,7 +89,9 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
     const ex = cp.failbackMachine.start(request('inc-fb-quiet', 'failback', STANDBY, PRIMARY), 'inc-fb-quiet');
     const result = await ex.result;
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_BACK', activeRegion: PRIMARY } });
-    const checks = ex.events.filter((e) => e.stateName === 'ResyncCheck' && e.type === 'TaskStateExited').map((e) => (e.output as { resync: { compare: boolean; lagByStore: Record<string, number> } }).resync);
+    const checks = ex.events
+      .filter((e) => e.stateName === 'ResyncCheck' && e.type === 'TaskStateExited')
+      .map((e) => (e.output as { resync: { compare: boolean; lagByStore: Record<string, number> } }).resync);
     const caughtUp = checks.at(-1)!;
     expect(caughtUp.compare).toBe(true);
     // The table's lag is the heartbeat's age: a couple of seconds, however long since the last client write.
@@ -119,7 +123,9 @@ describe('failback (state-machines/failback.asl.json) in the local world', () =>
     const result = await ex.result;
     expect(result).toMatchObject({ status: 'FAILED', error: 'ResyncNotCaughtUp' });
     // Each heartbeat from the standby arrives a minute after it was written: never fresh, so never caught up.
-    expect(result.cause).toMatch(/Resync check 20 of 20: us-east-1 not caught up .*orders: lag 6\d{4} ms \(heartbeat stale: replication is not flowing\).*Giving up/);
+    expect(result.cause).toMatch(
+      /Resync check 20 of 20: us-east-1 not caught up .*orders: lag 6\d{4} ms \(heartbeat stale: replication is not flowing\).*Giving up/,
+    );
     expect(ex.events.filter((e) => e.stateName === 'ResyncCheck' && e.type === 'TaskStateEntered')).toHaveLength(20);
     expect(world.router.weights).toEqual({ [PRIMARY]: 0, [STANDBY]: 100 });
     expect(world.apps[STANDBY].siteState).toBe('ACTIVE');

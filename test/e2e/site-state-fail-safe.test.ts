@@ -29,7 +29,14 @@ async function ssmOutage(minutes: number): Promise<DrillSummary> {
 describe('site-state fail-safe in the drill', () => {
   it('SSM away for 3 minutes: writes go on for staleIfErrorSeconds on the last value, then are refused until SSM answers', async () => {
     const summary = await ssmOutage(3);
-    expect(summary).toMatchObject({ outcome: 'NO_ACTION', executions: 0, activeRegion: config.regions.primary.name, lostWrites: 0, invariantsHeld: true, matched: true });
+    expect(summary).toMatchObject({
+      outcome: 'NO_ACTION',
+      executions: 0,
+      activeRegion: config.regions.primary.name,
+      lostWrites: 0,
+      invariantsHeld: true,
+      matched: true,
+    });
     expect(summary.downtimeMs).toBe(3 * 60_000 - DEFAULT_STALE_IF_ERROR_SECONDS * 1000);
   });
 

@@ -43,7 +43,9 @@ describe('FM3 one signal fails alone', () => {
     const result = await h.result(ex);
     expect(outcomeOf(result)).toBe('NO_ACTION');
     expect((result.output as { health: { verdict: string } }).health.verdict).toBe('INSUFFICIENT_SIGNALS');
-    expect(h.smAlerts).toEqual([expect.objectContaining({ topic: 'alert', Subject: 'DR: no failover needed', Message: expect.stringContaining('Only 1 independent signal(s)') })]);
+    expect(h.smAlerts).toEqual([
+      expect.objectContaining({ topic: 'alert', Subject: 'DR: no failover needed', Message: expect.stringContaining('Only 1 independent signal(s)') }),
+    ]);
     expect(h.world.effects.timeline).toEqual([]);
     expect(h.world.approvals.records.size).toBe(0);
   });

@@ -17,7 +17,9 @@ describe('FM4 Route 53 API / us-east-1 impaired', () => {
     expect(summary.route53ApiCalls).toBe(0);
     expect(summary.invariants).toContainEqual(expect.objectContaining({ name: 'zero-route53-api-calls', held: true }));
     expect(summary.invariantsHeld).toBe(true);
-    const shift = summary.history.findLast((e) => e.stateName === 'ShiftTraffic' && e.type === 'TaskStateExited')?.output as { steps: { shift: { strategy: string; via: string } } };
+    const shift = summary.history.findLast((e) => e.stateName === 'ShiftTraffic' && e.type === 'TaskStateExited')?.output as {
+      steps: { shift: { strategy: string; via: string } };
+    };
     expect(shift.steps.shift.strategy).toBe('arc-routing-control');
     expect(shift.steps.shift.via).toMatch(/^arc:UpdateRoutingControlStates via /);
   });

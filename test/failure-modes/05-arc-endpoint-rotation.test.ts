@@ -16,7 +16,6 @@ import { runDrill } from '../../local/drill';
 import { Harness, PRIMARY, STANDBY, arcTraffic, configWith, failoverInput, outcomeOf, primaryImpaired } from './harness';
 import { useVirtualTime } from '../support/virtual-time';
 
-
 /**
  * Failure mode 5: one (or several) of the ARC cluster's five regional endpoints is down. The adapter
  * rotates to the next endpoint; when all five fail at once, the state machine's Retry tries them again.
@@ -36,17 +35,24 @@ function cluster(up: (i: number) => boolean, onUpdate: (states: Record<string, R
       if (!up(i)) throw new EndpointTemporarilyUnavailableException({ message: `endpoint ${ENDPOINTS[i].region} down`, $metadata: {} });
       return { RoutingControlArn: input.RoutingControlArn, RoutingControlState: states[input.RoutingControlArn] };
     });
-    m.on(UpdateRoutingControlStatesCommand).callsFake(async (input: { UpdateRoutingControlStateEntries: Array<{ RoutingControlArn: string; RoutingControlState: RoutingControlState }> }) => {
-      if (!up(i)) throw new EndpointTemporarilyUnavailableException({ message: `endpoint ${ENDPOINTS[i].region} down`, $metadata: {} });
-      for (const e of input.UpdateRoutingControlStateEntries) states[e.RoutingControlArn] = e.RoutingControlState;
-      onUpdate(states);
-      return {};
-    });
+    m.on(UpdateRoutingControlStatesCommand).callsFake(
+      async (input: { UpdateRoutingControlStateEntries: Array<{ RoutingControlArn: string; RoutingControlState: RoutingControlState }> }) => {
+        if (!up(i)) throw new EndpointTemporarilyUnavailableException({ message: `endpoint ${ENDPOINTS[i].region} down`, $metadata: {} });
+        for (const e of input.UpdateRoutingControlStateEntries) states[e.RoutingControlArn] = e.RoutingControlState;
+        onUpdate(states);
+        return {};
+      },
+    );
   });
   return states;
 }
 
-const adapter = () => new ArcRoutingControlTraffic({ endpoints: ENDPOINTS, clientFor: (e) => clients[ENDPOINTS.indexOf(e as (typeof ENDPOINTS)[number])], routingControlArns: ARNS });
+const adapter = () =>
+  new ArcRoutingControlTraffic({
+    endpoints: ENDPOINTS,
+    clientFor: (e) => clients[ENDPOINTS.indexOf(e as (typeof ENDPOINTS)[number])],
+    routingControlArns: ARNS,
+  });
 
 describe('FM5 an ARC cluster endpoint down', () => {
   // Retry intervals, Waits and timeouts take virtual time only: nothing here waits on the real clock.
@@ -55,7 +61,11 @@ describe('FM5 an ARC cluster endpoint down', () => {
     const states = cluster((i) => i >= down);
     const shift = await adapter().shiftTo(STANDBY, PRIMARY);
     expect(states).toEqual({ [ARNS[PRIMARY]]: 'Off', [ARNS[STANDBY]]: 'On' });
-    expect(shift.via).toBe(`arc:UpdateRoutingControlStates via ${ENDPOINTS[down].region} (skipped unavailable endpoint(s) in ${ENDPOINTS.slice(0, down).map((e) => e.region).join(', ')})`);
+    expect(shift.via).toBe(
+      `arc:UpdateRoutingControlStates via ${ENDPOINTS[down].region} (skipped unavailable endpoint(s) in ${ENDPOINTS.slice(0, down)
+        .map((e) => e.region)
+        .join(', ')})`,
+    );
     // The dead ones were tried (and refused) once; the read that found the live one made the update go there first.
     for (const [i, m] of mocks.entries()) expect(m).toHaveReceivedCommandTimes(UpdateRoutingControlStatesCommand, i === down ? 1 : 0);
     for (const m of mocks.slice(0, down)) expect(m).toHaveReceivedCommandTimes(GetRoutingControlStateCommand, 1);
@@ -63,7 +73,9 @@ describe('FM5 an ARC cluster endpoint down', () => {
 
   it('all five down: a TransientError naming each endpoint, which the ASL retries', async () => {
     cluster(() => false);
-    const err = await adapter().describe().catch((e: Error) => e);
+    const err = await adapter()
+      .describe()
+      .catch((e: Error) => e);
     expect(err).toBeInstanceOf(TransientError);
     for (const e of ENDPOINTS) expect((err as Error).message).toContain(e.region);
   });
@@ -87,13 +99,16 @@ describe('FM5 an ARC cluster endpoint down', () => {
       expect(outcomeOf(result)).toBe('FAILED_OVER');
       expect(ex.events.filter((e) => e.stateName === 'ShiftTraffic' && e.type === 'TaskRetryScheduled')).toHaveLength(1);
       const via = (result.output as { steps: { shift: { via: string } } }).steps.shift.via;
-      expect(via).toBe(`arc:UpdateRoutingControlStates via ${ENDPOINTS[3].region} (skipped unavailable endpoint(s) in ${ENDPOINTS.slice(0, 3).map((e) => e.region).join(', ')})`);
+      expect(via).toBe(
+        `arc:UpdateRoutingControlStates via ${ENDPOINTS[3].region} (skipped unavailable endpoint(s) in ${ENDPOINTS.slice(0, 3)
+          .map((e) => e.region)
+          .join(', ')})`,
+      );
       expect(mocks[3]).toHaveReceivedCommandTimes(UpdateRoutingControlStatesCommand, 1);
     } finally {
       h.dispose();
     }
   });
-
 });
 
 // A drill runs its own simulation (local/sim/virtual-time.ts), so it sits outside the describe that installs one.
@@ -112,7 +127,11 @@ describe('FM5 in a drill', () => {
     });
     expect(summary.outcome).toBe('FAILED_OVER');
     expect(summary.invariantsHeld).toBe(true);
-    const out = summary.history.findLast((e) => e.stateName === 'ShiftTraffic' && e.type === 'TaskStateExited')?.output as { steps: { shift: { via: string } } };
-    expect(out.steps.shift.via).toMatch(new RegExp(`via (?!${PRIMARY}|${STANDBY})[a-z0-9-]+ \\(skipped unavailable endpoint\\(s\\) in ${PRIMARY}, ${STANDBY}\\)$`));
+    const out = summary.history.findLast((e) => e.stateName === 'ShiftTraffic' && e.type === 'TaskStateExited')?.output as {
+      steps: { shift: { via: string } };
+    };
+    expect(out.steps.shift.via).toMatch(
+      new RegExp(`via (?!${PRIMARY}|${STANDBY})[a-z0-9-]+ \\(skipped unavailable endpoint\\(s\\) in ${PRIMARY}, ${STANDBY}\\)$`),
+    );
   });
 });

@@ -35,44 +35,50 @@ describe('FM7 a step fails midway', () => {
   });
   afterEach(() => h.dispose());
 
-  it.each(breakages)('$step fails: the execution stops AT that step, the report lists done and remaining steps; a redrive resumes there and repeats no change', async ({ step, at = step, break: breakIt }) => {
-    breakIt(h);
-    const ex = h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway');
-    const first = await h.result(ex);
+  it.each(breakages)(
+    '$step fails: the execution stops AT that step, the report lists done and remaining steps; a redrive resumes there and repeats no change',
+    async ({ step, at = step, break: breakIt }) => {
+      breakIt(h);
+      const ex = h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway');
+      const first = await h.result(ex);
 
-    const done = ALL.slice(0, ALL.indexOf(step));
-    const remaining = ALL.slice(ALL.indexOf(step));
-    expect(first.status).toBe('FAILED');
-    expect(outcomeOf(first, ex.events)).toBe('INCOMPLETE');
-    // No Catch routes it elsewhere: the last top-level state entered is the step itself, where a redrive resumes.
-    expect(h.failureReports.get(ex)).toMatchObject({ kind: 'incomplete', failedState: at, completedSteps: done, remainingSteps: remaining });
-    const alert = h.world.outbox.find((m) => m.subject.includes(`failover INCOMPLETE at ${at}`));
-    expect(alert).toMatchObject({ topic: 'escalation', body: expect.stringContaining(`Completed: ${done.join(', ') || 'none'}. Remaining: ${remaining.join(', ')}.`) });
-    expect(alert!.body).toContain(`drctl redrive inc-midway (it resumes at ${at}`);
-    expect(h.world.effects.writerViolations).toEqual([]);
-    const changesBefore = [...h.world.effects.timeline];
+      const done = ALL.slice(0, ALL.indexOf(step));
+      const remaining = ALL.slice(ALL.indexOf(step));
+      expect(first.status).toBe('FAILED');
+      expect(outcomeOf(first, ex.events)).toBe('INCOMPLETE');
+      // No Catch routes it elsewhere: the last top-level state entered is the step itself, where a redrive resumes.
+      expect(h.failureReports.get(ex)).toMatchObject({ kind: 'incomplete', failedState: at, completedSteps: done, remainingSteps: remaining });
+      const alert = h.world.outbox.find((m) => m.subject.includes(`failover INCOMPLETE at ${at}`));
+      expect(alert).toMatchObject({
+        topic: 'escalation',
+        body: expect.stringContaining(`Completed: ${done.join(', ') || 'none'}. Remaining: ${remaining.join(', ')}.`),
+      });
+      expect(alert!.body).toContain(`drctl redrive inc-midway (it resumes at ${at}`);
+      expect(h.world.effects.writerViolations).toEqual([]);
+      const changesBefore = [...h.world.effects.timeline];
 
-    // The cause is fixed; the same execution (same ARN, same name) is redriven.
-    h.world.faults.clear();
-    h.world.appDown.clear();
-    ex.redrive();
-    const second = await h.result(ex);
-    expect(outcomeOf(second, ex.events)).toBe('FAILED_OVER');
-    expect(ex.redriveCount).toBe(1);
-    const redriven = ex.events.find((e) => e.type === 'ExecutionRedriven');
-    expect(redriven).toMatchObject({ redriveCount: 1, stateName: at });
-    // Nothing before the failed step ran again.
-    const after = ex.events.slice(ex.events.indexOf(redriven!));
-    for (const s of done) expect(after.some((e) => e.stateName === s && e.type.endsWith('StateEntered'))).toBe(false);
-    // A finished execution cannot be redriven again, nor started again under its name.
-    expect(() => ex.redrive()).toThrow(expect.objectContaining({ name: 'ExecutionNotRedrivable' }));
-    expect(() => h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway')).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
-    const all = h.world.effects.timeline;
-    expect(all.slice(0, changesBefore.length)).toEqual(changesBefore);
-    // Each change happened exactly once over both runs.
-    expect([...all].sort()).toEqual([`site:${PRIMARY}=PASSIVE`, `promote:ledger:failover`, `shift:${STANDBY}`, `site:${STANDBY}=ACTIVE`].sort());
-    expect(h.world.writerRegions()).toEqual([STANDBY]);
-  });
+      // The cause is fixed; the same execution (same ARN, same name) is redriven.
+      h.world.faults.clear();
+      h.world.appDown.clear();
+      ex.redrive();
+      const second = await h.result(ex);
+      expect(outcomeOf(second, ex.events)).toBe('FAILED_OVER');
+      expect(ex.redriveCount).toBe(1);
+      const redriven = ex.events.find((e) => e.type === 'ExecutionRedriven');
+      expect(redriven).toMatchObject({ redriveCount: 1, stateName: at });
+      // Nothing before the failed step ran again.
+      const after = ex.events.slice(ex.events.indexOf(redriven!));
+      for (const s of done) expect(after.some((e) => e.stateName === s && e.type.endsWith('StateEntered'))).toBe(false);
+      // A finished execution cannot be redriven again, nor started again under its name.
+      expect(() => ex.redrive()).toThrow(expect.objectContaining({ name: 'ExecutionNotRedrivable' }));
+      expect(() => h.start(failoverInput({ incidentId: 'inc-midway' }), 'inc-midway')).toThrow(expect.objectContaining({ name: 'ExecutionAlreadyExists' }));
+      const all = h.world.effects.timeline;
+      expect(all.slice(0, changesBefore.length)).toEqual(changesBefore);
+      // Each change happened exactly once over both runs.
+      expect([...all].sort()).toEqual([`site:${PRIMARY}=PASSIVE`, `promote:ledger:failover`, `shift:${STANDBY}`, `site:${STANDBY}=ACTIVE`].sort());
+      expect(h.world.writerRegions()).toEqual([STANDBY]);
+    },
+  );
 
   it('a failure before any change (AssessDataRisk) aborts with the cause and an escalation, nothing changed', async () => {
     h.world.faults.set('data.lag' as Op, 'fatal');

@@ -62,11 +62,26 @@ describe('FM8 split brain', () => {
 describe('FM8 in the local world: the fenced primary refuses writes', () => {
   it('after the failover, a write sent straight to the old primary gets 503 (PASSIVE), the new primary takes it', async () => {
     const world = new LocalWorld(config, { replicationLagMs: 500 });
-    const post = (region: string, id: string) => world.net.request(`${world.apps[region].url}/orders`, { from: 'clients', method: 'POST', body: JSON.stringify({ id }), headers: { 'content-type': 'application/json' }, timeoutMs: 2_000 });
+    const post = (region: string, id: string) =>
+      world.net.request(`${world.apps[region].url}/orders`, {
+        from: 'clients',
+        method: 'POST',
+        body: JSON.stringify({ id }),
+        headers: { 'content-type': 'application/json' },
+        timeoutMs: 2_000,
+      });
     try {
       // The primary still answers (impaired, not dead), so fencing really has to stop its writers.
       const now = new Date().toISOString();
-      const signal = (target: string, vantage: string, healthy: boolean): Signal => ({ id: `canary:${vantage}->${target}`, source: 'canary', vantage, target, healthy, detail: healthy ? 'ok' : 'errors', observedAt: now });
+      const signal = (target: string, vantage: string, healthy: boolean): Signal => ({
+        id: `canary:${vantage}->${target}`,
+        source: 'canary',
+        vantage,
+        target,
+        healthy,
+        detail: healthy ? 'ok' : 'errors',
+        observedAt: now,
+      });
       const signals: HealthSignals = {
         read: async () => [signal(PRIMARY, PRIMARY, false), signal(PRIMARY, STANDBY, false), signal(STANDBY, PRIMARY, true), signal(STANDBY, STANDBY, true)],
         probeGlobal: (n) => world.signals.probeGlobal(n),
@@ -110,7 +125,9 @@ describe('FM8 with the SSM adapter: throttled is reachable, a refused connection
     );
 
   it('GetParameter throttled in the old primary: the fence throws for the Retry instead of skipping a live region', async () => {
-    mocks[PRIMARY].on(GetParameterCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    mocks[PRIMARY]
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
     await expect(fence()).rejects.toBeInstanceOf(ThrottledError);
     expect(mocks[PRIMARY].commandCalls(PutParameterCommand)).toHaveLength(0);
   });
@@ -125,6 +142,10 @@ describe('FM8 with the SSM adapter: throttled is reachable, a refused connection
     mocks[PRIMARY].on(GetParameterCommand).resolves({ Parameter: { Value: 'ACTIVE' } });
     mocks[PRIMARY].on(PutParameterCommand).resolves({});
     await expect(fence()).resolves.toMatchObject({ fenced: true, changed: true });
-    expect(mocks[PRIMARY].commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({ Name: `/dr/orders/site-state/${PRIMARY}`, Value: 'PASSIVE', Overwrite: true });
+    expect(mocks[PRIMARY].commandCalls(PutParameterCommand)[0].args[0].input).toMatchObject({
+      Name: `/dr/orders/site-state/${PRIMARY}`,
+      Value: 'PASSIVE',
+      Overwrite: true,
+    });
   });
 });

@@ -11,7 +11,9 @@ useVirtualTime();
  */
 const make = (onTimeout: 'abort' | 'proceed') =>
   // 120 AWS seconds at 6000x: the engine's timer fires after 20 real ms.
-  new Harness(configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { mode: 'required', timeoutSeconds: 120, onTimeout } }), { approvalTimer: 'virtual' });
+  new Harness(configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { mode: 'required', timeoutSeconds: 120, onTimeout } }), {
+    approvalTimer: 'virtual',
+  });
 
 describe('FM10 approval never answered', () => {
   let h: Harness;

@@ -47,7 +47,13 @@ describe('FM11 late click, used link, expired link', () => {
     const get = await h.request('late', record.approvalId, 'GET', url);
     expect(get.status).toBe(410);
     expect(get.body).toContain('Link expired');
-    const post = await h.request('late', record.approvalId, 'POST', url, { csrf: csrfOf(page.body)!, decision: 'approve', approver: 'oncall@example.com', reason: '', acceptDataLoss: 'yes' });
+    const post = await h.request('late', record.approvalId, 'POST', url, {
+      csrf: csrfOf(page.body)!,
+      decision: 'approve',
+      approver: 'oncall@example.com',
+      reason: '',
+      acceptDataLoss: 'yes',
+    });
     expect(post.status).toBe(410);
     expect(h.world.approvals.records.get(record.approvalId)!.status).toBe('EXPIRED');
     expect(h.broker.answered).toEqual([]);

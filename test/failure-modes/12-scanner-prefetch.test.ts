@@ -28,9 +28,19 @@ describe('FM12 email scanner prefetch', () => {
     const head = await h.request('scanner-head', record.approvalId, 'HEAD', url);
     expect(head).toMatchObject({ status: 200, body: '' });
     // A scanner that submits the form it found, with every visible field but not the token.
-    const auto = await h.request('auto-post', record.approvalId, 'POST', url, { decision: 'approve', approver: 'oncall@example.com', reason: '', acceptDataLoss: 'yes' });
+    const auto = await h.request('auto-post', record.approvalId, 'POST', url, {
+      decision: 'approve',
+      approver: 'oncall@example.com',
+      reason: '',
+      acceptDataLoss: 'yes',
+    });
     expect(auto.status).toBe(403);
-    const wrong = await h.request('auto-post', record.approvalId, 'POST', url, { csrf: 'A'.repeat(22), decision: 'approve', approver: 'oncall@example.com', reason: '' });
+    const wrong = await h.request('auto-post', record.approvalId, 'POST', url, {
+      csrf: 'A'.repeat(22),
+      decision: 'approve',
+      approver: 'oncall@example.com',
+      reason: '',
+    });
     expect(wrong.status).toBe(403);
     for (const method of ['PUT', 'DELETE', 'OPTIONS']) expect((await h.request('other', record.approvalId, method, url)).status).toBe(405);
 

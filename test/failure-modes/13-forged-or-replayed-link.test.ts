@@ -35,7 +35,10 @@ describe('FM13 forged or replayed link', () => {
       'expiry extended': withQuery({ exp: String(exp + 86_400_000), sig }),
       'another id, same signature': withQuery({ exp: String(exp), sig }, genuine.pathname.replace(record.approvalId, 'x'.repeat(22))),
       'signed for another action': withQuery({ exp: String(exp), sig: signLink(SIGNING_KEY, record.approvalId, exp, 'regional-failback') }),
-      'signed with another key': withQuery({ exp: String(exp), sig: signLink(Buffer.from('somebody-elses-key-of-32-bytes!!!'), record.approvalId, exp, APPROVAL_ACTION) }),
+      'signed with another key': withQuery({
+        exp: String(exp),
+        sig: signLink(Buffer.from('somebody-elses-key-of-32-bytes!!!'), record.approvalId, exp, APPROVAL_ACTION),
+      }),
       'a valid signature over a later expiry': withQuery({ exp: String(exp + 1), sig: signLink(SIGNING_KEY, record.approvalId, exp + 1, APPROVAL_ACTION) }),
     };
     const page = await h.request('other', record.approvalId, 'GET', genuine.toString());
@@ -66,7 +69,13 @@ describe('FM13 forged or replayed link', () => {
     const rb = h.waitingApproval(b)!;
     // B's token and form are useless on A's link, and A's form on B's.
     const pageB = await h.request('other', rb.approvalId, 'GET', h.linkOf(rb.approvalId)!);
-    const crossed = await h.request('forged', ra.approvalId, 'POST', h.linkOf(ra.approvalId)!, { csrf: csrfOf(pageB.body)!, decision: 'approve', approver: 'oncall@example.com', reason: '', acceptDataLoss: 'yes' });
+    const crossed = await h.request('forged', ra.approvalId, 'POST', h.linkOf(ra.approvalId)!, {
+      csrf: csrfOf(pageB.body)!,
+      decision: 'approve',
+      approver: 'oncall@example.com',
+      reason: '',
+      acceptDataLoss: 'yes',
+    });
     expect(crossed.status).toBe(403);
     expect((await h.decide(ra, 'reject')).status).toBe(200);
     expect(outcomeOf(await h.result(a))).toBe('REJECTED');

@@ -19,7 +19,16 @@ describe('FM14 throttling and transient errors', () => {
   it('every dependency throttled on its first calls: the Retries absorb it, each change made exactly once', async () => {
     h = new Harness(config);
     primaryImpaired(h.world);
-    const ops: Op[] = ['signals.read', 'data.lag', 'siteState.get', 'data.promote', 'traffic.describe', 'traffic.shiftTo', 'signals.probeGlobal', 'data.compare'];
+    const ops: Op[] = [
+      'signals.read',
+      'data.lag',
+      'siteState.get',
+      'data.promote',
+      'traffic.describe',
+      'traffic.shiftTo',
+      'signals.probeGlobal',
+      'data.compare',
+    ];
     for (const op of ops) h.world.faults.plan(op, ['transient', 'transient']);
     const ex = h.start(failoverInput(), 'inc-throttled');
     expect(outcomeOf(await h.result(ex))).toBe('FAILED_OVER');
@@ -76,7 +85,10 @@ describe('FM14 throttling and transient errors', () => {
     const result = await h.result(ex);
     expect(outcomeOf(result, ex.events)).toBe('INCOMPLETE');
     expect(result).toMatchObject({ status: 'FAILED', error: 'TransientError', cause: expect.stringContaining('traffic.shiftTo: ThrottlingException') });
-    expect(h.failureReports.get(ex)).toMatchObject({ failedState: 'ShiftTraffic', remainingSteps: ['ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData'] });
+    expect(h.failureReports.get(ex)).toMatchObject({
+      failedState: 'ShiftTraffic',
+      remainingSteps: ['ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData'],
+    });
     expect(h.world.faults.calls.get('traffic.shiftTo')).toBe(5);
     expect(h.world.effects.shifts).toEqual([]);
   });

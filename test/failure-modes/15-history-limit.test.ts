@@ -24,7 +24,18 @@ const BUDGET = HISTORY_LIMIT / 10;
 const ASL_DIR = join(__dirname, '..', '..', 'state-machines');
 const FILES = ['failover.asl.json', 'failback.asl.json'];
 
-type State = { Type: string; Next?: string; Default?: string; End?: boolean; Choices?: ChoiceRule[]; Catch?: Array<{ Next: string }>; Retry?: Array<{ MaxAttempts?: number }>; Parameters?: Record<string, unknown>; Branches?: Machine[]; ItemProcessor?: Machine };
+type State = {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  End?: boolean;
+  Choices?: ChoiceRule[];
+  Catch?: Array<{ Next: string }>;
+  Retry?: Array<{ MaxAttempts?: number }>;
+  Parameters?: Record<string, unknown>;
+  Branches?: Machine[];
+  ItemProcessor?: Machine;
+};
 type ChoiceRule = { Next?: string; Variable?: string; And?: ChoiceRule[]; Or?: ChoiceRule[]; Not?: ChoiceRule } & Record<string, unknown>;
 type Machine = { StartAt: string; States: Record<string, State> };
 
@@ -69,7 +80,12 @@ function cycles(m: Machine): string[][] {
 }
 
 const NUMERIC = /^Numeric(GreaterThan|GreaterThanEquals|LessThan|LessThanEquals|Equals)(Path)?$/;
-const variablesOf = (r: ChoiceRule): ChoiceRule[] => [r, ...(r.And ?? []).flatMap(variablesOf), ...(r.Or ?? []).flatMap(variablesOf), ...(r.Not ? variablesOf(r.Not) : [])];
+const variablesOf = (r: ChoiceRule): ChoiceRule[] => [
+  r,
+  ...(r.And ?? []).flatMap(variablesOf),
+  ...(r.Or ?? []).flatMap(variablesOf),
+  ...(r.Not ? variablesOf(r.Not) : []),
+];
 
 /**
  * How a cycle is bounded, or why it is not. Two accepted shapes: a Choice exit on a numeric comparison
@@ -89,7 +105,8 @@ function bound(m: Machine, scc: string[]): { ok: true; how: string; maxAttempts?
         if (flag && r.BooleanEquals === true) {
           const producer = scc.map((n) => m.States[n]).find((t) => t.Type === 'Task' && (t as { ResultPath?: string }).ResultPath === `$.${flag[1]}`);
           const max = producer?.Parameters?.maxAttempts;
-          if (typeof max === 'number' && Number.isInteger(max) && max > 0) return { ok: true, how: `${name}: ${r.Variable} after maxAttempts ${max}`, maxAttempts: max };
+          if (typeof max === 'number' && Number.isInteger(max) && max > 0)
+            return { ok: true, how: `${name}: ${r.Variable} after maxAttempts ${max}`, maxAttempts: max };
         }
       }
     }
@@ -124,7 +141,16 @@ describe('FM15 history limit: every loop is bounded (static)', () => {
     if (file === 'failback.asl.json') {
       const resync = found.find((f) => f.scc.includes('ResyncCheck'))!;
       expect([...resync.scc].sort()).toEqual(
-        ['CompareResyncSegments', 'MergeResyncComparison', 'PlanResyncComparison', 'ResyncCheck', 'ResyncComparisonProgress', 'ResyncDecision', 'ResyncVerdict', 'WaitForResync'].sort(),
+        [
+          'CompareResyncSegments',
+          'MergeResyncComparison',
+          'PlanResyncComparison',
+          'ResyncCheck',
+          'ResyncComparisonProgress',
+          'ResyncDecision',
+          'ResyncVerdict',
+          'WaitForResync',
+        ].sort(),
       );
       expect(resync.verdict).toMatchObject({ maxAttempts: 20 });
       expect(sorted).toContainEqual(['CompareResyncSegment', 'ResyncSegmentProgress']);
@@ -145,7 +171,8 @@ describe('FM15 history limit: every loop is bounded (static)', () => {
     const machine = JSON.parse(readFileSync(join(ASL_DIR, file), 'utf8')) as Machine;
     const retries = scopes(machine).flatMap((m) => Object.entries(m.States).flatMap(([name, s]) => (s.Retry ?? []).map((r) => ({ name, max: r.MaxAttempts }))));
     expect(retries.length).toBeGreaterThan(0);
-    for (const r of retries) expect({ state: r.name, bounded: typeof r.max === 'number' && r.max >= 1 && r.max <= 10 }).toEqual({ state: r.name, bounded: true });
+    for (const r of retries)
+      expect({ state: r.name, bounded: typeof r.max === 'number' && r.max >= 1 && r.max <= 10 }).toEqual({ state: r.name, bounded: true });
   });
 
   it('the resync check counts its attempts and gives up exactly at maxAttempts', async () => {
@@ -154,7 +181,10 @@ describe('FM15 history limit: every loop is bounded (static)', () => {
     // The heartbeat from the region being left is a minute old every time: replication never catches up.
     const deps = {
       config,
-      dataStores: fakeDataStores({ replicationLagMs: async () => 60_000, newestHeartbeat: async () => ({ writtenAt: clock.now() - 60_000, readable: true, detail: 'stale' }) }),
+      dataStores: fakeDataStores({
+        replicationLagMs: async () => 60_000,
+        newestHeartbeat: async () => ({ writtenAt: clock.now() - 60_000, readable: true, detail: 'stale' }),
+      }),
       work: new InMemoryComparisonStore(),
       audit: { record: async () => undefined },
       clock,
@@ -162,7 +192,10 @@ describe('FM15 history limit: every loop is bounded (static)', () => {
     let resync: unknown;
     const seen: Array<{ attempt: number; exhausted: boolean }> = [];
     for (let i = 0; i < 20; i++) {
-      const r = (await runDataConsistencyValidator({ action: 'resync', maxAttempts: 20, state: { ...failoverInput({ direction: 'failback', fromRegion: STANDBY, toRegion: PRIMARY }), resync } }, deps)) as { attempt: number; exhausted: boolean };
+      const r = (await runDataConsistencyValidator(
+        { action: 'resync', maxAttempts: 20, state: { ...failoverInput({ direction: 'failback', fromRegion: STANDBY, toRegion: PRIMARY }), resync } },
+        deps,
+      )) as { attempt: number; exhausted: boolean };
       seen.push({ attempt: r.attempt, exhausted: r.exhausted });
       resync = r;
     }
@@ -218,7 +251,9 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
             ...world.dataStores,
             replicationLagMs: async (s, f, t) => (++lagReads <= 19 * manyStores.length ? 60_000 : world.dataStores.replicationLagMs(s, f, t)),
             newestHeartbeat: async (s, o, r) =>
-              ++heartbeatReads <= 19 * tables ? { writtenAt: world.clock.now() - 60_000, readable: true, detail: 'a minute old' } : world.dataStores.newestHeartbeat(s, o, r),
+              ++heartbeatReads <= 19 * tables
+                ? { writtenAt: world.clock.now() - 60_000, readable: true, detail: 'a minute old' }
+                : world.dataStores.newestHeartbeat(s, o, r),
           },
           4,
         ),
@@ -234,7 +269,10 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
     // The comparison after the 20th resync check reads each table's one segment in both regions; then ValidateData's
     // comparison does the same, its first four reads throttled (its segments' Retries).
     const resyncReads = 2 * tables;
-    w.faults.plan('data.compare', Array.from({ length: resyncReads + 4 }, (_, i) => (i >= resyncReads ? 'transient' : 'ok')));
+    w.faults.plan(
+      'data.compare',
+      Array.from({ length: resyncReads + 4 }, (_, i) => (i >= resyncReads ? 'transient' : 'ok')),
+    );
     // Clients reach the primary only on the 7th probe round: the RecoveryNotVerified Retry (6) used up.
     let probes = 0;
     const probe = w.signals.probeGlobal;
@@ -250,7 +288,8 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
     expect(ex.events.filter((e) => e.stateName === 'WaitForResync' && e.type === 'WaitStateEntered')).toHaveLength(19);
     expect(ex.events.filter((e) => e.stateName === 'PromoteStore' && e.type === 'TaskRetryScheduled')).toHaveLength(4 * manyStores.length);
     expect(ex.events.filter((e) => e.stateName === 'VerifyRecovery' && e.type === 'TaskRetryScheduled')).toHaveLength(6);
-    for (const state of ['AssessHealth', 'FenceOldPrimary', 'ShiftTraffic', 'CompareSegment']) expect([state, ex.events.filter((e) => e.stateName === state && e.type === 'TaskRetryScheduled').length]).toEqual([state, 4]);
+    for (const state of ['AssessHealth', 'FenceOldPrimary', 'ShiftTraffic', 'CompareSegment'])
+      expect([state, ex.events.filter((e) => e.stateName === state && e.type === 'TaskRetryScheduled').length]).toEqual([state, 4]);
     // Both comparisons (the resync's, ValidateData's) read every table once, its segments dealt to the configured
     // number of lanes: a Map iteration per lane, not per table, keeps the history short.
     const lanes = h.config.dataRisk.comparisonMaxConcurrency;
@@ -261,9 +300,12 @@ describe('FM15 history limit: the longest realistic executions (dynamic)', () =>
   });
 
   it('failover: 50 stores, every Retry used up but the last, resolved at the end -> far below 25,000 events', async () => {
-    h = new Harness(configWith({ traffic: 'route53-weighted', stores: manyStores, approval: { mode: 'auto-when-safe' } }), { ports: (world) => ({ dataStores: flakyPerStore(world.dataStores, 4) }) });
+    h = new Harness(configWith({ traffic: 'route53-weighted', stores: manyStores, approval: { mode: 'auto-when-safe' } }), {
+      ports: (world) => ({ dataStores: flakyPerStore(world.dataStores, 4) }),
+    });
     primaryImpaired(h.world);
-    for (const p of ['signals.read', 'data.lag', 'siteState.get', 'traffic.describe', 'data.compare'] as const) h.world.faults.plan(p, ['transient', 'transient', 'transient', 'transient']);
+    for (const p of ['signals.read', 'data.lag', 'siteState.get', 'traffic.describe', 'data.compare'] as const)
+      h.world.faults.plan(p, ['transient', 'transient', 'transient', 'transient']);
     const ex = h.start(failoverInput({ incidentId: 'inc-longest-failover' }), 'inc-longest-failover');
     const result = await h.result(ex);
     expect(outcomeOf(result)).toBe('FAILED_OVER');

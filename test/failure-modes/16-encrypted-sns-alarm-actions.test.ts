@@ -13,16 +13,29 @@ const config = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb',
 const app = testApp();
 const stacks = [PRIMARY, STANDBY].map((region) => new ControlPlaneStack(app, `fm16-${region}`, { env: { region }, config }));
 const healthChecks = new HealthCheckStack(app, 'fm16-health-checks', { env: { region: 'us-east-1' }, config });
-const templates = stacks.map((s) => ({ region: s.region, resources: Template.fromStack(s).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }> }));
+const templates = stacks.map((s) => ({
+  region: s.region,
+  resources: Template.fromStack(s).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, any> }>,
+}));
 
-type Statement = { Sid?: string; Effect: string; Principal?: { Service?: string | string[] }; Action: string | string[]; Resource: unknown; Condition?: Record<string, any> };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Principal?: { Service?: string | string[] };
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, any>;
+};
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const ref = (v: unknown): string | undefined => (v && typeof v === 'object' ? ((v as { Ref?: string }).Ref ?? (v as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]) : undefined);
+const ref = (v: unknown): string | undefined =>
+  v && typeof v === 'object' ? ((v as { Ref?: string }).Ref ?? (v as { 'Fn::GetAtt'?: string[] })['Fn::GetAtt']?.[0]) : undefined;
 
 describe.each(templates)('FM16 encrypted topics receive alarm actions ($region)', ({ resources }) => {
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const alarms = [...ofType('AWS::CloudWatch::Alarm'), ...ofType('AWS::CloudWatch::CompositeAlarm')];
-  const actionTopics = [...new Set(alarms.flatMap(([, a]) => [...list(a.Properties.AlarmActions), ...list(a.Properties.OKActions)].map(ref)))].filter((t): t is string => t !== undefined);
+  const actionTopics = [...new Set(alarms.flatMap(([, a]) => [...list(a.Properties.AlarmActions), ...list(a.Properties.OKActions)].map(ref)))].filter(
+    (t): t is string => t !== undefined,
+  );
 
   it('every detection alarm (signals, mirrors, the quorum composite, dead letters) notifies, ALARM and OK', () => {
     expect(alarms.length).toBeGreaterThanOrEqual(8);
@@ -43,18 +56,21 @@ describe.each(templates)('FM16 encrypted topics receive alarm actions ($region)'
     for (const [, t] of ofType('AWS::SNS::Topic')) expect(JSON.stringify(t.Properties.KmsMasterKeyId ?? null)).not.toContain('alias/aws/sns');
   });
 
-  it.each(actionTopics)("the key's policy lets CloudWatch decrypt and generate data keys; the topic's policy (%s) lets CloudWatch publish, from this account only", (topicId) => {
-    const keyId = ref(resources[topicId].Properties.KmsMasterKeyId)!;
-    const keyStatements = resources[keyId].Properties.KeyPolicy.Statement as Statement[];
-    const forCloudWatch = keyStatements.filter((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes('cloudwatch.amazonaws.com'));
-    expect(forCloudWatch.flatMap((s) => list(s.Action)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+  it.each(actionTopics)(
+    "the key's policy lets CloudWatch decrypt and generate data keys; the topic's policy (%s) lets CloudWatch publish, from this account only",
+    (topicId) => {
+      const keyId = ref(resources[topicId].Properties.KmsMasterKeyId)!;
+      const keyStatements = resources[keyId].Properties.KeyPolicy.Statement as Statement[];
+      const forCloudWatch = keyStatements.filter((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes('cloudwatch.amazonaws.com'));
+      expect(forCloudWatch.flatMap((s) => list(s.Action)).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
 
-    const policies = ofType('AWS::SNS::TopicPolicy').filter(([, p]) => list(p.Properties.Topics).some((t) => ref(t) === topicId));
-    const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
-    const publish = statements.find((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes('cloudwatch.amazonaws.com'));
-    expect(publish).toMatchObject({ Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
-    expect(ref(publish!.Resource)).toBe(topicId);
-  });
+      const policies = ofType('AWS::SNS::TopicPolicy').filter(([, p]) => list(p.Properties.Topics).some((t) => ref(t) === topicId));
+      const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+      const publish = statements.find((s) => s.Effect === 'Allow' && list(s.Principal?.Service).includes('cloudwatch.amazonaws.com'));
+      expect(publish).toMatchObject({ Action: 'sns:Publish', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+      expect(ref(publish!.Resource)).toBe(topicId);
+    },
+  );
 });
 
 it('FM16: the us-east-1 health-check stack puts no alarm action on a topic it does not encrypt for CloudWatch', () => {

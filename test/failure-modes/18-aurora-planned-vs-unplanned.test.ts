@@ -31,7 +31,13 @@ const cwMock = Object.fromEntries(regions.map((r) => [r, mockClient(cw[r])]));
 function globalCluster(h: () => Harness, writer: string) {
   const calls: Array<{ command: string; region: string; input: Record<string, unknown>; approvalAnswers: string[] }> = [];
   const describe = async () => ({
-    GlobalClusters: [{ GlobalClusterIdentifier: ledger.globalClusterIdentifier, Status: 'available', GlobalClusterMembers: regions.map((r) => ({ DBClusterArn: ARN[r], IsWriter: ARN[r] === writer })) }],
+    GlobalClusters: [
+      {
+        GlobalClusterIdentifier: ledger.globalClusterIdentifier,
+        Status: 'available',
+        GlobalClusterMembers: regions.map((r) => ({ DBClusterArn: ARN[r], IsWriter: ARN[r] === writer })),
+      },
+    ],
   });
   for (const r of regions) {
     rdsMock[r].reset();
@@ -49,7 +55,9 @@ function globalCluster(h: () => Harness, writer: string) {
     }
     // Aurora's lag metric, published by the secondary: well within the RPO target.
     // A recent datapoint: Aurora's lag metric is its only evidence (no heartbeat), and a stale one counts as unknown.
-    cwMock[r].on(GetMetricDataCommand).callsFake(async () => ({ MetricDataResults: [{ Id: 'lag', Values: [800], Timestamps: [new Date(Date.now() - 30_000)] }] }));
+    cwMock[r]
+      .on(GetMetricDataCommand)
+      .callsFake(async () => ({ MetricDataResults: [{ Id: 'lag', Values: [800], Timestamps: [new Date(Date.now() - 30_000)] }] }));
   }
   return calls;
 }
@@ -119,7 +127,11 @@ describe('FM18 Aurora: planned switchover vs unplanned failover', () => {
     h.world.sites[PRIMARY] = 'PASSIVE';
     h.world.sites[STANDBY] = 'ACTIVE';
     h.world.weights = { [PRIMARY]: 0, [STANDBY]: 100 };
-    const ex = h.start(failoverInput({ incidentId: 'inc-aurora-planned', direction: 'failback', fromRegion: STANDBY, toRegion: PRIMARY }), 'inc-aurora-planned', 'failback');
+    const ex = h.start(
+      failoverInput({ incidentId: 'inc-aurora-planned', direction: 'failback', fromRegion: STANDBY, toRegion: PRIMARY }),
+      'inc-aurora-planned',
+      'failback',
+    );
     await h.quiesce();
     expect(calls).toEqual([]);
     await h.decide(h.waitingApproval(ex)!, 'approve');
@@ -127,7 +139,12 @@ describe('FM18 Aurora: planned switchover vs unplanned failover', () => {
 
     expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'FAILED_BACK' } });
     expect(calls).toEqual([
-      { command: 'SwitchoverGlobalCluster', region: PRIMARY, input: { GlobalClusterIdentifier: ledger.globalClusterIdentifier, TargetDbClusterIdentifier: ARN[PRIMARY] }, approvalAnswers: ['success'] },
+      {
+        command: 'SwitchoverGlobalCluster',
+        region: PRIMARY,
+        input: { GlobalClusterIdentifier: ledger.globalClusterIdentifier, TargetDbClusterIdentifier: ARN[PRIMARY] },
+        approvalAnswers: ['success'],
+      },
     ]);
     const promote = (result.output as { steps: { promote: Array<{ action: string; summary: string }> } }).steps.promote;
     expect(promote).toEqual([expect.objectContaining({ action: 'switchover', summary: expect.stringContaining('planned: no data loss') })]);

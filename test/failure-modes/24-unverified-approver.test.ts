@@ -13,7 +13,7 @@ useVirtualTime();
 const config = configWith({ traffic: 'route53-weighted', stores: ['dynamodb'], approval: { mode: 'required', timeoutSeconds: 900 } });
 const APPROVER = 'oncall@example.com';
 
-describe('FM24 an unverified person who knows an approver\'s address', () => {
+describe("FM24 an unverified person who knows an approver's address", () => {
   let h: Harness;
   beforeEach(() => {
     h = new Harness(config);
@@ -36,12 +36,25 @@ describe('FM24 an unverified person who knows an approver\'s address', () => {
     const guesses = [APPROVER, '0000 0000', '', '12345678', challenge];
     for (const code of guesses) {
       for (const decision of ['approve', 'reject']) {
-        const res = await h.request('forged', record.approvalId, 'POST', url, { csrf, step: 'decide', challenge, code, decision, reason: APPROVER, acceptDataLoss: 'yes', approver: APPROVER });
+        const res = await h.request('forged', record.approvalId, 'POST', url, {
+          csrf,
+          step: 'decide',
+          challenge,
+          code,
+          decision,
+          reason: APPROVER,
+          acceptDataLoss: 'yes',
+          approver: APPROVER,
+        });
         expect([400, 403]).toContain(res.status);
       }
     }
     // By IAM without the approver role: an admin session, a user, the role in another account.
-    for (const principal of ['arn:aws:sts::111122223333:assumed-role/Admin/mallory', 'arn:aws:iam::111122223333:user/mallory', localApproverPrincipal(config.application, STANDBY).replace('000000000000', '999999999999')]) {
+    for (const principal of [
+      'arn:aws:sts::111122223333:assumed-role/Admin/mallory',
+      'arn:aws:iam::111122223333:user/mallory',
+      localApproverPrincipal(config.application, STANDBY).replace('000000000000', '999999999999'),
+    ]) {
       expect((await h.decideAsIam(ex, 'approve', principal)).status).toBe(403);
     }
     expect(h.broker.answered).toEqual([]);

@@ -65,8 +65,12 @@ test('prerequisites.arc.create adds one traffic-prerequisites stack, in us-west-
   expect(run.status).toBe(0);
   const manifest = JSON.parse(readFileSync(join(run.outdir, 'manifest.json'), 'utf8'));
   const app = validConfig.application;
-  const stacks = Object.entries(manifest.artifacts as Record<string, { type: string; environment: string }>).filter(([, a]) => a.type === 'aws:cloudformation:stack');
-  expect(stacks.filter(([id]) => id.includes('prerequisites')).map(([id, a]) => [id, a.environment])).toEqual([[`${app}-dr-traffic-prerequisites`, 'aws://unknown-account/us-west-2']]);
+  const stacks = Object.entries(manifest.artifacts as Record<string, { type: string; environment: string }>).filter(
+    ([, a]) => a.type === 'aws:cloudformation:stack',
+  );
+  expect(stacks.filter(([id]) => id.includes('prerequisites')).map(([id, a]) => [id, a.environment])).toEqual([
+    [`${app}-dr-traffic-prerequisites`, 'aws://unknown-account/us-west-2'],
+  ]);
   expect(stacks).toHaveLength(4);
 });
 

@@ -1,4 +1,3 @@
-
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { APPROVAL_RATE_LIMIT } from '../../config/approval-rate-limit';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
@@ -29,7 +28,9 @@ describe('approval API: abuse resistance', () => {
     expect(acl.Properties.Rules).toEqual([
       expect.objectContaining({
         Name: 'PerClientRateLimit',
-        Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: APPROVAL_RATE_LIMIT.requests, EvaluationWindowSec: APPROVAL_RATE_LIMIT.windowSeconds } },
+        Statement: {
+          RateBasedStatement: { AggregateKeyType: 'IP', Limit: APPROVAL_RATE_LIMIT.requests, EvaluationWindowSec: APPROVAL_RATE_LIMIT.windowSeconds },
+        },
         Action: { Block: { CustomResponse: expect.objectContaining({ ResponseCode: 429, CustomResponseBodyKey: 'TooManyRequests' }) } },
       }),
     ]);
@@ -47,11 +48,16 @@ describe('approval API: abuse resistance', () => {
 describe('approval API: who may decide', () => {
   it('the page routes are open; POST /decisions needs AWS_IAM', () => {
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
-    expect(methods.filter((m) => m.AuthorizationType === 'NONE').map((m) => m.HttpMethod).sort()).toEqual(['GET', 'HEAD', 'POST']);
+    expect(
+      methods
+        .filter((m) => m.AuthorizationType === 'NONE')
+        .map((m) => m.HttpMethod)
+        .sort(),
+    ).toEqual(['GET', 'HEAD', 'POST']);
     expect(methods.filter((m) => m.AuthorizationType === 'AWS_IAM').map((m) => m.HttpMethod)).toEqual(['POST']);
   });
 
-  it('the API resource policy denies the IAM route to every principal but this region\'s approver role (nothing names the other region)', () => {
+  it("the API resource policy denies the IAM route to every principal but this region's approver role (nothing names the other region)", () => {
     const [[, api]] = ofType('AWS::ApiGateway::RestApi');
     const statements = api.Properties.Policy.Statement as Array<Record<string, any>>;
     const deny = statements.find((s) => s.Effect === 'Deny')!;
@@ -65,8 +71,17 @@ describe('approval API: who may decide', () => {
     expect(render(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal.AWS)).toBe('arn:${AWS::Partition}:iam::111122223333:root');
     const statements = statementsOfRole(template, roleId);
     const invoke = statements.find((s) => s.actions.includes('execute-api:Invoke'))!;
-    expect(invoke.resources).toEqual([expect.stringMatching(/^arn:\$\{AWS::Partition\}:execute-api:us-west-2:111122223333:\$\{\w+\}\/\$\{\w+\}\/POST\/decisions$/)]);
-    expect(statements.flatMap((s) => s.actions).sort()).toEqual(['execute-api:Invoke', 'ssm:GetParameter', 'states:DescribeExecution', 'states:GetExecutionHistory', 'states:ListExecutions', 'states:ListStateMachines']);
+    expect(invoke.resources).toEqual([
+      expect.stringMatching(/^arn:\$\{AWS::Partition\}:execute-api:us-west-2:111122223333:\$\{\w+\}\/\$\{\w+\}\/POST\/decisions$/),
+    ]);
+    expect(statements.flatMap((s) => s.actions).sort()).toEqual([
+      'execute-api:Invoke',
+      'ssm:GetParameter',
+      'states:DescribeExecution',
+      'states:GetExecutionHistory',
+      'states:ListExecutions',
+      'states:ListStateMachines',
+    ]);
     expect(statements.find((s) => s.actions.includes('states:DescribeExecution'))!.resources).toEqual([
       'arn:${AWS::Partition}:states:us-west-2:111122223333:execution:orders-dr-failover:*',
       'arn:${AWS::Partition}:states:us-west-2:111122223333:execution:orders-dr-failback:*',
@@ -79,7 +94,7 @@ describe('approval API: who may decide', () => {
 });
 
 describe('approval API: codes and the callback', () => {
-  it('the code topic is encrypted and each approver\'s subscription only takes messages addressed to that approver', () => {
+  it("the code topic is encrypted and each approver's subscription only takes messages addressed to that approver", () => {
     const [[topicId]] = ofType('AWS::SNS::Topic').filter(([, t]) => String(t.Properties.DisplayName).includes('approval codes'));
     expect(resources[topicId].Properties.KmsMasterKeyId).toBeDefined();
     const subscriptions = ofType('AWS::SNS::Subscription')
@@ -101,7 +116,9 @@ describe('approval API: codes and the callback', () => {
     const publish = statements.filter((s) => s.actions.includes('sns:Publish')).flatMap((s) => s.resources);
     expect(publish).toEqual(expect.arrayContaining([`\${${topicId}}`]));
     expect(publish).toHaveLength(2);
-    expect(statements.find((s) => s.actions.includes('states:DescribeExecution'))).toMatchObject({ actions: ['states:DescribeExecution', 'states:GetExecutionHistory'] });
+    expect(statements.find((s) => s.actions.includes('states:DescribeExecution'))).toMatchObject({
+      actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+    });
   });
 
   it('the dashboard the page links to is the one the stack creates', () => {

@@ -15,7 +15,8 @@ import { testApp } from '../support/cdk';
 // do not apply to this architecture are acknowledged below, on the exact constructs, with the reason.
 // Every stack of both traffic strategies: the two control planes, the us-east-1 health-check stack and the
 // opt-in traffic-prerequisites stack (ARC cluster and routing controls; weighted records).
-const withPrerequisites = (config: DrConfig, prerequisites: DrConfigInput['prerequisites']) => parseConfig({ ...structuredClone(config), prerequisites }, 'cdk-nag config');
+const withPrerequisites = (config: DrConfig, prerequisites: DrConfigInput['prerequisites']) =>
+  parseConfig({ ...structuredClone(config), prerequisites }, 'cdk-nag config');
 const variants = {
   arc: withPrerequisites(configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] }), { arc: { create: true } }),
   route53: withPrerequisites(configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'] }), { route53Records: { create: true } }),
@@ -25,7 +26,9 @@ const stacks: Stack[] = [];
 for (const [name, config] of Object.entries(variants)) {
   for (const region of [PRIMARY, STANDBY]) stacks.push(new ControlPlaneStack(app, `${name}-dr-${region}`, { env: { region }, config }));
   stacks.push(new HealthCheckStack(app, `${name}-dr-health-checks`, { env: { region: 'us-east-1' }, config }));
-  stacks.push(new TrafficPrerequisitesStack(app, `${name}-dr-traffic-prerequisites`, { env: { region: trafficPrerequisitesRegion(config.traffic.strategy) }, config }));
+  stacks.push(
+    new TrafficPrerequisitesStack(app, `${name}-dr-traffic-prerequisites`, { env: { region: trafficPrerequisitesRegion(config.traffic.strategy) }, config }),
+  );
 }
 
 const find = (stack: Stack, path: string): IConstruct | undefined => {
@@ -58,7 +61,8 @@ for (const stack of stacks) {
     });
     Validations.of(find(stack, 'Functions/FailureReporter')!).acknowledge({
       id: 'Serverless::Serverless-LambdaDLQ',
-      reason: "EventBridge invokes it from the execution failure rule, whose own retry policy (24 h) and dead-letter queue (UndeliveredAlerts, alarmed) keep an event it could not deliver; the rule's other target, the alert topic, does not depend on it.",
+      reason:
+        "EventBridge invokes it from the execution failure rule, whose own retry policy (24 h) and dead-letter queue (UndeliveredAlerts, alarmed) keep an event it could not deliver; the rule's other target, the alert topic, does not depend on it.",
     });
     Validations.of(find(stack, 'SiteStateReconciler')!).acknowledge(
       {
@@ -88,7 +92,10 @@ for (const stack of stacks) {
       id: 'Serverless::Serverless-SNSRedrivePolicy',
       reason: 'Email subscriptions to people: an undelivered approval email ends in the approval timeout, whose escalation goes to a second list.',
     });
-    Validations.of(find(stack, 'Detection/TriggerDeadLetters')!).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: 'This queue is itself the dead-letter queue of the alarm trigger.' });
+    Validations.of(find(stack, 'Detection/TriggerDeadLetters')!).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself the dead-letter queue of the alarm trigger.',
+    });
     Validations.of(find(stack, 'ExecutionFailureAlerts/UndeliveredAlerts')!).acknowledge({
       id: 'Serverless::Serverless-SQSRedrivePolicy',
       reason: 'This queue is itself the dead-letter queue of the execution failure alert rule; its own alarm escalates.',
@@ -99,7 +106,11 @@ for (const stack of stacks) {
     });
   }
   const forward = find(stack, 'HealthChecks/ForwardDeadLetters');
-  if (forward) Validations.of(forward).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: 'This queue is itself the dead-letter queue of the forwarding rule.' });
+  if (forward)
+    Validations.of(forward).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason: 'This queue is itself the dead-letter queue of the forwarding rule.',
+    });
 }
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 
@@ -118,7 +129,8 @@ test('the AWS Solutions and Serverless packs find nothing unacknowledged in any 
 });
 
 /** Reasons that explain nothing: a suppression must say why this resource may break this rule. */
-const GENERIC = /^(n\/?a|not applicable|ok|okay|fine|false positive|by design|accepted|ignore[d]?|suppress(ed)?|todo|fixme|tbd|not needed|intended|expected)\.?$/i;
+const GENERIC =
+  /^(n\/?a|not applicable|ok|okay|fine|false positive|by design|accepted|ignore[d]?|suppress(ed)?|todo|fixme|tbd|not needed|intended|expected)\.?$/i;
 
 test('every acknowledgement carries a specific reason (no short or generic ones)', () => {
   const acks: Array<{ path: string; id: string; reason: string }> = [];
@@ -131,6 +143,8 @@ test('every acknowledgement carries a specific reason (no short or generic ones)
   // The packs' rules, the CloudFormation ones, in both the constructs and this file.
   expect(acks.filter((a) => a.id.startsWith('AwsSolutions::')).length).toBeGreaterThan(10);
   expect(acks.filter((a) => a.id.startsWith('Serverless::')).length).toBeGreaterThan(0);
-  const weak = acks.filter((a) => typeof a.reason !== 'string' || a.reason.trim().length < 20 || GENERIC.test(a.reason.trim()) || /\b(todo|fixme|tbd)\b/i.test(a.reason));
+  const weak = acks.filter(
+    (a) => typeof a.reason !== 'string' || a.reason.trim().length < 20 || GENERIC.test(a.reason.trim()) || /\b(todo|fixme|tbd)\b/i.test(a.reason),
+  );
   expect(weak).toEqual([]);
 });

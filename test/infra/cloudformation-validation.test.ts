@@ -57,7 +57,14 @@ const everyOption: Array<[string, DrConfig]> = [
       deployment: { apiGatewayAccountRole: true },
     }),
   ],
-  ['route53-weighted, every store kind, a pilot-light standby', configWith({ traffic: 'route53-weighted', stores: ['dynamodb', 'aurora', 's3'], standby: { mode: 'pilot-light', scaling: [{ kind: 'ecs-service', cluster: 'orders', service: 'api', desiredCount: 6 }] } })],
+  [
+    'route53-weighted, every store kind, a pilot-light standby',
+    configWith({
+      traffic: 'route53-weighted',
+      stores: ['dynamodb', 'aurora', 's3'],
+      standby: { mode: 'pilot-light', scaling: [{ kind: 'ecs-service', cluster: 'orders', service: 'api', desiredCount: 6 }] },
+    }),
+  ],
 ];
 
 test.each([...shipped.map((file) => [file, loadConfig(join(root, file))] as [string, DrConfig]), ...everyOption])(

@@ -70,7 +70,9 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
       TracingConfiguration: { Enabled: true },
     });
     // Named after the state machine and this stack instance (test/infra/recreatable-stacks.test.ts pins the name).
-    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).filter((g) => render(g.Properties.LogGroupName ?? '').startsWith(`/aws/vendedlogs/states/${APP}-dr-failover-`));
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).filter((g) =>
+      render(g.Properties.LogGroupName ?? '').startsWith(`/aws/vendedlogs/states/${APP}-dr-failover-`),
+    );
     expect(groups).toHaveLength(1);
     expect(groups[0].Properties).toMatchObject({ KmsKeyId: expect.anything(), RetentionInDays: expect.any(Number) });
   });
@@ -142,7 +144,12 @@ describe.each(roles)('%s stack: task functions', (role) => {
     const callbackOnly: string[] = [LAMBDA_ENV.approverCodeTopicArn, LAMBDA_ENV.approverRoleNames];
     for (const id of FUNCTION_IDS) {
       const want = [...expected]
-        .filter((n) => (id === 'ApprovalRequest' || n !== LAMBDA_ENV.approvalBaseUrl) && (id === 'ApprovalCallback' || !callbackOnly.includes(n)) && (id === 'DataConsistencyValidator' || n !== LAMBDA_ENV.comparisonTable))
+        .filter(
+          (n) =>
+            (id === 'ApprovalRequest' || n !== LAMBDA_ENV.approvalBaseUrl) &&
+            (id === 'ApprovalCallback' || !callbackOnly.includes(n)) &&
+            (id === 'DataConsistencyValidator' || n !== LAMBDA_ENV.comparisonTable),
+        )
         .sort();
       expect({ id, names: Object.keys(envOf(role, id)).sort() }).toEqual({ id, names: want });
     }
@@ -171,7 +178,15 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
   const expectedActions: Record<FunctionId, string[]> = {
     HealthChecker: [...common, 'cloudwatch:DescribeAlarms'],
     TrafficRouter: [...common, ...idempotency, 'route53:ChangeResourceRecordSets', 'route53:ListResourceRecordSets', 'route53:GetChange'],
-    FailoverOrchestrator: [...common, ...idempotency, 'ssm:GetParameter', 'ssm:PutParameter', 'rds:FailoverGlobalCluster', 'rds:SwitchoverGlobalCluster', 'rds:DescribeGlobalClusters'],
+    FailoverOrchestrator: [
+      ...common,
+      ...idempotency,
+      'ssm:GetParameter',
+      'ssm:PutParameter',
+      'rds:FailoverGlobalCluster',
+      'rds:SwitchoverGlobalCluster',
+      'rds:DescribeGlobalClusters',
+    ],
     // GetItem: heartbeat items only; Query: the comparison table's parts.
     DataConsistencyValidator: [...common, 'cloudwatch:GetMetricData', 'dynamodb:DescribeTable', 'dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:Query'],
     ApprovalRequest: [...common, 'sns:Publish', 'kms:Decrypt', 'kms:GenerateDataKey*', 'secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -267,7 +282,7 @@ describe.each(roles)('%s stack: least-privilege IAM', (role) => {
     expect(resourcesFor(statements, 'secretsmanager:GetSecretValue')).toEqual([expectedSecretResource(role)]);
   });
 
-  test('approval-callback answers task tokens of this region\'s failover and failback state machines only', () => {
+  test("approval-callback answers task tokens of this region's failover and failback state machines only", () => {
     const statements = statementsOf(role, 'ApprovalCallback');
     const sm = ['failover', 'failback'].map((n) => partitionArn(`states:${region()}:\${AWS::AccountId}:stateMachine:${APP}-dr-${n}`));
     expect(resourcesFor(statements, 'states:SendTaskSuccess').sort()).toEqual(sm.sort());
@@ -341,7 +356,11 @@ describe.each(roles)('%s stack: topics and key', (role) => {
       ]),
       ...config.approval.escalation.map((e) => ({ topic: ref('Escalation'), protocol: 'email', endpoint: e })),
       // One-time codes: each approver's subscription filters on its own address (test/infra/approval-api.test.ts).
-      ...config.approval.approvers.map((e) => ({ topic: `\${${logicalIdOf(stacks[role], stacks[role].node.findChild('ApprovalApi').node.findChild('ApproverCodes'))}}`, protocol: 'email', endpoint: e })),
+      ...config.approval.approvers.map((e) => ({
+        topic: `\${${logicalIdOf(stacks[role], stacks[role].node.findChild('ApprovalApi').node.findChild('ApproverCodes'))}}`,
+        protocol: 'email',
+        endpoint: e,
+      })),
     ];
     const key = (s: { topic: string; endpoint: string }) => `${s.topic} ${s.endpoint}`;
     expect(subs.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(expected.sort((a, b) => key(a).localeCompare(key(b))));
@@ -427,7 +446,8 @@ describe('signing secret and site state across the two stacks', () => {
   });
 
   test.each(roles)("%s: the approval functions read this region's secret, which signs and verifies this region's links", (role) => {
-    for (const id of ['ApprovalRequest', 'ApprovalCallback'] as const) expect(render(envOf(role, id)[LAMBDA_ENV.signingSecretArn])).toBe(expectedSecretResource(role));
+    for (const id of ['ApprovalRequest', 'ApprovalCallback'] as const)
+      expect(render(envOf(role, id)[LAMBDA_ENV.signingSecretArn])).toBe(expectedSecretResource(role));
   });
 
   test('each region creates its own site-state switch: ACTIVE in the primary, PASSIVE in the standby', () => {
@@ -449,7 +469,9 @@ describe('function timeouts', () => {
     const functions = stacks.standby.node.findChild('Functions').node.children;
     const deployed: Record<string, number> = {};
     for (const fn of functions) {
-      const resource = templates.standby.toJSON().Resources[logicalIdOf(stacks.standby, fn)] as { Type: string; Properties: { Timeout?: number; Handler?: string } } | undefined;
+      const resource = templates.standby.toJSON().Resources[logicalIdOf(stacks.standby, fn)] as
+        | { Type: string; Properties: { Timeout?: number; Handler?: string } }
+        | undefined;
       if (resource?.Type !== 'AWS::Lambda::Function') continue;
       deployed[fn.node.id] = resource.Properties.Timeout ?? 3;
     }

@@ -39,7 +39,9 @@ type Widget = { type: string; properties: { title?: string; metrics?: unknown[][
 function renderBody(v: unknown): string {
   const join = (v as Record<string, unknown>)?.['Fn::Join'] as [string, unknown[]] | undefined;
   if (!join) return render(v);
-  return join[1].map((part) => (typeof part === 'string' || (part as { Ref?: string }).Ref || (part as Record<string, unknown>)['Fn::GetAtt'] ? render(part) : '<token>')).join(join[0]);
+  return join[1]
+    .map((part) => (typeof part === 'string' || (part as { Ref?: string }).Ref || (part as Record<string, unknown>)['Fn::GetAtt'] ? render(part) : '<token>'))
+    .join(join[0]);
 }
 
 function dashboardOf(stack: StackType): { name: string; widgets: Widget[] } {
@@ -69,7 +71,7 @@ describe.each(['primary', 'standby'] as const)('%s stack dashboard', (role) => {
     expect(name).toBe(`${APP}-dr-${region}`);
   });
 
-  test('graphs every vantage\'s probe failures for both regions and the global name', () => {
+  test("graphs every vantage's probe failures for both regions and the global name", () => {
     for (const vantage of [PRIMARY, STANDBY]) {
       for (const target of [PRIMARY, STANDBY, 'global']) {
         expect(metrics).toContainEqual(expect.arrayContaining([`${APP}-dr/Detection`, 'ProbeFailed', 'Vantage', vantage, 'Target', target]));
@@ -92,7 +94,9 @@ describe.each(['primary', 'standby'] as const)('%s stack dashboard', (role) => {
     for (const r of [PRIMARY, STANDBY]) {
       for (const sm of [`${APP}-dr-failover`, `${APP}-dr-failback`]) {
         for (const metric of ['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed']) {
-          const line = metrics.find((m) => m[0] === 'AWS/States' && m[1] === metric && String(dims(m).StateMachineArn).endsWith(`:states:${r}:\${AWS::AccountId}:stateMachine:${sm}`));
+          const line = metrics.find(
+            (m) => m[0] === 'AWS/States' && m[1] === metric && String(dims(m).StateMachineArn).endsWith(`:states:${r}:\${AWS::AccountId}:stateMachine:${sm}`),
+          );
           expect(line).toBeDefined();
           expect(optionsOf(line!).region).toBe(r);
         }
@@ -102,7 +106,14 @@ describe.each(['primary', 'standby'] as const)('%s stack dashboard', (role) => {
 
   test('graphs the duration of every task function of this region, labelled with its name from config/steps.ts', () => {
     const functions = stack.node.findChild('Functions').node;
-    expect(GRAPHED_STEPS.map((s) => s.constructId)).toEqual(['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest', 'AlarmTrigger']);
+    expect(GRAPHED_STEPS.map((s) => s.constructId)).toEqual([
+      'HealthChecker',
+      'TrafficRouter',
+      'FailoverOrchestrator',
+      'DataConsistencyValidator',
+      'ApprovalRequest',
+      'AlarmTrigger',
+    ]);
     for (const step of GRAPHED_STEPS) {
       const fnRef = `\${${logicalIdOf(stack, functions.findChild(step.constructId))}}`;
       const line = metrics.find((m) => m[1] === 'Duration' && m.includes(fnRef) && optionsOf(m).stat === 'p90');

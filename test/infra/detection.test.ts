@@ -88,7 +88,10 @@ describe.each(REGIONS)('control-plane stack in %s: canary', (region) => {
     const canaryId = logicalIdOf(stacks[region], stacks[region].node.findChild('Detection').node.findChild('Canary'));
     const roleId = template.toJSON().Resources[canaryId].Properties.ExecutionRoleArn['Fn::GetAtt'][0];
     // The Synthetics-generated inline policy (its own namespace) plus ours, attached as a separate policy.
-    const inline = template.toJSON().Resources[roleId].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).map((s: any) => ({ actions: [s.Action].flat(), condition: s.Condition }));
+    const inline = template
+      .toJSON()
+      .Resources[roleId].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)
+      .map((s: any) => ({ actions: [s.Action].flat(), condition: s.Condition }));
     const put = [...inline, ...statementsOfRole(template, roleId)].filter((s) => s.actions.includes('cloudwatch:PutMetricData'));
     expect(put.map((s) => s.condition)).toContainEqual({ StringEquals: { 'cloudwatch:namespace': detectionNames.metricNamespace(APP) } });
     for (const s of put) expect((s.condition as any)?.StringEquals?.['cloudwatch:namespace']).toBeDefined();
@@ -156,10 +159,16 @@ describe.each(REGIONS)('control-plane stack in %s: alarms', (region) => {
     const keyId = topic.KmsMasterKeyId['Fn::GetAtt'][0];
     const statements = template.toJSON().Resources[keyId].Properties.KeyPolicy.Statement;
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']) }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+      }),
     );
     const topicPolicy = resourcesOf(template, 'AWS::SNS::TopicPolicy').find((p) => p.Topics.map(render).includes(alertTopicRef(region)))!;
-    expect(topicPolicy.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }));
+    expect(topicPolicy.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+    );
   });
 });
 
@@ -169,7 +178,11 @@ describe.each(REGIONS)('control-plane stack in %s: trigger', (region) => {
   test('every alarm state change under the prefix invokes the alarm trigger, with a short max event age, retries and a DLQ', () => {
     const rules = resourcesOf(template, 'AWS::Events::Rule');
     const rule = rules.find((r) => r.EventPattern?.['detail-type']?.includes('CloudWatch Alarm State Change'));
-    expect(rule?.EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [{ prefix: PREFIX }] } });
+    expect(rule?.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: [{ prefix: PREFIX }] },
+    });
     expect(rule?.Targets).toHaveLength(1);
     const target = rule!.Targets[0];
     expect(render(target.Arn)).toBe(`\${${triggerLogicalId(region)}.Arn}`);
@@ -190,15 +203,22 @@ describe.each(REGIONS)('control-plane stack in %s: trigger', (region) => {
 
   test("the trigger may start only this region's state machine, take the lock, alert, read alarms and set only the mirrors", () => {
     const statements = statementsOfRole(template, roleOf(template, triggerLogicalId(region)));
-    expect(resourcesFor(statements, 'states:StartExecution')).toEqual([`arn:\${AWS::Partition}:states:${region}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`]);
+    expect(resourcesFor(statements, 'states:StartExecution')).toEqual([
+      `arn:\${AWS::Partition}:states:${region}:\${AWS::AccountId}:stateMachine:${APP}-dr-failover`,
+    ]);
     expect(resourcesFor(statements, 'dynamodb:PutItem').sort()).toEqual(['${AuditTable.Arn}', '${IncidentLockTable.Arn}'].sort());
     expect(resourcesFor(statements, 'dynamodb:GetItem')).toEqual(['${IncidentLockTable.Arn}']);
     expect(resourcesFor(statements, 'sns:Publish')).toEqual([alertTopicRef(region)]);
     expect(resourcesFor(statements, 'cloudwatch:DescribeAlarms')).toEqual(['*']);
-    expect(resourcesFor(statements, 'cloudwatch:SetAlarmState')).toEqual([`arn:\${AWS::Partition}:cloudwatch:${region}:\${AWS::AccountId}:alarm:${PREFIX}route53-health-check--*`]);
-    expect(resourcesFor(statements, 'ssm:GetParameter')).toEqual([`arn:\${AWS::Partition}:ssm:${region}:\${AWS::AccountId}:parameter/dr/${APP}/site-state/${region}`]);
+    expect(resourcesFor(statements, 'cloudwatch:SetAlarmState')).toEqual([
+      `arn:\${AWS::Partition}:cloudwatch:${region}:\${AWS::AccountId}:alarm:${PREFIX}route53-health-check--*`,
+    ]);
+    expect(resourcesFor(statements, 'ssm:GetParameter')).toEqual([
+      `arn:\${AWS::Partition}:ssm:${region}:\${AWS::AccountId}:parameter/dr/${APP}/site-state/${region}`,
+    ]);
     const actions = new Set(statements.filter((s) => s.effect === 'Allow').flatMap((s) => s.actions));
-    for (const forbidden of ['states:*', 'ssm:PutParameter', 'route53:ChangeResourceRecordSets', 'lambda:InvokeFunction']) expect(actions).not.toContain(forbidden);
+    for (const forbidden of ['states:*', 'ssm:PutParameter', 'route53:ChangeResourceRecordSets', 'lambda:InvokeFunction'])
+      expect(actions).not.toContain(forbidden);
   });
 
   test('its environment names its own state machine and the incident lock table', () => {
@@ -216,14 +236,31 @@ describe('us-east-1 health-check stack', () => {
     expect(checks).toHaveLength(2);
     for (const r of [config.regions.primary, config.regions.standby]) {
       const url = new URL(r.healthUrl);
-      expect(checks).toContainEqual(expect.objectContaining({ Type: 'HTTPS', FullyQualifiedDomainName: url.hostname, Port: 443, ResourcePath: url.pathname, RequestInterval: 10, FailureThreshold: 3 }));
+      expect(checks).toContainEqual(
+        expect.objectContaining({
+          Type: 'HTTPS',
+          FullyQualifiedDomainName: url.hostname,
+          Port: 443,
+          ResourcePath: url.pathname,
+          RequestInterval: 10,
+          FailureThreshold: 3,
+        }),
+      );
     }
   });
 
   test('an alarm on each HealthCheckStatus (only published in us-east-1), named as the health-checker parses it', () => {
     for (const r of REGIONS) {
       const a = alarm(healthTemplate, `${PREFIX}route53-health-check--global--${r}`);
-      expect(a).toMatchObject({ Namespace: 'AWS/Route53', MetricName: 'HealthCheckStatus', Statistic: 'Minimum', Period: 60, Threshold: 1, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'missing' });
+      expect(a).toMatchObject({
+        Namespace: 'AWS/Route53',
+        MetricName: 'HealthCheckStatus',
+        Statistic: 'Minimum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'missing',
+      });
       const check = healthStack.node.findChild('HealthChecks').node.findChild(`HealthCheck-${r}`);
       expect(a.Dimensions).toEqual([{ Name: 'HealthCheckId', Value: { Ref: logicalIdOf(healthStack, check) } }]);
     }
@@ -231,7 +268,11 @@ describe('us-east-1 health-check stack', () => {
 
   test('forwards their state changes to the default bus of each control-plane region other than us-east-1, with a DLQ', () => {
     const rule = resourcesOf(healthTemplate, 'AWS::Events::Rule')[0];
-    expect(rule.EventPattern).toEqual({ source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], detail: { alarmName: [{ prefix: `${PREFIX}route53-health-check--` }] } });
+    expect(rule.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: [{ prefix: `${PREFIX}route53-health-check--` }] },
+    });
     const buses = rule.Targets.map((t: any) => render(t.Arn));
     expect(buses).toEqual(REGIONS.filter((r) => r !== 'us-east-1').map((r) => `arn:\${AWS::Partition}:events:${r}:\${AWS::AccountId}:event-bus/default`));
     for (const t of rule.Targets) expect(t.DeadLetterConfig).toBeDefined();
@@ -249,7 +290,9 @@ describe('us-east-1 health-check stack', () => {
     const euApp = testApp();
     const t = Template.fromStack(new HealthCheckStack(euApp, 'eu-health', { env: { region: 'us-east-1' }, config: eu }));
     const rule = resourcesOf(t, 'AWS::Events::Rule')[0];
-    expect(rule.Targets.map((x: any) => render(x.Arn)).sort()).toEqual(['eu-central-1', 'eu-west-1'].map((r) => `arn:\${AWS::Partition}:events:${r}:\${AWS::AccountId}:event-bus/default`));
+    expect(rule.Targets.map((x: any) => render(x.Arn)).sort()).toEqual(
+      ['eu-central-1', 'eu-west-1'].map((r) => `arn:\${AWS::Partition}:events:${r}:\${AWS::AccountId}:event-bus/default`),
+    );
   });
 
   test('refuses to live anywhere but us-east-1', () => {
@@ -261,10 +304,12 @@ describe('us-east-1 health-check stack', () => {
 test('a quorum larger than the independent signals fails the synth naming detection.quorum', () => {
   const tooMany = parseConfig({ ...config, detection: { ...config.detection, quorum: 4 } });
   const bad = testApp();
-  expect(() => new ControlPlaneStack(bad, 'quorum', { env: { region: STANDBY }, config: tooMany })).toThrow(/detection\.quorum is 4, but only 3 independent signals/);
+  expect(() => new ControlPlaneStack(bad, 'quorum', { env: { region: STANDBY }, config: tooMany })).toThrow(
+    /detection\.quorum is 4, but only 3 independent signals/,
+  );
 });
 
-test('an event age beyond Lambda\'s 6 h async limit keeps EventBridge at the configured age and caps Lambda at 6 h', () => {
+test("an event age beyond Lambda's 6 h async limit keeps EventBridge at the configured age and caps Lambda at 6 h", () => {
   const day = parseConfig({ ...config, detection: { ...config.detection, maxEventAgeSeconds: 86_400 } });
   const small = testApp();
   const stack = new Stack(small, 'detection-only', { env: { region: STANDBY } });
@@ -272,7 +317,11 @@ test('an event age beyond Lambda\'s 6 h async limit keeps EventBridge at the con
   new Detection(stack, 'Detection', {
     config: day,
     alertTopic: new sns.Topic(stack, 'Alert', { masterKey: key }),
-    alarmTrigger: new lambda.Function(stack, 'Trigger', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') }),
+    alarmTrigger: new lambda.Function(stack, 'Trigger', {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    }),
     incidentLockTable: new dynamodb.Table(stack, 'Lock', { partitionKey: { name: 'lockId', type: dynamodb.AttributeType.STRING } }),
     stateMachineArn: `arn:aws:states:${STANDBY}:111122223333:stateMachine:${APP}-dr-failover`,
   });

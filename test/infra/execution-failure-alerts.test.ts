@@ -14,22 +14,32 @@ const config = loadConfig(resolve(__dirname, '..', '..', 'dr.config.json'));
 const APP = config.application;
 const PREFIX = `${APP}-dr-`;
 const app = testApp();
-const stacks = [config.regions.primary.name, config.regions.standby.name].map((region) => new ControlPlaneStack(app, `${APP}-dr-${region}`, { env: { region }, config }));
+const stacks = [config.regions.primary.name, config.regions.standby.name].map(
+  (region) => new ControlPlaneStack(app, `${APP}-dr-${region}`, { env: { region }, config }),
+);
 
 const child = (stack: Stack, path: string): IConstruct => path.split('/').reduce<IConstruct>((c, id) => c.node.findChild(id), stack);
 const ref = (stack: Stack, path: string) => ({ Ref: logicalIdOf(stack, child(stack, path)) });
 
 /** What EventBridge's input transformer does: each `<key>` of the template becomes the value at its input path. */
 function transform(transformer: { InputPathsMap: Record<string, string>; InputTemplate: string }, event: ExecutionStatusChangeEvent): string {
-  const valueAt = (path: string) => path.split('.').slice(1).reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], event);
-  const filled = transformer.InputTemplate.replace(/<([A-Za-z0-9_-]+)>/g, (m, key: string) => (key in transformer.InputPathsMap ? String(valueAt(transformer.InputPathsMap[key])) : m));
+  const valueAt = (path: string) =>
+    path
+      .split('.')
+      .slice(1)
+      .reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], event);
+  const filled = transformer.InputTemplate.replace(/<([A-Za-z0-9_-]+)>/g, (m, key: string) =>
+    key in transformer.InputPathsMap ? String(valueAt(transformer.InputPathsMap[key])) : m,
+  );
   return JSON.parse(filled) as string;
 }
 
 describe.each(stacks.map((s) => [s.region, s] as const))('%s: failure alerting that nothing bypasses', (_region, stack) => {
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
-  const rules = Object.values(template.findResources('AWS::Events::Rule')).filter((r) => (r.Properties.EventPattern as { source?: string[] })?.source?.[0] === 'aws.states');
+  const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+    (r) => (r.Properties.EventPattern as { source?: string[] })?.source?.[0] === 'aws.states',
+  );
   const alertTopic = ref(stack, 'Topics/Alert');
   const failover = ref(stack, 'Failover/StateMachine');
   const failback = ref(stack, 'Failback/StateMachine');
@@ -62,8 +72,9 @@ describe.each(stacks.map((s) => [s.region, s] as const))('%s: failure alerting t
     expect(resources[alertTopic.Ref].Properties.KmsMasterKeyId).toBeDefined();
   });
 
-  test("the input transformer publishes exactly the text the drill builds: execution ARN, status, name, state machine and what to do", () => {
-    const transformer = (rules[0].Properties.Targets as Array<{ InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }>)[0].InputTransformer;
+  test('the input transformer publishes exactly the text the drill builds: execution ARN, status, name, state machine and what to do', () => {
+    const transformer = (rules[0].Properties.Targets as Array<{ InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } }>)[0]
+      .InputTransformer;
     expect(Object.values(transformer.InputPathsMap).sort()).toEqual(ALERT_FIELDS.map((f) => `$.detail.${f}`).sort());
     const event: ExecutionStatusChangeEvent = {
       source: 'aws.states',
@@ -85,19 +96,28 @@ describe.each(stacks.map((s) => [s.region, s] as const))('%s: failure alerting t
   });
 
   test('the topic policy lets EventBridge publish to the alert topic, only from rules of this account', () => {
-    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter((p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([alertTopic]));
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).filter(
+      (p) => JSON.stringify(p.Properties.Topics) === JSON.stringify([alertTopic]),
+    );
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
     const forEvents = statements.filter((s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'events.amazonaws.com' }));
     expect(forEvents).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: alertTopic }),
-      expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Resource: alertTopic, Condition: { StringNotEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Resource: alertTopic,
+        Condition: { StringNotEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
     ]);
   });
 
   test("the topics' key policy lets EventBridge encrypt what it publishes", () => {
     const key = resources[logicalIdOf(stack, child(stack, 'Topics/Key'))];
     const statements = (key.Properties.KeyPolicy as { Statement: Array<Record<string, unknown>> }).Statement;
-    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+    );
   });
 
   test('an alarm per state machine on ExecutionsFailed, ExecutionsTimedOut and ExecutionsAborted alerts on the first one', () => {
@@ -122,8 +142,14 @@ describe.each(stacks.map((s) => [s.region, s] as const))('%s: failure alerting t
   });
 
   test('an undelivered alert goes to the escalation topic', () => {
-    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === `${PREFIX}execution-alerts-undelivered`);
-    expect(alarm?.Properties).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [ref(stack, 'Topics/Escalation')] });
+    const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === `${PREFIX}execution-alerts-undelivered`,
+    );
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      AlarmActions: [ref(stack, 'Topics/Escalation')],
+    });
   });
 
   test('none of these alarms reads as a detection signal (the health-checker and the trigger read the same prefix)', () => {

@@ -58,8 +58,13 @@ describe('idempotency table', () => {
     const all = ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest', 'ApprovalCallback'];
     for (const id of all) {
       const statements = statementsOf(stack, template, id);
-      const onTable = statements.filter((s) => s.resources.includes('${IdempotencyTable.Arn}')).flatMap((s) => s.actions).sort();
-      const expected = ['TrafficRouter', 'FailoverOrchestrator'].includes(id) ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] : [];
+      const onTable = statements
+        .filter((s) => s.resources.includes('${IdempotencyTable.Arn}'))
+        .flatMap((s) => s.actions)
+        .sort();
+      const expected = ['TrafficRouter', 'FailoverOrchestrator'].includes(id)
+        ? ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']
+        : [];
       expect({ id, onTable }).toEqual({ id, onTable: expected });
       const env = template.toJSON().Resources[fn(stack, id)].Properties.Environment.Variables;
       expect(render(env[LAMBDA_ENV.idempotencyTable])).toBe('${IdempotencyTable}');
@@ -87,7 +92,8 @@ describe('failback state machine', () => {
   test('its role may invoke the five task functions, and it logs to its own group', () => {
     const statements = statementsOfRole(template, roleOf(template, smId));
     const invokable = resourcesFor(statements, 'lambda:InvokeFunction');
-    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest']) expect(invokable).toContain(`\${${fn(stack, id)}.Arn}`);
+    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest'])
+      expect(invokable).toContain(`\${${fn(stack, id)}.Arn}`);
     expect(invokable.join()).not.toContain(fn(stack, 'ApprovalCallback'));
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => render(g.Properties.LogGroupName ?? ''));
     expect(groups.filter((n) => n.startsWith(`/aws/vendedlogs/states/${base.application}-dr-failback-`))).toHaveLength(1);
@@ -103,7 +109,9 @@ describe('standby scaling and comparison grants (warm standby config)', () => {
     const arn = (rest: string) => `arn:\${AWS::Partition}:${rest}`;
     expect(resourcesFor(s, 'ecs:UpdateService')).toEqual([arn(`ecs:${STANDBY}:\${AWS::AccountId}:service/orders/api`)]);
     expect(resourcesFor(s, 'ecs:DescribeServices')).toEqual([arn(`ecs:${STANDBY}:\${AWS::AccountId}:service/orders/api`)]);
-    expect(resourcesFor(s, 'autoscaling:UpdateAutoScalingGroup')).toEqual([arn(`autoscaling:${STANDBY}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/orders-workers`)]);
+    expect(resourcesFor(s, 'autoscaling:UpdateAutoScalingGroup')).toEqual([
+      arn(`autoscaling:${STANDBY}:\${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/orders-workers`),
+    ]);
     expect(resourcesFor(s, 'autoscaling:DescribeAutoScalingGroups')).toEqual(['*']);
     const fnArn = arn(`lambda:${STANDBY}:\${AWS::AccountId}:function:orders-checkout:live`);
     expect(resourcesFor(s, 'lambda:PutProvisionedConcurrencyConfig')).toEqual([fnArn]);

@@ -30,7 +30,11 @@ const templates = Object.fromEntries(Object.entries(stacks).map(([k, s]) => [k, 
 
 type Output = { Value: unknown; Description?: string; Export?: { Name: string } };
 const outputsOf = (t: Template): Record<string, Output> => t.toJSON().Outputs ?? {};
-const ref = (stack: Stack, path: string[]) => `\${${logicalIdOf(stack, path.reduce((c, id) => c.node.findChild(id), stack as never as import('constructs').IConstruct))}}`;
+const ref = (stack: Stack, path: string[]) =>
+  `\${${logicalIdOf(
+    stack,
+    path.reduce((c, id) => c.node.findChild(id), stack as never as import('constructs').IConstruct),
+  )}}`;
 
 const CONTROL_PLANE_KEYS = [
   'ApprovalApiUrl',
@@ -66,7 +70,7 @@ describe.each([
     for (const key of REQUIRED_OUTPUTS) expect(outputs[key]).toBeDefined();
   });
 
-  test('the approval API URL is the stage URL of this stack\'s approval API', () => {
+  test("the approval API URL is the stage URL of this stack's approval API", () => {
     const api = logicalIdOf(stack, stack.node.findChild('ApprovalApi').node.findChild('Api'));
     const value = render(outputs.ApprovalApiUrl.Value);
     expect(value).toMatch(new RegExp(`^https://\\$\\{${api}\\}\\.execute-api\\.${region}\\.\\$\\{AWS::URLSuffix\\}/\\$\\{\\w+\\}/$`));
@@ -94,7 +98,9 @@ describe.each([
   test("the dashboard URL opens this region's dashboard in the CloudWatch console", () => {
     const name = templates[role].toJSON().Resources[logicalIdOf(stack, stack.node.findChild('Dashboard').node.findChild('Dashboard'))].Properties.DashboardName;
     expect(name).toBe(`orders-dr-${region}`);
-    expect(outputs.DashboardUrl.Value).toBe(`https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/orders-dr-${region}`);
+    expect(outputs.DashboardUrl.Value).toBe(
+      `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/orders-dr-${region}`,
+    );
   });
 
   test('the audit table name is the pinned audit table', () => {
@@ -130,7 +136,7 @@ describe('two applications in one account', () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
-  test('no export is left to CDK\'s construct-path naming (which would not say whose it is)', () => {
+  test("no export is left to CDK's construct-path naming (which would not say whose it is)", () => {
     for (const t of Object.values(templates)) {
       for (const [key, o] of Object.entries(outputsOf(t))) {
         if (o.Export) expect(o.Export.Name).toMatch(/^(orders|billing)-dr:[A-Za-z0-9]+$/);

@@ -28,10 +28,27 @@ for (const [variant, file] of [
 }
 
 /** Properties that set a physical name, by resource type where the name is not obviously one. */
-const NAME_PROPERTIES = ['Name', 'LogGroupName', 'TableName', 'BucketName', 'QueueName', 'TopicName', 'SecretName', 'FunctionName', 'RoleName', 'AliasName', 'StateMachineName', 'DashboardName', 'KeyName'];
+const NAME_PROPERTIES = [
+  'Name',
+  'LogGroupName',
+  'TableName',
+  'BucketName',
+  'QueueName',
+  'TopicName',
+  'SecretName',
+  'FunctionName',
+  'RoleName',
+  'AliasName',
+  'StateMachineName',
+  'DashboardName',
+  'KeyName',
+];
 
 describe.each(stacks.map((s) => [s.stackName, s] as const))('%s', (_name, stack) => {
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties?: Record<string, unknown> }>;
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    string,
+    { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string; Properties?: Record<string, unknown> }
+  >;
 
   test('every retained resource has a generated name or one unique to this stack instance', () => {
     const retained = Object.entries(resources).filter(([, r]) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate');
@@ -41,7 +58,9 @@ describe.each(stacks.map((s) => [s.stackName, s] as const))('%s', (_name, stack)
       for (const prop of NAME_PROPERTIES) {
         const value = r.Properties?.[prop];
         if (value === undefined) continue;
-        expect({ id, prop, value: render(value), uniquePerInstance: JSON.stringify(value).includes('AWS::StackId') }).toMatchObject({ uniquePerInstance: true });
+        expect({ id, prop, value: render(value), uniquePerInstance: JSON.stringify(value).includes('AWS::StackId') }).toMatchObject({
+          uniquePerInstance: true,
+        });
       }
     }
   });
@@ -56,7 +75,10 @@ describe.each(stacks.map((s) => [s.stackName, s] as const))('%s', (_name, stack)
 
 describe('the execution log groups', () => {
   const stack = stacks[0];
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; DeletionPolicy?: string; Properties: Record<string, unknown> }>;
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    string,
+    { Type: string; DeletionPolicy?: string; Properties: Record<string, unknown> }
+  >;
 
   test.each([
     ['FailoverExecutionLogs56088AC8', 'orders-dr-failover'],
@@ -65,7 +87,13 @@ describe('the execution log groups', () => {
     const group = resources[logicalId];
     expect(group).toMatchObject({ Type: 'AWS::Logs::LogGroup', DeletionPolicy: 'Retain' });
     expect(group.Properties.LogGroupName).toEqual({
-      'Fn::Join': ['', [`/aws/vendedlogs/states/${stateMachine}-`, { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]],
+      'Fn::Join': [
+        '',
+        [
+          `/aws/vendedlogs/states/${stateMachine}-`,
+          { 'Fn::Select': [4, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] },
+        ],
+      ],
     });
   });
 });

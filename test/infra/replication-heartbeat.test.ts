@@ -36,24 +36,41 @@ describe.each(REGIONS)('control-plane stack in %s: the replication heartbeat', (
   });
 
   test('runs every minute from its own rule; a failed run is not retried by Lambda (the next tick is)', () => {
-    const rules = resourcesOf(region, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Targets?.some((t: { Arn: unknown }) => render(t.Arn) === `\${${writerId(region)}.Arn}`));
+    const rules = resourcesOf(region, 'AWS::Events::Rule').filter(([, r]) =>
+      r.Properties.Targets?.some((t: { Arn: unknown }) => render(t.Arn) === `\${${writerId(region)}.Arn}`),
+    );
     expect(rules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
     const configs = resourcesOf(region, 'AWS::Lambda::EventInvokeConfig').filter(([, c]) => render(c.Properties.FunctionName) === `\${${writerId(region)}}`);
-    expect(configs.map(([, c]) => c.Properties)).toEqual([{ FunctionName: { Ref: writerId(region) }, Qualifier: '$LATEST', MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 }]);
+    expect(configs.map(([, c]) => c.Properties)).toEqual([
+      { FunctionName: { Ref: writerId(region) }, Qualifier: '$LATEST', MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 0 },
+    ]);
   });
 
   test("its role: this region's heartbeat item in this region's tables, this region's heartbeat object; no audit, nothing of the peer", () => {
     const statements = statementsOfRole(template, roleOf(template, writerId(region)));
-    expect(statements.map(({ sid, actions, resources, condition }) => ({ sid, actions: [...actions].sort(), resources: [...resources].sort(), condition }))).toEqual([
+    expect(
+      statements.map(({ sid, actions, resources, condition }) => ({ sid, actions: [...actions].sort(), resources: [...resources].sort(), condition })),
+    ).toEqual([
       { sid: undefined, actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resources: ['*'], condition: undefined },
       { sid: 'ReadTableKeySchemas', actions: ['dynamodb:DescribeTable'], resources: [tableArn(region)], condition: undefined },
       {
         sid: 'WriteOwnHeartbeatItems',
         actions: ['dynamodb:PutItem'],
         resources: [tableArn(region)],
-        condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`regionflip#heartbeat#${region}`, region === PRIMARY ? '-9007199254740990' : '-9007199254740991'] } },
+        condition: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': [`regionflip#heartbeat#${region}`, region === PRIMARY ? '-9007199254740990' : '-9007199254740991'],
+          },
+        },
       },
-      { sid: 'WriteOwnHeartbeatObjects', actions: ['s3:PutObject'], resources: [`arn:\${AWS::Partition}:s3:::${config.dataStores.find((s) => s.kind === 's3-replicated')!.buckets[region]}/.regionflip/heartbeat/${region}`], condition: undefined },
+      {
+        sid: 'WriteOwnHeartbeatObjects',
+        actions: ['s3:PutObject'],
+        resources: [
+          `arn:\${AWS::Partition}:s3:::${config.dataStores.find((s) => s.kind === 's3-replicated')!.buckets[region]}/.regionflip/heartbeat/${region}`,
+        ],
+        condition: undefined,
+      },
     ]);
     expect(JSON.stringify(statements)).not.toContain(peer);
   });
@@ -62,7 +79,13 @@ describe.each(REGIONS)('control-plane stack in %s: the replication heartbeat', (
     const [alarm] = resourcesOf(region, 'AWS::CloudWatch::Alarm')
       .map(([, a]) => a.Properties)
       .filter((a) => a.AlarmName === `${APP}-dr-replication-heartbeat-stopped`);
-    expect(alarm).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, EvaluationPeriods: 5, DatapointsToAlarm: 5, TreatMissingData: 'breaching' });
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      EvaluationPeriods: 5,
+      DatapointsToAlarm: 5,
+      TreatMissingData: 'breaching',
+    });
     expect(alarm.AlarmActions.map(render)).toEqual([`\${${id(region, 'Topics/Alert')}}`]);
   });
 
@@ -79,6 +102,8 @@ describe.each(REGIONS)('control-plane stack in %s: the replication heartbeat', (
     const validator = statementsOfRole(template, roleOf(template, id(region, 'Functions/DataConsistencyValidator')));
     const onTable = validator.filter((s) => s.resources.includes('${ComparisonTable.Arn}'));
     expect(onTable.flatMap((s) => s.actions).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
-    expect(render(template.toJSON().Resources[id(region, 'Functions/DataConsistencyValidator')].Properties.Environment.Variables[LAMBDA_ENV.comparisonTable])).toBe('${ComparisonTable}');
+    expect(
+      render(template.toJSON().Resources[id(region, 'Functions/DataConsistencyValidator')].Properties.Environment.Variables[LAMBDA_ENV.comparisonTable]),
+    ).toBe('${ComparisonTable}');
   });
 });

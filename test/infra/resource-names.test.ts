@@ -38,9 +38,11 @@ describe('the alarm names the stacks synthesize (config/resource-names.ts)', () 
     for (const region of regions) {
       const peer = regions.find((r) => r !== region)!;
       expected.push(`${region} ${JSON.stringify({ kind: 'composite', target: peer })}`);
-      for (const vantage of regions) for (const target of [...regions, GLOBAL]) expected.push(`${region} ${JSON.stringify({ kind: 'signal', source: 'canary', vantage, target })}`);
+      for (const vantage of regions)
+        for (const target of [...regions, GLOBAL]) expected.push(`${region} ${JSON.stringify({ kind: 'signal', source: 'canary', vantage, target })}`);
       // Outside us-east-1 a mirror holds each forwarded Route 53 state; in us-east-1 the health-check stack's alarm is the real one.
-      if (region !== 'us-east-1') for (const target of regions) expected.push(`${region} ${JSON.stringify({ kind: 'signal', source: 'route53-health-check', vantage: GLOBAL, target })}`);
+      if (region !== 'us-east-1')
+        for (const target of regions) expected.push(`${region} ${JSON.stringify({ kind: 'signal', source: 'route53-health-check', vantage: GLOBAL, target })}`);
     }
     for (const target of regions) expected.push(`us-east-1 ${JSON.stringify({ kind: 'signal', source: 'route53-health-check', vantage: GLOBAL, target })}`);
     expect(parsed.sort()).toEqual(expected.sort());

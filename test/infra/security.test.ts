@@ -36,7 +36,8 @@ const built = Object.entries(variants).flatMap(([variant, config]) =>
 const cases = built.map((c) => ({ ...c, template: Template.fromStack(c.stack) }));
 
 const child = (stack: Stack, path: string): IConstruct => path.split('/').reduce<IConstruct>((c, p) => c.node.findChild(p), stack);
-const statementsOf = (stack: Stack, template: Template, path: string): Statement[] => statementsOfRole(template, roleOf(template, logicalIdOf(stack, child(stack, path))));
+const statementsOf = (stack: Stack, template: Template, path: string): Statement[] =>
+  statementsOfRole(template, roleOf(template, logicalIdOf(stack, child(stack, path))));
 
 const XRAY = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
 const AUDIT = ['dynamodb:PutItem'];
@@ -46,7 +47,19 @@ const SIGNING_KEY = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSe
 
 /** Everything each function may be allowed to do, whatever the config; anything else fails the test. */
 const ALLOWED: Record<string, readonly string[]> = {
-  AlarmTrigger: [...XRAY, ...AUDIT, ...PUBLISH, 'dynamodb:GetItem', 'states:StartExecution', 'cloudwatch:DescribeAlarms', 'cloudwatch:SetAlarmState', 'ssm:GetParameter', 'sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+  AlarmTrigger: [
+    ...XRAY,
+    ...AUDIT,
+    ...PUBLISH,
+    'dynamodb:GetItem',
+    'states:StartExecution',
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:SetAlarmState',
+    'ssm:GetParameter',
+    'sqs:SendMessage',
+    'sqs:GetQueueAttributes',
+    'sqs:GetQueueUrl',
+  ],
   HealthChecker: [...XRAY, ...AUDIT, 'cloudwatch:DescribeAlarms'],
   TrafficRouter: [
     ...XRAY,
@@ -150,26 +163,51 @@ describe.each(cases)('least privilege: $variant strategy, $region stack', ({ var
     } else {
       expect(actions.filter((a) => a.startsWith('route53-recovery-cluster:'))).toEqual([]);
       const change = statementsOf(stack, template, 'Functions/TrafficRouter').find((s) => s.actions.includes('route53:ChangeResourceRecordSets'))!;
-      expect(change.condition).toEqual({ 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [variants.route53.globalDomain.name] } });
+      expect(change.condition).toEqual({
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [variants.route53.globalDomain.name] },
+      });
     }
   });
 
-  it('the heartbeat: the writer puts only its own region\'s heartbeat item and object; the validator reads only heartbeat items', () => {
+  it("the heartbeat: the writer puts only its own region's heartbeat item and object; the validator reads only heartbeat items", () => {
     const region = stack.region;
     const writer = statementsOf(stack, template, 'Functions/ReplicationHeartbeat');
     const put = writer.find((s) => s.actions.includes('dynamodb:PutItem'))!;
-    expect(put.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`regionflip#heartbeat#${region}`, region === PRIMARY ? '-9007199254740990' : '-9007199254740991'] } });
+    expect(put.condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'dynamodb:LeadingKeys': [`regionflip#heartbeat#${region}`, region === PRIMARY ? '-9007199254740990' : '-9007199254740991'],
+      },
+    });
     expect(put.resources.every((r) => r.includes(`:dynamodb:${region}:`))).toBe(true);
-    for (const r of writer.find((s) => s.actions.includes('s3:PutObject'))?.resources ?? []) expect(r).toMatch(new RegExp(`/\\.regionflip/heartbeat/${region}$`));
+    for (const r of writer.find((s) => s.actions.includes('s3:PutObject'))?.resources ?? [])
+      expect(r).toMatch(new RegExp(`/\\.regionflip/heartbeat/${region}$`));
     const read = statementsOf(stack, template, 'Functions/DataConsistencyValidator').find((s) => s.actions.includes('dynamodb:GetItem'))!;
-    expect(read.condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`regionflip#heartbeat#${PRIMARY}`, '-9007199254740990', `regionflip#heartbeat#${STANDBY}`, '-9007199254740991'] } });
+    expect(read.condition).toEqual({
+      'ForAllValues:StringEquals': {
+        'dynamodb:LeadingKeys': [`regionflip#heartbeat#${PRIMARY}`, '-9007199254740990', `regionflip#heartbeat#${STANDBY}`, '-9007199254740991'],
+      },
+    });
     expect(read.resources.every((r) => r.includes(`:dynamodb:${region}:`))).toBe(true);
   });
 
   it('the state machines may invoke their five functions and publish alerts, nothing else', () => {
     for (const sm of ['Failover/StateMachine', 'Failback/StateMachine']) {
       const statements = statementsOf(stack, template, sm);
-      const allowed = new Set([...XRAY, 'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'lambda:InvokeFunction', ...PUBLISH, 'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups']);
+      const allowed = new Set([
+        ...XRAY,
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        'lambda:InvokeFunction',
+        ...PUBLISH,
+        'logs:CreateLogDelivery',
+        'logs:GetLogDelivery',
+        'logs:UpdateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:DescribeResourcePolicies',
+        'logs:DescribeLogGroups',
+      ]);
       for (const s of statements) for (const a of s.actions) expect({ sm, a, ok: allowed.has(a) }).toEqual({ sm, a, ok: true });
       const invokable = statements.filter((s) => s.actions.includes('lambda:InvokeFunction')).flatMap((s) => s.resources);
       expect(invokable.join(' ')).not.toContain(logicalIdOf(stack, child(stack, 'Functions/ApprovalCallback')));
@@ -197,7 +235,9 @@ describe.each(cases)('encryption, logging and throttling: $variant strategy, $re
       const groupId = m.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0];
       expect(resources[groupId].Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
     }
-    const forLogs = (resources[keyId].Properties.KeyPolicy.Statement as Array<Record<string, any>>).filter((s) => String(s.Principal?.Service ?? '').startsWith('logs.'));
+    const forLogs = (resources[keyId].Properties.KeyPolicy.Statement as Array<Record<string, any>>).filter((s) =>
+      String(s.Principal?.Service ?? '').startsWith('logs.'),
+    );
     expect(forLogs).toHaveLength(2);
     for (const s of forLogs) expect(Object.keys(s.Condition.ArnEquals)).toEqual(['kms:EncryptionContext:aws:logs:arn']);
   });
@@ -205,13 +245,18 @@ describe.each(cases)('encryption, logging and throttling: $variant strategy, $re
   it('the approval endpoint is throttled on every method, without data tracing', () => {
     const stages = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGateway::Stage');
     expect(stages).toHaveLength(1);
-    expect(stages[0].Properties.MethodSettings).toEqual([expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, DataTraceEnabled: false })]);
+    expect(stages[0].Properties.MethodSettings).toEqual([
+      expect.objectContaining({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20, DataTraceEnabled: false }),
+    ]);
   });
 
   it('the state tables are encrypted at rest, and the audit trail survives deletion with point-in-time recovery', () => {
     const tables = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::DynamoDB::Table');
     expect(tables.length).toBe(5);
     for (const [, t] of tables) expect(t.Properties.SSESpecification).toEqual({ SSEEnabled: true });
-    expect(resources.AuditTable.Properties).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    expect(resources.AuditTable.Properties).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
   });
 });

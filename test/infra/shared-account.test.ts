@@ -77,14 +77,21 @@ describe('CDK feature flags (cdk.json)', () => {
   });
 
   test('each has its recommended value, except the two kept off on purpose', () => {
-    const differing = Object.fromEntries(Object.entries(recommended).filter(([flag, value]) => JSON.stringify(cdkJson.context[flag]) !== JSON.stringify(value)).map(([flag]) => [flag, cdkJson.context[flag]]));
+    const differing = Object.fromEntries(
+      Object.entries(recommended)
+        .filter(([flag, value]) => JSON.stringify(cdkJson.context[flag]) !== JSON.stringify(value))
+        .map(([flag]) => [flag, cdkJson.context[flag]]),
+    );
     expect(differing).toEqual(KEPT_OFF);
   });
 
   describe('with the flags applied as `cdk synth` applies them', () => {
     const flagged = synth(cdkJson.context);
     const plain = synth({});
-    const templates = (s: ReturnType<typeof synth>) => ({ controlPlane: Template.fromStack(s.controlPlane).toJSON(), healthChecks: Template.fromStack(s.healthChecks).toJSON() });
+    const templates = (s: ReturnType<typeof synth>) => ({
+      controlPlane: Template.fromStack(s.controlPlane).toJSON(),
+      healthChecks: Template.fromStack(s.healthChecks).toJSON(),
+    });
     const withFlags = templates(flagged);
     const without = templates(plain);
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { loadConfig, } from '../../config/load';
+import { loadConfig } from '../../config/load';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { logicalIdOf, render, roleOf, statementsOfRole } from './template-helpers';
@@ -46,7 +46,9 @@ describe.each(REGIONS)('control-plane stack in %s: site-state reconciler', (regi
 
   test('one EventBridge rule runs it every minute, with a one-minute event age, allowed to invoke only it', () => {
     const rules = resourcesOf(region, 'AWS::Events::Rule').filter(
-      ([, r]) => r.Properties.ScheduleExpression !== undefined && r.Properties.Targets.some((t: { Arn: unknown }) => render(t.Arn) === `\${${reconcilerId(region)}.Arn}`),
+      ([, r]) =>
+        r.Properties.ScheduleExpression !== undefined &&
+        r.Properties.Targets.some((t: { Arn: unknown }) => render(t.Arn) === `\${${reconcilerId(region)}.Arn}`),
     );
     expect(rules).toHaveLength(1);
     const [[ruleId, rule]] = rules;

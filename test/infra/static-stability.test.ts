@@ -29,9 +29,17 @@ const variants = {
 };
 const app = testApp();
 const built = Object.entries(variants).flatMap(([variant, config]) =>
-  [PRIMARY, STANDBY].map((region) => ({ variant, region, other: region === PRIMARY ? STANDBY : PRIMARY, stack: new ControlPlaneStack(app, `ss-${variant}-${region}`, { env: { region }, config }) })),
+  [PRIMARY, STANDBY].map((region) => ({
+    variant,
+    region,
+    other: region === PRIMARY ? STANDBY : PRIMARY,
+    stack: new ControlPlaneStack(app, `ss-${variant}-${region}`, { env: { region }, config }),
+  })),
 );
-const cases = built.map((c) => ({ ...c, template: Template.fromStack(c.stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> } }));
+const cases = built.map((c) => ({
+  ...c,
+  template: Template.fromStack(c.stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, any> }> },
+}));
 
 /** The only places a copy names the other region, and why each is safe when that region is gone. */
 const ALLOWED_REACH: Array<{ fn: string; actions: string[]; resource: (other: string) => RegExp; why: string }> = [
@@ -72,7 +80,12 @@ const arnRegion = (arn: string): string | undefined => (arn.startsWith('arn:') ?
 const policiesOf = (resources: Record<string, { Type: string; Properties: Record<string, any> }>) =>
   Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .flatMap((p) => (p.Properties.Roles as unknown[]).map((role) => ({ role: render(role).slice(2, -1), statements: p.Properties.PolicyDocument.Statement as Array<Record<string, any>> })));
+    .flatMap((p) =>
+      (p.Properties.Roles as unknown[]).map((role) => ({
+        role: render(role).slice(2, -1),
+        statements: p.Properties.PolicyDocument.Statement as Array<Record<string, any>>,
+      })),
+    );
 
 function roleOfFunction(stack: Stack, resources: Record<string, { Properties: Record<string, any> }>, fn: string): string {
   return resources[logicalIdOf(stack, stack.node.findChild('Functions').node.findChild(fn))].Properties.Role['Fn::GetAtt'][0];
@@ -90,7 +103,9 @@ describe.each(cases)('static stability: $variant strategy, the $region copy', ({
       }
     }
     for (const f of found) {
-      const allowed = ALLOWED_REACH.find((a) => roleOfFunction(stack, resources, a.fn) === f.role && f.actions.every((x) => a.actions.includes(x)) && a.resource(other).test(f.resource));
+      const allowed = ALLOWED_REACH.find(
+        (a) => roleOfFunction(stack, resources, a.fn) === f.role && f.actions.every((x) => a.actions.includes(x)) && a.resource(other).test(f.resource),
+      );
       expect({ ...f, documented: allowed !== undefined }).toEqual({ ...f, documented: true });
     }
     // The list is not stale: each entry that applies to this config is in use.
@@ -124,8 +139,12 @@ describe.each(cases)('static stability: $variant strategy, the $region copy', ({
       const actions = policiesOf(resources).flatMap((p) => p.statements.flatMap((s) => [s.Action].flat() as string[]));
       expect(actions.filter((a) => a.startsWith('route53:'))).toEqual([]);
       expect(actions.filter((a) => a === 'route53:ChangeResourceRecordSets')).toEqual([]);
-      const router = policiesOf(resources).filter((p) => p.role === roleOfFunction(stack, resources, 'TrafficRouter')).flatMap((p) => p.statements.flatMap((s) => [s.Action].flat() as string[]));
-      expect(router).toEqual(expect.arrayContaining(['route53-recovery-cluster:GetRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlStates']));
+      const router = policiesOf(resources)
+        .filter((p) => p.role === roleOfFunction(stack, resources, 'TrafficRouter'))
+        .flatMap((p) => p.statements.flatMap((s) => [s.Action].flat() as string[]));
+      expect(router).toEqual(
+        expect.arrayContaining(['route53-recovery-cluster:GetRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlStates']),
+      );
     });
   }
 });
@@ -145,15 +164,28 @@ describe('static stability at run time: the ARC traffic router as deployed (AWS 
       route53.reset();
       arc.reset();
       const states: Record<string, 'On' | 'Off'> = { [arns[PRIMARY]]: region === STANDBY ? 'On' : 'Off', [arns[STANDBY]]: region === STANDBY ? 'Off' : 'On' };
-      arc.on(GetRoutingControlStateCommand).callsFake(async (input: { RoutingControlArn: string }) => ({ RoutingControlArn: input.RoutingControlArn, RoutingControlState: states[input.RoutingControlArn] }));
-      arc.on(UpdateRoutingControlStatesCommand).callsFake(async (input: { UpdateRoutingControlStateEntries: Array<{ RoutingControlArn: string; RoutingControlState: 'On' | 'Off' }> }) => {
-        for (const e of input.UpdateRoutingControlStateEntries) states[e.RoutingControlArn] = e.RoutingControlState;
-        return {};
+      arc.on(GetRoutingControlStateCommand).callsFake(async (input: { RoutingControlArn: string }) => ({
+        RoutingControlArn: input.RoutingControlArn,
+        RoutingControlState: states[input.RoutingControlArn],
+      }));
+      arc
+        .on(UpdateRoutingControlStatesCommand)
+        .callsFake(async (input: { UpdateRoutingControlStateEntries: Array<{ RoutingControlArn: string; RoutingControlState: 'On' | 'Off' }> }) => {
+          for (const e of input.UpdateRoutingControlStateEntries) states[e.RoutingControlArn] = e.RoutingControlState;
+          return {};
+        });
+      const deps = trafficRouterAwsDeps({
+        ...bundledConfigEnv(config),
+        [LAMBDA_ENV.controlPlaneRegion]: region,
+        [LAMBDA_ENV.auditTable]: 'audit',
+        [LAMBDA_ENV.idempotencyTable]: 'idempotency',
       });
-      const deps = trafficRouterAwsDeps({ ...bundledConfigEnv(config), [LAMBDA_ENV.controlPlaneRegion]: region, [LAMBDA_ENV.auditTable]: 'audit', [LAMBDA_ENV.idempotencyTable]: 'idempotency' });
       const from = region === STANDBY ? PRIMARY : STANDBY;
       const result = await shiftTraffic(
-        { action: 'shift', state: { ...failoverInput({ fromRegion: from, toRegion: region }), execution: { id: 'exec', name: 'n', startedAt: new Date().toISOString() } } },
+        {
+          action: 'shift',
+          state: { ...failoverInput({ fromRegion: from, toRegion: region }), execution: { id: 'exec', name: 'n', startedAt: new Date().toISOString() } },
+        },
         { config, traffic: deps.traffic, audit: { record: async () => undefined }, clock: new FakeClock() },
       );
       expect(result).toMatchObject({ strategy: 'arc-routing-control', after: { weights: { [region]: 100, [from]: 0 } } });

@@ -33,17 +33,20 @@ describe(`${FIFTY}: 50 data stores`, () => {
     expect(Buffer.byteLength(JSON.stringify(config))).toBeGreaterThan(2 * 4096);
   });
 
-  test.each(stacks.map((s) => [s.region, s] as const))('%s: synthesizes, and every function environment stays under 2 KB (half the limit) with every deploy-time value at 160 bytes', (_r, stack) => {
-    const fns = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
-    expect(fns.length).toBeGreaterThanOrEqual(8);
-    for (const [id, fn] of fns) {
-      const vars = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
-      expect({ id, bytes: envBytes(vars) <= 2048 }).toEqual({ id, bytes: true });
-      // Nothing of the config travels there: no store, no config variable.
-      expect(Object.keys(vars)).not.toContain('DR_CONFIG');
-      expect(Object.values(vars).map(render).join(' ')).not.toMatch(/ledger-01|documents-01|orders-main/);
-    }
-  });
+  test.each(stacks.map((s) => [s.region, s] as const))(
+    '%s: synthesizes, and every function environment stays under 2 KB (half the limit) with every deploy-time value at 160 bytes',
+    (_r, stack) => {
+      const fns = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+      expect(fns.length).toBeGreaterThanOrEqual(8);
+      for (const [id, fn] of fns) {
+        const vars = (fn.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
+        expect({ id, bytes: envBytes(vars) <= 2048 }).toEqual({ id, bytes: true });
+        // Nothing of the config travels there: no store, no config variable.
+        expect(Object.keys(vars)).not.toContain('DR_CONFIG');
+        expect(Object.values(vars).map(render).join(' ')).not.toMatch(/ledger-01|documents-01|orders-main/);
+      }
+    },
+  );
 
   test('the validated config is written once, under the project root, where the bundling copies it from', () => {
     const files = stacks.map((s) => functionsOf(s).bundledConfigFile);
@@ -67,8 +70,12 @@ describe('the bundling hook', () => {
 
   test('addresses a file under the project root through inputDir, so a bundling container finds it too', () => {
     const hooks = bundledConfigHooks('/work/repo', '/work/repo/node_modules/.cache/regionflip-config/dr-config-abc.json', 'linux');
-    expect(hooks.afterBundling('/asset-input', '/asset-output')).toEqual(['cp "/asset-input/node_modules/.cache/regionflip-config/dr-config-abc.json" "/asset-output/dr-config.json"']);
-    expect(bundledConfigHooks('/work/repo', '/tmp/x/dr-config-abc.json', 'linux').afterBundling('/work/repo', '/tmp/out')).toEqual(['cp "/tmp/x/dr-config-abc.json" "/tmp/out/dr-config.json"']);
+    expect(hooks.afterBundling('/asset-input', '/asset-output')).toEqual([
+      'cp "/asset-input/node_modules/.cache/regionflip-config/dr-config-abc.json" "/asset-output/dr-config.json"',
+    ]);
+    expect(bundledConfigHooks('/work/repo', '/tmp/x/dr-config-abc.json', 'linux').afterBundling('/work/repo', '/tmp/out')).toEqual([
+      'cp "/tmp/x/dr-config-abc.json" "/tmp/out/dr-config.json"',
+    ]);
     expect(hooks.beforeBundling('/asset-input', '/asset-output')).toEqual([]);
     expect(hooks.beforeInstall('/asset-input', '/asset-output')).toEqual([]);
   });
@@ -79,6 +86,8 @@ describe('the environment size check', () => {
     const other = testApp();
     const stack = new ControlPlaneStack(other, 'too-big', { env: { region: config.regions.primary.name }, config });
     (stack.node.findChild('Functions') as TaskFunctions).setApprovalBaseUrl(`https://${'a'.repeat(5_000)}.example.com/`);
-    expect(() => other.synth()).toThrow(/ApprovalRequest: environment variables need up to \d+ bytes, over Lambda's 4096-byte limit \(the largest, APPROVAL_BASE_URL, up to \d+ bytes\)/);
+    expect(() => other.synth()).toThrow(
+      /ApprovalRequest: environment variables need up to \d+ bytes, over Lambda's 4096-byte limit \(the largest, APPROVAL_BASE_URL, up to \d+ bytes\)/,
+    );
   });
 });

@@ -18,7 +18,10 @@ function withPrerequisites(base: DrConfig, application: string, prerequisites: D
   return parseConfig({ ...structuredClone(base), application, prerequisites }, 'test config');
 }
 const prerequisitesStack = (config: DrConfig) =>
-  new TrafficPrerequisitesStack(app, `${config.application}-dr-traffic-prerequisites`, { env: { region: trafficPrerequisitesRegion(config.traffic.strategy) }, config });
+  new TrafficPrerequisitesStack(app, `${config.application}-dr-traffic-prerequisites`, {
+    env: { region: trafficPrerequisitesRegion(config.traffic.strategy) },
+    config,
+  });
 
 const arcBase = configWith({ traffic: 'arc-routing-control', stores: ['dynamodb'] });
 const r53Base = configWith({ traffic: 'route53-weighted', stores: ['dynamodb'] });
@@ -121,7 +124,9 @@ describe('ARC with a new cluster', () => {
     expect(Object.keys(outputs).sort()).toEqual(keys.sort());
     for (const k of keys) expect(outputs[k].Export?.Name).toBe(`orders-dr:${k}`);
     expect(render(outputs.ArcClusterArn.Value)).toMatch(/^\$\{ArcCluster[0-9A-F]+\.ClusterArn\}$/);
-    expect(render(outputs[`RoutingControlArn${region(STANDBY)}`].Value)).toMatch(new RegExp(`^\\$\\{ArcRoutingControl${STANDBY.replace(/-/g, '')}[0-9A-F]+\\.RoutingControlArn\\}$`));
+    expect(render(outputs[`RoutingControlArn${region(STANDBY)}`].Value)).toMatch(
+      new RegExp(`^\\$\\{ArcRoutingControl${STANDBY.replace(/-/g, '')}[0-9A-F]+\\.RoutingControlArn\\}$`),
+    );
     expect(render(outputs[`RoutingControlHealthCheckId${region(PRIMARY)}`].Value)).toMatch(/\.HealthCheckId\}$/);
   });
 });
@@ -175,7 +180,9 @@ describe('Route 53 weighted records', () => {
   });
 
   test('outputs the record name under the application export name', () => {
-    expect(outputsOf(template).WeightedRecordName).toEqual(expect.objectContaining({ Value: records.globalDomain.name, Export: { Name: 'shop-dr:WeightedRecordName' } }));
+    expect(outputsOf(template).WeightedRecordName).toEqual(
+      expect.objectContaining({ Value: records.globalDomain.name, Export: { Name: 'shop-dr:WeightedRecordName' } }),
+    );
   });
 });
 
@@ -183,20 +190,28 @@ describe('bad prerequisites fail the config naming the field', () => {
   const bad = (base: DrConfig, prerequisites: unknown) => () => parseConfig({ ...structuredClone(base), prerequisites }, 'bad config');
 
   test('ARC prerequisites with the route53-weighted strategy', () => {
-    expect(bad(r53Base, { arc: { create: true } })).toThrow(/prerequisites\.arc\.create: needs traffic\.strategy "arc-routing-control" \(it is "route53-weighted"\)/);
+    expect(bad(r53Base, { arc: { create: true } })).toThrow(
+      /prerequisites\.arc\.create: needs traffic\.strategy "arc-routing-control" \(it is "route53-weighted"\)/,
+    );
     expect(bad(r53Base, { arc: { clusterArn: SHARED_CLUSTER } })).toThrow(/prerequisites\.arc\.clusterArn: needs traffic\.strategy "arc-routing-control"/);
   });
 
   test('weighted records with the ARC strategy', () => {
-    expect(bad(arcBase, { route53Records: { create: true } })).toThrow(/prerequisites\.route53Records\.create: needs traffic\.strategy "route53-weighted" \(it is "arc-routing-control"\)/);
+    expect(bad(arcBase, { route53Records: { create: true } })).toThrow(
+      /prerequisites\.route53Records\.create: needs traffic\.strategy "route53-weighted" \(it is "arc-routing-control"\)/,
+    );
   });
 
   test('both a new cluster and an existing one', () => {
-    expect(bad(arcBase, { arc: { create: true, clusterArn: SHARED_CLUSTER } })).toThrow(/prerequisites\.arc\.clusterArn: give either create: true .* or clusterArn .*, not both/);
+    expect(bad(arcBase, { arc: { create: true, clusterArn: SHARED_CLUSTER } })).toThrow(
+      /prerequisites\.arc\.clusterArn: give either create: true .* or clusterArn .*, not both/,
+    );
   });
 
   test('a cluster ARN that is not one, a share below one, an unknown field', () => {
-    expect(bad(arcBase, { arc: { clusterArn: 'arn:aws:route53-recovery-control::111122223333:controlpanel/abc' } })).toThrow(/prerequisites\.arc\.clusterArn: must be an ARC cluster ARN/);
+    expect(bad(arcBase, { arc: { clusterArn: 'arn:aws:route53-recovery-control::111122223333:controlpanel/abc' } })).toThrow(
+      /prerequisites\.arc\.clusterArn: must be an ARC cluster ARN/,
+    );
     expect(bad(arcBase, { arc: { sharedByApplications: 0 } })).toThrow(/prerequisites\.arc\.sharedByApplications: must be at least 1/);
     expect(bad(arcBase, { arc: { crate: true } })).toThrow(/prerequisites\.arc: unknown field\(s\) "crate"/);
   });

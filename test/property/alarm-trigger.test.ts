@@ -44,7 +44,14 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 900 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('site' as const), region: fc.constantFrom(PRIMARY, STANDBY), value: fc.constantFrom<SiteStateValue>('ACTIVE', 'PASSIVE') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('site' as const),
+      region: fc.constantFrom(PRIMARY, STANDBY),
+      value: fc.constantFrom<SiteStateValue>('ACTIVE', 'PASSIVE'),
+    }),
+  },
 );
 
 test(`alarm trigger: fresh quorum, own region, once per incident (${numRuns} runs)`, async () => {
@@ -87,7 +94,14 @@ test(`alarm trigger: fresh quorum, own region, once per incident (${numRuns} run
         else {
           if (s.alarm.startsWith(prefix) && world.alarms.has(s.alarm)) world.alarms.set(s.alarm, s.state);
           const at = clock.now() - s.ageSeconds * 1000;
-          const event = { id: `e-${Math.random()}`, 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', time: new Date(at).toISOString(), region: s.to, detail: { alarmName: s.alarm, state: { value: s.state } } };
+          const event = {
+            id: `e-${Math.random()}`,
+            'detail-type': 'CloudWatch Alarm State Change',
+            source: 'aws.cloudwatch',
+            time: new Date(at).toISOString(),
+            region: s.to,
+            detail: { alarmName: s.alarm, state: { value: s.state } },
+          };
           const peer = s.to === PRIMARY ? STANDBY : PRIMARY;
           const quorumNow = regionHealth(peer, world.signalsFor([peer])).independentFailures >= config.detection.quorum;
           const passive = world.sites[s.to] !== 'ACTIVE';
@@ -97,7 +111,12 @@ test(`alarm trigger: fresh quorum, own region, once per incident (${numRuns} run
           expect(started).toBeLessThanOrEqual(1);
           if (started === 1) {
             // Started only by a fresh event, a quorum right now, a PASSIVE own region, to activate that region.
-            expect({ ageSeconds: s.ageSeconds <= config.detection.maxEventAgeSeconds, quorumNow, passive, from: starts.at(-1)!.from }).toEqual({ ageSeconds: true, quorumNow: true, passive: true, from: peer });
+            expect({ ageSeconds: s.ageSeconds <= config.detection.maxEventAgeSeconds, quorumNow, passive, from: starts.at(-1)!.from }).toEqual({
+              ageSeconds: true,
+              quorumNow: true,
+              passive: true,
+              from: peer,
+            });
             expect(results.filter((r) => r.action === 'started')).toHaveLength(1);
           }
           if (s.ageSeconds > config.detection.maxEventAgeSeconds) for (const r of results) expect(r.action).toBe('stale');

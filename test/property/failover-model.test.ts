@@ -18,7 +18,9 @@ const numRuns = process.env.FC_RUNS !== undefined ? Number(process.env.FC_RUNS) 
 const path = process.env.FC_PATH;
 
 test(`random interleavings of alarms, approvals and faults never break the invariants (${numRuns} runs)`, async () => {
-  process.stdout.write(`[property] failover model: seed=${seed} numRuns=${numRuns}${path ? ` path=${path}` : ''} (replay with FC_SEED=${seed} FC_PATH=<path from a failure>)\n`);
+  process.stdout.write(
+    `[property] failover model: seed=${seed} numRuns=${numRuns}${path ? ` path=${path}` : ''} (replay with FC_SEED=${seed} FC_PATH=<path from a failure>)\n`,
+  );
   const stats = { cases: 0, executions: 0, outcomes: new Map<string, number>() };
   await fc.assert(
     fc.asyncProperty(caseArb, async (c) => {
@@ -40,5 +42,6 @@ test(`random interleavings of alarms, approvals and faults never break the invar
   );
   process.stdout.write(`[property] ${stats.cases} cases, ${stats.executions} executions; outcomes ${JSON.stringify(Object.fromEntries(stats.outcomes))}\n`);
   // The generator must actually reach the interesting places, or the invariants are checked on nothing.
-  for (const outcome of ['FAILED_OVER', 'REJECTED', 'TIMED_OUT', 'INCOMPLETE', 'NO_ACTION']) expect([outcome, (stats.outcomes.get(outcome) ?? 0) > 0]).toEqual([outcome, true]);
+  for (const outcome of ['FAILED_OVER', 'REJECTED', 'TIMED_OUT', 'INCOMPLETE', 'NO_ACTION'])
+    expect([outcome, (stats.outcomes.get(outcome) ?? 0) > 0]).toEqual([outcome, true]);
 }, 600_000);

@@ -56,7 +56,16 @@ const alarmRef = (target: Target): fc.Arbitrary<AlarmRef> =>
 const anyAlarm = fc.oneof({ weight: 4, arbitrary: alarmRef('primary') }, { weight: 1, arbitrary: alarmRef('standby') });
 
 const action: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('alarm' as const), alarm: anyAlarm, state: fc.constantFrom<AlarmStateValue>('ALARM', 'ALARM', 'OK', 'INSUFFICIENT_DATA'), to: fc.constantFrom<Where>('standby', 'standby', 'both', 'primary'), copies: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('alarm' as const),
+      alarm: anyAlarm,
+      state: fc.constantFrom<AlarmStateValue>('ALARM', 'ALARM', 'OK', 'INSUFFICIENT_DATA'),
+      to: fc.constantFrom<Where>('standby', 'standby', 'both', 'primary'),
+      copies: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), pick: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('stale' as const), alarm: anyAlarm, ageSeconds: fc.integer({ min: 301, max: 86_400 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 30 }) }) },
@@ -69,12 +78,28 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 
 /** Two or three independent observers alarming on the primary: the usual start of an incident. */
 const quorum: fc.Arbitrary<Action[]> = fc
-  .tuple(fc.shuffledSubarray(['standby', 'primary', 'global'] as const, { minLength: 2 }), fc.constantFrom<Where>('standby', 'both'), fc.integer({ min: 1, max: 3 }))
+  .tuple(
+    fc.shuffledSubarray(['standby', 'primary', 'global'] as const, { minLength: 2 }),
+    fc.constantFrom<Where>('standby', 'both'),
+    fc.integer({ min: 1, max: 3 }),
+  )
   .map(([vantages, to, copies]) =>
-    vantages.map((vantage) => ({ kind: 'alarm', alarm: { source: vantage === 'global' ? 'route53-health-check' : 'canary', vantage, target: 'primary' }, state: 'ALARM', to, copies }) as Action),
+    vantages.map(
+      (vantage) =>
+        ({
+          kind: 'alarm',
+          alarm: { source: vantage === 'global' ? 'route53-health-check' : 'canary', vantage, target: 'primary' },
+          state: 'ALARM',
+          to,
+          copies,
+        }) as Action,
+    ),
   );
 
-const schedule = fc.array(fc.constantFrom<FaultMode>('ok', 'ok', 'transient', 'transient', 'transient', 'transient-after', 'transient-after', 'fatal'), { minLength: 1, maxLength: 5 });
+const schedule = fc.array(fc.constantFrom<FaultMode>('ok', 'ok', 'transient', 'transient', 'transient', 'transient-after', 'transient-after', 'fatal'), {
+  minLength: 1,
+  maxLength: 5,
+});
 /**
  * A read of the old primary's site state whose answer is lost (timeout) looks exactly like a dark region,
  * and fencing a dark region is best effort by design: the failover goes on without it, and the site-state
@@ -84,11 +109,19 @@ const schedule = fc.array(fc.constantFrom<FaultMode>('ok', 'ok', 'transient', 't
  */
 const readSchedule = fc.array(fc.constantFrom<FaultMode>('ok', 'transient', 'fatal'), { minLength: 1, maxLength: 5 });
 const faults = fc.record(
-  Object.fromEntries(OPS.map((op) => [op, fc.option(op === 'siteState.get' ? readSchedule : schedule, { nil: undefined, freq: 8 })])) as Record<Op, fc.Arbitrary<FaultMode[] | undefined>>,
+  Object.fromEntries(OPS.map((op) => [op, fc.option(op === 'siteState.get' ? readSchedule : schedule, { nil: undefined, freq: 8 })])) as Record<
+    Op,
+    fc.Arbitrary<FaultMode[] | undefined>
+  >,
   { requiredKeys: [] },
 );
 const lambdaFaults = fc.record(
-  Object.fromEntries(FUNCTIONS.map((f) => [f, fc.option(fc.array(fc.constantFrom('ok', 'Lambda.TooManyRequestsException', 'Lambda.ServiceException'), { maxLength: 3 }), { nil: undefined, freq: 6 })])) as Record<FunctionName, fc.Arbitrary<string[] | undefined>>,
+  Object.fromEntries(
+    FUNCTIONS.map((f) => [
+      f,
+      fc.option(fc.array(fc.constantFrom('ok', 'Lambda.TooManyRequestsException', 'Lambda.ServiceException'), { maxLength: 3 }), { nil: undefined, freq: 6 }),
+    ]),
+  ) as Record<FunctionName, fc.Arbitrary<string[] | undefined>>,
   { requiredKeys: [] },
 );
 
@@ -101,9 +134,7 @@ export const caseArb: fc.Arbitrary<Case> = fc.record({
   // Half the cases run fault-free, so that the happy paths (and their invariants) are well covered too.
   faults: fc.oneof(fc.constant({}), faults),
   lambdaFaults: fc.oneof(fc.constant({}), lambdaFaults),
-  actions: fc
-    .tuple(fc.option(quorum, { nil: [], freq: 5 }), fc.array(action, { minLength: 1, maxLength: 20 }))
-    .map(([first, rest]) => [...first, ...rest]),
+  actions: fc.tuple(fc.option(quorum, { nil: [], freq: 5 }), fc.array(action, { minLength: 1, maxLength: 20 })).map(([first, rest]) => [...first, ...rest]),
 });
 
 const configs = new Map<string, ReturnType<typeof configWith>>();
@@ -111,7 +142,11 @@ function configFor(c: Case) {
   const key = `${c.mode}/${c.onTimeout}/${c.aurora}`;
   let config = configs.get(key);
   if (!config) {
-    config = configWith({ traffic: 'route53-weighted', stores: c.aurora ? ['dynamodb', 'aurora'] : ['dynamodb'], approval: { mode: c.mode, onTimeout: c.onTimeout, timeoutSeconds: 900 } });
+    config = configWith({
+      traffic: 'route53-weighted',
+      stores: c.aurora ? ['dynamodb', 'aurora'] : ['dynamodb'],
+      approval: { mode: c.mode, onTimeout: c.onTimeout, timeoutSeconds: 900 },
+    });
     configs.set(key, config);
   }
   return config;
@@ -171,13 +206,20 @@ export async function runCase(c: Case): Promise<Harness> {
         else if (a.kind === 'approve-no-loss-ack') await h.decide(record, 'approve', { acceptDataLoss: false });
         else if (a.kind === 'scanner-get') await h.request('scanner-get', record.approvalId, 'GET', url);
         else if (a.kind === 'scanner-head') await h.request('scanner-head', record.approvalId, 'HEAD', url);
-        else if (a.kind === 'auto-post') await h.request('auto-post', record.approvalId, 'POST', url, { decision: 'approve', approver: APPROVER, reason: '', acceptDataLoss: 'yes' });
+        else if (a.kind === 'auto-post')
+          await h.request('auto-post', record.approvalId, 'POST', url, { decision: 'approve', approver: APPROVER, reason: '', acceptDataLoss: 'yes' });
         else if (a.kind === 'forge') {
           const page = await h.request('other', record.approvalId, 'GET', url);
           const forged = new URL(url);
           const sig = forged.searchParams.get('sig')!;
           forged.searchParams.set('sig', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
-          await h.request('forged', record.approvalId, 'POST', forged.toString(), { csrf: csrfOf(page.body) ?? '', decision: 'approve', approver: APPROVER, reason: '', acceptDataLoss: 'yes' });
+          await h.request('forged', record.approvalId, 'POST', forged.toString(), {
+            csrf: csrfOf(page.body) ?? '',
+            decision: 'approve',
+            approver: APPROVER,
+            reason: '',
+            acceptDataLoss: 'yes',
+          });
         } else if (a.kind === 'replay') {
           if (h.lastForm) await h.request('replay', h.lastForm.approvalId, 'POST', h.lastForm.url, h.lastForm.form);
         } else if (a.kind === 'timeout') h.timeOutApproval(record);
@@ -191,7 +233,9 @@ export async function runCase(c: Case): Promise<Harness> {
 /** States that publish an alert (sns:publish tasks), from the definitions themselves. */
 const ALERT_STATES = new Set(
   [FAILOVER_ASL, FAILBACK_ASL].flatMap((file) =>
-    allStates(JSON.parse(readFileSync(file, 'utf8'))).filter(([, s]) => s.Type === 'Task' && String(s.Resource).includes('sns:publish')).map(([name]) => name),
+    allStates(JSON.parse(readFileSync(file, 'utf8')))
+      .filter(([, s]) => s.Type === 'Task' && String(s.Resource).includes('sns:publish'))
+      .map(([name]) => name),
   ),
 );
 
@@ -219,7 +263,8 @@ export function violations(h: Harness): string[] {
   for (const [from, started] of byDirection) {
     started.sort((a, b) => a.at - b.at);
     for (let i = 1; i < started.length; i++) {
-      if (!(started[i].at - started[i - 1].at >= window)) out.push(`two executions for one incident from ${from}: ${started[i - 1].name} and ${started[i].name}`);
+      if (!(started[i].at - started[i - 1].at >= window))
+        out.push(`two executions for one incident from ${from}: ${started[i - 1].name} and ${started[i].name}`);
     }
   }
 
@@ -243,23 +288,28 @@ export function violations(h: Harness): string[] {
     if (!result) out.push(`${ex.name} never ended`);
     else if (result.status !== 'SUCCEEDED' && result.status !== 'FAILED') out.push(`${ex.name} ended ${result.status}`);
     // Its own Notify* states, or (a step that failed for good, or a failure no Catch takes) the failure reporter.
-    const alerted = ex.events.some((e) => e.type === 'TaskStateExited' && e.stateName !== undefined && ALERT_STATES.has(e.stateName)) || ['incomplete', 'failed'].includes(h.failureReports.get(ex)?.kind ?? '');
+    const alerted =
+      ex.events.some((e) => e.type === 'TaskStateExited' && e.stateName !== undefined && ALERT_STATES.has(e.stateName)) ||
+      ['incomplete', 'failed'].includes(h.failureReports.get(ex)?.kind ?? '');
     if (!alerted) out.push(`${ex.name} ended ${result ? outcomeOf(result, ex.events) : '?'} without an alert`);
   }
 
   // 5. No decision without a valid POST: every answer Step Functions got came from a person's form that
   //    succeeded; scanners, token-less or forged submissions and replays never decide, and nothing 5xx.
   const decisive = h.http.filter((c) => VALID_FORMS.includes(c.kind) && c.method === 'POST' && c.status === 200);
-  if (h.broker.answered.length !== decisive.length) out.push(`${h.broker.answered.length} answers sent to Step Functions for ${decisive.length} successful form submissions`);
+  if (h.broker.answered.length !== decisive.length)
+    out.push(`${h.broker.answered.length} answers sent to Step Functions for ${decisive.length} successful form submissions`);
   for (const c of h.http) {
     if (c.status >= 500) out.push(`${c.kind} ${c.method} answered ${c.status}`);
     // Asking for a one-time code is a POST that succeeds and decides nothing.
-    if (!VALID_FORMS.includes(c.kind) && c.kind !== 'code-request' && c.method === 'POST' && c.status < 300) out.push(`a ${c.kind} POST was accepted (${c.status})`);
+    if (!VALID_FORMS.includes(c.kind) && c.kind !== 'code-request' && c.method === 'POST' && c.status < 300)
+      out.push(`a ${c.kind} POST was accepted (${c.status})`);
   }
   for (const r of w.approvals.records.values()) {
     if (r.status !== 'APPROVED' && r.status !== 'REJECTED') continue;
     const decision = r.status === 'APPROVED' ? 'approve' : 'reject';
-    if (!decisive.some((c) => c.approvalId === r.approvalId && (c.kind === decision || (decision === 'approve' && c.kind === 'approve-no-loss-ack')))) out.push(`record ${r.approvalId} is ${r.status} without a valid ${decision} submission`);
+    if (!decisive.some((c) => c.approvalId === r.approvalId && (c.kind === decision || (decision === 'approve' && c.kind === 'approve-no-loss-ack'))))
+      out.push(`record ${r.approvalId} is ${r.status} without a valid ${decision} submission`);
   }
 
   // 6. Nothing changed without an approval: a person's, the auto-when-safe policy's, or the on-timeout policy's.

@@ -22,7 +22,11 @@ const numRuns = Number(process.env.FC_RUNS ?? 120);
 
 const keyArb = fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd', '/', '#', 'é'), minLength: 1, maxLength: 12 });
 /** Each key: its value in the region being left and in the region being activated (undefined: absent there). */
-const tableArb = fc.dictionary(keyArb, fc.tuple(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined })), { maxKeys: 250 });
+const tableArb = fc.dictionary(
+  keyArb,
+  fc.tuple(fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }), fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined })),
+  { maxKeys: 250 },
+);
 
 const caseArb = fc.record({
   orders: tableArb,
@@ -37,12 +41,21 @@ const caseArb = fc.record({
   maxItemsPerGroup: fc.integer({ min: 8, max: 400 }),
 });
 
-const state = { incidentId: 'inc-prop', fromRegion: EAST, toRegion: WEST, trigger: { source: 'manual', at: '2025-01-02T03:04:05.000Z' }, execution: { id: 'exec-prop', name: 'inc-prop', startedAt: '2025-01-02T03:04:05.000Z' } };
+const state = {
+  incidentId: 'inc-prop',
+  fromRegion: EAST,
+  toRegion: WEST,
+  trigger: { source: 'manual', at: '2025-01-02T03:04:05.000Z' },
+  execution: { id: 'exec-prop', name: 'inc-prop', startedAt: '2025-01-02T03:04:05.000Z' },
+};
 
 test(`the segmented comparison finds every difference the unsegmented one finds, under the payload limit (${numRuns} runs)`, async () => {
   await fc.assert(
     fc.asyncProperty(caseArb, async (c) => {
-      const config = parseConfig({ ...configInput, dataRisk: { comparisonMaxSegmentsPerTable: c.maxSegmentsPerTable, comparisonMaxConcurrency: c.concurrency } });
+      const config = parseConfig({
+        ...configInput,
+        dataRisk: { comparisonMaxSegmentsPerTable: c.maxSegmentsPerTable, comparisonMaxConcurrency: c.concurrency },
+      });
       let now = Date.parse('2025-01-02T03:04:05.000Z');
       const replicas = new TwoReplicas([EAST, WEST], () => now);
       replicas.pageSize = c.pageSize;
@@ -97,7 +110,12 @@ test(`the segmented comparison finds every difference the unsegmented one finds,
           differing: [...expected.differing].sort(),
         });
         const summary = report.stores.find((x) => x.store === name)!;
-        expect(summary).toMatchObject({ complete: true, compared: expected.sourceItems, missingCount: expected.missingInTarget.length, differingCount: expected.differing.length });
+        expect(summary).toMatchObject({
+          complete: true,
+          compared: expected.sourceItems,
+          missingCount: expected.missingInTarget.length,
+          differingCount: expected.differing.length,
+        });
       }
       expect(report.missingWrites).toBe(report.stores.reduce((n, x) => n + x.missingCount, 0));
     }),

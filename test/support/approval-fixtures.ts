@@ -2,7 +2,18 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { DrConfig, DrConfigInput } from '../../config/schema';
 import type { ApprovalCallbackDeps } from '../../functions/approval-callback/approval-callback';
 import type { ApprovalRequestDeps } from '../../functions/approval-request/approval-request';
-import type { ApprovalRecord, ApprovalStatus, ApprovalStore, ApprovalTaskReader, ApprovalTaskState, AuditEntry, AuditLog, Notifier, TaskCallbacks, Topic } from '../../functions/shared/ports';
+import type {
+  ApprovalRecord,
+  ApprovalStatus,
+  ApprovalStore,
+  ApprovalTaskReader,
+  ApprovalTaskState,
+  AuditEntry,
+  AuditLog,
+  Notifier,
+  TaskCallbacks,
+  Topic,
+} from '../../functions/shared/ports';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
 import { APPROVER, configWith } from './repo-config';
 import { FakeClock, T0 } from './virtual-time';
@@ -54,7 +65,12 @@ export class FakeApprovalStore implements ApprovalStore {
     const r = this.records.get(approvalId);
     this.writes.push(`revert:${v.to}`);
     if (!r || (r.status !== 'APPROVED' && r.status !== 'REJECTED') || r.decidedAt !== v.decidedAt) return false;
-    this.records.set(approvalId, v.to === 'PENDING' ? { ...r, status: 'PENDING', decidedBy: undefined, decidedAt: undefined, reason: undefined } : { ...r, status: 'EXPIRED', reason: v.note });
+    this.records.set(
+      approvalId,
+      v.to === 'PENDING'
+        ? { ...r, status: 'PENDING', decidedBy: undefined, decidedAt: undefined, reason: undefined }
+        : { ...r, status: 'EXPIRED', reason: v.note },
+    );
     return true;
   }
 }
@@ -112,7 +128,13 @@ export function requestDeps(overrides: Partial<ApprovalRequestDeps> = {}) {
     signingKey: async () => KEY,
     ...overrides,
   };
-  return deps as typeof deps & { approvals: FakeApprovalStore; challenges: InMemoryApproverChallenges; notifier: FakeNotifier; audit: FakeAudit; clock: FakeClock };
+  return deps as typeof deps & {
+    approvals: FakeApprovalStore;
+    challenges: InMemoryApproverChallenges;
+    notifier: FakeNotifier;
+    audit: FakeAudit;
+    clock: FakeClock;
+  };
 }
 
 /** Callback deps sharing the request side's store and challenges (the same table in AWS). */
@@ -129,7 +151,13 @@ export function callbackDeps(approvals: FakeApprovalStore, clock: FakeClock, ove
     tasks: new FakeTaskReader(),
     approverRoleNames: [APPROVER_ROLE],
     ...overrides,
-  } as ApprovalCallbackDeps & { callbacks: FakeCallbacks; audit: FakeAudit; challenges: InMemoryApproverChallenges; notifier: FakeNotifier; tasks: FakeTaskReader };
+  } as ApprovalCallbackDeps & {
+    callbacks: FakeCallbacks;
+    audit: FakeAudit;
+    challenges: InMemoryApproverChallenges;
+    notifier: FakeNotifier;
+    tasks: FakeTaskReader;
+  };
 }
 
 /** The code the last `approver-code` message carries for `address` (what that approver reads in their mailbox). */
@@ -144,7 +172,15 @@ export const challengeOf = (page: string) => /name="challenge" value="([^"]+)"/.
 
 /** The payload RequestApproval sends: the token and the whole state after AssessDataRisk. */
 export function approvalEvent(
-  overrides: { dryRun?: boolean; estimatedRpoMs?: number | null; rpoWithinTarget?: boolean; timeoutSeconds?: unknown; taskToken?: unknown; execution?: unknown; trigger?: Record<string, unknown> } = {},
+  overrides: {
+    dryRun?: boolean;
+    estimatedRpoMs?: number | null;
+    rpoWithinTarget?: boolean;
+    timeoutSeconds?: unknown;
+    taskToken?: unknown;
+    execution?: unknown;
+    trigger?: Record<string, unknown>;
+  } = {},
 ) {
   return {
     taskToken: 'taskToken' in overrides ? overrides.taskToken : TASK_TOKEN,
@@ -159,7 +195,10 @@ export function approvalEvent(
       health: {
         verdict: 'FAILOVER_WARRANTED',
         summary: 'us-east-1 impaired (2 independent signals of 2 needed); us-west-2 healthy.',
-        evidence: [`FAIL canary:us-west-2->us-east-1: alarm orders-dr-canary in ALARM since ${new Date(T0 - 120_000).toISOString()}: timeout`, 'OK   canary:us-west-2->us-west-2: HTTP 200'],
+        evidence: [
+          `FAIL canary:us-west-2->us-east-1: alarm orders-dr-canary in ALARM since ${new Date(T0 - 120_000).toISOString()}: timeout`,
+          'OK   canary:us-west-2->us-west-2: HTTP 200',
+        ],
         checkedAt: new Date(T0 - 55_000).toISOString(),
       },
       dataRisk: {
@@ -167,14 +206,26 @@ export function approvalEvent(
         rpoTargetMs: 5_000,
         rpoWithinTarget: overrides.rpoWithinTarget ?? true,
         lagByStore: { orders: 'estimatedRpoMs' in overrides ? overrides.estimatedRpoMs : 1_200, customers: 300 },
-        approval: { required: true, mode: 'required', timeoutSeconds: 'timeoutSeconds' in overrides ? overrides.timeoutSeconds : 600, onTimeout: 'abort', reason: 'required' },
+        approval: {
+          required: true,
+          mode: 'required',
+          timeoutSeconds: 'timeoutSeconds' in overrides ? overrides.timeoutSeconds : 600,
+          onTimeout: 'abort',
+          reason: 'required',
+        },
       },
     },
   };
 }
 
 /** A REST API proxy event as API Gateway sends it for `/prod/approvals/{approvalId}`. */
-export function apiGatewayEvent(method: string, path: string, query: Record<string, string> | null, body: string | null = null, isBase64Encoded = false): APIGatewayProxyEvent {
+export function apiGatewayEvent(
+  method: string,
+  path: string,
+  query: Record<string, string> | null,
+  body: string | null = null,
+  isBase64Encoded = false,
+): APIGatewayProxyEvent {
   return {
     httpMethod: method,
     path,

@@ -1,6 +1,16 @@
 import { jsonBytes } from '../../functions/shared/bounded';
-import { PLAN_FIELD, runDataConsistencyValidator, type DataConsistencyValidatorDeps } from '../../functions/data-consistency-validator/data-consistency-validator';
-import { MAX_SEGMENT_INVOCATIONS, type ComparisonPlan, type ComparisonProgress, type ComparisonPurpose, type SegmentProgress } from '../../functions/data-consistency-validator/segmented-comparison';
+import {
+  PLAN_FIELD,
+  runDataConsistencyValidator,
+  type DataConsistencyValidatorDeps,
+} from '../../functions/data-consistency-validator/data-consistency-validator';
+import {
+  MAX_SEGMENT_INVOCATIONS,
+  type ComparisonPlan,
+  type ComparisonProgress,
+  type ComparisonPurpose,
+  type SegmentProgress,
+} from '../../functions/data-consistency-validator/segmented-comparison';
 
 /** Step Functions' limit on a task's input or output (and a state's), UTF-8 bytes. */
 export const PAYLOAD_LIMIT_BYTES = 262_144;
@@ -38,7 +48,14 @@ export async function runComparison(
             progress = await call<SegmentProgress>({
               stateName: 'CompareSegment',
               action: 'compare-segment',
-              state: { comparisonId: p.comparisonId, pass: p.progress.pass, fromRegion: state.fromRegion, toRegion: state.toRegion, lane, ...(progress ? { progress } : {}) },
+              state: {
+                comparisonId: p.comparisonId,
+                pass: p.progress.pass,
+                fromRegion: state.fromRegion,
+                toRegion: state.toRegion,
+                lane,
+                ...(progress ? { progress } : {}),
+              },
             });
           } while (!progress.done && progress.invocation < MAX_SEGMENT_INVOCATIONS);
           if (!progress.done) throw new Error(`lane ${lane.lane} not done in ${MAX_SEGMENT_INVOCATIONS} invocations`);

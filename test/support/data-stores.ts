@@ -18,7 +18,9 @@ export function fakeDataStores(over: Partial<DataStores> = {}): DataStores {
  * Two replicas in step: a fresh heartbeat (`lagMs` old), the same `items` in both regions (one segment, one page),
  * and the lag metric agreeing. What a failover whose data is not the point of the test needs.
  */
-export function replicasInSync(opts: { now?: () => number; lagMs?: number; items?: number } = {}): Pick<DataStores, 'replicationLagMs' | 'newestHeartbeat' | 'comparisonLayout' | 'scanSegment'> {
+export function replicasInSync(
+  opts: { now?: () => number; lagMs?: number; items?: number } = {},
+): Pick<DataStores, 'replicationLagMs' | 'newestHeartbeat' | 'comparisonLayout' | 'scanSegment'> {
   const now = opts.now ?? (() => Date.now());
   const lag = opts.lagMs ?? 200;
   const page: SegmentPage = { items: Array.from({ length: opts.items ?? 5 }, (_, i) => [`item-${i}`, i] as const), cursor: null, readUnits: 1 };
@@ -79,7 +81,9 @@ export class TwoReplicas {
     replicationLagMs: async () => this.metricMs,
     newestHeartbeat: async (_store, _origin, readIn) => {
       if (this.unreadable.has(readIn)) return { writtenAt: null, readable: false, detail: `${readIn} unreachable` };
-      return this.heartbeatAgeMs === null ? { writtenAt: null, readable: true, detail: 'no heartbeat' } : { writtenAt: this.now() - this.heartbeatAgeMs, readable: true, detail: 'heartbeat item' };
+      return this.heartbeatAgeMs === null
+        ? { writtenAt: null, readable: true, detail: 'no heartbeat' }
+        : { writtenAt: this.now() - this.heartbeatAgeMs, readable: true, detail: 'heartbeat item' };
     },
     promote: unused('promote'),
     comparisonLayout: async (store, to) => {

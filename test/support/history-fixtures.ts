@@ -11,7 +11,9 @@ export const FIXTURE_STATE_MACHINE = `arn:aws:states:us-west-2:${FIXTURE_ACCOUNT
 
 /** A recorded history as the SDK returns it: the CLI's ISO timestamps become Dates. */
 export function loadHistory(name: HistoryFixture): HistoryEvent[] {
-  const raw = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), 'utf8')) as { events: (Omit<HistoryEvent, 'timestamp'> & { timestamp: string })[] };
+  const raw = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'histories', `${name}.json`), 'utf8')) as {
+    events: (Omit<HistoryEvent, 'timestamp'> & { timestamp: string })[];
+  };
   return raw.events.map((e) => ({ ...e, timestamp: new Date(e.timestamp) }) as HistoryEvent);
 }
 

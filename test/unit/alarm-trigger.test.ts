@@ -29,7 +29,11 @@ function alarmEvent(alarmName: string, opts: { state?: AlarmStateValue; region?:
     time: new Date(opts.time ?? T0).toISOString().replace('.000Z', 'Z'),
     region: opts.region ?? STANDBY,
     resources: [`arn:aws:cloudwatch:${opts.region ?? STANDBY}:111122223333:alarm:${alarmName}`],
-    detail: { alarmName, state: { value: opts.state ?? 'ALARM', reason: 'Threshold Crossed: 2 out of the last 3 datapoints', timestamp: new Date(opts.time ?? T0).toISOString() }, previousState: { value: 'OK' } },
+    detail: {
+      alarmName,
+      state: { value: opts.state ?? 'ALARM', reason: 'Threshold Crossed: 2 out of the last 3 datapoints', timestamp: new Date(opts.time ?? T0).toISOString() },
+      previousState: { value: 'OK' },
+    },
   };
 }
 
@@ -97,9 +101,15 @@ function setup(over: { signals?: Signal[]; region?: string; siteState?: SiteStat
 describe('alarmSubject and names', () => {
   it('reads signal alarms and the quorum composite; anything else under the prefix is not detection', () => {
     expect(alarmSubject(PEER_ALARM, PREFIX)).toEqual({ kind: 'signal', source: 'canary', vantage: STANDBY, target: PRIMARY });
-    expect(alarmSubject(`${PREFIX}route53-health-check--global--${PRIMARY}`, PREFIX)).toEqual({ kind: 'signal', source: 'route53-health-check', vantage: 'global', target: PRIMARY });
+    expect(alarmSubject(`${PREFIX}route53-health-check--global--${PRIMARY}`, PREFIX)).toEqual({
+      kind: 'signal',
+      source: 'route53-health-check',
+      vantage: 'global',
+      target: PRIMARY,
+    });
     expect(alarmSubject(`${PREFIX}impaired--${PRIMARY}`, PREFIX)).toEqual({ kind: 'composite', target: PRIMARY });
-    for (const name of [`${PREFIX}detection-dead-letters`, `${PREFIX}latency--a--b`, `other-canary--${STANDBY}--${PRIMARY}`, `${PREFIX}canary--${STANDBY}`]) expect(alarmSubject(name, PREFIX)).toBeUndefined();
+    for (const name of [`${PREFIX}detection-dead-letters`, `${PREFIX}latency--a--b`, `other-canary--${STANDBY}--${PRIMARY}`, `${PREFIX}canary--${STANDBY}`])
+      expect(alarmSubject(name, PREFIX)).toBeUndefined();
   });
 
   it('incident ids are valid execution names of at most 64 characters, deterministic per time', () => {
@@ -120,7 +130,14 @@ describe('handleAlarmEvent', () => {
     expect(t.starter.calls).toHaveLength(1);
     const { name, input } = t.starter.calls[0];
     expect(name).toBe(result.incidentId);
-    expect(input).toMatchObject({ incidentId: name, direction: 'failover', fromRegion: PRIMARY, toRegion: STANDBY, dryRun: false, trigger: { source: 'alarm', alarms: [`canary:${PRIMARY}->${PRIMARY}`, `canary:${STANDBY}->${PRIMARY}`] } });
+    expect(input).toMatchObject({
+      incidentId: name,
+      direction: 'failover',
+      fromRegion: PRIMARY,
+      toRegion: STANDBY,
+      dryRun: false,
+      trigger: { source: 'alarm', alarms: [`canary:${PRIMARY}->${PRIMARY}`, `canary:${STANDBY}->${PRIMARY}`] },
+    });
     // Signals are read again at decision time, not taken from the event.
     expect(t.reads).toEqual([[PRIMARY]]);
     expect(t.audit).toEqual([expect.objectContaining({ incidentId: name, step: 'AlarmTrigger', outcome: 'EXECUTION_STARTED' })]);
@@ -151,8 +168,13 @@ describe('handleAlarmEvent', () => {
   });
 
   it("counts the silence of the peer's own canary, and a Route 53 signal, toward the quorum", async () => {
-    const t = setup({ signals: [signal(PRIMARY, PRIMARY, 'no-data'), signal(STANDBY, PRIMARY, 'ok'), signal('global', PRIMARY, 'alarm', 'route53-health-check')] });
-    expect(await handleAlarmEvent(alarmEvent(`${PREFIX}canary--${PRIMARY}--${PRIMARY}`, { state: 'INSUFFICIENT_DATA' }), t.deps)).toMatchObject({ action: 'started', independentFailures: 2 });
+    const t = setup({
+      signals: [signal(PRIMARY, PRIMARY, 'no-data'), signal(STANDBY, PRIMARY, 'ok'), signal('global', PRIMARY, 'alarm', 'route53-health-check')],
+    });
+    expect(await handleAlarmEvent(alarmEvent(`${PREFIX}canary--${PRIMARY}--${PRIMARY}`, { state: 'INSUFFICIENT_DATA' }), t.deps)).toMatchObject({
+      action: 'started',
+      independentFailures: 2,
+    });
   });
 
   it('ignores a stale event (EventBridge retries for up to 24 h) without reading or starting anything', async () => {
@@ -168,7 +190,12 @@ describe('handleAlarmEvent', () => {
 
   it('duplicate events and concurrent triggers: the lock lets exactly one start, the others land on its incident', async () => {
     const t = setup();
-    const events = [alarmEvent(PEER_ALARM), alarmEvent(PEER_ALARM), alarmEvent(`${PREFIX}canary--${PRIMARY}--${PRIMARY}`), alarmEvent(`${PREFIX}impaired--${PRIMARY}`)];
+    const events = [
+      alarmEvent(PEER_ALARM),
+      alarmEvent(PEER_ALARM),
+      alarmEvent(`${PREFIX}canary--${PRIMARY}--${PRIMARY}`),
+      alarmEvent(`${PREFIX}impaired--${PRIMARY}`),
+    ];
     const results = await Promise.all(events.map((e) => handleAlarmEvent(e, t.deps)));
     expect(results.map((r) => r.action).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'started']);
     expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
@@ -176,7 +203,7 @@ describe('handleAlarmEvent', () => {
     expect(t.audit).toHaveLength(1);
   });
 
-  it('a duplicate shortly after a holder that died before StartExecution starts the holder\'s execution, under its name', async () => {
+  it("a duplicate shortly after a holder that died before StartExecution starts the holder's execution, under its name", async () => {
     const t = setup();
     const holder = { incidentId: incidentIdFor('orders', PRIMARY, T0), acquiredAt: T0, expiresAt: T0 + 1_800_000 };
     await t.deps.lock.acquire(lockKeyFor('orders', PRIMARY), holder, T0);
@@ -229,14 +256,22 @@ describe('handleAlarmEvent', () => {
     );
     const state = fc.constantFrom<'ok' | 'alarm' | 'no-data'>('ok', 'alarm', 'no-data');
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(PRIMARY, STANDBY), fc.array(fc.tuple(names, fc.constantFrom<AlarmStateValue>('OK', 'ALARM', 'INSUFFICIENT_DATA')), { minLength: 1, maxLength: 6 }), fc.array(state, { minLength: 4, maxLength: 4 }), async (region, evts, states) => {
-        const [a, b, c, d] = states;
-        const t = setup({ region, signals: [signal(PRIMARY, PRIMARY, a), signal(STANDBY, PRIMARY, b), signal(PRIMARY, STANDBY, c), signal(STANDBY, STANDBY, d)] });
-        for (const [name, st] of evts) await handleAlarmEvent(alarmEvent(name, { state: st, region }), t.deps);
-        const peer = region === PRIMARY ? STANDBY : PRIMARY;
-        expect(t.starter.calls.every((call) => call.input.toRegion === region && call.input.fromRegion === peer)).toBe(true);
-        expect(t.starter.names.size).toBeLessThanOrEqual(1);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(PRIMARY, STANDBY),
+        fc.array(fc.tuple(names, fc.constantFrom<AlarmStateValue>('OK', 'ALARM', 'INSUFFICIENT_DATA')), { minLength: 1, maxLength: 6 }),
+        fc.array(state, { minLength: 4, maxLength: 4 }),
+        async (region, evts, states) => {
+          const [a, b, c, d] = states;
+          const t = setup({
+            region,
+            signals: [signal(PRIMARY, PRIMARY, a), signal(STANDBY, PRIMARY, b), signal(PRIMARY, STANDBY, c), signal(STANDBY, STANDBY, d)],
+          });
+          for (const [name, st] of evts) await handleAlarmEvent(alarmEvent(name, { state: st, region }), t.deps);
+          const peer = region === PRIMARY ? STANDBY : PRIMARY;
+          expect(t.starter.calls.every((call) => call.input.toRegion === region && call.input.fromRegion === peer)).toBe(true);
+          expect(t.starter.names.size).toBeLessThanOrEqual(1);
+        },
+      ),
       { numRuns: 150 },
     );
   });

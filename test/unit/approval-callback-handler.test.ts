@@ -4,7 +4,22 @@ import { TransientError } from '../../functions/shared/errors';
 import { createLogger } from '../../functions/shared/middleware';
 import { fakeLambdaContext } from '../../local/world/approval-server';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
-import { APPROVER, APPROVER_SESSION, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, EXECUTION_ARN, FakeApprovalStore, form, linkParts, mailedCode, requestDeps, TASK_TOKEN } from '../support/approval-fixtures';
+import {
+  APPROVER,
+  APPROVER_SESSION,
+  apiGatewayEvent,
+  approvalEvent,
+  callbackDeps,
+  captureOutput,
+  challengeOf,
+  EXECUTION_ARN,
+  FakeApprovalStore,
+  form,
+  linkParts,
+  mailedCode,
+  requestDeps,
+  TASK_TOKEN,
+} from '../support/approval-fixtures';
 import { FakeClock } from '../support/virtual-time';
 
 /** A real request issued into a store, and the approval-callback Lambda handler over the same store. */
@@ -109,10 +124,20 @@ describe('approval-callback handler through the Middy chain (API Gateway proxy e
   it('POST /decisions carries the caller API Gateway verified (identity.userArn) to the use case; the page routes never do', async () => {
     const s = await setup();
     const event = apiGatewayEvent('POST', '/decisions', null, JSON.stringify({ execution: EXECUTION_ARN, decision: 'approve' }));
-    const signed = { ...event, resource: '/decisions', pathParameters: null, requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, userArn: APPROVER_SESSION } } };
+    const signed = {
+      ...event,
+      resource: '/decisions',
+      pathParameters: null,
+      requestContext: { ...event.requestContext, identity: { ...event.requestContext.identity, userArn: APPROVER_SESSION } },
+    };
     expect(fromApiGatewayEvent(signed)).toMatchObject({ path: '/decisions', principalArn: APPROVER_SESSION, form: {} });
     const onPage = apiGatewayEvent('GET', '/approvals/abcdefghijk', { exp: '1', sig: 'x' });
-    expect(fromApiGatewayEvent({ ...onPage, requestContext: { ...onPage.requestContext, identity: { ...onPage.requestContext.identity, userArn: APPROVER_SESSION } } }).principalArn).toBeUndefined();
+    expect(
+      fromApiGatewayEvent({
+        ...onPage,
+        requestContext: { ...onPage.requestContext, identity: { ...onPage.requestContext.identity, userArn: APPROVER_SESSION } },
+      }).principalArn,
+    ).toBeUndefined();
     const res = await createHandler({ ...s.deps, logger: createLogger('approval-callback', 'SILENT') })(signed, fakeLambdaContext('approval-callback'));
     expect(res.statusCode).toBe(200);
     expect(s.record()).toMatchObject({ status: 'APPROVED', decidedBy: APPROVER_SESSION });

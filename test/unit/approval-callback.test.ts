@@ -1,4 +1,11 @@
-import { handleApprovalRequest, isApproverPrincipal, MAX_CODE_ATTEMPTS, MAX_CODES_PER_ADDRESS, type HttpRequest, type HttpResponse } from '../../functions/approval-callback/approval-callback';
+import {
+  handleApprovalRequest,
+  isApproverPrincipal,
+  MAX_CODE_ATTEMPTS,
+  MAX_CODES_PER_ADDRESS,
+  type HttpRequest,
+  type HttpResponse,
+} from '../../functions/approval-callback/approval-callback';
 import { requestApproval } from '../../functions/approval-request/approval-request';
 import { TransientError } from '../../functions/shared/errors';
 import { TaskNoLongerWaitingError } from '../../functions/shared/ports';
@@ -31,8 +38,10 @@ async function issued(opts: { rpoWithinTarget?: boolean; estimatedRpoMs?: number
   const deps = callbackDeps(approvals, clock, { challenges });
   const { path, query } = linkParts(out.url);
   const record = () => approvals.records.get(out.approvalId)!;
-  const get = (method = 'GET', q: Record<string, string | undefined> = query, p = path): Promise<HttpResponse> => handleApprovalRequest({ method, path: p, query: q, form: {} }, deps);
-  const post = (form: Record<string, string>, q: Record<string, string | undefined> = query): Promise<HttpResponse> => handleApprovalRequest({ method: 'POST', path, query: q, form }, deps);
+  const get = (method = 'GET', q: Record<string, string | undefined> = query, p = path): Promise<HttpResponse> =>
+    handleApprovalRequest({ method, path: p, query: q, form: {} }, deps);
+  const post = (form: Record<string, string>, q: Record<string, string | undefined> = query): Promise<HttpResponse> =>
+    handleApprovalRequest({ method: 'POST', path, query: q, form }, deps);
   /** Step 1: ask for a code for `address`; returns the page and what the address's mailbox received. */
   const askCode = async (address = APPROVER) => {
     const res = await post({ csrf: record().csrfToken, step: 'code', approver: address });
@@ -45,7 +54,15 @@ async function issued(opts: { rpoWithinTarget?: boolean; estimatedRpoMs?: number
   };
   const iam = (body: unknown, principalArn: string | null = APPROVER_SESSION): Promise<HttpResponse> =>
     handleApprovalRequest(
-      { method: 'POST', path: '/decisions', query: {}, form: {}, body: typeof body === 'string' ? body : JSON.stringify(body), accountId: ACCOUNT, ...(principalArn ? { principalArn } : {}) },
+      {
+        method: 'POST',
+        path: '/decisions',
+        query: {},
+        form: {},
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        accountId: ACCOUNT,
+        ...(principalArn ? { principalArn } : {}),
+      },
       deps,
     );
   return { out, clock, approvals, deps, path, query, record, get, post, askCode, decideForm, iam };
@@ -67,9 +84,13 @@ describe('approval-callback: opening the link (what a mail scanner does) decides
     expect(res.body).toContain('from us-east-1 to us-west-2');
     expect(res.body).toMatch(/id="rpo">Estimated data loss <strong>1\.2 s<\/strong>, within the RPO target of 5\.0 s/);
     expect(res.body).toMatch(/<table id="stores">.*<td>orders<\/td><td>1\.2 s<\/td>.*<td>customers<\/td><td>300 ms<\/td>/s);
-    expect(res.body).toContain('<code>FAIL canary:us-west-2-&gt;us-east-1: alarm orders-dr-canary in ALARM since 2025-01-02T03:02:05.000Z: timeout</code><span class="since">since 03:02:05 UTC, 2 Jan</span>');
+    expect(res.body).toContain(
+      '<code>FAIL canary:us-west-2-&gt;us-east-1: alarm orders-dr-canary in ALARM since 2025-01-02T03:02:05.000Z: timeout</code><span class="since">since 03:02:05 UTC, 2 Jan</span>',
+    );
     expect(res.body).toContain('<span class="since">seen at the check, 03:03:10 UTC, 2 Jan</span>');
-    expect(res.body).toContain(`href="https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/v2/executions/details/${encodeURIComponent(EXECUTION_ARN)}"`);
+    expect(res.body).toContain(
+      `href="https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/v2/executions/details/${encodeURIComponent(EXECUTION_ARN)}"`,
+    );
     expect(res.body).toContain('href="https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/orders-dr-us-west-2"');
     expect(res.body).toContain(`name="csrf" value="${t.record().csrfToken}"`);
     expect(res.body).toContain('id="send-code"');
@@ -106,7 +127,12 @@ describe('approval-callback: opening the link (what a mail scanner does) decides
   it('pages are never cached, framed or leaked through Referer', async () => {
     const t = await issued();
     const { headers } = await t.get();
-    expect(headers).toMatchObject({ 'cache-control': 'no-store', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' });
+    expect(headers).toMatchObject({
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'no-referrer',
+      'x-content-type-options': 'nosniff',
+    });
     expect(headers['content-security-policy']).toContain("form-action 'self'");
   });
 
@@ -220,7 +246,8 @@ describe('approval-callback: step 1, a code for the typed address', () => {
     const listed = await t.askCode(APPROVER);
     const stranger = await t.askCode('mallory@example.com');
     expect(stranger.res.statusCode).toBe(listed.res.statusCode);
-    const normalize = (body: string, address: string, challenge: string | undefined) => body.replaceAll(address, 'ADDRESS').replaceAll(challenge ?? '?', 'CHALLENGE');
+    const normalize = (body: string, address: string, challenge: string | undefined) =>
+      body.replaceAll(address, 'ADDRESS').replaceAll(challenge ?? '?', 'CHALLENGE');
     expect(normalize(stranger.res.body, 'mallory@example.com', stranger.challenge)).toBe(normalize(listed.res.body, APPROVER, listed.challenge));
     // A message is published for both (SNS delivers it only where a subscription filters on that address).
     expect(t.deps.notifier.sent.filter((m) => m.topic === 'approver-code').map((m) => m.attributes?.recipient)).toEqual([APPROVER, 'mallory@example.com']);
@@ -251,7 +278,7 @@ describe('approval-callback: step 1, a code for the typed address', () => {
     expect((await t.askCode('second.approver@example.com')).res.statusCode).toBe(200);
   });
 
-  it('a code request without the page\'s CSRF token gets 403 and sends nothing', async () => {
+  it("a code request without the page's CSRF token gets 403 and sends nothing", async () => {
     const t = await issued();
     expect((await t.post({ step: 'code', approver: APPROVER })).statusCode).toBe(403);
     expect(t.deps.notifier.sent).toEqual([]);
@@ -266,9 +293,17 @@ describe('approval-callback: step 2, deciding needs the emailed code', () => {
     expect(res.body).toContain('Failover approved');
     expect(t.record()).toMatchObject({ status: 'APPROVED', decidedBy: APPROVER, decidedAt: T0 });
     expect(t.deps.callbacks.calls).toEqual([
-      { kind: 'success', token: TASK_TOKEN, output: expect.objectContaining({ decision: 'APPROVED', approver: APPROVER, verifiedBy: 'email-code', approvalId: t.out.approvalId }) },
+      {
+        kind: 'success',
+        token: TASK_TOKEN,
+        output: expect.objectContaining({ decision: 'APPROVED', approver: APPROVER, verifiedBy: 'email-code', approvalId: t.out.approvalId }),
+      },
     ]);
-    expect(t.deps.audit.entries.at(-1)).toMatchObject({ step: 'ApprovalCallback', outcome: 'APPROVED', detail: { decidedBy: APPROVER, verifiedBy: 'email-code' } });
+    expect(t.deps.audit.entries.at(-1)).toMatchObject({
+      step: 'ApprovalCallback',
+      outcome: 'APPROVED',
+      detail: { decidedBy: APPROVER, verifiedBy: 'email-code' },
+    });
     const alert = t.deps.notifier.sent.find((m) => m.topic === 'alert')!;
     expect(alert.subject).toBe(`DR: failover us-east-1 -> us-west-2 approved by ${APPROVER}`);
     expect(alert.body).toContain(`approved by ${APPROVER} (verified by a one-time code emailed to that address)`);
@@ -292,12 +327,21 @@ describe('approval-callback: step 2, deciding needs the emailed code', () => {
     expect(t.deps.callbacks.calls[0].cause).not.toMatch(/[\r\n\u202e\u200b]/);
   });
 
-  it('a scanner that types the recipient\'s address into every field, ticks every box and presses every button decides nothing', async () => {
+  it("a scanner that types the recipient's address into every field, ticks every box and presses every button decides nothing", async () => {
     const t = await issued({ estimatedRpoMs: 30_000, rpoWithinTarget: false });
     // It even asks for a code for the recipient (a real mail goes to them), but it cannot read that mailbox.
     const { challenge } = await t.askCode(APPROVER);
     for (const decision of ['approve', 'reject']) {
-      const res = await t.post({ csrf: t.record().csrfToken, step: 'decide', challenge: challenge!, code: APPROVER, approver: APPROVER, reason: APPROVER, acceptDataLoss: 'yes', decision });
+      const res = await t.post({
+        csrf: t.record().csrfToken,
+        step: 'decide',
+        challenge: challenge!,
+        code: APPROVER,
+        approver: APPROVER,
+        reason: APPROVER,
+        acceptDataLoss: 'yes',
+        decision,
+      });
       expect(res.statusCode).toBe(403);
       expect(res.body).toContain('Code not accepted');
     }
@@ -320,7 +364,13 @@ describe('approval-callback: step 2, deciding needs the emailed code', () => {
     expect(refusals.map((r) => r.statusCode)).toEqual([403, 403, 403, 403, 403]);
     expect(messages.size).toBe(1);
     nothingDecided(t);
-    expect(t.deps.audit.entries.filter((e) => e.outcome === 'REFUSED').map((e) => (e.detail as { why: string }).why)).toEqual(['no-code', 'wrong-code', 'unknown-challenge', 'not-an-approver', 'code-expired']);
+    expect(t.deps.audit.entries.filter((e) => e.outcome === 'REFUSED').map((e) => (e.detail as { why: string }).why)).toEqual([
+      'no-code',
+      'wrong-code',
+      'unknown-challenge',
+      'not-an-approver',
+      'code-expired',
+    ]);
   });
 
   it(`a code allows ${MAX_CODE_ATTEMPTS} tries; after that even the right code fails, and a new code works`, async () => {
@@ -389,7 +439,7 @@ describe('approval-callback: step 2, deciding needs the emailed code', () => {
     expect((await t.post({ ...form, acceptDataLoss: 'yes' })).statusCode).toBe(200);
   });
 
-  it('Enter cannot approve: the form\'s default (first) button is a hidden one that carries no decision, and Reject comes before Approve', async () => {
+  it("Enter cannot approve: the form's default (first) button is a hidden one that carries no decision, and Reject comes before Approve", async () => {
     const t = await issued();
     const page = (await t.askCode()).res.body;
     const form = /<form method="post" action="[^"]*" id="decide-form">([\s\S]*?)<\/form>/.exec(page)![1];
@@ -405,7 +455,7 @@ describe('approval-callback: step 2, deciding needs the emailed code', () => {
     nothingDecided(t);
   });
 
-  it('the operator\'s reason (drctl failover --reason) is on the page, cleaned and quoted', async () => {
+  it("the operator's reason (drctl failover --reason) is on the page, cleaned and quoted", async () => {
     const t = await issued({ trigger: { source: 'manual', at: new Date(T0 - 60_000).toISOString(), reason: 'game day\n<script>x</script>' } });
     const body = (await t.get()).body;
     expect(body).toContain('reason, quoted as typed: <q id="trigger-reason">game day &lt;script&gt;x&lt;/script&gt;</q>');
@@ -543,7 +593,12 @@ describe('approval-callback: single use, expiry, late answers and lost answers',
   it('an earlier rejection was applied though its answer was lost; a later approve is told so, and the record says REJECTED', async () => {
     const t = await issued();
     t.deps.callbacks.fail = new TaskNoLongerWaitingError('InvalidToken');
-    t.deps.tasks.state = { task: 'failed', error: 'ApprovalRejected', cause: `Rejected by second.approver@example.com (verified ...) (approval ${t.out.approvalId}).`, executionStatus: 'FAILED' };
+    t.deps.tasks.state = {
+      task: 'failed',
+      error: 'ApprovalRejected',
+      cause: `Rejected by second.approver@example.com (verified ...) (approval ${t.out.approvalId}).`,
+      executionStatus: 'FAILED',
+    };
     const res = await t.post(await t.decideForm());
     expect(res.statusCode).toBe(409);
     expect(res.body).toContain('already rejected by second.approver@example.com');
@@ -566,7 +621,11 @@ describe('approval-callback: POST /decisions, an IAM principal (drctl approve|re
 
   it('a principal outside the policy is refused, and the refusal is audited with its ARN', async () => {
     const t = await issued();
-    for (const principal of ['arn:aws:sts::111122223333:assumed-role/Admin/bob', 'arn:aws:iam::111122223333:user/alice', 'arn:aws:sts::999999999999:assumed-role/orders-dr-approver-us-west-2/eve']) {
+    for (const principal of [
+      'arn:aws:sts::111122223333:assumed-role/Admin/bob',
+      'arn:aws:iam::111122223333:user/alice',
+      'arn:aws:sts::999999999999:assumed-role/orders-dr-approver-us-west-2/eve',
+    ]) {
       const res = await t.iam({ execution: EXECUTION_ARN, decision: 'approve' }, principal);
       expect(res.statusCode).toBe(403);
       expect(JSON.parse(res.body)).toMatchObject({ outcome: 'not-an-approver', principal });
@@ -607,13 +666,16 @@ describe('approval-callback: POST /decisions, an IAM principal (drctl approve|re
 
   it('GET on /decisions is 405; the route is never reachable from the page routes', async () => {
     const t = await issued();
-    const res = await handleApprovalRequest({ method: 'GET', path: '/decisions', query: {}, form: {}, principalArn: APPROVER_SESSION, accountId: ACCOUNT }, t.deps);
+    const res = await handleApprovalRequest(
+      { method: 'GET', path: '/decisions', query: {}, form: {}, principalArn: APPROVER_SESSION, accountId: ACCOUNT },
+      t.deps,
+    );
     expect(res.statusCode).toBe(405);
   });
 });
 
 describe('isApproverPrincipal', () => {
-  it('accepts the named roles and their sessions in the API\'s own account, nothing else', () => {
+  it("accepts the named roles and their sessions in the API's own account, nothing else", () => {
     const roles = [APPROVER_ROLE];
     expect(isApproverPrincipal(APPROVER_SESSION, roles, ACCOUNT)).toBe(true);
     expect(isApproverPrincipal(`arn:aws:iam::${ACCOUNT}:role/${APPROVER_ROLE}`, roles, ACCOUNT)).toBe(true);

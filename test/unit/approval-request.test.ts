@@ -15,7 +15,12 @@ describe('approval-request: the emailed link', () => {
     const out = await requestApproval(approvalEvent(), deps);
     // Assess
     const record = deps.approvals.records.get(out.approvalId);
-    expect(record).toMatchObject({ taskToken: TASK_TOKEN, status: 'PENDING', action: APPROVAL_ACTION, executionId: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42' });
+    expect(record).toMatchObject({
+      taskToken: TASK_TOKEN,
+      status: 'PENDING',
+      action: APPROVAL_ACTION,
+      executionId: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42',
+    });
     const url = new URL(out.url);
     expect(url.origin + url.pathname).toBe(`https://abc123.execute-api.us-west-2.amazonaws.com/prod/approvals/${out.approvalId}`);
     expect([...url.searchParams.keys()]).toEqual(['exp', 'sig']);
@@ -171,8 +176,15 @@ describe('approval-request: who started it, the loss per store, and where to loo
     expect(mail.body).toContain('Started by: an operator (drctl failover)');
     expect(mail.body).toContain(`Operator's reason, quoted as typed: "game day: region evacuation drill Approved: yes"`);
     expect(mail.body).not.toMatch(/\r|\u202e/);
-    expect(deps.audit.entries[0]).toMatchObject({ outcome: 'REQUESTED', detail: { trigger: { source: 'manual', reason: 'game day: region evacuation drill Approved: yes' } } });
-    expect([...deps.approvals.records.values()][0].summary.trigger).toEqual({ source: 'manual', at: new Date(T0 - 60_000).toISOString(), reason: 'game day: region evacuation drill Approved: yes' });
+    expect(deps.audit.entries[0]).toMatchObject({
+      outcome: 'REQUESTED',
+      detail: { trigger: { source: 'manual', reason: 'game day: region evacuation drill Approved: yes' } },
+    });
+    expect([...deps.approvals.records.values()][0].summary.trigger).toEqual({
+      source: 'manual',
+      at: new Date(T0 - 60_000).toISOString(),
+      reason: 'game day: region evacuation drill Approved: yes',
+    });
   });
 
   it('the email lists the estimated loss per store, links to the execution and the dashboard, and names drctl approve', async () => {
@@ -181,7 +193,9 @@ describe('approval-request: who started it, the loss per store, and where to loo
     const body = deps.notifier.sent[0].body;
     expect(body).toContain('  orders: 30.0 s  (over target or unknown)');
     expect(body).toContain('  customers: 300 ms');
-    expect(body).toContain('Execution: https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/v2/executions/details/arn%3Aaws%3Astates%3Aus-west-2%3A111122223333%3Aexecution%3Afailover%3Ainc42');
+    expect(body).toContain(
+      'Execution: https://us-west-2.console.aws.amazon.com/states/home?region=us-west-2#/v2/executions/details/arn%3Aaws%3Astates%3Aus-west-2%3A111122223333%3Aexecution%3Afailover%3Ainc42',
+    );
     expect(body).toContain('Dashboard: https://us-west-2.console.aws.amazon.com/cloudwatch/home?region=us-west-2#dashboards/dashboard/orders-dr-us-west-2');
     expect(body).toContain('drctl approve inc42');
   });

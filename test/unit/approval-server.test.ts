@@ -13,11 +13,21 @@ import { FakeClock } from '../support/virtual-time';
 function raw(base: string, method: string, path: string, body?: string): Promise<{ status: number; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: u.hostname, port: u.port, method, path, agent: false, headers: { connection: 'close', ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = httpRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        method,
+        path,
+        agent: false,
+        headers: { connection: 'close', ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', reject);
     if (body) req.write(body);
     req.end();
@@ -93,7 +103,11 @@ describe('the drill approval server (API Gateway event adapter on 127.0.0.1)', (
   });
 
   it('POST /decisions over HTTP is refused: nothing a client sends carries an IAM identity', async () => {
-    const res = await httpCall(`${server.url}/decisions`, { method: 'POST', body: JSON.stringify({ execution: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42', decision: 'approve' }), headers: { 'content-type': 'application/json', 'x-amzn-iam-user-arn': 'arn:aws:sts::1:assumed-role/x/y' } });
+    const res = await httpCall(`${server.url}/decisions`, {
+      method: 'POST',
+      body: JSON.stringify({ execution: 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42', decision: 'approve' }),
+      headers: { 'content-type': 'application/json', 'x-amzn-iam-user-arn': 'arn:aws:sts::1:assumed-role/x/y' },
+    });
     expect(res.status).toBe(403);
     expect(record().status).toBe('PENDING');
   });

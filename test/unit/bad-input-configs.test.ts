@@ -18,22 +18,43 @@ const [primary, standby] = [valid.regions.primary.name, valid.regions.standby.na
 type Case = readonly [label: string, field: string, rule: string, contents: string];
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 const cases: Case[] = [
-  ['standby region equal to the primary', 'regions.standby.name', 'must differ from regions.primary.name', json({ ...valid, regions: { ...valid.regions, standby: { ...valid.regions.standby, name: primary } } })],
-  ['a hosted zone id of the wrong shape', 'traffic.hostedZoneId', 'must be a Route 53 hosted zone id', json({ ...valid, traffic: { ...valid.traffic, hostedZoneId: 'example.com' } })],
+  [
+    'standby region equal to the primary',
+    'regions.standby.name',
+    'must differ from regions.primary.name',
+    json({ ...valid, regions: { ...valid.regions, standby: { ...valid.regions.standby, name: primary } } }),
+  ],
+  [
+    'a hosted zone id of the wrong shape',
+    'traffic.hostedZoneId',
+    'must be a Route 53 hosted zone id',
+    json({ ...valid, traffic: { ...valid.traffic, hostedZoneId: 'example.com' } }),
+  ],
   [
     'an Aurora store without the standby cluster',
     'dataStores[1].clusterArns',
     `needs an entry for region ${standby}`,
-    json({ ...valid, dataStores: valid.dataStores.map((s) => (s.kind === 'aurora-global' ? { ...s, clusterArns: { [primary]: s.clusterArns[primary] } } : s)) }),
+    json({
+      ...valid,
+      dataStores: valid.dataStores.map((s) => (s.kind === 'aurora-global' ? { ...s, clusterArns: { [primary]: s.clusterArns[primary] } } : s)),
+    }),
   ],
   [
     'ARC without a routing control for the standby',
     'traffic.routingControlArns',
     `needs an entry for region ${standby}`,
-    json({ ...arc, traffic: { ...arc.traffic, routingControlArns: { [primary]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/a' } } }),
+    json({
+      ...arc,
+      traffic: { ...arc.traffic, routingControlArns: { [primary]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/a' } },
+    }),
   ],
   ['a quorum of one', 'detection.quorum', 'one signal alone never fails over', json({ ...valid, detection: { ...valid.detection, quorum: 1 } })],
-  ['an approval timeout under a minute', 'approval.timeoutSeconds', 'expected number to be >=60', json({ ...valid, approval: { ...valid.approval, timeoutSeconds: 10 } })],
+  [
+    'an approval timeout under a minute',
+    'approval.timeoutSeconds',
+    'expected number to be >=60',
+    json({ ...valid, approval: { ...valid.approval, timeoutSeconds: 10 } }),
+  ],
   ['a misspelled field', 'objectives', 'unknown field(s) "rpoSecs"', json({ ...valid, objectives: { ...valid.objectives, rpoSecs: 5 } })],
   ['not JSON at all', 'is not valid JSON', 'Expected', '{ "application": "orders", '],
 ];

@@ -29,27 +29,77 @@ const clock = new FakeClock();
 const common = { config, audit: world.audit, clock };
 const quiet = (name: string) => createLogger(name, 'SILENT');
 const ctx = fakeLambdaContext('bad-input');
-const state = { ...failoverInput(), execution: { id: 'arn:aws:states:local:000000000000:execution:failover:x', name: 'x', startedAt: new Date().toISOString() } };
+const state = {
+  ...failoverInput(),
+  execution: { id: 'arn:aws:states:local:000000000000:execution:failover:x', name: 'x', startedAt: new Date().toISOString() },
+};
 
 type Task = (event: unknown) => Promise<unknown>;
-const asTask = (h: (e: never, c: typeof ctx) => Promise<unknown>): Task => (e) => h(e as never, ctx);
+const asTask =
+  (h: (e: never, c: typeof ctx) => Promise<unknown>): Task =>
+  (e) =>
+    h(e as never, ctx);
 
 const tasks: Record<string, { run: Task; valid: Record<string, unknown> }> = {
   'alarm-trigger': {
     run: asTask(
-      alarmTrigger({ ...common, region: STANDBY, alarmNamePrefix: world.prefix, signals: world.triggerSignals, lock: new InMemoryIncidentLock(), starter: { start: async () => ({ executionId: 'x', started: true }) }, notifier: world.notifier, siteState: world.ownSiteState, logger: quiet('alarm-trigger') }),
+      alarmTrigger({
+        ...common,
+        region: STANDBY,
+        alarmNamePrefix: world.prefix,
+        signals: world.triggerSignals,
+        lock: new InMemoryIncidentLock(),
+        starter: { start: async () => ({ executionId: 'x', started: true }) },
+        notifier: world.notifier,
+        siteState: world.ownSiteState,
+        logger: quiet('alarm-trigger'),
+      }),
     ),
-    valid: { id: 'e1', 'detail-type': 'CloudWatch Alarm State Change', source: 'aws.cloudwatch', time: new Date(clock.now()).toISOString(), region: STANDBY, detail: { alarmName: 'x', state: { value: 'ALARM' } } },
+    valid: {
+      id: 'e1',
+      'detail-type': 'CloudWatch Alarm State Change',
+      source: 'aws.cloudwatch',
+      time: new Date(clock.now()).toISOString(),
+      region: STANDBY,
+      detail: { alarmName: 'x', state: { value: 'ALARM' } },
+    },
   },
   'health-checker': { run: asTask(healthChecker({ ...common, signals: world.signals, logger: quiet('health-checker') })), valid: { action: 'assess', state } },
-  'traffic-router': { run: asTask(trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: new InMemoryIdempotencyStore() }, logger: quiet('traffic-router') })), valid: { action: 'shift', state } },
+  'traffic-router': {
+    run: asTask(
+      trafficRouter({ ...common, traffic: world.traffic, idempotency: { persistenceStore: new InMemoryIdempotencyStore() }, logger: quiet('traffic-router') }),
+    ),
+    valid: { action: 'shift', state },
+  },
   'failover-orchestrator': {
-    run: asTask(failoverOrchestrator({ ...common, siteState: world.siteState, dataStores: world.dataStores, scaler: world.scaler, idempotency: { persistenceStore: new InMemoryIdempotencyStore() }, logger: quiet('failover-orchestrator') })),
+    run: asTask(
+      failoverOrchestrator({
+        ...common,
+        siteState: world.siteState,
+        dataStores: world.dataStores,
+        scaler: world.scaler,
+        idempotency: { persistenceStore: new InMemoryIdempotencyStore() },
+        logger: quiet('failover-orchestrator'),
+      }),
+    ),
     valid: { action: 'fence', state },
   },
-  'data-consistency-validator': { run: asTask(dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, logger: quiet('data-consistency-validator') })), valid: { action: 'preflight', state } },
+  'data-consistency-validator': {
+    run: asTask(dataConsistencyValidator({ ...common, dataStores: world.dataStores, work: world.comparisons, logger: quiet('data-consistency-validator') })),
+    valid: { action: 'preflight', state },
+  },
   'approval-request': {
-    run: asTask(approvalRequest({ ...common, approvals: world.approvals, challenges: new InMemoryApproverChallenges(), notifier: world.notifier, approvalBaseUrl: 'https://a.example.test/prod', signingKey: async () => SIGNING_KEY, logger: quiet('approval-request') })),
+    run: asTask(
+      approvalRequest({
+        ...common,
+        approvals: world.approvals,
+        challenges: new InMemoryApproverChallenges(),
+        notifier: world.notifier,
+        approvalBaseUrl: 'https://a.example.test/prod',
+        signingKey: async () => SIGNING_KEY,
+        logger: quiet('approval-request'),
+      }),
+    ),
     valid: { taskToken: 'AQtoken', state: { ...state, dataRisk: { approval: { timeoutSeconds: 900 } } } },
   },
 };
@@ -114,10 +164,7 @@ describe('approval-callback answers malformed HTTP requests with a 4xx page, nev
     tasks: new LocalApprovalTaskReader(() => undefined),
     approverRoleNames: [],
     logger: quiet('approval-callback'),
-  }) as unknown as (
-    e: APIGatewayProxyEvent,
-    c: typeof ctx,
-  ) => Promise<APIGatewayProxyResult>;
+  }) as unknown as (e: APIGatewayProxyEvent, c: typeof ctx) => Promise<APIGatewayProxyResult>;
   const base = apiEvent('GET', 'https://a.example.test/prod/approvals/AAAAAAAAAAAAAAAAAAAAAA?exp=1&sig=x');
   const cases: Array<[string, Partial<APIGatewayProxyEvent> | Record<string, unknown>, number]> = [
     ['no method, no path', { httpMethod: undefined, path: undefined }, 404],

@@ -7,7 +7,14 @@
  */
 import { parseConfig } from '../../config/load';
 import type { DrConfig } from '../../config/schema';
-import { LAG_EVIDENCE_IN_STATE, runDataConsistencyValidator, type DataConsistencyValidatorDeps, type DataReport, type DataRisk, type ResyncStatus } from '../../functions/data-consistency-validator/data-consistency-validator';
+import {
+  LAG_EVIDENCE_IN_STATE,
+  runDataConsistencyValidator,
+  type DataConsistencyValidatorDeps,
+  type DataReport,
+  type DataRisk,
+  type ResyncStatus,
+} from '../../functions/data-consistency-validator/data-consistency-validator';
 import {
   fitStores,
   MISSING_WRITES_REPORT_STEP,
@@ -16,7 +23,12 @@ import {
   SAMPLE_KEYS_PER_STORE,
   type StoreFigures,
 } from '../../functions/data-consistency-validator/missing-writes-report';
-import { describeIncomplete, PROMOTE_SUMMARY_MAX_CHARS, runFailoverOrchestrator, type StepResult } from '../../functions/failover-orchestrator/failover-orchestrator';
+import {
+  describeIncomplete,
+  PROMOTE_SUMMARY_MAX_CHARS,
+  runFailoverOrchestrator,
+  type StepResult,
+} from '../../functions/failover-orchestrator/failover-orchestrator';
 import { jsonBytes } from '../../functions/shared/bounded';
 import type { AuditEntry, ComparisonKeys } from '../../functions/shared/ports';
 import { InMemoryComparisonStore } from '../../local/world/adapters';
@@ -42,7 +54,11 @@ const state = (over: Record<string, unknown> = {}) => ({
 function configWithStores(count: number): DrConfig {
   return parseConfig({
     ...configInput,
-    dataStores: Array.from({ length: count }, (_, i) => ({ kind: 'dynamodb-global-table', name: `s${String(i).padStart(2, '0')}-${'n'.repeat(59)}`, tableName: `table-${i}` })),
+    dataStores: Array.from({ length: count }, (_, i) => ({
+      kind: 'dynamodb-global-table',
+      name: `s${String(i).padStart(2, '0')}-${'n'.repeat(59)}`,
+      tableName: `table-${i}`,
+    })),
   });
 }
 
@@ -150,7 +166,12 @@ describe('ValidateData returns a bounded summary and writes every key to the aud
     const { parts, missing, differing } = keysInAudit(entries, result.report);
     expect(missing).toEqual(new Set(allMissing));
     expect(differing).toEqual(new Set(allDiffering));
-    expect(result.report).toEqual({ incidentId: 'inc-1', sortKeyPrefix: `2025-01-02T03:04:05.000Z#${MISSING_WRITES_REPORT_STEP}`, parts: parts.length, keys: 2_250 });
+    expect(result.report).toEqual({
+      incidentId: 'inc-1',
+      sortKeyPrefix: `2025-01-02T03:04:05.000Z#${MISSING_WRITES_REPORT_STEP}`,
+      parts: parts.length,
+      keys: 2_250,
+    });
     // Parts are numbered 1..n (across the merges that wrote them), each small enough for one DynamoDB item.
     expect(parts.map((p) => (p.detail as { part: number }).part).sort((a, b) => a - b)).toEqual(Array.from({ length: parts.length }, (_, i) => i + 1));
     for (const p of parts) expect(jsonBytes(p.detail)).toBeLessThanOrEqual(REPORT_PART_MAX_BYTES + KIB);
@@ -200,8 +221,19 @@ describe('ValidateData returns a bounded summary and writes every key to the aud
 describe('MissingWritesReportWriter', () => {
   it('splits keys into parts under the byte budget, from stores adding concurrently', async () => {
     const { entries, audit } = auditLog();
-    const writer = new MissingWritesReportWriter({ audit, incidentId: 'inc-1', executionId: 'e', at: 't', fromRegion: EAST, toRegion: WEST, maxPartBytes: 4 * KIB });
-    const batch = (store: string): ComparisonKeys => ({ missingInTarget: Array.from({ length: 30 }, (_, i) => `${store}-${i}-`.padEnd(100, 'x')), differing: [] });
+    const writer = new MissingWritesReportWriter({
+      audit,
+      incidentId: 'inc-1',
+      executionId: 'e',
+      at: 't',
+      fromRegion: EAST,
+      toRegion: WEST,
+      maxPartBytes: 4 * KIB,
+    });
+    const batch = (store: string): ComparisonKeys => ({
+      missingInTarget: Array.from({ length: 30 }, (_, i) => `${store}-${i}-`.padEnd(100, 'x')),
+      differing: [],
+    });
     await Promise.all(['a', 'b', 'c'].map((s) => writer.add(s, batch(s))));
     const pointer = await writer.finish({}, 'WRITES_MISSING');
     const parts = entries.filter((e) => e.step.startsWith(`${MISSING_WRITES_REPORT_STEP}:part-`));
@@ -254,7 +286,10 @@ describe('the other tasks whose results grow with the stores', () => {
     const r = replicas(most, { missing: {}, differing: {} });
     r.heartbeatAgeMs = 600_000;
     const { entries, audit: recorded } = auditLog();
-    const risk = (await runDataConsistencyValidator({ action: 'preflight', state: state({ health: { verdict: 'FAILOVER_WARRANTED' } }) }, validatorDeps(most, r, recorded))) as DataRisk;
+    const risk = (await runDataConsistencyValidator(
+      { action: 'preflight', state: state({ health: { verdict: 'FAILOVER_WARRANTED' } }) },
+      validatorDeps(most, r, recorded),
+    )) as DataRisk;
     expect((entries[0].detail as DataRisk).lagEvidence).toHaveLength(100);
     expect(risk.storeNames).toHaveLength(100);
     expect(risk.lagEvidence).toHaveLength(LAG_EVIDENCE_IN_STATE);
@@ -284,7 +319,10 @@ describe('the other tasks whose results grow with the stores', () => {
     const { audit } = auditLog();
     const r = replicas(most, { missing: {}, differing: {} });
     r.heartbeatAgeMs = 600_000;
-    const status = (await runDataConsistencyValidator({ action: 'resync', maxAttempts: 3, state: state({ direction: 'failback' }) }, validatorDeps(most, r, audit))) as ResyncStatus;
+    const status = (await runDataConsistencyValidator(
+      { action: 'resync', maxAttempts: 3, state: state({ direction: 'failback' }) },
+      validatorDeps(most, r, audit),
+    )) as ResyncStatus;
     expect(status.blocking).toHaveLength(100);
     expect(jsonBytes(status)).toBeLessThan(40 * KIB);
     expect(status.summary).toMatch(/; and 95 more store\(s\)\)\. Checking again\.$/);
@@ -310,7 +348,9 @@ describe('the other tasks whose results grow with the stores', () => {
       audit,
       clock: fixedClock(),
     };
-    const results = await Promise.all(most.dataStores.map((s) => runFailoverOrchestrator({ action: 'promote', store: s.name, state: state() }, deps) as Promise<StepResult>));
+    const results = await Promise.all(
+      most.dataStores.map((s) => runFailoverOrchestrator({ action: 'promote', store: s.name, state: state() }, deps) as Promise<StepResult>),
+    );
     expect(results.every((r) => r.summary.length <= PROMOTE_SUMMARY_MAX_CHARS)).toBe(true);
     // The Map state's output: one result per store.
     expect(jsonBytes(results)).toBeLessThan(48 * KIB);
@@ -322,5 +362,4 @@ describe('the other tasks whose results grow with the stores', () => {
     expect(report.error.length).toBeLessThanOrEqual(2_000);
     expect(jsonBytes(report)).toBeLessThan(6 * KIB);
   });
-
 });

@@ -96,8 +96,28 @@ describe('metricData and parseCanaryConfig', () => {
   it('one high-resolution ProbeFailed (0/1) and ProbeLatency per target, dimensioned by vantage and target', () => {
     const data = metricData('us-west-2', { at: 5_000, results: [{ target: 'us-east-1', ok: false, status: null, latencyMs: 2000, detail: 'x' }] });
     expect(data).toEqual([
-      { MetricName: 'ProbeFailed', Value: 1, Unit: 'Count', StorageResolution: 1, Timestamp: new Date(5_000), Dimensions: [{ Name: 'Vantage', Value: 'us-west-2' }, { Name: 'Target', Value: 'us-east-1' }] },
-      { MetricName: 'ProbeLatency', Value: 2000, Unit: 'Milliseconds', StorageResolution: 1, Timestamp: new Date(5_000), Dimensions: [{ Name: 'Vantage', Value: 'us-west-2' }, { Name: 'Target', Value: 'us-east-1' }] },
+      {
+        MetricName: 'ProbeFailed',
+        Value: 1,
+        Unit: 'Count',
+        StorageResolution: 1,
+        Timestamp: new Date(5_000),
+        Dimensions: [
+          { Name: 'Vantage', Value: 'us-west-2' },
+          { Name: 'Target', Value: 'us-east-1' },
+        ],
+      },
+      {
+        MetricName: 'ProbeLatency',
+        Value: 2000,
+        Unit: 'Milliseconds',
+        StorageResolution: 1,
+        Timestamp: new Date(5_000),
+        Dimensions: [
+          { Name: 'Vantage', Value: 'us-west-2' },
+          { Name: 'Target', Value: 'us-east-1' },
+        ],
+      },
     ]);
   });
 
@@ -128,7 +148,10 @@ describe('the bundled canary script (what the Synthetics canary runs)', () => {
 
   it('exports index.handler, needs only the runtime SDK, probes and publishes a datapoint per target to each region', async () => {
     const script = bundleCanary(resolve(__dirname, '..', '..', 'functions', 'canary', 'handler.ts'));
-    const sent: Array<{ region: string; input: { Namespace: string; MetricData: Array<{ MetricName: string; Value: number; Dimensions: Array<{ Value: string }> }> } }> = [];
+    const sent: Array<{
+      region: string;
+      input: { Namespace: string; MetricData: Array<{ MetricName: string; Value: number; Dimensions: Array<{ Value: string }> }> };
+    }> = [];
     class CloudWatchClient {
       constructor(private readonly cfg: { region: string }) {}
       async send(cmd: { input: (typeof sent)[number]['input'] }) {
@@ -141,7 +164,15 @@ describe('the bundled canary script (what the Synthetics canary runs)', () => {
     }
     const required: string[] = [];
     const module = { exports: {} as { handler?: () => Promise<unknown> } };
-    const config = { ...base, targets: [{ name: 'us-east-1', url: `${url}/health` }, { name: 'global', url: `${url}/broken` }], runSeconds: 1, timeoutMs: 2000 };
+    const config = {
+      ...base,
+      targets: [
+        { name: 'us-east-1', url: `${url}/health` },
+        { name: 'global', url: `${url}/broken` },
+      ],
+      runSeconds: 1,
+      timeoutMs: 2000,
+    };
     runInNewContext(script, {
       module,
       exports: module.exports,

@@ -36,8 +36,14 @@ describe('config: standby', () => {
     [{ mode: 'warm', scaling: [{ kind: 'asg', name: 'w', minSize: 5, desiredCapacity: 2 }] }, 'standby.scaling[0].minSize: must not exceed desiredCapacity'],
     [{ mode: 'warm', scaling: [{ kind: 'ecs-service', cluster: 'c', service: 's', desiredCount: 0 }] }, 'standby.scaling[0].desiredCount:'],
     [{ mode: 'warm', scaling: [{ kind: 'ecs-service', cluster: '', service: 's', desiredCount: 2 }] }, 'standby.scaling[0].cluster: must name the ECS cluster'],
-    [{ mode: 'warm', scaling: [{ kind: 'lambda-provisioned-concurrency', functionName: 'f', qualifier: '$LATEST', concurrency: 2 }] }, 'standby.scaling[0].qualifier: must be an alias or a version number'],
-    [{ mode: 'warm', scaling: [{ kind: 'ecs-service', cluster: 'c', service: 's', desiredCount: 2, replicas: 3 }] }, 'standby.scaling[0]: unknown field(s) "replicas"'],
+    [
+      { mode: 'warm', scaling: [{ kind: 'lambda-provisioned-concurrency', functionName: 'f', qualifier: '$LATEST', concurrency: 2 }] },
+      'standby.scaling[0].qualifier: must be an alias or a version number',
+    ],
+    [
+      { mode: 'warm', scaling: [{ kind: 'ecs-service', cluster: 'c', service: 's', desiredCount: 2, replicas: 3 }] },
+      'standby.scaling[0]: unknown field(s) "replicas"',
+    ],
     [{ mode: 'warm', scaling: [{ kind: 'k8s', name: 'x' }] }, 'standby.scaling[0].kind:'],
   ])('%j fails naming the field', (standby, message) => {
     expect(issues(standby).join('\n')).toContain(message);

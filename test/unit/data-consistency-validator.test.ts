@@ -1,4 +1,11 @@
-import { approvalPolicy, runDataConsistencyValidator, type DataConsistencyValidatorDeps, type DataReport, type DataRisk, type ResyncStatus } from '../../functions/data-consistency-validator/data-consistency-validator';
+import {
+  approvalPolicy,
+  runDataConsistencyValidator,
+  type DataConsistencyValidatorDeps,
+  type DataReport,
+  type DataRisk,
+  type ResyncStatus,
+} from '../../functions/data-consistency-validator/data-consistency-validator';
 import { assessStoreLag, HEARTBEAT_FRESHNESS_SLACK_MS } from '../../functions/data-consistency-validator/replication-lag';
 import { InvalidInputError } from '../../functions/shared/errors';
 import type { AuditEntry } from '../../functions/shared/ports';
@@ -49,11 +56,22 @@ function fill(replicas: TwoReplicas, n: number) {
 
 describe('the data at risk, measured by replication heartbeat (AssessDataRisk)', () => {
   const lag = (over: Partial<Parameters<typeof assessStoreLag>[0]>) =>
-    assessStoreLag({ store: store('dynamodb-global-table'), from: EAST, to: WEST, now: NOW, heartbeatIntervalMs: INTERVAL_MS, heartbeat: { writtenAt: NOW - 800, readable: true, detail: 'item' }, metricMs: 400, ...over });
+    assessStoreLag({
+      store: store('dynamodb-global-table'),
+      from: EAST,
+      to: WEST,
+      now: NOW,
+      heartbeatIntervalMs: INTERVAL_MS,
+      heartbeat: { writtenAt: NOW - 800, readable: true, detail: 'item' },
+      metricMs: 400,
+      ...over,
+    });
 
   it('a fresh heartbeat is the lag, measured; the metric is shown as a second opinion', () => {
     expect(lag({})).toMatchObject({ method: 'heartbeat', lagMs: 800, known: true, status: 'measured', heartbeatAt: '2025-01-02T03:04:04.200Z', metricMs: 400 });
-    expect(lag({}).detail).toMatch(/^orders: heartbeat from us-east-1 written .*, 800 ms old in us-west-2 \(measured\); CloudWatch ReplicationLatency \(second opinion\): 400 ms$/);
+    expect(lag({}).detail).toMatch(
+      /^orders: heartbeat from us-east-1 written .*, 800 ms old in us-west-2 \(measured\); CloudWatch ReplicationLatency \(second opinion\): 400 ms$/,
+    );
   });
 
   it('missing, unreadable, stale or contradicting evidence is unknown, never "within target"', () => {
@@ -68,11 +86,16 @@ describe('the data at risk, measured by replication heartbeat (AssessDataRisk)',
     expect(lag({ heartbeat: { writtenAt: NOW - INTERVAL_MS - HEARTBEAT_FRESHNESS_SLACK_MS - 1, readable: true, detail: 'item' } }).status).toBe('stale');
     // The metric saw more lag than a fresh heartbeat allows, or the heartbeat is dated in the future.
     expect(lag({ metricMs: 30_000 })).toMatchObject({ lagMs: 30_000, known: false, status: 'contradictory' });
-    expect(lag({ heartbeat: { writtenAt: NOW + 60_000, readable: true, detail: 'item' } })).toMatchObject({ lagMs: null, known: false, status: 'contradictory' });
+    expect(lag({ heartbeat: { writtenAt: NOW + 60_000, readable: true, detail: 'item' } })).toMatchObject({
+      lagMs: null,
+      known: false,
+      status: 'contradictory',
+    });
   });
 
   it('Aurora has no heartbeat: its lag metric is the evidence, labelled so; no recent datapoint is unknown', () => {
-    const aurora = (metricMs: number | null) => assessStoreLag({ store: store('aurora-global'), from: EAST, to: WEST, now: NOW, heartbeatIntervalMs: INTERVAL_MS, heartbeat: null, metricMs });
+    const aurora = (metricMs: number | null) =>
+      assessStoreLag({ store: store('aurora-global'), from: EAST, to: WEST, now: NOW, heartbeatIntervalMs: INTERVAL_MS, heartbeat: null, metricMs });
     expect(aurora(900)).toMatchObject({ method: 'metric', lagMs: 900, known: true });
     expect(aurora(900).detail).toMatch(/AuroraGlobalDBReplicationLag metric 900 ms \(no heartbeat: writing into the database needs credentials/);
     expect(aurora(null)).toMatchObject({ method: 'metric', lagMs: null, known: false, status: 'missing' });
@@ -81,7 +104,13 @@ describe('the data at risk, measured by replication heartbeat (AssessDataRisk)',
   it('within target only when every store is measured and the worst is within it; the summary says it was measured by heartbeat', async () => {
     const { d, audit } = deps();
     const r = (await runDataConsistencyValidator({ action: 'preflight', state: state({ approvalMode: 'auto-when-safe' }) }, d)) as DataRisk;
-    expect(r).toMatchObject({ estimatedRpoMs: 800, rpoWithinTarget: true, rpoUnknownStores: [], lagByStore: { orders: 500, ledger: 800, invoices: 500 }, approval: { required: false } });
+    expect(r).toMatchObject({
+      estimatedRpoMs: 800,
+      rpoWithinTarget: true,
+      rpoUnknownStores: [],
+      lagByStore: { orders: 500, ledger: 800, invoices: 500 },
+      approval: { required: false },
+    });
     expect(r.lagEvidence.map((l) => l.method)).toEqual(['heartbeat', 'metric', 'heartbeat']);
     expect(r.summary).toMatch(/within target, measured by replication heartbeat \(Aurora: its lag metric\)/);
     expect(audit.find((e) => e.step === 'AssessDataRisk')?.outcome).toBe('RPO_OK');
@@ -92,7 +121,9 @@ describe('the data at risk, measured by replication heartbeat (AssessDataRisk)',
     replicas.heartbeatAgeMs = 180_000;
     const r = (await runDataConsistencyValidator({ action: 'preflight', state: state({ approvalMode: 'auto-when-safe' }) }, d)) as DataRisk;
     expect(r).toMatchObject({ estimatedRpoMs: 180_000, rpoWithinTarget: false, rpoUnknownStores: ['orders', 'invoices'], approval: { required: true } });
-    expect(r.approval.reason).toBe('the data at risk is unknown for orders (heartbeat stale), invoices (heartbeat stale), and unknown is never within the RPO target');
+    expect(r.approval.reason).toBe(
+      'the data at risk is unknown for orders (heartbeat stale), invoices (heartbeat stale), and unknown is never within the RPO target',
+    );
     expect(r.summary).toMatch(/^Estimated data loss 180000 ms against a 5000 ms target \(UNKNOWN against the target, measured by replication heartbeat/);
   });
 
@@ -105,7 +136,10 @@ describe('the data at risk, measured by replication heartbeat (AssessDataRisk)',
 
   it('the approval rule: dry run, required mode, verdict, unknown and over target', () => {
     const base = { mode: 'auto-when-safe' as const, verdict: 'FAILOVER_WARRANTED' as const, rpoWithinTarget: true, dryRun: false };
-    expect(approvalPolicy(base)).toEqual({ required: false, reason: 'verdict FAILOVER_WARRANTED and estimated RPO within target, measured by replication heartbeat' });
+    expect(approvalPolicy(base)).toEqual({
+      required: false,
+      reason: 'verdict FAILOVER_WARRANTED and estimated RPO within target, measured by replication heartbeat',
+    });
     expect(approvalPolicy({ ...base, unknown: ['orders (heartbeat stale)'] }).required).toBe(true);
     expect(approvalPolicy({ ...base, rpoWithinTarget: false }).required).toBe(true);
     expect(approvalPolicy({ ...base, mode: 'required' }).required).toBe(true);
@@ -122,10 +156,17 @@ describe('post-failover validation (ValidateData after the segmented comparison)
     const { state: s } = await runComparison('validate', state(), d);
     const r = (await runDataConsistencyValidator({ action: 'post', state: s }, d)) as DataReport;
     expect(r).toMatchObject({ missingWrites: 250, differing: 1, incompleteStores: ['ledger'] });
-    expect(r.summary).toMatch(/^Data check: 250 write\(s\) missing and 1 differing in us-west-2 .* Not fully compared: ledger \(Aurora global cluster ledger-global: rows not compared/);
+    expect(r.summary).toMatch(
+      /^Data check: 250 write\(s\) missing and 1 differing in us-west-2 .* Not fully compared: ledger \(Aurora global cluster ledger-global: rows not compared/,
+    );
     const index = audit.find((e) => e.step === 'MissingWritesReport');
     expect(index).toMatchObject({ outcome: 'WRITES_MISSING', incidentId: 'inc-1', executionId: 'exec-1' });
-    expect((index!.detail as { stores: Array<Record<string, unknown>> }).stores[0]).toMatchObject({ store: 'orders', missingCount: 250, differingCount: 1, keysInReport: 251 });
+    expect((index!.detail as { stores: Array<Record<string, unknown>> }).stores[0]).toMatchObject({
+      store: 'orders',
+      missingCount: 250,
+      differingCount: 1,
+      keysInReport: 251,
+    });
     const parts = audit.filter((e) => e.step.startsWith('MissingWritesReport:part-'));
     const keys = parts.flatMap((p) => {
       const stores = (p.detail as { stores: Record<string, { missingInTarget: string[]; differing: string[] }> }).stores;
@@ -153,7 +194,9 @@ describe('post-failover validation (ValidateData after the segmented comparison)
     fill(replicas, 40);
     const { state: s } = await runComparison('validate', state(), d);
     const r = (await runDataConsistencyValidator({ action: 'post', state: s }, d)) as DataReport;
-    expect(r.summary).toBe('Data check: 80 items compared across 2 of 3 store(s); none missing in us-west-2. Not fully compared: ledger (Aurora global cluster ledger-global: rows not compared (that needs database credentials); its replication lag metric is the evidence.).');
+    expect(r.summary).toBe(
+      'Data check: 80 items compared across 2 of 3 store(s); none missing in us-west-2. Not fully compared: ledger (Aurora global cluster ledger-global: rows not compared (that needs database credentials); its replication lag metric is the evidence.).',
+    );
   });
 
   it('refuses a ValidateData without the comparison plan, naming the field', async () => {
@@ -212,6 +255,8 @@ describe('resync check (failback precondition)', () => {
 
   it('names every action when given an unknown one', async () => {
     const { d } = deps();
-    await expect(runDataConsistencyValidator({ action: 'compare', state: state() }, d)).rejects.toThrow(/expected one of "preflight", "post", "resync", "resync-verdict", "compare-plan", "compare-segment", "compare-merge"/);
+    await expect(runDataConsistencyValidator({ action: 'compare', state: state() }, d)).rejects.toThrow(
+      /expected one of "preflight", "post", "resync", "resync-verdict", "compare-plan", "compare-segment", "compare-merge"/,
+    );
   });
 });

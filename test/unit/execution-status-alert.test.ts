@@ -20,7 +20,9 @@ describe('executionStatusAlert', () => {
     expect(lines[0]).toBe(alert?.subject);
     expect(lines).toContain('Execution: arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc-7');
     expect(lines).toContain('State machine: arn:aws:states:us-west-2:111122223333:stateMachine:orders-dr-failover');
-    expect(alert?.body).toMatch(/What to do: .*States\.DataLimitExceeded.*`drctl history arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc-7`.*`drctl status`/);
+    expect(alert?.body).toMatch(
+      /What to do: .*States\.DataLimitExceeded.*`drctl history arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc-7`.*`drctl status`/,
+    );
   });
 
   it.each(['RUNNING', 'SUCCEEDED', 'PENDING_REDRIVE'])('says nothing for %s, as the rule does not match it', (status) => {

@@ -112,7 +112,9 @@ describe('promote dry-run plan', () => {
     const { d } = deps();
     const plan = async (verdict: string, store: string) =>
       ((await runFailoverOrchestrator({ action: 'promote', store, state: request({ dryRun: true, health: { verdict } }) }, d)) as { plan: string[] }).plan;
-    expect(await plan('FAILOVER_WARRANTED', 'ledger')).toEqual([`aurora-global ledger: failover of the writer to ${WEST} allowing data loss (unreplicated writes may be lost)`]);
+    expect(await plan('FAILOVER_WARRANTED', 'ledger')).toEqual([
+      `aurora-global ledger: failover of the writer to ${WEST} allowing data loss (unreplicated writes may be lost)`,
+    ]);
     expect(await plan('PRIMARY_HEALTHY', 'ledger')).toEqual([`aurora-global ledger: switchover of the writer to ${WEST} (planned, no data loss)`]);
     expect(await plan('FAILOVER_WARRANTED', 'orders')).toEqual(['dynamodb-global-table orders: nothing to promote (every region already accepts writes)']);
   });
@@ -136,14 +138,21 @@ describe('describeIncomplete', () => {
 
   it('refuses an action it does not know, naming it', async () => {
     const { d, audit } = deps();
-    await expect(runFailoverOrchestrator({ action: 'describe-incomplete', state: { ...request(), steps: {} } }, d)).rejects.toThrow('Unknown failover-orchestrator action "describe-incomplete"');
+    await expect(runFailoverOrchestrator({ action: 'describe-incomplete', state: { ...request(), steps: {} } }, d)).rejects.toThrow(
+      'Unknown failover-orchestrator action "describe-incomplete"',
+    );
     // The old field name is no action at all.
     await expect(runFailoverOrchestrator({ step: 'fence', state: request() }, d)).rejects.toThrow('Unknown failover-orchestrator action undefined');
     expect(audit).toEqual([]);
   });
 
   it('warns when traffic already moved but the new region is not ACTIVE yet', () => {
-    const r = describeIncomplete({ fromRegion: EAST, toRegion: WEST, steps: { fence: { fenced: true }, promote: [], shift: {} }, error: { Error: 'TransientError', Cause: 'ssm' } });
+    const r = describeIncomplete({
+      fromRegion: EAST,
+      toRegion: WEST,
+      steps: { fence: { fenced: true }, promote: [], shift: {} },
+      error: { Error: 'TransientError', Cause: 'ssm' },
+    });
     expect(r.failedStep).toBe('ActivateStandby');
     expect(r.summary).toContain(`traffic already goes to ${WEST}, which is not ACTIVE yet`);
     expect(r.summary).not.toContain('NOT fenced');

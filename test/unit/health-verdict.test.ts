@@ -43,7 +43,15 @@ describe('decideVerdict: silence is judged by where the observer sits', () => {
   });
 
   it('signals without a state keep their old meaning (healthy or not)', () => {
-    const legacy = (vantage: string, target: string, healthy: boolean): Signal => ({ id: `canary:${vantage}->${target}`, source: 'canary', vantage, target, healthy, detail: '', observedAt: '' });
+    const legacy = (vantage: string, target: string, healthy: boolean): Signal => ({
+      id: `canary:${vantage}->${target}`,
+      source: 'canary',
+      vantage,
+      target,
+      healthy,
+      detail: '',
+      observedAt: '',
+    });
     expect(decideVerdict([legacy(P, P, false), legacy(S, P, false), legacy(S, S, true)], P, S, 2).verdict).toBe('FAILOVER_WARRANTED');
     expect(decideVerdict([legacy(P, P, true), legacy(S, P, true), legacy(S, S, true)], P, S, 2).verdict).toBe('PRIMARY_HEALTHY');
   });
@@ -75,18 +83,28 @@ describe('the failover definition ends on the verdict: alert for NO_ACTION, esca
       };
     }
     const machine = new LocalStateMachine(definition, substitutions, { lambdas, snsPublish: async (m) => void published.push(m) });
-    const input = { incidentId: 'inc-1', direction: 'failover', fromRegion: P, toRegion: S, trigger: { source: 'alarm', at: '2025-01-01T00:00:00Z' }, dryRun: false };
+    const input = {
+      incidentId: 'inc-1',
+      direction: 'failover',
+      fromRegion: P,
+      toRegion: S,
+      trigger: { source: 'alarm', at: '2025-01-01T00:00:00Z' },
+      dryRun: false,
+    };
     const result = await machine.start(input, `verdict-${verdict}`).result;
     return { result, calls, published };
   }
 
-  it.each(['PRIMARY_HEALTHY', 'INSUFFICIENT_SIGNALS'] as const)('%s: succeeds with outcome NO_ACTION after an alert, having changed nothing', async (verdict) => {
-    const { result, calls, published } = await runWith(verdict);
-    expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NO_ACTION' } });
-    expect(calls).toEqual(['HealthCheckerFunctionArn:assess']);
-    expect(published.map((m) => m.TopicArn)).toEqual([expect.stringContaining('AlertTopicArn')]);
-    expect(published[0].Message).toContain(`verdict ${verdict}`);
-  });
+  it.each(['PRIMARY_HEALTHY', 'INSUFFICIENT_SIGNALS'] as const)(
+    '%s: succeeds with outcome NO_ACTION after an alert, having changed nothing',
+    async (verdict) => {
+      const { result, calls, published } = await runWith(verdict);
+      expect(result).toMatchObject({ status: 'SUCCEEDED', output: { outcome: 'NO_ACTION' } });
+      expect(calls).toEqual(['HealthCheckerFunctionArn:assess']);
+      expect(published.map((m) => m.TopicArn)).toEqual([expect.stringContaining('AlertTopicArn')]);
+      expect(published[0].Message).toContain(`verdict ${verdict}`);
+    },
+  );
 
   it('STANDBY_UNHEALTHY: fails FailoverRefused after an escalation, having changed nothing', async () => {
     const { result, calls, published } = await runWith('STANDBY_UNHEALTHY');

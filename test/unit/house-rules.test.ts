@@ -41,7 +41,8 @@ const tree: Record<string, string> = {
   'config/schema.ts': 'export type DrConfig = { name: string };\n',
   'functions/shared/ports.ts': "import type { DrConfig } from '../../config/schema';\nexport type Ports = { config: DrConfig };\n",
   'functions/shared/middleware.ts': "import middy from '@middy/core';\nexport const wrap = middy;\n",
-  'functions/orders/orders.ts': "import * as z from 'zod';\nimport type { Ports } from '../shared/ports';\nexport const run = (p: Ports) => z.string().parse(p.config.name);\n",
+  'functions/orders/orders.ts':
+    "import * as z from 'zod';\nimport type { Ports } from '../shared/ports';\nexport const run = (p: Ports) => z.string().parse(p.config.name);\n",
   'functions/orders/handler.ts':
     "import { SNSClient } from '@aws-sdk/client-sns';\nimport middy from '@middy/core';\nimport { run } from './orders';\nexport const handler = middy(run);\nexport const sns = new SNSClient({});\n",
   'functions/orders/aws-deps.ts': "import { SNSClient } from '@aws-sdk/client-sns';\nexport const sns = new SNSClient({});\n",
@@ -53,7 +54,8 @@ const tree: Record<string, string> = {
   'functions/billing/rules.ts': "import { Logger } from '@aws-lambda-powertools/logger';\nexport const log = new Logger();\n",
   'functions/billing/wrap.ts': "import middy from '@middy/core';\nexport const wrap = middy;\n",
   'functions/shared/signing.ts': "import { App } from 'aws-cdk-lib';\nexport const app = new App();\n",
-  'functions/billing/stack-name.ts': "import { app } from '../../infra/app';\nimport { drill } from '../../local/drill';\nimport { main } from '../../cli/main';\nexport const all = [app, drill, main];\n",
+  'functions/billing/stack-name.ts':
+    "import { app } from '../../infra/app';\nimport { drill } from '../../local/drill';\nimport { main } from '../../cli/main';\nexport const all = [app, drill, main];\n",
   'local/drill.ts': 'export const drill = 1;\n',
   'cli/main.ts': 'export const main = 1;\n',
   'functions/shared/totals.ts': "import { run } from '../orders/orders';\nexport const total = run;\n",
@@ -78,7 +80,8 @@ describe('import boundaries (.dependency-cruiser.cjs)', () => {
   beforeAll(() => {
     violations = cruise(tree);
   });
-  const found = (rule: string) => violations.filter((v) => v.rule === rule).map((v) => `${v.from} -> ${v.to.replace(/^node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')}`);
+  const found = (rule: string) =>
+    violations.filter((v) => v.rule === rule).map((v) => `${v.from} -> ${v.to.replace(/^node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1')}`);
 
   it('use cases import no AWS SDK, Powertools or Middy; handler.ts, aws-*.ts, shared/aws/ and shared/middleware.ts may', () => {
     expect(found('use-case-imports-no-sdk')).toEqual([
@@ -121,7 +124,14 @@ describe('import boundaries (.dependency-cruiser.cjs)', () => {
 
   it('reports nothing else', () => {
     expect(new Set(violations.map((v) => v.rule))).toEqual(
-      new Set(['use-case-imports-no-sdk', 'functions-import-no-cdk', 'functions-import-no-infra-local-cli', 'shared-imports-no-function-folder', 'infra-imports-no-local', 'integration-is-self-contained']),
+      new Set([
+        'use-case-imports-no-sdk',
+        'functions-import-no-cdk',
+        'functions-import-no-infra-local-cli',
+        'shared-imports-no-function-folder',
+        'infra-imports-no-local',
+        'integration-is-self-contained',
+      ]),
     );
     expect(violations).toHaveLength(13);
   });

@@ -125,7 +125,14 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
         return { before, after: { weights }, via: 'fake' };
       },
     };
-    const handler = trafficHandler({ config, traffic, audit: { record: async () => undefined }, clock: fixedClock(), logger, idempotency: { persistenceStore: new InMemoryIdempotencyStore() } });
+    const handler = trafficHandler({
+      config,
+      traffic,
+      audit: { record: async () => undefined },
+      clock: fixedClock(),
+      logger,
+      idempotency: { persistenceStore: new InMemoryIdempotencyStore() },
+    });
     const first = await handler({ action: 'shift', state: state('exec-1') }, ctx);
     const second = await handler({ action: 'shift', state: state('exec-1') }, ctx);
     expect(shifts).toBe(1);
@@ -170,7 +177,12 @@ describe('step idempotency (Powertools, keyed by execution + step + store)', () 
         new ConditionalCheckFailedException({
           message: 'The conditional request failed',
           $metadata: {},
-          Item: marshall({ id: 'dr-step#x', status: 'INPROGRESS', expiration: Math.floor(Date.now() / 1000) + 3600, in_progress_expiration: Date.now() + 60_000 }),
+          Item: marshall({
+            id: 'dr-step#x',
+            status: 'INPROGRESS',
+            expiration: Math.floor(Date.now() / 1000) + 3600,
+            in_progress_expiration: Date.now() + 60_000,
+          }),
         }),
       );
       await expect(handler({ action: 'activate', state: state('exec-1') }, ctx)).rejects.toBeInstanceOf(TransientError);

@@ -12,7 +12,19 @@ import { InvalidInputError } from '../../functions/shared/errors';
 import { correlationKeysOf, createLogger, wrapTask } from '../../functions/shared/middleware';
 import type { SiteStateValue } from '../../functions/shared/ports';
 import { InMemoryApproverChallenges } from '../../local/approver-state';
-import { APPROVER, apiGatewayEvent, approvalEvent, callbackDeps, captureOutput, challengeOf, FakeApprovalStore, form, linkParts, mailedCode, requestDeps } from '../support/approval-fixtures';
+import {
+  APPROVER,
+  apiGatewayEvent,
+  approvalEvent,
+  callbackDeps,
+  captureOutput,
+  challengeOf,
+  FakeApprovalStore,
+  form,
+  linkParts,
+  mailedCode,
+  requestDeps,
+} from '../support/approval-fixtures';
 import { FakeClock } from '../support/virtual-time';
 import { config, fixedClock } from './aws/fixtures';
 import { fakeDataStores } from '../support/data-stores';
@@ -84,7 +96,8 @@ describe('a workflow task (failover-orchestrator, with its idempotency middlewar
       await handler({ stateName: 'FenceOldPrimary', action: 'fence', state: taskState('inc-42', EXECUTION) }, context('failover-orchestrator'));
     });
     expect(lines.map((l) => l.message)).toContain('task succeeded');
-    for (const line of lines) expect(line).toMatchObject({ incidentId: 'inc-42', executionId: EXECUTION, stateName: 'FenceOldPrimary', service: 'failover-orchestrator' });
+    for (const line of lines)
+      expect(line).toMatchObject({ incidentId: 'inc-42', executionId: EXECUTION, stateName: 'FenceOldPrimary', service: 'failover-orchestrator' });
   });
 
   test('the failure line carries them too, and the typed error reaches Step Functions unchanged', async () => {
@@ -92,14 +105,16 @@ describe('a workflow task (failover-orchestrator, with its idempotency middlewar
     let thrown: unknown;
     const lines = await logLines(async () => {
       // An unknown action is the use case's InvalidInputError (the ASL's Catch matches on its name).
-      thrown = await handler({ stateName: 'PromoteStore', action: 'teleport', state: taskState('inc-43', EXECUTION) }, context('failover-orchestrator')).catch((e: unknown) => e);
+      thrown = await handler({ stateName: 'PromoteStore', action: 'teleport', state: taskState('inc-43', EXECUTION) }, context('failover-orchestrator')).catch(
+        (e: unknown) => e,
+      );
     });
     expect(thrown).toBeInstanceOf(InvalidInputError);
     const failed = lines.find((l) => l.message === 'task failed');
     expect(failed).toMatchObject({ level: 'ERROR', incidentId: 'inc-43', executionId: EXECUTION, stateName: 'PromoteStore' });
   });
 
-  test('a warm container never carries one invocation\'s keys into the next', async () => {
+  test("a warm container never carries one invocation's keys into the next", async () => {
     const { handler } = orchestrator();
     const ctx = context('failover-orchestrator');
     const lines = await logLines(async () => {
@@ -182,7 +197,12 @@ describe('approval-callback (API Gateway, outside the workflow)', () => {
     // The ids are for the log only: API Gateway gets the proxy response fields and nothing else.
     expect(responseKeys.sort()).toEqual(['body', 'headers', 'statusCode']);
     const answered = lines.find((l) => l.message === 'approval request answered');
-    expect(answered).toMatchObject({ incidentId: event.state.incidentId, executionId: APPROVAL_EXECUTION, stateName: APPROVAL_STATE_NAME, outcome: 'approved' });
+    expect(answered).toMatchObject({
+      incidentId: event.state.incidentId,
+      executionId: APPROVAL_EXECUTION,
+      stateName: APPROVAL_STATE_NAME,
+      outcome: 'approved',
+    });
     expect(lines.find((l) => l.message === 'task succeeded')).toMatchObject({ incidentId: event.state.incidentId, stateName: 'RequestApproval' });
   });
 

@@ -25,7 +25,12 @@ const region = fc.oneof(fc.constantFrom('us-east-1', 'us-west-2', 'eu-central-1'
 /** Application names as the config allows them, and so the prefixes the stacks give alarms. */
 const prefix = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/).map(alarmNamePrefix);
 const alarm: fc.Arbitrary<DetectionAlarm> = fc.oneof(
-  fc.record({ kind: fc.constant('signal' as const), source: fc.constantFrom(...DETECTION_SOURCES), vantage: fc.oneof(region, fc.constant(GLOBAL)), target: fc.oneof(region, fc.constant(GLOBAL)) }),
+  fc.record({
+    kind: fc.constant('signal' as const),
+    source: fc.constantFrom(...DETECTION_SOURCES),
+    vantage: fc.oneof(region, fc.constant(GLOBAL)),
+    target: fc.oneof(region, fc.constant(GLOBAL)),
+  }),
   fc.record({ kind: fc.constant('composite' as const), target: region }),
 );
 

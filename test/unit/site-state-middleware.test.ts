@@ -48,7 +48,12 @@ describe('siteStateMiddleware', () => {
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('30');
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      await expect(res.json()).resolves.toEqual({ error: 'region-passive', message: expect.stringContaining('us-west-2 is PASSIVE'), region: 'us-west-2', retryAfterSeconds: 30 });
+      await expect(res.json()).resolves.toEqual({
+        error: 'region-passive',
+        message: expect.stringContaining('us-west-2 is PASSIVE'),
+        region: 'us-west-2',
+        retryAfterSeconds: 30,
+      });
     }
     expect(refused).toHaveLength(4);
   });

@@ -73,7 +73,9 @@ export class ArcRoutingControlTraffic implements TrafficControl {
     const states: Record<RegionName, RoutingControlState | undefined> = {};
     for (const region of Object.keys(this.props.routingControlArns)) {
       const arn = this.props.routingControlArns[region];
-      const res = await this.onAnyEndpoint(`GetRoutingControlState ${arn}`, (client) => client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn })));
+      const res = await this.onAnyEndpoint(`GetRoutingControlState ${arn}`, (client) =>
+        client.send(new GetRoutingControlStateCommand({ RoutingControlArn: arn })),
+      );
       states[region] = res.result.RoutingControlState;
     }
     return { weights: toShares(states) };
@@ -106,13 +108,21 @@ export class ArcRoutingControlTraffic implements TrafficControl {
 
   private arn(region: RegionName): string {
     const arn = this.props.routingControlArns[region];
-    if (!arn) throw new InvalidInputError(`Region ${region} has no routing control (traffic.routingControlArns has ${Object.keys(this.props.routingControlArns).join(', ')})`);
+    if (!arn)
+      throw new InvalidInputError(
+        `Region ${region} has no routing control (traffic.routingControlArns has ${Object.keys(this.props.routingControlArns).join(', ')})`,
+      );
     return arn;
   }
 
   private async onAnyEndpoint<T>(doing: string, call: (client: Pick<Route53RecoveryClusterClient, 'send'>) => Promise<T>) {
     try {
-      const { result, index, failures } = await tryEndpoints(this.props.endpoints, this.preferred, (e) => call(this.props.clientFor(e)), (e) => e.region);
+      const { result, index, failures } = await tryEndpoints(
+        this.props.endpoints,
+        this.preferred,
+        (e) => call(this.props.clientFor(e)),
+        (e) => e.region,
+      );
       this.preferred = index;
       for (const f of failures) this.skipped.add(f.slice(0, f.indexOf(':')));
       return { result, endpoint: this.props.endpoints[index] };

@@ -1,4 +1,10 @@
-import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand, type GlobalCluster, type RDSClient } from '@aws-sdk/client-rds';
+import {
+  DescribeGlobalClustersCommand,
+  FailoverGlobalClusterCommand,
+  SwitchoverGlobalClusterCommand,
+  type GlobalCluster,
+  type RDSClient,
+} from '@aws-sdk/client-rds';
 import type { DataStoreConfig } from '../../../config/schema';
 import { StepFailedError, TransientError } from '../errors';
 import type { PromotionResult, RegionName } from '../ports';
@@ -108,7 +114,9 @@ export class AuroraGlobalPromotion {
       const gc = await this.describeGlobalCluster(rds, gid);
       if (writerArn(gc) === targetArn && !operationInFlight(gc)) return;
     }
-    throw new TransientError(`Global cluster ${gid}: ${targetArn} is not the writer yet after ${maxWait} ms; a retry waits again without re-issuing the operation`);
+    throw new TransientError(
+      `Global cluster ${gid}: ${targetArn} is not the writer yet after ${maxWait} ms; a retry waits again without re-issuing the operation`,
+    );
   }
 
   private async describeGlobalCluster(rds: RDSClient, gid: string): Promise<GlobalCluster> {
@@ -122,7 +130,8 @@ export class AuroraGlobalPromotion {
     try {
       return await call();
     } catch (err) {
-      if (RDS_BUSY.has(errorName(err)) || isTransient(err)) throw new TransientError(`${doing} failed (${errorName(err)}): ${(err as Error).message}`, { cause: err });
+      if (RDS_BUSY.has(errorName(err)) || isTransient(err))
+        throw new TransientError(`${doing} failed (${errorName(err)}): ${(err as Error).message}`, { cause: err });
       throw err;
     }
   }

@@ -59,7 +59,9 @@ export class TableKeyShapes {
   }
 
   private async describe(tableName: string, region: RegionName): Promise<KeyShape> {
-    const res = await callAws(`DynamoDB DescribeTable ${tableName} in ${region}`, () => this.dynamoDbFor(region).send(new DescribeTableCommand({ TableName: tableName })));
+    const res = await callAws(`DynamoDB DescribeTable ${tableName} in ${region}`, () =>
+      this.dynamoDbFor(region).send(new DescribeTableCommand({ TableName: tableName })),
+    );
     const schema = res.Table?.KeySchema ?? [];
     const typeOf = (name: string) => res.Table?.AttributeDefinitions?.find((a) => a.AttributeName === name)?.AttributeType ?? 'S';
     const hash = schema.find((k) => k.KeyType === 'HASH')?.AttributeName;
@@ -105,13 +107,20 @@ export class AwsReplicationHeartbeats implements HeartbeatWriter {
         const bucket = bucketIn(store, region);
         await callAws(`S3 PutObject heartbeat ${bucket}`, () =>
           this.props.s3For(region).send(
-            new PutObjectCommand({ Bucket: bucket, Key: s3HeartbeatKey(region), Body: JSON.stringify({ origin: region, writtenAt: at }), ContentType: 'application/json' }),
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: s3HeartbeatKey(region),
+              Body: JSON.stringify({ origin: region, writtenAt: at }),
+              ContentType: 'application/json',
+            }),
           ),
         );
         return;
       }
       case 'aurora-global':
-        throw new InvalidInputError(`Aurora global cluster ${store.globalClusterIdentifier} gets no heartbeat (the control plane holds no database credentials)`);
+        throw new InvalidInputError(
+          `Aurora global cluster ${store.globalClusterIdentifier} gets no heartbeat (the control plane holds no database credentials)`,
+        );
     }
   }
 
@@ -137,7 +146,8 @@ export class AwsReplicationHeartbeats implements HeartbeatWriter {
           return unreadable(`the heartbeat of table ${store.tableName}`, err);
         }
         const at = Number(item?.[HEARTBEAT_AT_ATTRIBUTE]?.N);
-        if (!item || !Number.isFinite(at)) return { writtenAt: null, readable: true, detail: `no heartbeat item of ${origin} in table ${store.tableName} in ${readIn}` };
+        if (!item || !Number.isFinite(at))
+          return { writtenAt: null, readable: true, detail: `no heartbeat item of ${origin} in table ${store.tableName} in ${readIn}` };
         return { writtenAt: at, readable: true, detail: `item ${heartbeatKey(origin)} of table ${store.tableName} in ${readIn}` };
       }
       case 's3-replicated': {
@@ -145,7 +155,9 @@ export class AwsReplicationHeartbeats implements HeartbeatWriter {
         const key = s3HeartbeatKey(origin);
         let text: string;
         try {
-          const res = await callAws(`S3 GetObject heartbeat ${bucket}`, () => this.props.s3For(readIn).send(new GetObjectCommand({ Bucket: bucket, Key: key })));
+          const res = await callAws(`S3 GetObject heartbeat ${bucket}`, () =>
+            this.props.s3For(readIn).send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+          );
           text = (await res.Body?.transformToString()) ?? '';
         } catch (err) {
           if (errorName(err) === 'NoSuchKey' || errorName(err) === 'NotFound') {

@@ -144,7 +144,8 @@ export class CloudWatchHealthSignals implements HealthSignals {
     }
     const servedBy = response.headers.get(SERVED_BY_HEADER)?.trim() || regionFromBody(body);
     if (!response.ok) return { ok: false, servedBy: null, detail: `GET ${url} -> ${response.status}${servedBy ? ` from ${servedBy}` : ''}` };
-    if (!servedBy) return { ok: true, servedBy: null, detail: `GET ${url} -> ${response.status}, but no ${SERVED_BY_HEADER} header or "region" field says who served it` };
+    if (!servedBy)
+      return { ok: true, servedBy: null, detail: `GET ${url} -> ${response.status}, but no ${SERVED_BY_HEADER} header or "region" field says who served it` };
     return { ok: true, servedBy, detail: `GET ${url} -> ${response.status} from ${servedBy}` };
   }
 }

@@ -57,7 +57,13 @@ export class CloudWatchReplicationLag {
         );
       case 'aurora-global':
         // Its only evidence (no heartbeat): a datapoint must be recent, or the lag is unknown.
-        return this.maxMetric(to, 'AWS/RDS', 'AuroraGlobalDBReplicationLag', [{ Name: 'DBClusterIdentifier', Value: clusterIdFromArn(auroraClusterArn(store, to)) }], this.props.metricStaleAfterMs ?? 120_000);
+        return this.maxMetric(
+          to,
+          'AWS/RDS',
+          'AuroraGlobalDBReplicationLag',
+          [{ Name: 'DBClusterIdentifier', Value: clusterIdFromArn(auroraClusterArn(store, to)) }],
+          this.props.metricStaleAfterMs ?? 120_000,
+        );
       case 's3-replicated':
         return this.unknownOnFailure(async () => {
           const ruleId = await this.s3RuleId(store, from, to);

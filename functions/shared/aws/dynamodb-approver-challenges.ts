@@ -48,7 +48,13 @@ export class DynamoDbApproverChallenges implements ApproverChallenges {
       throw err;
     }
     const names: Record<string, string> = { '#a': 'forApproval', '#addr': 'address', '#exp': 'expiresAt', '#tries': 'attempts', '#ttl': 'ttl' };
-    const values: Record<string, unknown> = { ':a': c.approvalId, ':addr': c.address, ':exp': c.expiresAt, ':tries': 0, ':ttl': Math.floor(c.expiresAt / 1000) + CHALLENGE_RETENTION_SECONDS };
+    const values: Record<string, unknown> = {
+      ':a': c.approvalId,
+      ':addr': c.address,
+      ':exp': c.expiresAt,
+      ':tries': 0,
+      ':ttl': Math.floor(c.expiresAt / 1000) + CHALLENGE_RETENTION_SECONDS,
+    };
     const sets = ['#a = :a', '#addr = :addr', '#exp = :exp', '#tries = :tries', '#ttl = :ttl'];
     if (c.codeHash !== undefined) {
       names['#h'] = 'codeHash';
@@ -112,7 +118,10 @@ export class DynamoDbApproverChallenges implements ApproverChallenges {
     await callAws('DynamoDB PutItem execution pointer', () =>
       this.props.documentClient.send(
         // Overwritten on purpose: a retried RequestApproval makes a newer request, and that one is waited on.
-        new PutCommand({ TableName: this.props.tableName, Item: { approvalId: executionKey(executionId), target: approvalId, ttl: Math.floor(expiresAt / 1000) + APPROVAL_RETENTION_SECONDS } }),
+        new PutCommand({
+          TableName: this.props.tableName,
+          Item: { approvalId: executionKey(executionId), target: approvalId, ttl: Math.floor(expiresAt / 1000) + APPROVAL_RETENTION_SECONDS },
+        }),
       ),
     );
   }

@@ -38,7 +38,8 @@ export class DynamoDbIncidentLock implements IncidentLock {
       );
       return { acquired: true, holder };
     } catch (err) {
-      if ((err as Error | null)?.name !== 'ConditionalCheckFailedException') return rethrowSdkError(err, `DynamoDB PutItem on ${this.props.tableName} (incident lock ${key})`);
+      if ((err as Error | null)?.name !== 'ConditionalCheckFailedException')
+        return rethrowSdkError(err, `DynamoDB PutItem on ${this.props.tableName} (incident lock ${key})`);
       const returned = (err as { Item?: Record<string, AttributeValue> }).Item;
       return { acquired: false, holder: toHolder(returned ?? (await this.read(key)), key) };
     }

@@ -48,7 +48,11 @@ export interface IdempotentSteps<R> {
  * Wraps a use case. `keyOf` returns the idempotency key of an event, or undefined for calls that change
  * nothing (reports, reads) and must always run fresh.
  */
-export function idempotentSteps<R>(run: (event: unknown) => Promise<R>, keyOf: (event: unknown) => string | undefined, opts: StepIdempotencyOptions): IdempotentSteps<R> {
+export function idempotentSteps<R>(
+  run: (event: unknown) => Promise<R>,
+  keyOf: (event: unknown) => string | undefined,
+  opts: StepIdempotencyOptions,
+): IdempotentSteps<R> {
   const config = new IdempotencyConfig({
     // The payload is `{ key, event }`: only the key is hashed, so a redrive with a newer state still matches.
     eventKeyJmesPath: 'key',
@@ -109,7 +113,10 @@ export class InMemoryIdempotencyStore extends BasePersistenceLayer {
   protected async _putRecord(record: IdempotencyRecord): Promise<void> {
     const existing = this.records.get(record.idempotencyKey);
     const now = Date.now();
-    const leaseOver = existing?.getStatus() === IdempotencyRecordStatus.INPROGRESS && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < now;
+    const leaseOver =
+      existing?.getStatus() === IdempotencyRecordStatus.INPROGRESS &&
+      existing.inProgressExpiryTimestamp !== undefined &&
+      existing.inProgressExpiryTimestamp < now;
     if (existing && !existing.isExpired() && !leaseOver) {
       throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, existing);
     }

@@ -58,7 +58,10 @@ export class ReplicaItemReaders {
     switch (store.kind) {
       case 'dynamodb-global-table': {
         const shape = await this.keyShapes.get(store.tableName, region);
-        const keySchema: KeySchemaElement[] = [{ AttributeName: shape.partition.name, KeyType: 'HASH' }, ...(shape.sort ? [{ AttributeName: shape.sort.name, KeyType: 'RANGE' as const }] : [])];
+        const keySchema: KeySchemaElement[] = [
+          { AttributeName: shape.partition.name, KeyType: 'HASH' },
+          ...(shape.sort ? [{ AttributeName: shape.sort.name, KeyType: 'RANGE' as const }] : []),
+        ];
         const page = await callAws(`DynamoDB Scan ${store.tableName} in ${region}`, () =>
           this.props.dynamoDbFor(region).send(
             new ScanCommand({

@@ -54,7 +54,9 @@ export class AwsStandbyScaler implements StandbyScaler {
         after: Math.max(want, before.current ?? 0),
         changed: needsChange,
         ready: before.ready,
-        detail: needsChange ? `would raise ${name} in ${region} from ${before.current ?? 'none'} to ${want}` : `${name} in ${region} already at ${before.current} (>= ${want})`,
+        detail: needsChange
+          ? `would raise ${name} in ${region} from ${before.current ?? 'none'} to ${want}`
+          : `${name} in ${region} already at ${before.current} (>= ${want})`,
       };
     }
     if (needsChange) await this.apply(target, region, before);
@@ -66,7 +68,9 @@ export class AwsStandbyScaler implements StandbyScaler {
       after,
       changed: needsChange,
       ready,
-      detail: needsChange ? `raised ${name} in ${region} from ${before.current ?? 'none'} to ${after}; serving` : `${name} in ${region} already at ${before.current} (>= ${want}); serving`,
+      detail: needsChange
+        ? `raised ${name} in ${region} from ${before.current ?? 'none'} to ${after}; serving`
+        : `${name} in ${region} already at ${before.current} (>= ${want}); serving`,
     };
   }
 
@@ -103,13 +107,20 @@ export class AwsStandbyScaler implements StandbyScaler {
             this.props.lambdaFor(region).send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: target.functionName, Qualifier: target.qualifier })),
           );
           if (res.Status === 'FAILED') {
-            throw new StepFailedError(`Provisioned concurrency of ${target.functionName}:${target.qualifier} in ${region} FAILED: ${res.StatusReason ?? 'no reason given'}`);
+            throw new StepFailedError(
+              `Provisioned concurrency of ${target.functionName}:${target.qualifier} in ${region} FAILED: ${res.StatusReason ?? 'no reason given'}`,
+            );
           }
-          return { current: res.RequestedProvisionedConcurrentExecutions ?? 0, ready: res.Status === 'READY' && (res.AvailableProvisionedConcurrentExecutions ?? 0) >= want };
+          return {
+            current: res.RequestedProvisionedConcurrentExecutions ?? 0,
+            ready: res.Status === 'READY' && (res.AvailableProvisionedConcurrentExecutions ?? 0) >= want,
+          };
         } catch (err) {
           if (errorName(err) === 'ProvisionedConcurrencyConfigNotFoundException') return { current: null, ready: false };
           if (errorName(err) === 'ResourceNotFoundException') {
-            throw new StepFailedError(`Lambda function ${target.functionName}:${target.qualifier} not found in ${region}; check standby.scaling`, { cause: err });
+            throw new StepFailedError(`Lambda function ${target.functionName}:${target.qualifier} not found in ${region}; check standby.scaling`, {
+              cause: err,
+            });
           }
           throw err;
         }
@@ -141,7 +152,11 @@ export class AwsStandbyScaler implements StandbyScaler {
       case 'lambda-provisioned-concurrency':
         await callAws(`Lambda PutProvisionedConcurrencyConfig ${target.functionName}:${target.qualifier} in ${region}`, () =>
           this.props.lambdaFor(region).send(
-            new PutProvisionedConcurrencyConfigCommand({ FunctionName: target.functionName, Qualifier: target.qualifier, ProvisionedConcurrentExecutions: target.concurrency }),
+            new PutProvisionedConcurrencyConfigCommand({
+              FunctionName: target.functionName,
+              Qualifier: target.qualifier,
+              ProvisionedConcurrentExecutions: target.concurrency,
+            }),
           ),
         );
         return;
@@ -156,6 +171,8 @@ export class AwsStandbyScaler implements StandbyScaler {
       await this.sleep(interval);
       if ((await this.observe(target, region, want)).ready) return true;
     }
-    throw new TransientError(`${describeTarget(target)} in ${region} not serving at ${want} after ${maxWait} ms; the retry waits again without re-issuing the update`);
+    throw new TransientError(
+      `${describeTarget(target)} in ${region} not serving at ${want} after ${maxWait} ms; the retry waits again without re-issuing the update`,
+    );
   }
 }

@@ -47,7 +47,10 @@ export class SsmSiteState implements SiteState, SiteStateDescriber {
       parameter = res.Parameter;
     } catch (err) {
       if ((err as Error).name === 'ParameterNotFound') {
-        throw new StepFailedError(`Site state parameter ${name} does not exist in ${region}; the control-plane stack creates it (check SITE_STATE_PARAMETER_PREFIX and the region)`, { cause: err });
+        throw new StepFailedError(
+          `Site state parameter ${name} does not exist in ${region}; the control-plane stack creates it (check SITE_STATE_PARAMETER_PREFIX and the region)`,
+          { cause: err },
+        );
       }
       throw err;
     }

@@ -25,10 +25,17 @@ export function acknowledgeTaskFunctionFindings(scope: IConstruct, runtime: lamb
     },
     {
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray trace writes, cloudwatch:GetMetricData (no resource-level permissions) and cloudwatch:DescribeAlarms (composite alarms are returned only for `*`).',
+      reason:
+        'X-Ray trace writes, cloudwatch:GetMetricData (no resource-level permissions) and cloudwatch:DescribeAlarms (composite alarms are returned only for `*`).',
     },
-    { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]', reason: 'Route 53 change ids exist only after the change is submitted.' },
-    { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: 'What SNS needs to publish to a topic encrypted with the one control-plane key (resource scoped to that key).' },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::change/*]',
+      reason: 'Route 53 change ids exist only after the change is submitted.',
+    },
+    {
+      id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason: 'What SNS needs to publish to a topic encrypted with the one control-plane key (resource scoped to that key).',
+    },
   );
   if (isNode20(runtime)) Validations.of(scope).acknowledge({ id: 'AwsSolutions::AwsSolutions-L1', reason: NODE20_REASON });
 }

@@ -17,7 +17,10 @@ export function grantApprovalRequest(
  * approval-callback looks the approval up, records the decision once and checks the link's signature. Answering the
  * waiting task (SendTaskSuccess/Failure) is granted by FailoverStateMachine, which owns the state machine's name.
  */
-export function grantApprovalCallback(approvalCallback: lambda.IFunction, props: { readonly approvalsTable: dynamodb.ITable; readonly signingSecret: secretsmanager.ISecret }): void {
+export function grantApprovalCallback(
+  approvalCallback: lambda.IFunction,
+  props: { readonly approvalsTable: dynamodb.ITable; readonly signingSecret: secretsmanager.ISecret },
+): void {
   props.approvalsTable.grant(approvalCallback, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
   props.signingSecret.grantRead(approvalCallback);
 }

@@ -26,7 +26,12 @@ export interface BundledFunctionDefaults {
  * One task function, `functions/<dir>/handler.ts` bundled with the locally installed esbuild, with its own log group.
  * Both are created in `scope` under the spec's id (`<id>`, `<id>Logs`), which keeps their logical ids stable.
  */
-export function bundledFunction(scope: Construct, spec: TaskFunctionSpec, defaults: BundledFunctionDefaults, environment: Record<string, string>): nodejs.NodejsFunction {
+export function bundledFunction(
+  scope: Construct,
+  spec: TaskFunctionSpec,
+  defaults: BundledFunctionDefaults,
+  environment: Record<string, string>,
+): nodejs.NodejsFunction {
   const root = defaults.projectRoot;
   const logGroup = new logs.LogGroup(scope, `${spec.id}Logs`, { retention: defaults.logRetention });
   return new nodejs.NodejsFunction(scope, spec.id, {

@@ -32,7 +32,9 @@ export function grantDataConsistencyValidator(validator: lambda.IFunction, props
   comparisonTable.grant(validator, 'dynamodb:PutItem', 'dynamodb:Query');
   const tables = config.dataStores.filter((s) => s.kind === 'dynamodb-global-table');
   if (tables.length > 0) {
-    const tableArns = tables.flatMap((s) => regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName })));
+    const tableArns = tables.flatMap((s) =>
+      regionNames.map((region) => stack.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: s.tableName })),
+    );
     validator.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'CompareDynamoDbReplicaKeys',
@@ -69,7 +71,11 @@ export function grantDataConsistencyValidator(validator: lambda.IFunction, props
     // The one kind of object it reads: the replication heartbeats in this region's bucket (never application data).
     const ownBuckets = config.dataStores.flatMap((s) => (s.kind === 's3-replicated' && s.buckets[stack.region] ? [s.buckets[stack.region]] : []));
     validator.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'ReadReplicationHeartbeatObjects', actions: ['s3:GetObject'], resources: ownBuckets.map((b) => `arn:${stack.partition}:s3:::${b}/${S3_HEARTBEAT_PREFIX}*`) }),
+      new iam.PolicyStatement({
+        sid: 'ReadReplicationHeartbeatObjects',
+        actions: ['s3:GetObject'],
+        resources: ownBuckets.map((b) => `arn:${stack.partition}:s3:::${b}/${S3_HEARTBEAT_PREFIX}*`),
+      }),
     );
     Validations.of(props.acknowledgeOn).acknowledge(
       ...ownBuckets.map((b) => ({

@@ -28,12 +28,21 @@ export function grantFailoverOrchestrator(orchestrator: lambda.IFunction, config
         resources: [...globalClusterArns, ...clusterArns],
       }),
     );
-    orchestrator.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadAuroraGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: globalClusterArns }));
+    orchestrator.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ReadAuroraGlobalClusters', actions: ['rds:DescribeGlobalClusters'], resources: globalClusterArns }),
+    );
   }
 }
 
 /** Global clusters are account-wide (no region); the account is the one that owns the regional clusters. */
 function globalClusterArn(stack: Stack, identifier: string, someClusterArn: string | undefined): string {
   const account = someClusterArn?.split(':')[4] || stack.account;
-  return stack.formatArn({ service: 'rds', region: '', account, resource: 'global-cluster', resourceName: identifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  return stack.formatArn({
+    service: 'rds',
+    region: '',
+    account,
+    resource: 'global-cluster',
+    resourceName: identifier,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }

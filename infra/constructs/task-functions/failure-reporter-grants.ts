@@ -12,7 +12,9 @@ export function grantFailureReporter(reporter: lambda.IFunction, props: { readon
     new iam.PolicyStatement({
       sid: 'ReadStoppedExecutions',
       actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:DescribeStateMachineForExecution'],
-      resources: names.map((name) => stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+      resources: names.map((name) =>
+        stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      ),
     }),
   );
   props.escalationTopic.grantPublish(reporter);

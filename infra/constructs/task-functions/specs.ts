@@ -30,14 +30,16 @@ const DETAILS: Record<StepKey, SpecDetails> = {
   alarmTrigger: { description: 'Starts one failover per incident when a quorum of detection alarms agree (its IAM: infra/constructs/detection.ts)' },
   // Under the one-minute schedule, so runs do not pile up; two bounded SSM reads in parallel, a write, a publish.
   siteStateReconciler: {
-    description: 'Every minute: sets this region PASSIVE when both regions are ACTIVE and this one is the older (its IAM: infra/constructs/site-state-reconciler.ts)',
+    description:
+      'Every minute: sets this region PASSIVE when both regions are ACTIVE and this one is the older (its IAM: infra/constructs/site-state-reconciler.ts)',
   },
   failureReporter: {
     description: 'Reports every failover or failback execution that stops FAILED, TIMED_OUT or ABORTED: done and remaining steps, how to redrive',
   },
   // One run writes for a minute and one heartbeat interval, then returns: the timeout leaves room for a slow last write.
   replicationHeartbeat: {
-    description: "Every minute: writes this region's replication heartbeat into each replicated table and bucket every few seconds (its IAM: infra/constructs/replication-heartbeat.ts)",
+    description:
+      "Every minute: writes this region's replication heartbeat into each replicated table and bucket every few seconds (its IAM: infra/constructs/replication-heartbeat.ts)",
     // It waits on a few small writes a few seconds apart, around the clock in both regions: the least memory is plenty.
     memorySize: 128,
   },
@@ -50,6 +52,11 @@ const DETAILS: Record<StepKey, SpecDetails> = {
 export const TASK_FUNCTION_SPECS = Object.fromEntries(
   Object.values(STEPS).map((step) => [
     step.key,
-    { id: step.constructId, dir: step.folder, timeoutSeconds: LAMBDA_TIMEOUT_SECONDS[step.folder as keyof typeof LAMBDA_TIMEOUT_SECONDS], ...DETAILS[step.key] },
+    {
+      id: step.constructId,
+      dir: step.folder,
+      timeoutSeconds: LAMBDA_TIMEOUT_SECONDS[step.folder as keyof typeof LAMBDA_TIMEOUT_SECONDS],
+      ...DETAILS[step.key],
+    },
   ]),
 ) as Readonly<Record<StepKey, TaskFunctionSpec>>;

@@ -30,11 +30,21 @@ export function grantStandbyScaling(orchestrator: lambda.IFunction, config: DrCo
   if (asgs.length > 0) {
     const groupArns = asgs.map((t) =>
       // The group's UUID is only known after it exists, hence the one wildcard segment.
-      stack.formatArn({ service: 'autoscaling', region, resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${t.name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      stack.formatArn({
+        service: 'autoscaling',
+        region,
+        resource: 'autoScalingGroup',
+        resourceName: `*:autoScalingGroupName/${t.name}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
     );
-    orchestrator.addToRolePolicy(new iam.PolicyStatement({ sid: 'ScaleStandbyAutoScalingGroups', actions: ['autoscaling:UpdateAutoScalingGroup'], resources: groupArns }));
+    orchestrator.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ScaleStandbyAutoScalingGroups', actions: ['autoscaling:UpdateAutoScalingGroup'], resources: groupArns }),
+    );
     // DescribeAutoScalingGroups has no resource-level permissions.
-    orchestrator.addToRolePolicy(new iam.PolicyStatement({ sid: 'ReadAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }));
+    orchestrator.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'ReadAutoScalingGroups', actions: ['autoscaling:DescribeAutoScalingGroups'], resources: ['*'] }),
+    );
     const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
     Validations.of(acknowledgeOn).acknowledge(
       ...asgs.map((t) => ({
@@ -51,7 +61,13 @@ export function grantStandbyScaling(orchestrator: lambda.IFunction, config: DrCo
         resources: lambdas.map((t) =>
           t.functionName.startsWith('arn:')
             ? `${t.functionName}:${t.qualifier}`
-            : stack.formatArn({ service: 'lambda', region, resource: 'function', resourceName: `${t.functionName}:${t.qualifier}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+            : stack.formatArn({
+                service: 'lambda',
+                region,
+                resource: 'function',
+                resourceName: `${t.functionName}:${t.qualifier}`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
         ),
       }),
     );

@@ -12,7 +12,11 @@ export function grantTrafficRouter(trafficRouter: lambda.IFunction, config: DrCo
     trafficRouter.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'FlipRoutingControls',
-        actions: ['route53-recovery-cluster:GetRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlState', 'route53-recovery-cluster:UpdateRoutingControlStates'],
+        actions: [
+          'route53-recovery-cluster:GetRoutingControlState',
+          'route53-recovery-cluster:UpdateRoutingControlState',
+          'route53-recovery-cluster:UpdateRoutingControlStates',
+        ],
         resources: Object.values(traffic.routingControlArns),
       }),
     );

@@ -59,7 +59,9 @@ export class SharedEngine {
       if (!this.bound) throw new Error('SharedEngine used before bind()');
       return this.bound;
     };
-    const lambdas = Object.fromEntries(FUNCTIONS.map((f) => [localFunctionArn(app, f), (payload: unknown) => current().lambdas[localFunctionArn(app, f)](payload)]));
+    const lambdas = Object.fromEntries(
+      FUNCTIONS.map((f) => [localFunctionArn(app, f), (payload: unknown) => current().lambdas[localFunctionArn(app, f)](payload)]),
+    );
     const snsPublish = (input: SnsPublishInput) => current().snsPublish(input);
     const broker = new (class extends TaskTokenBroker {
       override issue() {

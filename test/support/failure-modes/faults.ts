@@ -19,7 +19,20 @@ export type Op =
   | 'signals.probeGlobal'
   | 'trigger.signals'
   | 'notifier.approval';
-export const OPS: readonly Op[] = ['siteState.get', 'siteState.set', 'traffic.describe', 'traffic.shiftTo', 'data.lag', 'data.promote', 'data.compare', 'data.heartbeat', 'signals.read', 'signals.probeGlobal', 'trigger.signals', 'notifier.approval'];
+export const OPS: readonly Op[] = [
+  'siteState.get',
+  'siteState.set',
+  'traffic.describe',
+  'traffic.shiftTo',
+  'data.lag',
+  'data.promote',
+  'data.compare',
+  'data.heartbeat',
+  'signals.read',
+  'signals.probeGlobal',
+  'trigger.signals',
+  'notifier.approval',
+];
 
 /** Per operation, what its n-th call does; after the schedule, `always` (default ok). */
 export class Faults {

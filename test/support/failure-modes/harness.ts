@@ -50,7 +50,18 @@ export type PortOverrides = { readonly traffic?: TrafficControl; readonly dataSt
 export const SIGNING_KEY = Buffer.from('failure-mode-tests-signing-key-32b!');
 export const APPROVAL_BASE_URL = 'https://approvals.example.test/prod';
 
-export type ApprovalHttpKind = 'scanner-get' | 'scanner-head' | 'auto-post' | 'forged' | 'approve' | 'approve-no-loss-ack' | 'reject' | 'replay' | 'late' | 'code-request' | 'other';
+export type ApprovalHttpKind =
+  | 'scanner-get'
+  | 'scanner-head'
+  | 'auto-post'
+  | 'forged'
+  | 'approve'
+  | 'approve-no-loss-ack'
+  | 'reject'
+  | 'replay'
+  | 'late'
+  | 'code-request'
+  | 'other';
 
 export interface ApprovalHttpCall {
   readonly kind: ApprovalHttpKind;
@@ -96,7 +107,12 @@ export class Harness {
     const ports = { traffic: world.traffic, dataStores: world.dataStores, siteState: world.siteState, ...overrides };
     const handlers: Record<FunctionName, (e: unknown, c: ReturnType<typeof fakeLambdaContext>) => Promise<unknown>> = {
       'health-checker': healthChecker({ ...common, signals: world.signals, logger: logger('health-checker') }),
-      'traffic-router': trafficRouter({ ...common, traffic: ports.traffic, idempotency: { persistenceStore: world.idempotency }, logger: logger('traffic-router') }),
+      'traffic-router': trafficRouter({
+        ...common,
+        traffic: ports.traffic,
+        idempotency: { persistenceStore: world.idempotency },
+        logger: logger('traffic-router'),
+      }),
       'failover-orchestrator': failoverOrchestrator({
         ...common,
         siteState: ports.siteState,
@@ -105,7 +121,13 @@ export class Harness {
         idempotency: { persistenceStore: world.idempotency },
         logger: logger('failover-orchestrator'),
       }),
-      'data-consistency-validator': dataConsistencyValidator({ ...common, dataStores: ports.dataStores, work: world.comparisons, sleep: async () => undefined, logger: logger('data-consistency-validator') }),
+      'data-consistency-validator': dataConsistencyValidator({
+        ...common,
+        dataStores: ports.dataStores,
+        work: world.comparisons,
+        sleep: async () => undefined,
+        logger: logger('data-consistency-validator'),
+      }),
       'approval-request': approvalRequest({
         ...common,
         approvals: world.approvals,
@@ -151,7 +173,11 @@ export class Harness {
     this.triggers = {};
     for (const region of [world.primary, world.standby]) {
       // Each region's copy: its own lock table and its own state machine (here, its own starter).
-      this.starters[region] = new LocalFailoverStarter(region, (input, name) => this.start(input, name), () => undefined);
+      this.starters[region] = new LocalFailoverStarter(
+        region,
+        (input, name) => this.start(input, name),
+        () => undefined,
+      );
       const handler = alarmTrigger({
         config,
         region,
@@ -196,7 +222,11 @@ export class Harness {
       this.results.delete(ex);
       void attempt.then(async (r) => {
         if (r.status !== 'SUCCEEDED') {
-          const event = { source: 'aws.states', 'detail-type': 'Step Functions Execution Status Change', detail: { executionArn: ex.id, name: ex.name, status: r.status } };
+          const event = {
+            source: 'aws.states',
+            'detail-type': 'Step Functions Execution Status Change',
+            detail: { executionArn: ex.id, name: ex.name, status: r.status },
+          };
           const reporter = failureReporter({
             config: this.config,
             reader: localFailureReader((arn) => (arn === ex.id ? { ex, topLevel: sm.topLevelStates } : undefined)),
@@ -334,7 +364,11 @@ export class Harness {
    * Opens the emailed link and decides as a listed approver does: asks for a code, reads it in their mailbox (the
    * outbox), and submits the decision form with it.
    */
-  async decide(record: ApprovalRecord, decision: 'approve' | 'reject', opts: { acceptDataLoss?: boolean; kind?: ApprovalHttpKind } = {}): Promise<ApprovalHttpCall> {
+  async decide(
+    record: ApprovalRecord,
+    decision: 'approve' | 'reject',
+    opts: { acceptDataLoss?: boolean; kind?: ApprovalHttpKind } = {},
+  ): Promise<ApprovalHttpCall> {
     const url = this.linkOf(record.approvalId)!;
     const page = await this.request('other', record.approvalId, 'GET', url);
     const csrf = csrfOf(page.body) ?? '';
@@ -342,7 +376,14 @@ export class Harness {
     const challenge = /name="challenge" value="([^"]+)"/.exec(asked.body)?.[1] ?? '';
     const mail = this.world.outbox.findLast((m) => m.topic === 'approver-code' && m.attributes?.challengeId === challenge);
     const code = mail ? (/code: (\d{4} \d{4})/.exec(mail.body)?.[1] ?? '') : '';
-    const form: Record<string, string> = { csrf, step: 'decide', challenge, code, decision, reason: decision === 'reject' ? 'not now: the primary is recovering' : '' };
+    const form: Record<string, string> = {
+      csrf,
+      step: 'decide',
+      challenge,
+      code,
+      decision,
+      reason: decision === 'reject' ? 'not now: the primary is recovering' : '',
+    };
     if (opts.acceptDataLoss ?? true) form.acceptDataLoss = 'yes';
     const kind = opts.kind ?? (decision === 'reject' ? 'reject' : opts.acceptDataLoss === false ? 'approve-no-loss-ack' : 'approve');
     const call = await this.request(kind, record.approvalId, 'POST', url, form);
@@ -353,9 +394,19 @@ export class Harness {
   lastForm?: { url: string; form: Record<string, string>; approvalId: string };
 
   /** `drctl approve|reject` as API Gateway hands it over: POST /decisions with the SigV4 caller's ARN. */
-  async decideAsIam(ex: LocalExecution, decision: 'approve' | 'reject', principalArn: string, extra: Record<string, unknown> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  async decideAsIam(
+    ex: LocalExecution,
+    decision: 'approve' | 'reject',
+    principalArn: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const event = apiEvent('POST', `${APPROVAL_BASE_URL}/decisions`, JSON.stringify({ execution: ex.id, decision, ...extra }));
-    const signed = { ...event, resource: '/decisions', pathParameters: null, requestContext: { ...event.requestContext, accountId: LOCAL_ACCOUNT, identity: { userArn: principalArn } } } as unknown as APIGatewayProxyEvent;
+    const signed = {
+      ...event,
+      resource: '/decisions',
+      pathParameters: null,
+      requestContext: { ...event.requestContext, accountId: LOCAL_ACCOUNT, identity: { userArn: principalArn } },
+    } as unknown as APIGatewayProxyEvent;
     const res = await this.callback(signed);
     this.world.changed();
     return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };

@@ -29,7 +29,10 @@ const activeActive = () =>
   });
 
 const changes = () =>
-  (r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes ?? []).map((c) => [c.ResourceRecordSet?.SetIdentifier, c.ResourceRecordSet?.Weight]);
+  (r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes ?? []).map((c) => [
+    c.ResourceRecordSet?.SetIdentifier,
+    c.ResourceRecordSet?.Weight,
+  ]);
 
 beforeEach(() => {
   r53.reset();

@@ -21,24 +21,38 @@ const env = (): NodeJS.ProcessEnv => ({
   [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-west-2:111122223333:stateMachine:orders-dr-failover',
 });
 
-const mocks = { cw: mockClient(CloudWatchClient), ddb: mockClient(DynamoDBClient), sfn: mockClient(SFNClient), sns: mockClient(SNSClient), ssm: mockClient(SSMClient) };
+const mocks = {
+  cw: mockClient(CloudWatchClient),
+  ddb: mockClient(DynamoDBClient),
+  sfn: mockClient(SFNClient),
+  sns: mockClient(SNSClient),
+  ssm: mockClient(SSMClient),
+};
 beforeEach(() => {
   for (const m of Object.values(mocks)) m.reset();
 });
 
 describe('alarmTriggerAwsDeps', () => {
-  it.each(['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.alarmNamePrefix, LAMBDA_ENV.stateMachineArn, LAMBDA_ENV.incidentLockTable, LAMBDA_ENV.alertTopicArn, LAMBDA_ENV.siteStateParameterPrefix, LAMBDA_ENV.auditTable])(
-    'fails with ConfigurationError naming %s when it is missing',
-    (name) => {
-      const e = env();
-      delete e[name];
-      expect(() => alarmTriggerAwsDeps(e)).toThrow(ConfigurationError);
-      expect(() => alarmTriggerAwsDeps(e)).toThrow(name);
-    },
-  );
+  it.each([
+    'LAMBDA_TASK_ROOT',
+    LAMBDA_ENV.controlPlaneRegion,
+    LAMBDA_ENV.alarmNamePrefix,
+    LAMBDA_ENV.stateMachineArn,
+    LAMBDA_ENV.incidentLockTable,
+    LAMBDA_ENV.alertTopicArn,
+    LAMBDA_ENV.siteStateParameterPrefix,
+    LAMBDA_ENV.auditTable,
+  ])('fails with ConfigurationError naming %s when it is missing', (name) => {
+    const e = env();
+    delete e[name];
+    expect(() => alarmTriggerAwsDeps(e)).toThrow(ConfigurationError);
+    expect(() => alarmTriggerAwsDeps(e)).toThrow(name);
+  });
 
   it("refuses a state machine in another region: each region's trigger starts its own only", () => {
-    expect(() => alarmTriggerAwsDeps({ ...env(), [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:orders-dr-failover' })).toThrow(/in us-east-1, but this copy runs in us-west-2/);
+    expect(() =>
+      alarmTriggerAwsDeps({ ...env(), [LAMBDA_ENV.stateMachineArn]: 'arn:aws:states:us-east-1:111122223333:stateMachine:orders-dr-failover' }),
+    ).toThrow(/in us-east-1, but this copy runs in us-west-2/);
   });
 
   it('wires every port to this region: alarms, lock table, state machine, alert topic, own site state only', async () => {
@@ -46,7 +60,9 @@ describe('alarmTriggerAwsDeps', () => {
     expect(deps.region).toBe('us-west-2');
     mocks.cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
     mocks.ddb.on(PutItemCommand).resolves({});
-    mocks.sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:x', startDate: new Date() });
+    mocks.sfn
+      .on(StartExecutionCommand)
+      .resolves({ executionArn: 'arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:x', startDate: new Date() });
     mocks.sns.on(PublishCommand).resolves({});
     mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'PASSIVE' } });
 
@@ -59,7 +75,9 @@ describe('alarmTriggerAwsDeps', () => {
 
     expect(mocks.cw).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNamePrefix: 'orders-dr-' });
     expect(mocks.ddb).toHaveReceivedCommandWith(PutItemCommand, { TableName: 'lock-table' });
-    expect(mocks.sfn).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: 'arn:aws:states:us-west-2:111122223333:stateMachine:orders-dr-failover' });
+    expect(mocks.sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: 'arn:aws:states:us-west-2:111122223333:stateMachine:orders-dr-failover',
+    });
     expect(mocks.sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: 'arn:aws:sns:us-west-2:111122223333:alert' });
     expect(mocks.ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/dr/orders/site-state/us-west-2' });
     for (const m of Object.values(mocks)) {

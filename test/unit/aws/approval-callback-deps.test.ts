@@ -21,7 +21,18 @@ describe('approvalCallbackAwsDeps', () => {
 
   it('builds every port from a full environment', () => {
     const deps = approvalCallbackAwsDeps(lambdaEnv());
-    expect(Object.keys(deps).sort()).toEqual(['approvals', 'approverRoleNames', 'audit', 'callbacks', 'challenges', 'clock', 'config', 'notifier', 'signingKey', 'tasks']);
+    expect(Object.keys(deps).sort()).toEqual([
+      'approvals',
+      'approverRoleNames',
+      'audit',
+      'callbacks',
+      'challenges',
+      'clock',
+      'config',
+      'notifier',
+      'signingKey',
+      'tasks',
+    ]);
     expect(deps.callbacks).toBeInstanceOf(SfnTaskCallbacks);
     expect(deps.approvals).toBeInstanceOf(DynamoDbApprovalStore);
     expect(deps.challenges).toBeInstanceOf(DynamoDbApproverChallenges);

@@ -8,11 +8,21 @@ import { SfnApprovalTaskReader } from '../../../functions/shared/aws/sfn-approva
 
 const doc = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
-const store = new DynamoDbApproverChallenges({ documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' })), tableName: 'approvals' });
+const store = new DynamoDbApproverChallenges({
+  documentClient: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-west-2' })),
+  tableName: 'approvals',
+});
 const reader = new SfnApprovalTaskReader({ sfn: new SFNClient({ region: 'us-west-2' }) });
 const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', $metadata: {} });
 const EXECUTION = 'arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc42';
-const challenge = { challengeId: 'c-0123456789', approvalId: 'a-0123456789', address: 'oncall@example.com', codeHash: 'h', expiresAt: 1_700_000_600_000, attempts: 0 };
+const challenge = {
+  challengeId: 'c-0123456789',
+  approvalId: 'a-0123456789',
+  address: 'oncall@example.com',
+  codeHash: 'h',
+  expiresAt: 1_700_000_600_000,
+  attempts: 0,
+};
 
 beforeEach(() => {
   doc.reset();
@@ -24,7 +34,11 @@ describe('DynamoDbApproverChallenges (items beside the approvals, UpdateItem and
     doc.on(UpdateCommand).resolves({});
     expect(await store.issue(challenge, 10)).toBe(true);
     const [counter, item] = doc.commandCalls(UpdateCommand).map((c) => c.args[0].input);
-    expect(counter).toMatchObject({ TableName: 'approvals', ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit', ExpressionAttributeValues: expect.objectContaining({ ':limit': 10 }) });
+    expect(counter).toMatchObject({
+      TableName: 'approvals',
+      ConditionExpression: 'attribute_not_exists(#n) OR #n < :limit',
+      ExpressionAttributeValues: expect.objectContaining({ ':limit': 10 }),
+    });
     expect(String(counter.Key?.approvalId)).toMatch(/^codes#a-0123456789#[A-Za-z0-9_-]{43}$/);
     // The address is hashed in the counter's key: the key says nothing about who asked.
     expect(String(counter.Key?.approvalId)).not.toContain('oncall');
@@ -48,12 +62,24 @@ describe('DynamoDbApproverChallenges (items beside the approvals, UpdateItem and
     doc.on(UpdateCommand).resolvesOnce({}).rejectsOnce(conditionFailed());
     expect(await store.countAttempt('c-0123456789', 5)).toBe(true);
     expect(await store.countAttempt('c-0123456789', 5)).toBe(false);
-    expect(doc).toHaveReceivedCommandWith(UpdateCommand, { Key: { approvalId: 'code#c-0123456789' }, ConditionExpression: 'attribute_exists(approvalId) AND #tries < :max' });
+    expect(doc).toHaveReceivedCommandWith(UpdateCommand, {
+      Key: { approvalId: 'code#c-0123456789' },
+      ConditionExpression: 'attribute_exists(approvalId) AND #tries < :max',
+    });
   });
 
   it('get: reads consistently and maps the item back', async () => {
-    doc.on(GetCommand).resolves({ Item: { approvalId: 'code#c-0123456789', forApproval: 'a-0123456789', address: 'oncall@example.com', codeHash: 'h', expiresAt: 1, attempts: 2, ttl: 9 } });
-    expect(await store.get('c-0123456789')).toEqual({ challengeId: 'c-0123456789', approvalId: 'a-0123456789', address: 'oncall@example.com', codeHash: 'h', expiresAt: 1, attempts: 2 });
+    doc.on(GetCommand).resolves({
+      Item: { approvalId: 'code#c-0123456789', forApproval: 'a-0123456789', address: 'oncall@example.com', codeHash: 'h', expiresAt: 1, attempts: 2, ttl: 9 },
+    });
+    expect(await store.get('c-0123456789')).toEqual({
+      challengeId: 'c-0123456789',
+      approvalId: 'a-0123456789',
+      address: 'oncall@example.com',
+      codeHash: 'h',
+      expiresAt: 1,
+      attempts: 2,
+    });
     expect(doc).toHaveReceivedCommandWith(GetCommand, { ConsistentRead: true });
   });
 
@@ -67,14 +93,17 @@ describe('DynamoDbApproverChallenges (items beside the approvals, UpdateItem and
 });
 
 describe('SfnApprovalTaskReader: what Step Functions did with an approval whose answer was lost', () => {
-  const event = (id: number, type: string, details: Record<string, unknown> = {}) => ({ id, type, timestamp: new Date(1_700_000_000_000 + id), ...details }) as HistoryEvent;
+  const event = (id: number, type: string, details: Record<string, unknown> = {}) =>
+    ({ id, type, timestamp: new Date(1_700_000_000_000 + id), ...details }) as HistoryEvent;
 
   it('the newest approval-task event decides: TaskSucceeded with its output', async () => {
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
         event(40, 'TaskStateExited', { stateExitedEventDetails: { name: 'RequestApproval' } }),
-        event(39, 'TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', output: '{"decision":"APPROVED","approvalId":"a-1"}' } }),
+        event(39, 'TaskSucceeded', {
+          taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', output: '{"decision":"APPROVED","approvalId":"a-1"}' },
+        }),
         event(38, 'TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: '{}' } }),
       ],
     });
@@ -84,12 +113,18 @@ describe('SfnApprovalTaskReader: what Step Functions did with an approval whose 
 
   it('TaskFailed, TaskTimedOut, and a task still submitted (waiting) or left behind by a stopped execution', async () => {
     sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [event(9, 'TaskFailed', { taskFailedEventDetails: { resource: 'invoke.waitForTaskToken', error: 'ApprovalRejected', cause: 'Rejected by x' } })] });
+    sfn.on(GetExecutionHistoryCommand).resolves({
+      events: [event(9, 'TaskFailed', { taskFailedEventDetails: { resource: 'invoke.waitForTaskToken', error: 'ApprovalRejected', cause: 'Rejected by x' } })],
+    });
     expect(await reader.read(EXECUTION)).toMatchObject({ task: 'failed', error: 'ApprovalRejected', cause: 'Rejected by x' });
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [event(9, 'TaskTimedOut', { taskTimedOutEventDetails: { resource: 'invoke.waitForTaskToken', error: 'States.Timeout' } })] });
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolves({ events: [event(9, 'TaskTimedOut', { taskTimedOutEventDetails: { resource: 'invoke.waitForTaskToken', error: 'States.Timeout' } })] });
     expect(await reader.read(EXECUTION)).toMatchObject({ task: 'timed-out' });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
-    sfn.on(GetExecutionHistoryCommand).resolves({ events: [event(9, 'TaskSubmitted', { taskSubmittedEventDetails: { resource: 'invoke.waitForTaskToken' } })] });
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .resolves({ events: [event(9, 'TaskSubmitted', { taskSubmittedEventDetails: { resource: 'invoke.waitForTaskToken' } })] });
     expect(await reader.read(EXECUTION)).toEqual({ task: 'waiting', executionStatus: 'RUNNING' });
     sfn.on(DescribeExecutionCommand).resolves({ status: 'ABORTED' });
     expect(await reader.read(EXECUTION)).toEqual({ task: 'not-waiting', executionStatus: 'ABORTED' });
@@ -106,7 +141,10 @@ describe('SfnApprovalTaskReader: what Step Functions did with an approval whose 
     sfn.reset();
     sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [], nextToken: 'more' });
-    expect(await new SfnApprovalTaskReader({ sfn: new SFNClient({ region: 'us-west-2' }), maxPages: 3 }).read(EXECUTION)).toEqual({ task: 'not-waiting', executionStatus: 'RUNNING' });
+    expect(await new SfnApprovalTaskReader({ sfn: new SFNClient({ region: 'us-west-2' }), maxPages: 3 }).read(EXECUTION)).toEqual({
+      task: 'not-waiting',
+      executionStatus: 'RUNNING',
+    });
     expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 3);
   });
 });

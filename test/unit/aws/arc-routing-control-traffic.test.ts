@@ -12,7 +12,10 @@ import { awsError } from './fixtures';
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
-const ARN = { [EAST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/east', [WEST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/west' };
+const ARN = {
+  [EAST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/east',
+  [WEST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/west',
+};
 const ENDPOINTS: ClusterEndpoint[] = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-southeast-2', 'ap-northeast-1'].map((region) => ({
   region,
   endpoint: `https://host.route53-recovery-cluster.${region}.amazonaws.com/v1`,
@@ -31,7 +34,10 @@ function traffic() {
 function healthyEndpoint(i: number, states: Record<string, 'On' | 'Off'>) {
   mockOf(i)
     .on(GetRoutingControlStateCommand)
-    .callsFake(async (input: { RoutingControlArn: string }) => ({ RoutingControlArn: input.RoutingControlArn, RoutingControlState: states[input.RoutingControlArn] }));
+    .callsFake(async (input: { RoutingControlArn: string }) => ({
+      RoutingControlArn: input.RoutingControlArn,
+      RoutingControlState: states[input.RoutingControlArn],
+    }));
   mockOf(i)
     .on(UpdateRoutingControlStatesCommand)
     .callsFake(async (input: { UpdateRoutingControlStateEntries: Array<{ RoutingControlArn: string; RoutingControlState: 'On' | 'Off' }> }) => {
@@ -68,7 +74,9 @@ describe('ArcRoutingControlTraffic', () => {
 
   it('rotates past unavailable endpoints to the next of the five, and remembers the one that answered', async () => {
     mockOf(0).onAnyCommand().rejects(unavailable());
-    mockOf(1).onAnyCommand().rejects(awsError('InternalServerException', { status: 500 }));
+    mockOf(1)
+      .onAnyCommand()
+      .rejects(awsError('InternalServerException', { status: 500 }));
     healthyEndpoint(2, { [ARN[EAST]]: 'On', [ARN[WEST]]: 'Off' });
     const t = traffic();
     const shift = await t.shiftTo(WEST, EAST);
@@ -83,13 +91,17 @@ describe('ArcRoutingControlTraffic', () => {
 
   it('throws a TransientError naming every endpoint when all five fail, so the ASL retries', async () => {
     for (let i = 0; i < ENDPOINTS.length; i++) mockOf(i).onAnyCommand().rejects(unavailable());
-    const err = await traffic().describe().catch((e: Error) => e);
+    const err = await traffic()
+      .describe()
+      .catch((e: Error) => e);
     expect(err).toBeInstanceOf(TransientError);
     for (const e of ENDPOINTS) expect((err as Error).message).toContain(e.region);
   });
 
   it('does not rotate on a request-level error: another endpoint would refuse it too', async () => {
-    mockOf(0).onAnyCommand().rejects(awsError('AccessDeniedException', { status: 403 }));
+    mockOf(0)
+      .onAnyCommand()
+      .rejects(awsError('AccessDeniedException', { status: 403 }));
     healthyEndpoint(1, { [ARN[EAST]]: 'On', [ARN[WEST]]: 'Off' });
     await expect(traffic().describe()).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(mockOf(1).calls()).toHaveLength(0);

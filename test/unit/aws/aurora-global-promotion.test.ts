@@ -29,7 +29,9 @@ describe('promote', () => {
     await expect(adapter.promote(store('dynamodb-global-table'), WEST, { planned: false })).resolves.toEqual(
       expect.objectContaining({ store: 'orders', kind: 'dynamodb-global-table', action: 'none', detail: expect.stringMatching(/multi-writer/) }),
     );
-    await expect(adapter.promote(store('s3-replicated'), WEST, { planned: false })).resolves.toEqual(expect.objectContaining({ store: 'invoices', action: 'none' }));
+    await expect(adapter.promote(store('s3-replicated'), WEST, { planned: false })).resolves.toEqual(
+      expect.objectContaining({ store: 'invoices', action: 'none' }),
+    );
     for (const m of [rdsMock, cwMock, ddbMock, s3Mock]) for (const r of [EAST, WEST] as const) expect(m[r]).not.toHaveReceivedAnyCommand();
   });
 
@@ -42,7 +44,8 @@ describe('promote', () => {
   });
 
   it('Aurora planned: switchover in the target region, then waits until the target is the writer', async () => {
-    rdsMock[WEST].on(DescribeGlobalClustersCommand)
+    rdsMock[WEST]
+      .on(DescribeGlobalClustersCommand)
       .resolvesOnce({ GlobalClusters: [globalCluster(EAST_ARN)] })
       .resolvesOnce({ GlobalClusters: [globalCluster(EAST_ARN, { Status: 'switching-over', FailoverState: { Status: 'pending', ToDbClusterArn: WEST_ARN } })] })
       .resolves({ GlobalClusters: [globalCluster(WEST_ARN)] });
@@ -53,7 +56,10 @@ describe('promote', () => {
 
     expect(result).toEqual(expect.objectContaining({ store: 'ledger', kind: 'aurora-global', action: 'switchover' }));
     expect(rdsMock[WEST]).toHaveReceivedCommandTimes(SwitchoverGlobalClusterCommand, 1);
-    expect(rdsMock[WEST].commandCalls(SwitchoverGlobalClusterCommand)[0].args[0].input).toEqual({ GlobalClusterIdentifier: 'ledger-global', TargetDbClusterIdentifier: WEST_ARN });
+    expect(rdsMock[WEST].commandCalls(SwitchoverGlobalClusterCommand)[0].args[0].input).toEqual({
+      GlobalClusterIdentifier: 'ledger-global',
+      TargetDbClusterIdentifier: WEST_ARN,
+    });
     expect(rdsMock[WEST]).not.toHaveReceivedCommand(FailoverGlobalClusterCommand);
     expect(rdsMock[WEST]).toHaveReceivedCommandTimes(DescribeGlobalClustersCommand, 3);
     expect(sleep).toHaveBeenCalledTimes(2);
@@ -61,7 +67,10 @@ describe('promote', () => {
   });
 
   it('Aurora unplanned: failover with AllowDataLoss in the target region, never the failed one', async () => {
-    rdsMock[WEST].on(DescribeGlobalClustersCommand).resolvesOnce({ GlobalClusters: [globalCluster(EAST_ARN)] }).resolves({ GlobalClusters: [globalCluster(WEST_ARN)] });
+    rdsMock[WEST]
+      .on(DescribeGlobalClustersCommand)
+      .resolvesOnce({ GlobalClusters: [globalCluster(EAST_ARN)] })
+      .resolves({ GlobalClusters: [globalCluster(WEST_ARN)] });
     rdsMock[WEST].on(FailoverGlobalClusterCommand).resolves({});
 
     const result = await stores().adapter.promote(store('aurora-global'), WEST, { planned: false });
@@ -77,8 +86,13 @@ describe('promote', () => {
   });
 
   it('Aurora: a retry finding the failover to the target under way waits for it instead of issuing another', async () => {
-    rdsMock[WEST].on(DescribeGlobalClustersCommand)
-      .resolvesOnce({ GlobalClusters: [globalCluster(EAST_ARN, { Status: 'failing-over', FailoverState: { Status: 'failing-over', ToDbClusterArn: WEST_ARN, IsDataLossAllowed: true } })] })
+    rdsMock[WEST]
+      .on(DescribeGlobalClustersCommand)
+      .resolvesOnce({
+        GlobalClusters: [
+          globalCluster(EAST_ARN, { Status: 'failing-over', FailoverState: { Status: 'failing-over', ToDbClusterArn: WEST_ARN, IsDataLossAllowed: true } }),
+        ],
+      })
       .resolves({ GlobalClusters: [globalCluster(WEST_ARN)] });
 
     const result = await stores().adapter.promote(store('aurora-global'), WEST, { planned: false });
@@ -117,4 +131,3 @@ describe('promote', () => {
     await expect(stores().adapter.promote(store('aurora-global'), WEST, { planned: true })).rejects.toBe(notFound);
   });
 });
-

@@ -9,7 +9,15 @@ import { cw, cwMock, ddb, ddbMock, EAST, NOW, rds, rdsMock, resetRegionalMocks, 
 /** The composite only: each adapter it delegates to has its own test file (cloudwatch-replication-lag.test.ts, ...). */
 
 const stores = () =>
-  new AwsDataStores({ regions: [EAST, WEST], cloudWatchFor: (r) => cw[r], rdsFor: (r) => rds[r], dynamoDbFor: (r) => ddb[r], s3For: (r) => s3[r], clock: fixedClock(NOW), sleep: async () => {} });
+  new AwsDataStores({
+    regions: [EAST, WEST],
+    cloudWatchFor: (r) => cw[r],
+    rdsFor: (r) => rds[r],
+    dynamoDbFor: (r) => ddb[r],
+    s3For: (r) => s3[r],
+    clock: fixedClock(NOW),
+    sleep: async () => {},
+  });
 
 beforeEach(resetRegionalMocks);
 
@@ -26,7 +34,9 @@ describe('AwsDataStores', () => {
   });
 
   it('reads a table’s key schema once per region, for the heartbeat and the comparison’s pages alike', async () => {
-    ddbMock[WEST].on(DescribeTableCommand).resolves({ Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] } });
+    ddbMock[WEST]
+      .on(DescribeTableCommand)
+      .resolves({ Table: { KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }] } });
     ddbMock[WEST].on(GetItemCommand).resolves({});
     ddbMock[WEST].on(ScanCommand).resolves({ Items: [{ pk: { S: 'a' } }] });
     const adapter = stores();

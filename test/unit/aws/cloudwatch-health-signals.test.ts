@@ -29,22 +29,32 @@ beforeEach(() => cw.reset());
 describe('parseAlarmName', () => {
   it('reads <prefix><source>--<vantage>--<target>', () => {
     expect(parseAlarmName('orders-dr-canary--us-west-2--us-east-1', PREFIX)).toEqual({ source: 'canary', vantage: 'us-west-2', target: 'us-east-1' });
-    expect(parseAlarmName('orders-dr-route53-health-check--global--us-east-1', PREFIX)).toEqual({ source: 'route53-health-check', vantage: 'global', target: 'us-east-1' });
+    expect(parseAlarmName('orders-dr-route53-health-check--global--us-east-1', PREFIX)).toEqual({
+      source: 'route53-health-check',
+      vantage: 'global',
+      target: 'us-east-1',
+    });
   });
 
-  it.each(['orders-dr-canary--us-west-2', 'orders-dr-latency--us-west-2--us-east-1', 'other-canary--us-west-2--us-east-1', 'orders-dr-canary--us-west-2--us-east-1--extra', 'orders-dr-canary----us-east-1'])(
-    'ignores %s',
-    (name) => {
-      expect(parseAlarmName(name, PREFIX)).toBeUndefined();
-    },
-  );
+  it.each([
+    'orders-dr-canary--us-west-2',
+    'orders-dr-latency--us-west-2--us-east-1',
+    'other-canary--us-west-2--us-east-1',
+    'orders-dr-canary--us-west-2--us-east-1--extra',
+    'orders-dr-canary----us-east-1',
+  ])('ignores %s', (name) => {
+    expect(parseAlarmName(name, PREFIX)).toBeUndefined();
+  });
 });
 
 describe('CloudWatchHealthSignals.read', () => {
   it('pages through DescribeAlarms under the prefix and maps alarm states to signals', async () => {
     cw.on(DescribeAlarmsCommand)
       .resolvesOnce({
-        MetricAlarms: [alarm('orders-dr-canary--us-west-2--us-east-1', 'ALARM', '3 of 3 datapoints breached'), alarm('orders-dr-canary--us-east-1--us-west-2', 'OK')],
+        MetricAlarms: [
+          alarm('orders-dr-canary--us-west-2--us-east-1', 'ALARM', '3 of 3 datapoints breached'),
+          alarm('orders-dr-canary--us-east-1--us-west-2', 'OK'),
+        ],
         NextToken: 'page-2',
       })
       .resolvesOnce({
@@ -55,13 +65,49 @@ describe('CloudWatchHealthSignals.read', () => {
     const result = await signals().read(['us-east-1', 'us-west-2']);
 
     expect(cw).toHaveReceivedCommandTimes(DescribeAlarmsCommand, 2);
-    expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({ AlarmNamePrefix: PREFIX, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], MaxRecords: 100 });
+    expect(cw.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({
+      AlarmNamePrefix: PREFIX,
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      MaxRecords: 100,
+    });
     expect(cw).toHaveReceivedNthCommandWith(2, DescribeAlarmsCommand, { AlarmNamePrefix: PREFIX, NextToken: 'page-2' });
     expect(result.map(({ detail: _d, ...s }) => s)).toEqual([
-      { id: 'canary:us-west-2->us-east-1', source: 'canary', vantage: 'us-west-2', target: 'us-east-1', healthy: false, state: 'alarm', observedAt: '2025-01-02T03:04:05.000Z' },
-      { id: 'canary:us-east-1->us-west-2', source: 'canary', vantage: 'us-east-1', target: 'us-west-2', healthy: true, state: 'ok', observedAt: '2025-01-02T03:04:05.000Z' },
-      { id: 'canary:us-east-1->us-east-1', source: 'canary', vantage: 'us-east-1', target: 'us-east-1', healthy: false, state: 'no-data', observedAt: '2025-01-02T03:04:05.000Z' },
-      { id: 'route53:us-east-1', source: 'route53-health-check', vantage: 'global', target: 'us-east-1', healthy: false, state: 'alarm', observedAt: '2025-01-02T03:04:05.000Z' },
+      {
+        id: 'canary:us-west-2->us-east-1',
+        source: 'canary',
+        vantage: 'us-west-2',
+        target: 'us-east-1',
+        healthy: false,
+        state: 'alarm',
+        observedAt: '2025-01-02T03:04:05.000Z',
+      },
+      {
+        id: 'canary:us-east-1->us-west-2',
+        source: 'canary',
+        vantage: 'us-east-1',
+        target: 'us-west-2',
+        healthy: true,
+        state: 'ok',
+        observedAt: '2025-01-02T03:04:05.000Z',
+      },
+      {
+        id: 'canary:us-east-1->us-east-1',
+        source: 'canary',
+        vantage: 'us-east-1',
+        target: 'us-east-1',
+        healthy: false,
+        state: 'no-data',
+        observedAt: '2025-01-02T03:04:05.000Z',
+      },
+      {
+        id: 'route53:us-east-1',
+        source: 'route53-health-check',
+        vantage: 'global',
+        target: 'us-east-1',
+        healthy: false,
+        state: 'alarm',
+        observedAt: '2025-01-02T03:04:05.000Z',
+      },
     ]);
     expect(result[0].detail).toContain('3 of 3 datapoints breached');
     expect(result[2].detail).toMatch(/no data/);
@@ -116,7 +162,9 @@ describe('CloudWatchHealthSignals.read', () => {
 
 describe('CloudWatchHealthSignals.probeGlobal', () => {
   it('GETs https://<global name>/health once per attempt, fresh connection, with a timeout signal', async () => {
-    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(async () => new Response('{}', { status: 200, headers: { 'x-served-by-region': 'us-west-2' } }));
+    const fetch = jest.fn<ReturnType<FetchLike>, Parameters<FetchLike>>(
+      async () => new Response('{}', { status: 200, headers: { 'x-served-by-region': 'us-west-2' } }),
+    );
     const result = await signals(fetch).probeGlobal(3);
     expect(fetch).toHaveBeenCalledTimes(3);
     const [url, init] = fetch.mock.calls[0];

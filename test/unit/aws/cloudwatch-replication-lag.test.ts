@@ -16,7 +16,13 @@ const metricQuery = (namespace: string, metricName: string, dimensions: Array<{ 
   StartTime: new Date(Date.parse(NOW) - 300_000),
   EndTime: new Date(NOW),
   ScanBy: 'TimestampDescending',
-  MetricDataQueries: [{ Id: 'lag', MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' }, ReturnData: true }],
+  MetricDataQueries: [
+    {
+      Id: 'lag',
+      MetricStat: { Metric: { Namespace: namespace, MetricName: metricName, Dimensions: dimensions }, Period: 60, Stat: 'Maximum' },
+      ReturnData: true,
+    },
+  ],
 });
 
 describe('replicationLagMs', () => {

@@ -18,7 +18,12 @@ describe('dataConsistencyValidatorAwsDeps', () => {
     expect(deps.work).toBeInstanceOf(DynamoDbComparisonStore);
   });
 
-  itFailsNamingEachMissingVariable(dataConsistencyValidatorAwsDeps, ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.auditTable, LAMBDA_ENV.comparisonTable]);
+  itFailsNamingEachMissingVariable(dataConsistencyValidatorAwsDeps, [
+    'LAMBDA_TASK_ROOT',
+    LAMBDA_ENV.controlPlaneRegion,
+    LAMBDA_ENV.auditTable,
+    LAMBDA_ENV.comparisonTable,
+  ]);
 
   it('audit goes to AUDIT_TABLE through a document client that drops undefined values', async () => {
     doc.on(PutCommand).resolves({});

@@ -51,7 +51,10 @@ const MUTATING = [
 
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
-const ARC_ARNS = { [EAST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/e', [WEST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/w' };
+const ARC_ARNS = {
+  [EAST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/e',
+  [WEST]: 'arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/w',
+};
 
 const warmInput = {
   ...configInput,
@@ -89,7 +92,9 @@ beforeEach(() => {
   for (const m of Object.values(mocks)) m.reset();
   // Reads answer as a standby at pilot size would; writes to the idempotency and audit tables succeed.
   mocks.ecs.on(DescribeServicesCommand).resolves({ services: [{ status: 'ACTIVE', desiredCount: 1, runningCount: 1 }] });
-  mocks.asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'workers', MinSize: 0, DesiredCapacity: 0, MaxSize: 1, Instances: [] } as never] });
+  mocks.asg
+    .on(DescribeAutoScalingGroupsCommand)
+    .resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'workers', MinSize: 0, DesiredCapacity: 0, MaxSize: 1, Instances: [] } as never] });
   mocks.lambda.on(GetProvisionedConcurrencyConfigCommand).resolves({ RequestedProvisionedConcurrentExecutions: 0, Status: 'READY' });
   mocks.route53.on(ListResourceRecordSetsCommand).resolves({
     ResourceRecordSets: [
@@ -98,7 +103,10 @@ beforeEach(() => {
     ],
     IsTruncated: false,
   });
-  mocks.arc.on(GetRoutingControlStateCommand).callsFake(async (i: { RoutingControlArn: string }) => ({ RoutingControlArn: i.RoutingControlArn, RoutingControlState: i.RoutingControlArn === ARC_ARNS[EAST] ? 'On' : 'Off' }));
+  mocks.arc.on(GetRoutingControlStateCommand).callsFake(async (i: { RoutingControlArn: string }) => ({
+    RoutingControlArn: i.RoutingControlArn,
+    RoutingControlState: i.RoutingControlArn === ARC_ARNS[EAST] ? 'On' : 'Off',
+  }));
   mocks.ddb.onAnyCommand().resolves({});
   mocks.doc.onAnyCommand().resolves({});
 });
@@ -141,7 +149,11 @@ describe('dry run through the real AWS wiring sends no mutating command', () => 
     ['active-active', { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, ListResourceRecordSetsCommand],
     [
       'arc-routing-control',
-      { strategy: 'arc-routing-control', clusterEndpoints: [{ region: 'eu-west-1', endpoint: 'https://host.route53-recovery-cluster.eu-west-1.amazonaws.com/v1' }], routingControlArns: ARC_ARNS },
+      {
+        strategy: 'arc-routing-control',
+        clusterEndpoints: [{ region: 'eu-west-1', endpoint: 'https://host.route53-recovery-cluster.eu-west-1.amazonaws.com/v1' }],
+        routingControlArns: ARC_ARNS,
+      },
       GetRoutingControlStateCommand,
     ],
   ] as const)('traffic-router with %s reads the current state, plans the shift and changes nothing', async (strategy, traffic, read) => {

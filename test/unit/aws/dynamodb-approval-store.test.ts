@@ -24,7 +24,15 @@ const record: ApprovalRecord = {
   createdAt: 1_735_786_145_500,
   status: 'PENDING',
   csrfToken: 'csrf-1',
-  summary: { application: 'orders', verdict: 'FAILOVER_WARRANTED', evidence: ['FAIL canary'], estimatedRpoMs: null, rpoTargetMs: 5000, rpoWithinTarget: false, dryRun: false },
+  summary: {
+    application: 'orders',
+    verdict: 'FAILOVER_WARRANTED',
+    evidence: ['FAIL canary'],
+    estimatedRpoMs: null,
+    rpoTargetMs: 5000,
+    rpoWithinTarget: false,
+    dryRun: false,
+  },
   decidedBy: undefined,
 };
 

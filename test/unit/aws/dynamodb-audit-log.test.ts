@@ -84,7 +84,14 @@ describe('the missing-writes report in DynamoDB', () => {
   it('splits thousands of long multi-byte keys into items under 400 KB, none truncated, holding every key', async () => {
     // 3,000 keys of 1,000 characters, a third of them 3-byte characters: about 5 MB of UTF-8.
     const keys = Array.from({ length: 3_000 }, (_, i) => `${i}/`.padEnd(1_000, i % 3 === 0 ? '€' : 'k'));
-    const writer = new MissingWritesReportWriter({ audit: log(), incidentId: 'inc-1', executionId: 'exec-1', at: entry.at, fromRegion: 'us-east-1', toRegion: 'us-west-2' });
+    const writer = new MissingWritesReportWriter({
+      audit: log(),
+      incidentId: 'inc-1',
+      executionId: 'exec-1',
+      at: entry.at,
+      fromRegion: 'us-east-1',
+      toRegion: 'us-west-2',
+    });
     await writer.add('orders', { missingInTarget: keys.slice(0, 2_000), differing: keys.slice(2_000) });
     const pointer = await writer.finish({ missingWrites: 2_000 }, 'WRITES_MISSING');
 

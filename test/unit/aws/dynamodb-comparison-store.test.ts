@@ -14,7 +14,12 @@ describe('DynamoDbComparisonStore', () => {
     await table().put('inc/validate/1', 'd/orders/0000/0000', new Uint8Array([1, 2, 3]));
     expect(ddbMock[WEST]).toHaveReceivedCommandWith(PutItemCommand, {
       TableName: 'comparison',
-      Item: { comparisonId: { S: 'inc/validate/1' }, part: { S: 'd/orders/0000/0000' }, body: { B: new Uint8Array([1, 2, 3]) }, expiresAt: { N: String(Date.parse(NOW) / 1000 + 7 * 86_400) } },
+      Item: {
+        comparisonId: { S: 'inc/validate/1' },
+        part: { S: 'd/orders/0000/0000' },
+        body: { B: new Uint8Array([1, 2, 3]) },
+        expiresAt: { N: String(Date.parse(NOW) / 1000 + 7 * 86_400) },
+      },
     });
     ddbMock[WEST]
       .on(QueryCommand)
@@ -24,6 +29,9 @@ describe('DynamoDbComparisonStore', () => {
       { part: 'd/a', body: new Uint8Array([1]) },
       { part: 'd/b', body: new Uint8Array([2]) },
     ]);
-    expect(ddbMock[WEST]).toHaveReceivedCommandWith(QueryCommand, { ConsistentRead: true, ExpressionAttributeValues: { ':c': { S: 'inc/validate/1' }, ':p': { S: 'd/' } } });
+    expect(ddbMock[WEST]).toHaveReceivedCommandWith(QueryCommand, {
+      ConsistentRead: true,
+      ExpressionAttributeValues: { ':c': { S: 'inc/validate/1' }, ':p': { S: 'd/' } },
+    });
   });
 });

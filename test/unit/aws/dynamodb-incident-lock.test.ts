@@ -10,7 +10,12 @@ const lock = () => new DynamoDbIncidentLock({ dynamoDb: new DynamoDBClient({ reg
 const NOW = 1_741_064_767_000;
 const mine = { incidentId: 'orders-us-east-1-20250304T050607Z', acquiredAt: NOW, expiresAt: NOW + 1_800_000 };
 const theirs = { incidentId: 'orders-us-east-1-20250304T050500Z', acquiredAt: NOW - 67_000, expiresAt: NOW + 1_733_000 };
-const item = (h: typeof theirs) => ({ lockId: { S: 'failover#orders#us-east-1' }, incidentId: { S: h.incidentId }, acquiredAt: { N: String(h.acquiredAt) }, expiresAt: { N: String(h.expiresAt) } });
+const item = (h: typeof theirs) => ({
+  lockId: { S: 'failover#orders#us-east-1' },
+  incidentId: { S: h.incidentId },
+  acquiredAt: { N: String(h.acquiredAt) },
+  expiresAt: { N: String(h.expiresAt) },
+});
 
 function conditionFailed(withItem: boolean) {
   return new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(withItem ? { Item: item(theirs) } : {}) });
@@ -47,7 +52,11 @@ describe('DynamoDbIncidentLock', () => {
     ddb.on(PutItemCommand).rejects(conditionFailed(false));
     ddb.on(GetItemCommand).resolves({ Item: item(theirs) });
     await expect(lock().acquire('failover#orders#us-east-1', mine, NOW)).resolves.toEqual({ acquired: false, holder: theirs });
-    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, { TableName: 'lock-table', Key: { lockId: { S: 'failover#orders#us-east-1' } }, ConsistentRead: true });
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'lock-table',
+      Key: { lockId: { S: 'failover#orders#us-east-1' } },
+      ConsistentRead: true,
+    });
   });
 
   it('a holder that vanished or is unreadable is a TransientError (retry), never a lock taken', async () => {

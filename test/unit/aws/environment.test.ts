@@ -23,7 +23,9 @@ describe('configFromEnv: the config bundled next to the handler', () => {
 
   it('fails naming the file when the bundle has none', () => {
     const empty = mkdtempSync(join(tmpdir(), 'dr-task-root-'));
-    expect(() => configFromEnv({ LAMBDA_TASK_ROOT: empty })).toThrow(new RegExp(`Cannot read the bundled config ${join(empty, 'dr-config.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    expect(() => configFromEnv({ LAMBDA_TASK_ROOT: empty })).toThrow(
+      new RegExp(`Cannot read the bundled config ${join(empty, 'dr-config.json').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`),
+    );
   });
 
   it('fails naming LAMBDA_TASK_ROOT outside Lambda', () => {

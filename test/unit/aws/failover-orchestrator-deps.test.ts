@@ -28,7 +28,13 @@ describe('failoverOrchestratorAwsDeps', () => {
     expect(deps.dataStores).toBeInstanceOf(AwsDataStores);
   });
 
-  itFailsNamingEachMissingVariable(failoverOrchestratorAwsDeps, ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.siteStateParameterPrefix, LAMBDA_ENV.auditTable, LAMBDA_ENV.idempotencyTable]);
+  itFailsNamingEachMissingVariable(failoverOrchestratorAwsDeps, [
+    'LAMBDA_TASK_ROOT',
+    LAMBDA_ENV.controlPlaneRegion,
+    LAMBDA_ENV.siteStateParameterPrefix,
+    LAMBDA_ENV.auditTable,
+    LAMBDA_ENV.idempotencyTable,
+  ]);
 
   it('reads site state in the region it concerns and refuses unconfigured regions', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'ACTIVE' } });
@@ -44,7 +50,9 @@ describe('failoverOrchestratorAwsDeps', () => {
 
   it('promotes Aurora through the target region’s RDS client', async () => {
     rds.on(DescribeGlobalClustersCommand).resolves({
-      GlobalClusters: [{ GlobalClusterIdentifier: 'ledger-global', GlobalClusterMembers: [{ DBClusterArn: store('aurora-global').clusterArns['us-west-2'], IsWriter: true }] }],
+      GlobalClusters: [
+        { GlobalClusterIdentifier: 'ledger-global', GlobalClusterMembers: [{ DBClusterArn: store('aurora-global').clusterArns['us-west-2'], IsWriter: true }] },
+      ],
     });
     const result = await failoverOrchestratorAwsDeps(lambdaEnv()).dataStores.promote(store('aurora-global'), 'us-west-2', { planned: false });
     expect(result.action).toBe('none');

@@ -30,7 +30,15 @@ export const configInput: DrConfigInput = {
     { kind: 's3-replicated', name: 'invoices', buckets: { 'us-east-1': 'invoices-use1', 'us-west-2': 'invoices-usw2' } },
   ],
   approval: { mode: 'required', approvers: ['oncall@example.com'], escalation: ['leads@example.com'], timeoutSeconds: 900, onTimeout: 'abort' },
-  detection: { probeIntervalSeconds: 10, datapointsToAlarm: 2, evaluationPeriods: 3, quorum: 2, probeTimeoutMs: 1500, maxEventAgeSeconds: 300, cooldownSeconds: 1800 },
+  detection: {
+    probeIntervalSeconds: 10,
+    datapointsToAlarm: 2,
+    evaluationPeriods: 3,
+    quorum: 2,
+    probeTimeoutMs: 1500,
+    maxEventAgeSeconds: 300,
+    cooldownSeconds: 1800,
+  },
   objectives: { rtoSeconds: 60, rpoSeconds: 5 },
 };
 

@@ -22,7 +22,12 @@ describe('healthCheckerAwsDeps', () => {
     expect(deps.clock).toBe(systemClock);
   });
 
-  itFailsNamingEachMissingVariable(healthCheckerAwsDeps, ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.alarmNamePrefix, LAMBDA_ENV.auditTable]);
+  itFailsNamingEachMissingVariable(healthCheckerAwsDeps, [
+    'LAMBDA_TASK_ROOT',
+    LAMBDA_ENV.controlPlaneRegion,
+    LAMBDA_ENV.alarmNamePrefix,
+    LAMBDA_ENV.auditTable,
+  ]);
 
   it('an invalid bundled config fails naming the field', () => {
     const env = { ...lambdaEnv(), ...bundledConfigEnv({ ...configInput, globalDomain: { name: 'not a name' } }) };

@@ -13,7 +13,11 @@ function stores() {
 beforeEach(resetRegionalMocks);
 
 describe('the comparison: layout and segment pages', () => {
-  const item = (pk: string, sk: number, extra: Record<string, AttributeValue> = {}): Record<string, AttributeValue> => ({ pk: { S: pk }, sk: { N: String(sk) }, ...extra });
+  const item = (pk: string, sk: number, extra: Record<string, AttributeValue> = {}): Record<string, AttributeValue> => ({
+    pk: { S: pk },
+    sk: { N: String(sk) },
+    ...extra,
+  });
   const keyOf = (pk: string, sk: number) => JSON.stringify([pk, String(sk)]);
 
   function describeTable(size?: number) {
@@ -59,7 +63,12 @@ describe('the comparison: layout and segment pages', () => {
     expect(page.items.map(([k]) => k)).toEqual([keyOf('a', 1), keyOf('b', 2)]);
     expect(page).toMatchObject({ readUnits: 64, cursor: expect.any(String) });
     // Whole items (no projection): a value that differs must change the checksum.
-    expect(ddbMock[EAST].commandCalls(ScanCommand)[0].args[0].input).toEqual({ TableName: 'orders-table', Segment: 3, TotalSegments: 8, ReturnConsumedCapacity: 'TOTAL' });
+    expect(ddbMock[EAST].commandCalls(ScanCommand)[0].args[0].input).toEqual({
+      TableName: 'orders-table',
+      Segment: 3,
+      TotalSegments: 8,
+      ReturnConsumedCapacity: 'TOTAL',
+    });
     // The cursor is the LastEvaluatedKey, given back as ExclusiveStartKey with the same segment.
     await stores().adapter.scanSegment(store('dynamodb-global-table'), EAST, 3, 8, page.cursor);
     expect(ddbMock[EAST]).toHaveReceivedCommandWith(ScanCommand, { Segment: 3, TotalSegments: 8, ExclusiveStartKey: item('b', 2) });
@@ -100,7 +109,14 @@ describe('the comparison: layout and segment pages', () => {
     s3Mock[EAST].on(ListObjectsV2Command, { Bucket: 'invoices-use1' }).callsFake(async (input: { ContinuationToken?: string }) =>
       input.ContinuationToken
         ? { Contents: [{ Key: 'inv/3', Size: 30 }], IsTruncated: false }
-        : { Contents: [{ Key: '.regionflip/heartbeat/us-west-2', Size: 40 }, { Key: 'inv/1', Size: 10 }], IsTruncated: true, NextContinuationToken: 't1' },
+        : {
+            Contents: [
+              { Key: '.regionflip/heartbeat/us-west-2', Size: 40 },
+              { Key: 'inv/1', Size: 10 },
+            ],
+            IsTruncated: true,
+            NextContinuationToken: 't1',
+          },
     );
     const { adapter } = stores();
     const first = await adapter.scanSegment(store('s3-replicated'), EAST, 0, 1, null);
@@ -115,4 +131,3 @@ describe('the comparison: layout and segment pages', () => {
     await expect(stores().adapter.scanSegment(store('aurora-global'), EAST, 0, 1, null)).rejects.toThrow(/rows are not compared/);
   });
 });
-

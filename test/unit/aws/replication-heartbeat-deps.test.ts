@@ -30,12 +30,17 @@ describe('replicationHeartbeatAwsDeps', () => {
   it('writes its own region only: the table and the bucket of us-west-2, with one attempt per call', async () => {
     const deps = replicationHeartbeatAwsDeps(env());
     expect(deps).toMatchObject({ region: 'us-west-2', clock: systemClock });
-    mocks.ddb.on(DescribeTableCommand).resolves({ Table: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }] } });
+    mocks.ddb
+      .on(DescribeTableCommand)
+      .resolves({ Table: { KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }] } });
     mocks.ddb.on(PutItemCommand).resolves({});
     mocks.s3.on(PutObjectCommand).resolves({});
     await deps.writer.beat(store('dynamodb-global-table'), 'us-west-2', 5);
     await deps.writer.beat(store('s3-replicated'), 'us-west-2', 5);
-    expect(mocks.ddb).toHaveReceivedCommandWith(PutItemCommand, { TableName: 'orders-table', Item: expect.objectContaining({ id: { S: 'regionflip#heartbeat#us-west-2' } }) });
+    expect(mocks.ddb).toHaveReceivedCommandWith(PutItemCommand, {
+      TableName: 'orders-table',
+      Item: expect.objectContaining({ id: { S: 'regionflip#heartbeat#us-west-2' } }),
+    });
     expect(mocks.s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'invoices-usw2', Key: '.regionflip/heartbeat/us-west-2' });
     for (const call of [...mocks.ddb.calls(), ...mocks.s3.calls()]) {
       expect(await regionOf(call.thisValue)).toBe('us-west-2');

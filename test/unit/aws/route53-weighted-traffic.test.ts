@@ -42,7 +42,11 @@ beforeEach(() => r53.reset());
 describe('Route53WeightedTraffic.describe', () => {
   it('lists the record set from the global name and reports shares per region', async () => {
     r53.on(ListResourceRecordSetsCommand).resolves({
-      ResourceRecordSets: [weighted('us-east-1', 100), weighted('us-west-2', 0), { Name: `zzz.${NAME}.`, Type: 'CNAME', SetIdentifier: 'us-west-2', Weight: 100 }],
+      ResourceRecordSets: [
+        weighted('us-east-1', 100),
+        weighted('us-west-2', 0),
+        { Name: `zzz.${NAME}.`, Type: 'CNAME', SetIdentifier: 'us-west-2', Weight: 100 },
+      ],
       IsTruncated: false,
       MaxItems: 300,
     });
@@ -54,7 +58,12 @@ describe('Route53WeightedTraffic.describe', () => {
 
   it('stops at a record of another type or name and ignores unknown set identifiers', async () => {
     r53.on(ListResourceRecordSetsCommand).resolves({
-      ResourceRecordSets: [weighted('us-east-1', 30), weighted('eu-west-1', 50), { Name: `${NAME}.`, Type: 'TXT', ResourceRecords: [{ Value: '"x"' }] }, weighted('us-west-2', 255)],
+      ResourceRecordSets: [
+        weighted('us-east-1', 30),
+        weighted('eu-west-1', 50),
+        { Name: `${NAME}.`, Type: 'TXT', ResourceRecords: [{ Value: '"x"' }] },
+        weighted('us-west-2', 255),
+      ],
       IsTruncated: false,
       MaxItems: 300,
     });
@@ -63,8 +72,16 @@ describe('Route53WeightedTraffic.describe', () => {
   });
 
   it('follows truncated listings with the next record identifier', async () => {
-    r53.on(ListResourceRecordSetsCommand)
-      .resolvesOnce({ ResourceRecordSets: [weighted('us-east-1', 1)], IsTruncated: true, NextRecordName: `${NAME}.`, NextRecordType: 'CNAME', NextRecordIdentifier: 'us-west-2', MaxItems: 1 })
+    r53
+      .on(ListResourceRecordSetsCommand)
+      .resolvesOnce({
+        ResourceRecordSets: [weighted('us-east-1', 1)],
+        IsTruncated: true,
+        NextRecordName: `${NAME}.`,
+        NextRecordType: 'CNAME',
+        NextRecordIdentifier: 'us-west-2',
+        MaxItems: 1,
+      })
       .resolvesOnce({ ResourceRecordSets: [weighted('us-west-2', 3)], IsTruncated: false, MaxItems: 1 });
     await expect(traffic().control.describe()).resolves.toEqual({ weights: { 'us-east-1': 25, 'us-west-2': 75 } });
     expect(r53).toHaveReceivedNthCommandWith(2, ListResourceRecordSetsCommand, {
@@ -76,7 +93,9 @@ describe('Route53WeightedTraffic.describe', () => {
   });
 
   it('reports even shares when every record weighs 0, as Route 53 routes then', async () => {
-    r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [weighted('us-east-1', 0), weighted('us-west-2', 0)], IsTruncated: false, MaxItems: 300 });
+    r53
+      .on(ListResourceRecordSetsCommand)
+      .resolves({ ResourceRecordSets: [weighted('us-east-1', 0), weighted('us-west-2', 0)], IsTruncated: false, MaxItems: 300 });
     await expect(traffic().control.describe()).resolves.toEqual({ weights: { 'us-east-1': 50, 'us-west-2': 50 } });
   });
 
@@ -94,23 +113,40 @@ describe('Route53WeightedTraffic.shiftTo', () => {
       Changes: [
         {
           Action: 'UPSERT',
-          ResourceRecordSet: { Name: NAME, Type: 'CNAME', SetIdentifier: 'us-west-2', Weight: 100, TTL: 15, ResourceRecords: [{ Value: 'usw2.api.orders.example.com' }] },
+          ResourceRecordSet: {
+            Name: NAME,
+            Type: 'CNAME',
+            SetIdentifier: 'us-west-2',
+            Weight: 100,
+            TTL: 15,
+            ResourceRecords: [{ Value: 'usw2.api.orders.example.com' }],
+          },
         },
         {
           Action: 'UPSERT',
-          ResourceRecordSet: { Name: NAME, Type: 'CNAME', SetIdentifier: 'us-east-1', Weight: 0, TTL: 15, ResourceRecords: [{ Value: 'use1.api.orders.example.com' }] },
+          ResourceRecordSet: {
+            Name: NAME,
+            Type: 'CNAME',
+            SetIdentifier: 'us-east-1',
+            Weight: 0,
+            TTL: 15,
+            ResourceRecords: [{ Value: 'use1.api.orders.example.com' }],
+          },
         },
       ],
     },
   };
 
   beforeEach(() => {
-    r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [weighted('us-east-1', 100), weighted('us-west-2', 0)], IsTruncated: false, MaxItems: 300 });
+    r53
+      .on(ListResourceRecordSetsCommand)
+      .resolves({ ResourceRecordSets: [weighted('us-east-1', 100), weighted('us-west-2', 0)], IsTruncated: false, MaxItems: 300 });
   });
 
   it('upserts both records in one change batch and polls GetChange until INSYNC', async () => {
     r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } });
-    r53.on(GetChangeCommand)
+    r53
+      .on(GetChangeCommand)
       .resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } })
       .resolvesOnce({ ChangeInfo: { Id: '/change/C1', Status: 'INSYNC', SubmittedAt: new Date() } });
     const { control, sleep } = traffic();

@@ -23,11 +23,16 @@ const PC: ScalingTarget = { kind: 'lambda-provisioned-concurrency', functionName
 function scaler(maxWaitMs = 30_000) {
   const sleep = jest.fn(async (_ms: number) => {});
   // Every client is for the region it is asked for; these tests only ever ask for the standby.
-  const only = <C>(c: C) => (r: string) => {
-    if (r !== WEST) throw new Error(`unexpected region ${r}`);
-    return c;
+  const only =
+    <C>(c: C) =>
+    (r: string) => {
+      if (r !== WEST) throw new Error(`unexpected region ${r}`);
+      return c;
+    };
+  return {
+    scaler: new AwsStandbyScaler({ ecsFor: only(ecs), autoScalingFor: only(asg), lambdaFor: only(lambda), sleep, pollIntervalMs: 10_000, maxWaitMs }),
+    sleep,
   };
-  return { scaler: new AwsStandbyScaler({ ecsFor: only(ecs), autoScalingFor: only(asg), lambdaFor: only(lambda), sleep, pollIntervalMs: 10_000, maxWaitMs }), sleep };
 }
 
 beforeEach(() => {
@@ -65,7 +70,10 @@ describe('ECS service', () => {
   });
 
   it('not serving within the wait is a TransientError, so the ASL retries (and the retry will not re-issue)', async () => {
-    ecsMock.on(DescribeServicesCommand).resolvesOnce({ services: [{ status: 'ACTIVE', desiredCount: 1, runningCount: 1 }] }).resolves({ services: [{ status: 'ACTIVE', desiredCount: 10, runningCount: 2 }] });
+    ecsMock
+      .on(DescribeServicesCommand)
+      .resolvesOnce({ services: [{ status: 'ACTIVE', desiredCount: 1, runningCount: 1 }] })
+      .resolves({ services: [{ status: 'ACTIVE', desiredCount: 10, runningCount: 2 }] });
     await expect(scaler(20_000).scaler.scale(ECS, WEST, { dryRun: false })).rejects.toBeInstanceOf(TransientError);
     expect(ecsMock).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
   });
@@ -79,7 +87,13 @@ describe('Auto Scaling group', () => {
         MinSize: min,
         DesiredCapacity: desired,
         MaxSize: max,
-        Instances: Array.from({ length: inService }, (_, i) => ({ InstanceId: `i-${i}`, LifecycleState: 'InService' as const, HealthStatus: 'Healthy', AvailabilityZone: 'a', ProtectedFromScaleIn: false })),
+        Instances: Array.from({ length: inService }, (_, i) => ({
+          InstanceId: `i-${i}`,
+          LifecycleState: 'InService' as const,
+          HealthStatus: 'Healthy',
+          AvailabilityZone: 'a',
+          ProtectedFromScaleIn: false,
+        })),
         AutoScalingGroupARN: 'arn',
         LaunchConfigurationName: 'lc',
         DefaultCooldown: 1,
@@ -91,7 +105,10 @@ describe('Auto Scaling group', () => {
   });
 
   it('raises min, desired and (if needed) max together, only upwards', async () => {
-    asgMock.on(DescribeAutoScalingGroupsCommand).resolvesOnce(group(1, 1, 3, 1)).resolves(group(4, 6, 6, 6));
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce(group(1, 1, 3, 1))
+      .resolves(group(4, 6, 6, 6));
     const r = await scaler().scaler.scale(ASG, WEST, { dryRun: false });
     expect(r).toMatchObject({ before: 1, after: 6, changed: true, ready: true });
     expect(asgMock).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, { AutoScalingGroupName: 'workers', MinSize: 4, DesiredCapacity: 6, MaxSize: 6 });
@@ -112,11 +129,17 @@ describe('Lambda provisioned concurrency', () => {
       .resolves({ RequestedProvisionedConcurrentExecutions: 50, AvailableProvisionedConcurrentExecutions: 50, Status: 'READY' });
     const r = await scaler().scaler.scale(PC, WEST, { dryRun: false });
     expect(r).toMatchObject({ target: 'lambda-provisioned-concurrency checkout:live', before: null, after: 50, changed: true, ready: true });
-    expect(lambdaMock).toHaveReceivedCommandWith(PutProvisionedConcurrencyConfigCommand, { FunctionName: 'checkout', Qualifier: 'live', ProvisionedConcurrentExecutions: 50 });
+    expect(lambdaMock).toHaveReceivedCommandWith(PutProvisionedConcurrencyConfigCommand, {
+      FunctionName: 'checkout',
+      Qualifier: 'live',
+      ProvisionedConcurrentExecutions: 50,
+    });
   });
 
   it('a FAILED allocation is a StepFailedError with its reason', async () => {
-    lambdaMock.on(GetProvisionedConcurrencyConfigCommand).resolves({ Status: 'FAILED', StatusReason: 'account concurrency limit', RequestedProvisionedConcurrentExecutions: 50 });
+    lambdaMock
+      .on(GetProvisionedConcurrencyConfigCommand)
+      .resolves({ Status: 'FAILED', StatusReason: 'account concurrency limit', RequestedProvisionedConcurrentExecutions: 50 });
     await expect(scaler().scaler.scale(PC, WEST, { dryRun: false })).rejects.toThrow(/FAILED: account concurrency limit/);
   });
 });
@@ -124,7 +147,9 @@ describe('Lambda provisioned concurrency', () => {
 describe('dry run', () => {
   it('only reads and says what it would raise, for every kind of target', async () => {
     ecsMock.on(DescribeServicesCommand).resolves({ services: [{ status: 'ACTIVE', desiredCount: 1, runningCount: 1 }] });
-    asgMock.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'workers', MinSize: 0, DesiredCapacity: 0, MaxSize: 2, Instances: [] } as never] });
+    asgMock
+      .on(DescribeAutoScalingGroupsCommand)
+      .resolves({ AutoScalingGroups: [{ AutoScalingGroupName: 'workers', MinSize: 0, DesiredCapacity: 0, MaxSize: 2, Instances: [] } as never] });
     lambdaMock.on(GetProvisionedConcurrencyConfigCommand).rejects(awsError('ProvisionedConcurrencyConfigNotFoundException', { status: 404 }));
     const { scaler: s, sleep } = scaler();
     const results = await Promise.all([ECS, ASG, PC].map((t) => s.scale(t, WEST, { dryRun: true })));

@@ -3,12 +3,17 @@ import { callAws, isTransient, rethrowSdkError } from '../../../functions/shared
 import { awsError } from './fixtures';
 
 describe('isTransient', () => {
-  it.each(['Throttling', 'ThrottlingException', 'PriorRequestNotComplete', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException', 'TimeoutError'])(
-    '%s is worth retrying',
-    (name) => {
-      expect(isTransient(awsError(name))).toBe(true);
-    },
-  );
+  it.each([
+    'Throttling',
+    'ThrottlingException',
+    'PriorRequestNotComplete',
+    'ProvisionedThroughputExceededException',
+    'RequestLimitExceeded',
+    'TooManyRequestsException',
+    'TimeoutError',
+  ])('%s is worth retrying', (name) => {
+    expect(isTransient(awsError(name))).toBe(true);
+  });
 
   it('treats 5xx, server faults and network errors as transient', () => {
     expect(isTransient(awsError('Whatever', { status: 503 }))).toBe(true);
@@ -16,9 +21,12 @@ describe('isTransient', () => {
     expect(isTransient(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
   });
 
-  it.each(['ValidationException', 'AccessDeniedException', 'ConditionalCheckFailedException', 'InvalidChangeBatch', 'LimitExceededException'])('%s is not', (name) => {
-    expect(isTransient(awsError(name))).toBe(false);
-  });
+  it.each(['ValidationException', 'AccessDeniedException', 'ConditionalCheckFailedException', 'InvalidChangeBatch', 'LimitExceededException'])(
+    '%s is not',
+    (name) => {
+      expect(isTransient(awsError(name))).toBe(false);
+    },
+  );
 
   it('is false for non-errors', () => {
     expect(isTransient(undefined)).toBe(false);

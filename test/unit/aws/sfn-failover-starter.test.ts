@@ -40,6 +40,8 @@ describe('SfnFailoverStarter', () => {
 
   it('knows its region from the ARN and refuses anything but a state machine ARN', () => {
     expect(starter().region).toBe('us-west-2');
-    expect(() => new SfnFailoverStarter({ sfn: new SFNClient({}), stateMachineArn: 'arn:aws:lambda:us-west-2:111122223333:function:x' })).toThrow(ConfigurationError);
+    expect(() => new SfnFailoverStarter({ sfn: new SFNClient({}), stateMachineArn: 'arn:aws:lambda:us-west-2:111122223333:function:x' })).toThrow(
+      ConfigurationError,
+    );
   });
 });

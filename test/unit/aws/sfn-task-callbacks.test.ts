@@ -34,14 +34,22 @@ describe('SfnTaskCallbacks', () => {
   it('keeps short error and cause as they are', async () => {
     sfn.on(SendTaskFailureCommand).resolves({});
     await callbacks().sendFailure(TOKEN, 'ApprovalRejected', 'Rejected by oncall@example.com: false alarm');
-    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, { taskToken: TOKEN, error: 'ApprovalRejected', cause: 'Rejected by oncall@example.com: false alarm' });
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+      taskToken: TOKEN,
+      error: 'ApprovalRejected',
+      cause: 'Rejected by oncall@example.com: false alarm',
+    });
   });
 
   it.each(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'])('maps %s to TaskNoLongerWaitingError, without the token in the message', async (name) => {
     sfn.on(SendTaskSuccessCommand).rejects(awsError(name));
     sfn.on(SendTaskFailureCommand).rejects(awsError(name));
-    const success = await callbacks().sendSuccess(TOKEN, {}).catch((e: unknown) => e);
-    const failure = await callbacks().sendFailure(TOKEN, 'E', 'c').catch((e: unknown) => e);
+    const success = await callbacks()
+      .sendSuccess(TOKEN, {})
+      .catch((e: unknown) => e);
+    const failure = await callbacks()
+      .sendFailure(TOKEN, 'E', 'c')
+      .catch((e: unknown) => e);
     for (const err of [success, failure]) {
       expect(err).toBeInstanceOf(TaskNoLongerWaitingError);
       expect((err as Error).message).toContain(name);

@@ -16,7 +16,12 @@ beforeEach(() => sns.reset());
 describe('SnsNotifier', () => {
   it('publishes to the topic’s ARN with the subject, body and String message attributes', async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    await notifier().publish({ topic: 'approval', subject: '[DR] Approve failover?', body: 'Open the link', attributes: { incidentId: 'inc-1', approvalId: 'ap-1', empty: '' } });
+    await notifier().publish({
+      topic: 'approval',
+      subject: '[DR] Approve failover?',
+      body: 'Open the link',
+      attributes: { incidentId: 'inc-1', approvalId: 'ap-1', empty: '' },
+    });
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
     expect(sns.commandCalls(PublishCommand)[0].args[0].input).toEqual({
       TopicArn: APPROVAL_ARN,

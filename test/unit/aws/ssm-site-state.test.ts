@@ -34,13 +34,20 @@ describe('SsmSiteState', () => {
     eastMock.on(PutParameterCommand).resolves({ Version: 2 });
     await siteState('/orders/dr/site-state/').state.set('us-east-1', 'PASSIVE');
     expect(eastMock).toHaveReceivedCommandTimes(PutParameterCommand, 1);
-    expect(eastMock.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({ Name: '/orders/dr/site-state/us-east-1', Value: 'PASSIVE', Type: 'String', Overwrite: true });
+    expect(eastMock.commandCalls(PutParameterCommand)[0].args[0].input).toEqual({
+      Name: '/orders/dr/site-state/us-east-1',
+      Value: 'PASSIVE',
+      Type: 'String',
+      Overwrite: true,
+    });
     expect(westMock).not.toHaveReceivedAnyCommand();
   });
 
   it('treats a missing parameter as an error naming it, never as a default', async () => {
     eastMock.on(GetParameterCommand).rejects(awsError('ParameterNotFound'));
-    const err = await siteState().state.get('us-east-1').catch((e: unknown) => e);
+    const err = await siteState()
+      .state.get('us-east-1')
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailedError);
     expect((err as Error).message).toContain('/orders/dr/site-state/us-east-1');
   });
@@ -62,7 +69,9 @@ describe('SsmSiteState', () => {
     const changed = new Date('2025-01-02T03:04:05.678Z');
 
     it('reads the value and LastModifiedDate of ${prefix}/${region} from that region’s SSM, as epoch ms', async () => {
-      westMock.on(GetParameterCommand).resolves({ Parameter: { Name: '/orders/dr/site-state/us-west-2', Value: 'ACTIVE', LastModifiedDate: changed, Version: 7 } });
+      westMock
+        .on(GetParameterCommand)
+        .resolves({ Parameter: { Name: '/orders/dr/site-state/us-west-2', Value: 'ACTIVE', LastModifiedDate: changed, Version: 7 } });
       const { state, ssmFor } = siteState();
       await expect(state.describe('us-west-2')).resolves.toEqual({ value: 'ACTIVE', changedAt: changed.getTime() });
       expect(ssmFor).toHaveBeenCalledWith('us-west-2');
@@ -71,7 +80,11 @@ describe('SsmSiteState', () => {
     });
 
     it('fails like get: a missing parameter names it, a bad value is refused, throttling is transient', async () => {
-      eastMock.on(GetParameterCommand).rejectsOnce(awsError('ParameterNotFound')).resolvesOnce({ Parameter: { Value: 'active', LastModifiedDate: changed } }).rejectsOnce(awsError('ThrottlingException'));
+      eastMock
+        .on(GetParameterCommand)
+        .rejectsOnce(awsError('ParameterNotFound'))
+        .resolvesOnce({ Parameter: { Value: 'active', LastModifiedDate: changed } })
+        .rejectsOnce(awsError('ThrottlingException'));
       const { state } = siteState();
       const missing = await state.describe('us-east-1').catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(StepFailedError);
@@ -81,7 +94,10 @@ describe('SsmSiteState', () => {
     });
 
     it('refuses a record without a change time rather than guessing one', async () => {
-      eastMock.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: 'ACTIVE' } }).resolvesOnce({ Parameter: { Value: 'ACTIVE', LastModifiedDate: new Date('not a date') } });
+      eastMock
+        .on(GetParameterCommand)
+        .resolvesOnce({ Parameter: { Value: 'ACTIVE' } })
+        .resolvesOnce({ Parameter: { Value: 'ACTIVE', LastModifiedDate: new Date('not a date') } });
       const { state } = siteState();
       await expect(state.describe('us-east-1')).rejects.toThrow(/without a LastModifiedDate/);
       await expect(state.describe('us-east-1')).rejects.toBeInstanceOf(StepFailedError);

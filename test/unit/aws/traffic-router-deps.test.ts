@@ -20,12 +20,21 @@ describe('trafficRouterAwsDeps', () => {
     expect(deps.traffic.strategy).toBe('route53-weighted');
   });
 
-  itFailsNamingEachMissingVariable(trafficRouterAwsDeps, ['LAMBDA_TASK_ROOT', LAMBDA_ENV.controlPlaneRegion, LAMBDA_ENV.auditTable, LAMBDA_ENV.idempotencyTable]);
+  itFailsNamingEachMissingVariable(trafficRouterAwsDeps, [
+    'LAMBDA_TASK_ROOT',
+    LAMBDA_ENV.controlPlaneRegion,
+    LAMBDA_ENV.auditTable,
+    LAMBDA_ENV.idempotencyTable,
+  ]);
 
   it.each([
     [
       'arc-routing-control',
-      { strategy: 'arc-routing-control', clusterEndpoints: [{ region: 'us-west-2', endpoint: 'https://host.example.com' }], routingControlArns: { 'us-east-1': 'arn:aws:route53-recovery-control::1:rc/a', 'us-west-2': 'arn:aws:route53-recovery-control::1:rc/b' } },
+      {
+        strategy: 'arc-routing-control',
+        clusterEndpoints: [{ region: 'us-west-2', endpoint: 'https://host.example.com' }],
+        routingControlArns: { 'us-east-1': 'arn:aws:route53-recovery-control::1:rc/a', 'us-west-2': 'arn:aws:route53-recovery-control::1:rc/b' },
+      },
       ArcRoutingControlTraffic,
     ],
     ['active-active', { strategy: 'active-active', hostedZoneId: 'Z0123456789ABCDEFGHIJ' }, Route53WeightedTraffic],
@@ -43,8 +52,20 @@ describe('trafficRouterAwsDeps', () => {
     const change = r53.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input;
     expect(change.HostedZoneId).toBe('Z0123456789ABCDEFGHIJ');
     expect(change.ChangeBatch!.Changes!.map((c) => c.ResourceRecordSet)).toEqual([
-      expect.objectContaining({ Name: 'api.orders.example.com', SetIdentifier: 'us-west-2', Weight: 100, TTL: 15, ResourceRecords: [{ Value: 'usw2.api.orders.example.com' }] }),
-      expect.objectContaining({ Name: 'api.orders.example.com', SetIdentifier: 'us-east-1', Weight: 0, TTL: 15, ResourceRecords: [{ Value: 'use1.api.orders.example.com' }] }),
+      expect.objectContaining({
+        Name: 'api.orders.example.com',
+        SetIdentifier: 'us-west-2',
+        Weight: 100,
+        TTL: 15,
+        ResourceRecords: [{ Value: 'usw2.api.orders.example.com' }],
+      }),
+      expect.objectContaining({
+        Name: 'api.orders.example.com',
+        SetIdentifier: 'us-east-1',
+        Weight: 0,
+        TTL: 15,
+        ResourceRecords: [{ Value: 'use1.api.orders.example.com' }],
+      }),
     ]);
   });
 });

@@ -54,10 +54,19 @@ beforeEach(() => {
   for (const r of [EAST, WEST]) {
     sfn[r].reset();
     ssm[r].reset();
-    sfn[r].on(ListStateMachinesCommand).resolves({ stateMachines: (['failover', 'failback'] as const).map((wf) => ({ name: `shop-dr-${wf}`, stateMachineArn: smArn(r, wf), type: 'STANDARD' as const, creationDate: NOW })) });
+    sfn[r].on(ListStateMachinesCommand).resolves({
+      stateMachines: (['failover', 'failback'] as const).map((wf) => ({
+        name: `shop-dr-${wf}`,
+        stateMachineArn: smArn(r, wf),
+        type: 'STANDARD' as const,
+        creationDate: NOW,
+      })),
+    });
     sfn[r].on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'does not exist', $metadata: {} }));
   }
-  sfn[WEST].on(DescribeExecutionCommand, { executionArn: EXECUTION }).resolves({ executionArn: EXECUTION, status: 'RUNNING', startDate: NOW, stateMachineArn: smArn(WEST, 'failover') });
+  sfn[WEST]
+    .on(DescribeExecutionCommand, { executionArn: EXECUTION })
+    .resolves({ executionArn: EXECUTION, status: 'RUNNING', startDate: NOW, stateMachineArn: smArn(WEST, 'failover') });
   ssm[WEST].on(GetParameterCommand, { Name: '/dr/shop/approval-api-url' }).resolves({ Parameter: { Name: '/dr/shop/approval-api-url', Value: API } });
 });
 
@@ -104,8 +113,11 @@ describe('drctl approve|reject EXECUTION (IAM)', () => {
     expect(sfn[EAST]).not.toHaveReceivedCommand(DescribeExecutionCommand);
   });
 
-  test('a principal outside the approver role is refused (API Gateway\'s 403): exit 2, naming the role to assume', async () => {
-    answer = { status: 403, body: { Message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob is not authorized to perform: execute-api:Invoke on resource: ...` } };
+  test("a principal outside the approver role is refused (API Gateway's 403): exit 2, naming the role to assume", async () => {
+    answer = {
+      status: 403,
+      body: { Message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/Admin/bob is not authorized to perform: execute-api:Invoke on resource: ...` },
+    };
     const { code, out } = await drctl('approve', NAME);
     expect(code).toBe(2);
     expect(out).toContain('Not approved (HTTP 403, not-an-approver)');
@@ -116,7 +128,12 @@ describe('drctl approve|reject EXECUTION (IAM)', () => {
     answer = { status: 400, body: { outcome: 'data-loss-not-accepted', estimatedRpoMs: 30_000, rpoTargetMs: 5_000, message: 'over target' } };
     const { code, out } = await drctl('approve', NAME, '--output', 'json');
     expect(code).toBe(2);
-    expect(JSON.parse(out)).toMatchObject({ outcome: 'data-loss-not-accepted', status: 400, answer: { estimatedRpoMs: 30_000 }, hint: expect.stringContaining('--accept-data-loss') });
+    expect(JSON.parse(out)).toMatchObject({
+      outcome: 'data-loss-not-accepted',
+      status: 400,
+      answer: { estimatedRpoMs: 30_000 },
+      hint: expect.stringContaining('--accept-data-loss'),
+    });
   });
 
   test('already decided or expired: exit 1', async () => {
@@ -142,19 +159,25 @@ describe('drctl approve|reject EXECUTION (IAM)', () => {
   });
 });
 
-describe('signedFetch: SigV4 for execute-api with the caller\'s credentials', () => {
+describe("signedFetch: SigV4 for execute-api with the caller's credentials", () => {
   test('signs the POST for execute-api in the region, with the session token, and sends it as signed', async () => {
     const sent: Array<{ url: string; headers: Record<string, string>; body: string }> = [];
     const fetchImpl = async (url: string, init: { headers: Record<string, string>; body: string }) => {
       sent.push({ url, headers: init.headers, body: init.body });
       return { status: 200, text: async () => '{"outcome":"approved"}' };
     };
-    const credentials = async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' });
+    const credentials = async () => ({
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      sessionToken: 'session-token',
+    });
     const send = signedFetch(WEST, credentials, fetchImpl);
     const res = await send({ method: 'POST', url: `${API}decisions`, body: '{"decision":"approve"}' });
     expect(res).toEqual({ status: 200, body: '{"outcome":"approved"}' });
     const h = sent[0].headers;
-    expect(h.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(h.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/us-west-2\/execute-api\/aws4_request, SignedHeaders=[a-z0-9;-]*host[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(h['x-amz-security-token']).toBe('session-token');
     expect(h['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
     expect(h['x-amz-content-sha256'] ?? 'not sent').toBeDefined();
@@ -174,7 +197,14 @@ describe('drctl failover --reason', () => {
 describe('drctl drill --approve manual shows the mailed code on the terminal', () => {
   test('an approver-code message prints its code line; other alerts print their subject only', async () => {
     const { humanEvent } = await import('../../../cli/print');
-    const code = humanEvent({ type: 'approver-code', at: 0, t: 1_000, recipient: 'oncall@example.com', subject: '[DR] Your code to decide the orders failover', message: 'Your one-time code: 1234 5678\n\nEnter it...' });
+    const code = humanEvent({
+      type: 'approver-code',
+      at: 0,
+      t: 1_000,
+      recipient: 'oncall@example.com',
+      subject: '[DR] Your code to decide the orders failover',
+      message: 'Your one-time code: 1234 5678\n\nEnter it...',
+    });
     expect(code).toContain('mail to oncall@example.com: [DR] Your code to decide the orders failover: Your one-time code: 1234 5678');
     expect(code).not.toContain('Enter it');
     const alert = humanEvent({ type: 'alert', at: 0, t: 1_000, topic: 'alert', subject: 'DR: failover starting', message: 'secret details' });

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedriveExecutionCommand,
+import {
+  RedriveExecutionCommand,
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
@@ -59,7 +60,17 @@ beforeEach(() => {
   for (const r of [EAST, WEST]) {
     sfn[r].reset();
     ssm[r].reset();
-    sfn[r].on(ListStateMachinesCommand).resolves({ stateMachines: [{ name: 'other', stateMachineArn: 'x', type: 'STANDARD', creationDate: NOW }, ...(['failover', 'failback'] as const).map((wf) => ({ name: `shop-dr-${wf}`, stateMachineArn: smArn(r, wf), type: 'STANDARD' as const, creationDate: NOW }))] });
+    sfn[r].on(ListStateMachinesCommand).resolves({
+      stateMachines: [
+        { name: 'other', stateMachineArn: 'x', type: 'STANDARD', creationDate: NOW },
+        ...(['failover', 'failback'] as const).map((wf) => ({
+          name: `shop-dr-${wf}`,
+          stateMachineArn: smArn(r, wf),
+          type: 'STANDARD' as const,
+          creationDate: NOW,
+        })),
+      ],
+    });
   }
 });
 
@@ -67,7 +78,19 @@ beforeEach(() => {
 async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run([...args, '--config', configFile], { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, clients: () => clients, now: () => NOW });
+  const code = await run([...args, '--config', configFile], {
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    },
+    clients: () => clients,
+    now: () => NOW,
+  });
   process.exitCode = undefined;
   return { code, out, err };
 }
@@ -77,7 +100,10 @@ describe('drctl failover / failback', () => {
     sfn[WEST].on(StartExecutionCommand).resolves({ executionArn: exArn(WEST, 'failover', 'manual-failover-us-west-2-20261122'), startDate: NOW });
     const r = await startExecution(clients, config, { direction: 'failover', to: WEST, reason: 'us-east-1 API errors', now: NOW });
     expect(r.outcome).toBe('started');
-    expect(sfn[WEST]).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: smArn(WEST, 'failover'), name: 'manual-failover-us-west-2-20261122' });
+    expect(sfn[WEST]).toHaveReceivedCommandWith(StartExecutionCommand, {
+      stateMachineArn: smArn(WEST, 'failover'),
+      name: 'manual-failover-us-west-2-20261122',
+    });
     expect(sfn[EAST]).not.toHaveReceivedCommand(StartExecutionCommand);
     const sent = failoverRequestSchema.parse(JSON.parse(sfn[WEST].commandCalls(StartExecutionCommand)[0].args[0].input.input!));
     expect(sent).toMatchObject({
@@ -92,14 +118,23 @@ describe('drctl failover / failback', () => {
 
   test('the same incident asked twice on one day gets the same execution name', () => {
     const later = new Date('2026-11-22T21:59:00Z');
-    expect(planStart(config, { direction: 'failover', to: WEST, now: NOW }).executionName).toBe(planStart(config, { direction: 'failover', to: WEST, now: later }).executionName);
-    expect(planStart(config, { direction: 'failover', to: WEST, now: new Date('2026-11-23T00:00:01Z') }).executionName).not.toBe(planStart(config, { direction: 'failover', to: WEST, now: NOW }).executionName);
+    expect(planStart(config, { direction: 'failover', to: WEST, now: NOW }).executionName).toBe(
+      planStart(config, { direction: 'failover', to: WEST, now: later }).executionName,
+    );
+    expect(planStart(config, { direction: 'failover', to: WEST, now: new Date('2026-11-23T00:00:01Z') }).executionName).not.toBe(
+      planStart(config, { direction: 'failover', to: WEST, now: NOW }).executionName,
+    );
   });
 
   test('ExecutionAlreadyExists on a running execution means "already running for this incident" (exit 0)', async () => {
     const name = 'manual-failover-us-west-2-20261122';
     sfn[WEST].on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
-    sfn[WEST].on(DescribeExecutionCommand).resolves({ executionArn: exArn(WEST, 'failover', name), status: 'RUNNING', startDate: new Date('2026-11-22T03:00:00Z'), stateMachineArn: smArn(WEST, 'failover') });
+    sfn[WEST].on(DescribeExecutionCommand).resolves({
+      executionArn: exArn(WEST, 'failover', name),
+      status: 'RUNNING',
+      startDate: new Date('2026-11-22T03:00:00Z'),
+      stateMachineArn: smArn(WEST, 'failover'),
+    });
     const { code, out } = await drctl('failover', '--to', WEST);
     expect(code).toBe(0);
     expect(out).toContain('Already running for this incident');
@@ -108,7 +143,9 @@ describe('drctl failover / failback', () => {
 
   test('an incident whose execution already finished exits 1 and says how to start another', async () => {
     sfn[WEST].on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
-    sfn[WEST].on(DescribeExecutionCommand).resolves({ executionArn: 'a', status: 'SUCCEEDED', startDate: NOW, stopDate: NOW, stateMachineArn: smArn(WEST, 'failover') });
+    sfn[WEST]
+      .on(DescribeExecutionCommand)
+      .resolves({ executionArn: 'a', status: 'SUCCEEDED', startDate: NOW, stopDate: NOW, stateMachineArn: smArn(WEST, 'failover') });
     const { code, out } = await drctl('failover', '--to', WEST, '--json');
     expect(code).toBe(1);
     expect(JSON.parse(out)).toMatchObject({ outcome: 'already-ran', status: 'SUCCEEDED' });
@@ -131,7 +168,11 @@ describe('drctl failover / failback', () => {
     const { code } = await drctl('failback', '--to', EAST, '--incident', 'INC-4711');
     expect(code).toBe(0);
     expect(sfn[EAST]).toHaveReceivedCommandWith(StartExecutionCommand, { stateMachineArn: smArn(EAST, 'failback'), name: 'INC-4711' });
-    expect(JSON.parse(sfn[EAST].commandCalls(StartExecutionCommand)[0].args[0].input.input!)).toMatchObject({ direction: 'failback', fromRegion: WEST, toRegion: EAST });
+    expect(JSON.parse(sfn[EAST].commandCalls(StartExecutionCommand)[0].args[0].input.input!)).toMatchObject({
+      direction: 'failback',
+      fromRegion: WEST,
+      toRegion: EAST,
+    });
     expect(sfn[WEST]).not.toHaveReceivedCommand(StartExecutionCommand);
   });
 
@@ -188,7 +229,11 @@ describe('drctl failover / failback', () => {
   });
 
   test.each([
-    ['ThrottlingException', sdkError('ThrottlingException', { $fault: 'client', $metadata: { httpStatusCode: 400 } }), /AWS answered ThrottlingException in us-west-2: ThrottlingException happened/],
+    [
+      'ThrottlingException',
+      sdkError('ThrottlingException', { $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      /AWS answered ThrottlingException in us-west-2: ThrottlingException happened/,
+    ],
     ['a 500', sdkError('InternalServerError', { $fault: 'server', $metadata: { httpStatusCode: 500 } }), /AWS answered InternalServerError in us-west-2/],
     ['a timeout', Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }), /Cannot reach the AWS endpoint in us-west-2 \(no answer in time\)/],
   ])('any other AWS error (%s) is one line and exit 2, never a stack trace', async (_what, error, message) => {
@@ -200,9 +245,12 @@ describe('drctl failover / failback', () => {
   });
 
   test('paginates ListStateMachines to find the state machine', async () => {
-    sfn[WEST].on(ListStateMachinesCommand).resolvesOnce({ stateMachines: [{ name: 'a', stateMachineArn: 'a', type: 'STANDARD', creationDate: NOW }], nextToken: 'p2' }).resolves({
-      stateMachines: [{ name: 'shop-dr-failover', stateMachineArn: smArn(WEST, 'failover'), type: 'STANDARD', creationDate: NOW }],
-    });
+    sfn[WEST]
+      .on(ListStateMachinesCommand)
+      .resolvesOnce({ stateMachines: [{ name: 'a', stateMachineArn: 'a', type: 'STANDARD', creationDate: NOW }], nextToken: 'p2' })
+      .resolves({
+        stateMachines: [{ name: 'shop-dr-failover', stateMachineArn: smArn(WEST, 'failover'), type: 'STANDARD', creationDate: NOW }],
+      });
     sfn[WEST].on(StartExecutionCommand).resolves({ executionArn: 'x', startDate: NOW });
     await startExecution(clients, config, { direction: 'failover', to: WEST, now: NOW });
     expect(sfn[WEST]).toHaveReceivedCommandWith(ListStateMachinesCommand, { nextToken: 'p2' });
@@ -213,14 +261,30 @@ describe('drctl failover / failback', () => {
 describe('drctl status', () => {
   const param = (region: string) => `/dr/shop/site-state/${region}`;
 
-  test('reads each region\'s switch in that region and lists both workflows\' executions, newest first', async () => {
+  test("reads each region's switch in that region and lists both workflows' executions, newest first", async () => {
     ssm[EAST].on(GetParameterCommand, { Name: param(EAST) }).resolves({ Parameter: { Name: param(EAST), Value: 'PASSIVE' } });
     ssm[WEST].on(GetParameterCommand, { Name: param(WEST) }).resolves({ Parameter: { Name: param(WEST), Value: 'ACTIVE' } });
     sfn[WEST].on(ListExecutionsCommand, { stateMachineArn: smArn(WEST, 'failover') }).resolves({
-      executions: [{ name: 'inc-1', status: 'SUCCEEDED', executionArn: exArn(WEST, 'failover', 'inc-1'), stateMachineArn: smArn(WEST, 'failover'), startDate: new Date('2026-11-20T00:00:00Z') }],
+      executions: [
+        {
+          name: 'inc-1',
+          status: 'SUCCEEDED',
+          executionArn: exArn(WEST, 'failover', 'inc-1'),
+          stateMachineArn: smArn(WEST, 'failover'),
+          startDate: new Date('2026-11-20T00:00:00Z'),
+        },
+      ],
     });
     sfn[WEST].on(ListExecutionsCommand, { stateMachineArn: smArn(WEST, 'failback') }).resolves({
-      executions: [{ name: 'back-1', status: 'RUNNING', executionArn: exArn(WEST, 'failback', 'back-1'), stateMachineArn: smArn(WEST, 'failback'), startDate: new Date('2026-11-21T00:00:00Z') }],
+      executions: [
+        {
+          name: 'back-1',
+          status: 'RUNNING',
+          executionArn: exArn(WEST, 'failback', 'back-1'),
+          stateMachineArn: smArn(WEST, 'failback'),
+          startDate: new Date('2026-11-21T00:00:00Z'),
+        },
+      ],
     });
     sfn[EAST].on(ListExecutionsCommand).resolves({ executions: [] });
     const s = await getStatus(clients, config, { limit: 3 });
@@ -280,7 +344,9 @@ describe('drctl status', () => {
     const { code, out, err } = await drctl('status');
     expect(code).toBe(2);
     expect(out).toBe('');
-    expect(err).toMatch(/^drctl: Nothing could be read: us-east-1: .*Cannot reach the AWS endpoint in us-east-1 \(ETIMEDOUT\).*; us-west-2: .*Cannot reach the AWS endpoint in us-west-2/);
+    expect(err).toMatch(
+      /^drctl: Nothing could be read: us-east-1: .*Cannot reach the AWS endpoint in us-east-1 \(ETIMEDOUT\).*; us-west-2: .*Cannot reach the AWS endpoint in us-west-2/,
+    );
     expect(err.trim().split('\n')).toHaveLength(1);
   });
 
@@ -328,7 +394,13 @@ describe('drctl history', () => {
     { id: 3, previousEventId: 2, type: 'LambdaFunctionScheduled', timestamp: t(1) },
   ];
   const page2: SfnHistoryEvent[] = [
-    { id: 4, previousEventId: 3, type: 'LambdaFunctionFailed', timestamp: t(2), lambdaFunctionFailedEventDetails: { error: 'TransientError', cause: 'throttled' } },
+    {
+      id: 4,
+      previousEventId: 3,
+      type: 'LambdaFunctionFailed',
+      timestamp: t(2),
+      lambdaFunctionFailedEventDetails: { error: 'TransientError', cause: 'throttled' },
+    },
     { id: 5, previousEventId: 4, type: 'MapIterationStarted', timestamp: t(3), mapIterationStartedEventDetails: { name: 'PromoteData', index: 1 } },
     { id: 6, previousEventId: 5, type: 'ExecutionSucceeded', timestamp: t(4) },
   ];
@@ -338,7 +410,14 @@ describe('drctl history', () => {
     for (const wf of ['failover', 'failback'] as const) {
       sfn[WEST].on(DescribeExecutionCommand, { executionArn: exArn(WEST, wf, name) }).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
     }
-    sfn[EAST].on(DescribeExecutionCommand, { executionArn: exArn(EAST, 'failover', name) }).resolves({ executionArn: exArn(EAST, 'failover', name), name, status: 'SUCCEEDED', startDate: t(0), stopDate: t(4), stateMachineArn: smArn(EAST, 'failover') });
+    sfn[EAST].on(DescribeExecutionCommand, { executionArn: exArn(EAST, 'failover', name) }).resolves({
+      executionArn: exArn(EAST, 'failover', name),
+      name,
+      status: 'SUCCEEDED',
+      startDate: t(0),
+      stopDate: t(4),
+      stateMachineArn: smArn(EAST, 'failover'),
+    });
     sfn[EAST].on(GetExecutionHistoryCommand).resolvesOnce({ events: page1, nextToken: 'page-2' }).resolves({ events: page2 });
   }
 
@@ -353,7 +432,7 @@ describe('drctl history', () => {
     expect(h.events[5].stateName).toBeUndefined();
   });
 
-  test('prints the history as a table like the console\'s events', async () => {
+  test("prints the history as a table like the console's events", async () => {
     primaryRanIt();
     const { code, out } = await drctl('history', name);
     expect(code).toBe(0);
@@ -389,10 +468,21 @@ describe('drctl history', () => {
 describe('drctl redrive', () => {
   const name = 'inc-redrive-7';
   const arn = exArn(WEST, 'failover', name);
-  const stopped = { executionArn: arn, name, status: 'FAILED' as const, error: 'StepFailedError', cause: 'Promotion of aurora-global ledger failed', startDate: NOW, stateMachineArn: smArn(WEST, 'failover') };
+  const stopped = {
+    executionArn: arn,
+    name,
+    status: 'FAILED' as const,
+    error: 'StepFailedError',
+    cause: 'Promotion of aurora-global ledger failed',
+    startDate: NOW,
+    stateMachineArn: smArn(WEST, 'failover'),
+  };
 
   test('redrives the execution in its own region with RedriveExecution and says where it stopped', async () => {
-    sfn[WEST].on(DescribeExecutionCommand).resolvesOnce(stopped).resolves({ ...stopped, status: 'RUNNING', redriveCount: 1 });
+    sfn[WEST]
+      .on(DescribeExecutionCommand)
+      .resolvesOnce(stopped)
+      .resolves({ ...stopped, status: 'RUNNING', redriveCount: 1 });
     sfn[WEST].on(RedriveExecutionCommand).resolves({ redriveDate: NOW });
     const { code, out } = await drctl('redrive', arn);
     expect(code).toBe(0);
@@ -402,7 +492,10 @@ describe('drctl redrive', () => {
   });
 
   test('--output json gives one object with the redrive count and the previous failure', async () => {
-    sfn[WEST].on(DescribeExecutionCommand).resolvesOnce(stopped).resolves({ ...stopped, status: 'RUNNING', redriveCount: 2 });
+    sfn[WEST]
+      .on(DescribeExecutionCommand)
+      .resolvesOnce(stopped)
+      .resolves({ ...stopped, status: 'RUNNING', redriveCount: 2 });
     sfn[WEST].on(RedriveExecutionCommand).resolves({ redriveDate: NOW });
     const { code, out } = await drctl('redrive', arn, '--output', 'json');
     expect(code).toBe(0);

@@ -53,11 +53,34 @@ beforeAll(() => {
   awsCredentials = join(dir, 'aws-credentials');
   writeFileSync(
     awsConfig,
-    ['[profile prod]', 'region = eu-west-1', '', '[profile staging]', 'region = us-west-2', '', '[profile region-only]', 'region = us-west-2', '', '[sso-session corp]', 'sso_region = us-east-1', 'sso_start_url = https://corp.example.com/start', ''].join('\n'),
+    [
+      '[profile prod]',
+      'region = eu-west-1',
+      '',
+      '[profile staging]',
+      'region = us-west-2',
+      '',
+      '[profile region-only]',
+      'region = us-west-2',
+      '',
+      '[sso-session corp]',
+      'sso_region = us-east-1',
+      'sso_start_url = https://corp.example.com/start',
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     awsCredentials,
-    ['[prod]', 'aws_access_key_id = AKIAPRODEXAMPLE', 'aws_secret_access_key = prod-secret', '', '[staging]', 'aws_access_key_id = AKIASTAGINGEXAMPLE', 'aws_secret_access_key = staging-secret', ''].join('\n'),
+    [
+      '[prod]',
+      'aws_access_key_id = AKIAPRODEXAMPLE',
+      'aws_secret_access_key = prod-secret',
+      '',
+      '[staging]',
+      'aws_access_key_id = AKIASTAGINGEXAMPLE',
+      'aws_secret_access_key = staging-secret',
+      '',
+    ].join('\n'),
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,7 +102,19 @@ afterAll(() => {
 async function drctl(args: string[], deps: ProgramDeps = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const code = await run(args, { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, now: () => new Date('2026-11-22T03:04:05Z'), ...deps });
+  const code = await run(args, {
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    },
+    now: () => new Date('2026-11-22T03:04:05Z'),
+    ...deps,
+  });
   process.exitCode = undefined;
   return { code, out, err };
 }
@@ -104,13 +139,16 @@ describe('drctl --version and --help', () => {
     expect(out).toContain('--profile, --region and --output json');
   });
 
-  test.each(['failover', 'failback', 'status', 'history'])('%s takes --profile, --region, --output and --json and documents its exit codes', async (command) => {
-    const { code, out } = await drctl([command, '--help']);
-    expect(code).toBe(0);
-    for (const flag of ['--profile <name>', '--region <region>', '--output <format>', '--json', '--config <file>']) expect(out).toContain(flag);
-    expect(out).toMatch(/choices: "json", "text"/);
-    expect(out).toMatch(/Exit codes: 0 .*; 2 /);
-  });
+  test.each(['failover', 'failback', 'status', 'history'])(
+    '%s takes --profile, --region, --output and --json and documents its exit codes',
+    async (command) => {
+      const { code, out } = await drctl([command, '--help']);
+      expect(code).toBe(0);
+      for (const flag of ['--profile <name>', '--region <region>', '--output <format>', '--json', '--config <file>']) expect(out).toContain(flag);
+      expect(out).toMatch(/choices: "json", "text"/);
+      expect(out).toMatch(/Exit codes: 0 .*; 2 /);
+    },
+  );
 });
 
 describe('profiles, as the AWS CLI resolves them', () => {
@@ -150,7 +188,7 @@ describe('profiles, as the AWS CLI resolves them', () => {
     sfnMock.on(ListExecutionsCommand).resolves({ executions: [] });
   });
 
-  test('--profile signs with that profile\'s keys from AWS_SHARED_CREDENTIALS_FILE', async () => {
+  test("--profile signs with that profile's keys from AWS_SHARED_CREDENTIALS_FILE", async () => {
     const { code, err } = await drctl(['status', '--profile', 'prod', '--config', configFile]);
     expect(err).toBe('');
     expect(code).toBe(0);
@@ -167,7 +205,7 @@ describe('profiles, as the AWS CLI resolves them', () => {
     expect(new Set(keysUsed)).toEqual(new Set(['AKIAPRODEXAMPLE']));
   });
 
-  test('the profile\'s own region never moves the call: regions come from the config', async () => {
+  test("the profile's own region never moves the call: regions come from the config", async () => {
     // prod's region is eu-west-1; the switch is still read in each configured region.
     await drctl(['status', '--profile', 'prod', '--region', WEST, '--config', configFile]);
     expect(ssmMock).toHaveReceivedCommandWith(GetParameterCommand, { Name: `/dr/shop/site-state/${WEST}` });
@@ -180,7 +218,9 @@ describe('profiles, as the AWS CLI resolves them', () => {
     const { code, out, err } = await drctl(['status', '--profile', 'nope', '--region', WEST, '--config', configFile]);
     expect(code).toBe(2);
     expect(out).toBe('');
-    expect(err).toMatch(/^drctl: The AWS profile "nope" \(--profile nope\) does not exist in .*aws-config or .*aws-credentials \(profiles there: prod, region-only, staging\)/);
+    expect(err).toMatch(
+      /^drctl: The AWS profile "nope" \(--profile nope\) does not exist in .*aws-config or .*aws-credentials \(profiles there: prod, region-only, staging\)/,
+    );
     oneLine(err);
     expect(ssmMock.calls()).toHaveLength(0);
     expect(sfnMock.calls()).toHaveLength(0);
@@ -231,7 +271,7 @@ describe('profiles, as the AWS CLI resolves them', () => {
   });
 });
 
-describe('an endpoint that does not answer like AWS (a proxy\'s HTML page)', () => {
+describe("an endpoint that does not answer like AWS (a proxy's HTML page)", () => {
   let server: Server;
   let requests = 0;
   beforeAll(async () => {
@@ -251,19 +291,17 @@ describe('an endpoint that does not answer like AWS (a proxy\'s HTML page)', () 
     requests = 0;
   });
 
-  test.each([
-    [['failover', '--to', WEST]],
-    [['failback', '--to', EAST, '--json']],
-    [['history', 'inc-42']],
-    [['status']],
-  ])('drctl %j exits 2 with one line naming what answered, never 70 or a stack trace', async (args) => {
-    const { code, out, err } = await drctl([...args, '--config', configFile]);
-    expect(requests).toBeGreaterThan(0);
-    expect(code).toBe(2);
-    expect(out).toBe('');
-    expect(err).toMatch(/answered HTTP 502 with something that is not an AWS API response \(text\/html; charset=utf-8\)/);
-    oneLine(err);
-  });
+  test.each([[['failover', '--to', WEST]], [['failback', '--to', EAST, '--json']], [['history', 'inc-42']], [['status']]])(
+    'drctl %j exits 2 with one line naming what answered, never 70 or a stack trace',
+    async (args) => {
+      const { code, out, err } = await drctl([...args, '--config', configFile]);
+      expect(requests).toBeGreaterThan(0);
+      expect(code).toBe(2);
+      expect(out).toBe('');
+      expect(err).toMatch(/answered HTTP 502 with something that is not an AWS API response \(text\/html; charset=utf-8\)/);
+      oneLine(err);
+    },
+  );
 
   test('status says nothing could be read rather than printing a report of UNKNOWNs', async () => {
     const { code, err } = await drctl(['status', '--config', configFile]);

@@ -38,7 +38,15 @@ async function drctl(...args: string[]): Promise<{ code: number; out: string; er
   let out = '';
   let err = '';
   const code = await run(args, {
-    io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false },
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    },
     clients: () => {
       throw new Error('no AWS call expected in these tests');
     },

@@ -47,7 +47,7 @@ describe('docs/configuration.md', () => {
     expect(doc).toBe(renderConfigDoc());
   });
 
-  test('carries the schema\'s own doc comments and defaults', () => {
+  test("carries the schema's own doc comments and defaults", () => {
     expect(doc).toMatch(/\| `detection\.quorum` \| integer \| no \| `2` \| ≥ 2; ≤ 5 \| Independent signals that must agree before a failover starts\. \|/);
     expect(doc).toMatch(/\| `traffic\.hostedZoneId` \|.*When `traffic\.strategy` = `route53-weighted` or `active-active`/);
     expect(doc).toContain('- `detection.datapointsToAlarm`: must not exceed detection.evaluationPeriods');

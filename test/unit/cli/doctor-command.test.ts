@@ -92,16 +92,30 @@ const stackOutputs = (r: string) => [
 /** Prepare: an account where every prerequisite is in place. */
 function fullyPresent(): void {
   for (const r of regions) {
-    cfn[r].on(DescribeStacksCommand, { StackName: `shop-dr-${r}` }).resolves({ Stacks: [{ StackName: `shop-dr-${r}`, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0), Outputs: stackOutputs(r) }] });
+    cfn[r]
+      .on(DescribeStacksCommand, { StackName: `shop-dr-${r}` })
+      .resolves({ Stacks: [{ StackName: `shop-dr-${r}`, StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(0), Outputs: stackOutputs(r) }] });
     sfn[r].on(ListStateMachinesCommand).resolves({
-      stateMachines: ['failover', 'failback'].map((wf) => ({ name: `shop-dr-${wf}`, stateMachineArn: smArn(r, wf), type: 'STANDARD' as const, creationDate: new Date(0) })),
+      stateMachines: ['failover', 'failback'].map((wf) => ({
+        name: `shop-dr-${wf}`,
+        stateMachineArn: smArn(r, wf),
+        type: 'STANDARD' as const,
+        creationDate: new Date(0),
+      })),
     });
     sfn[r].on(DescribeStateMachineCommand).resolves({ status: 'ACTIVE' } as never);
     ssm[r].on(GetParameterCommand).resolves({ Parameter: { Value: r === EAST ? 'ACTIVE' : 'PASSIVE' } });
     cw[r].on(DescribeAlarmsCommand).callsFake((i: DescribeAlarmsCommandInput) => alarmsAnswer(r, i));
-    sns[r].on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: `arn:aws:sns:${r}:${ACCOUNT}:x:1`, Protocol: 'email', Endpoint: 'oncall@example.com' }] });
-    ddb[r].on(DescribeTableCommand).resolves({ Table: { TableName: 'orders', TableStatus: 'ACTIVE', Replicas: regions.map((RegionName) => ({ RegionName })) } });
-    arc[r].on(GetRoutingControlStateCommand).callsFake((i: { RoutingControlArn: string }) => ({ RoutingControlArn: i.RoutingControlArn, RoutingControlState: i.RoutingControlArn === ARC_ARN(EAST) ? 'On' : 'Off' }));
+    sns[r]
+      .on(ListSubscriptionsByTopicCommand)
+      .resolves({ Subscriptions: [{ SubscriptionArn: `arn:aws:sns:${r}:${ACCOUNT}:x:1`, Protocol: 'email', Endpoint: 'oncall@example.com' }] });
+    ddb[r]
+      .on(DescribeTableCommand)
+      .resolves({ Table: { TableName: 'orders', TableStatus: 'ACTIVE', Replicas: regions.map((RegionName) => ({ RegionName })) } });
+    arc[r].on(GetRoutingControlStateCommand).callsFake((i: { RoutingControlArn: string }) => ({
+      RoutingControlArn: i.RoutingControlArn,
+      RoutingControlState: i.RoutingControlArn === ARC_ARN(EAST) ? 'On' : 'Off',
+    }));
   }
   route53.on(ListResourceRecordSetsCommand).resolves({
     ResourceRecordSets: [
@@ -126,7 +140,17 @@ afterAll(() => {
   if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
 });
 beforeEach(() => {
-  for (const m of [...Object.values(cfn), ...Object.values(sfn), ...Object.values(ssm), ...Object.values(cw), ...Object.values(sns), ...Object.values(ddb), ...Object.values(arc), route53]) m.reset();
+  for (const m of [
+    ...Object.values(cfn),
+    ...Object.values(sfn),
+    ...Object.values(ssm),
+    ...Object.values(cw),
+    ...Object.values(sns),
+    ...Object.values(ddb),
+    ...Object.values(arc),
+    route53,
+  ])
+    m.reset();
   fullyPresent();
 });
 
@@ -135,7 +159,18 @@ async function doctor(...args: string[]): Promise<{ code: number; out: string; e
   let err = '';
   const file = args.includes('--arc') ? 'arc.json' : 'weighted.json';
   const rest = args.filter((a) => a !== '--arc');
-  const code = await run(['doctor', ...rest, '--config', join(dir, file)], { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, clients: () => clients });
+  const code = await run(['doctor', ...rest, '--config', join(dir, file)], {
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    },
+    clients: () => clients,
+  });
   process.exitCode = undefined;
   let checks: DoctorCheck[] = [];
   if ((rest.includes('json') || rest.includes('--json')) && out) checks = JSON.parse(out) as DoctorCheck[];
@@ -168,7 +203,11 @@ describe('drctl doctor', () => {
     }
     expect(find(checks, 'site state: exactly one region ACTIVE')[0]).toMatchObject({ status: 'ok', region: 'both' });
     expect(find(checks, /^weighted record /).map((c) => c.status)).toEqual(['ok', 'ok']);
-    expect(route53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, { HostedZoneId: ZONE, StartRecordName: 'api.shop.example.com.', StartRecordType: 'CNAME' });
+    expect(route53).toHaveReceivedCommandWith(ListResourceRecordSetsCommand, {
+      HostedZoneId: ZONE,
+      StartRecordName: 'api.shop.example.com.',
+      StartRecordType: 'CNAME',
+    });
   });
 
   test('the human output is a table with a summary line', async () => {
@@ -181,9 +220,13 @@ describe('drctl doctor', () => {
 
   test('missing pieces: exit 1, and each is named with a fix', async () => {
     // Prepare: no failback state machine in the standby, no site state there, the composite alarm gone and one without actions.
-    sfn[WEST].on(ListStateMachinesCommand).resolves({ stateMachines: [{ name: 'shop-dr-failover', stateMachineArn: smArn(WEST, 'failover'), type: 'STANDARD', creationDate: new Date(0) }] });
+    sfn[WEST]
+      .on(ListStateMachinesCommand)
+      .resolves({ stateMachines: [{ name: 'shop-dr-failover', stateMachineArn: smArn(WEST, 'failover'), type: 'STANDARD', creationDate: new Date(0) }] });
     ssm[WEST].on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'not found', $metadata: {} }));
-    cw[EAST].on(DescribeAlarmsCommand).callsFake((i: DescribeAlarmsCommandInput) => alarmsAnswer(EAST, i, ['shop-dr-impaired--us-west-2'], ['shop-dr-canary--us-east-1--us-west-2']));
+    cw[EAST]
+      .on(DescribeAlarmsCommand)
+      .callsFake((i: DescribeAlarmsCommandInput) => alarmsAnswer(EAST, i, ['shop-dr-impaired--us-west-2'], ['shop-dr-canary--us-east-1--us-west-2']));
     ddb[WEST].on(DescribeTableCommand).resolves({ Table: { TableName: 'orders', TableStatus: 'ACTIVE', Replicas: [{ RegionName: WEST }] } });
     // Act
     const { code, checks } = await doctor('--output', 'json');
@@ -208,7 +251,9 @@ describe('drctl doctor', () => {
 
   test('a stack that is not there, rolled back, or deployed by an older version without its outputs is missing', async () => {
     cfn[EAST].on(DescribeStacksCommand).rejects(sdkError('ValidationError', { message: 'Stack with id shop-dr-us-east-1 does not exist' }));
-    cfn[WEST].on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'shop-dr-us-west-2', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(0), Outputs: [] }] });
+    cfn[WEST]
+      .on(DescribeStacksCommand)
+      .resolves({ Stacks: [{ StackName: 'shop-dr-us-west-2', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(0), Outputs: [] }] });
     const { code, checks } = await doctor('--output', 'json');
     expect(code).toBe(1);
     expect(find(checks, 'control-plane stack shop-dr-us-east-1')[0]).toMatchObject({ status: 'missing', detail: 'no such stack' });
@@ -218,9 +263,21 @@ describe('drctl doctor', () => {
     expect(find(checks, 'alert topic', EAST)[0]).toMatchObject({ status: 'missing', detail: 'the stack has no AlertTopicArn output (see the stack row)' });
 
     cfn[EAST].reset();
-    cfn[EAST].on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'shop-dr-us-east-1', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(0), Outputs: stackOutputs(EAST).filter((o) => o.OutputKey !== 'ApproverCodeTopicArn') }] });
+    cfn[EAST].on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'shop-dr-us-east-1',
+          StackStatus: 'CREATE_COMPLETE',
+          CreationTime: new Date(0),
+          Outputs: stackOutputs(EAST).filter((o) => o.OutputKey !== 'ApproverCodeTopicArn'),
+        },
+      ],
+    });
     const older = await doctor('--output', 'json');
-    expect(find(older.checks, 'control-plane stack shop-dr-us-east-1')[0]).toMatchObject({ status: 'missing', detail: 'CREATE_COMPLETE, but without the outputs ApproverCodeTopicArn: deployed by an older version' });
+    expect(find(older.checks, 'control-plane stack shop-dr-us-east-1')[0]).toMatchObject({
+      status: 'missing',
+      detail: 'CREATE_COMPLETE, but without the outputs ApproverCodeTopicArn: deployed by an older version',
+    });
   });
 
   test('two ACTIVE switches are a missing prerequisite (split brain), though each switch reads fine', async () => {
@@ -232,7 +289,9 @@ describe('drctl doctor', () => {
 
   test('a topic whose only subscription is PendingConfirmation counts as missing', async () => {
     const escalation = topicArn(WEST, 'TopicsEscalation');
-    sns[WEST].on(ListSubscriptionsByTopicCommand, { TopicArn: escalation }).resolves({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'leads@example.com' }] });
+    sns[WEST]
+      .on(ListSubscriptionsByTopicCommand, { TopicArn: escalation })
+      .resolves({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email', Endpoint: 'leads@example.com' }] });
     const { code, checks } = await doctor('--output', 'json');
     expect(code).toBe(1);
     const bad = checks.filter((c) => c.status !== 'ok');
@@ -267,7 +326,9 @@ describe('drctl doctor', () => {
     expect(err).toBe('');
     expect(code).toBe(1);
     const denied = checks.filter((c) => c.status === 'error');
-    expect(new Set(denied.map((c) => c.detail))).toEqual(new Set(['cannot check: cloudwatch:DescribeAlarms denied', 'cannot check: sns:ListSubscriptionsByTopic denied']));
+    expect(new Set(denied.map((c) => c.detail))).toEqual(
+      new Set(['cannot check: cloudwatch:DescribeAlarms denied', 'cannot check: sns:ListSubscriptionsByTopic denied']),
+    );
     expect(find(checks, /^alarm /, WEST).every((c) => c.status === 'error')).toBe(true);
     expect(find(checks, /^alarm /, EAST).every((c) => c.status === 'ok')).toBe(true);
     expect(find(checks, 'DynamoDB table orders', WEST)[0].status).toBe('ok');
@@ -276,7 +337,11 @@ describe('drctl doctor', () => {
   test.each([
     ['missing credentials', sdkError('CredentialsProviderError'), /^drctl: No AWS credentials found: pass --profile NAME/],
     ['expired credentials', sdkError('ExpiredTokenException'), /^drctl: The AWS credentials have expired/],
-    ['an unreachable endpoint', Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }), /^drctl: Cannot reach the AWS endpoint in us-west-2 \(ECONNREFUSED\)/],
+    [
+      'an unreachable endpoint',
+      Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' }),
+      /^drctl: Cannot reach the AWS endpoint in us-west-2 \(ECONNREFUSED\)/,
+    ],
   ])('%s: exit 2, one line on stderr, no table', async (_what, error, line) => {
     sfn[WEST].on(ListStateMachinesCommand).rejects(error);
     const { code, out, err } = await doctor('--output', 'json');
@@ -290,7 +355,16 @@ describe('drctl doctor', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...input, application: 'Bad Name' }));
     let err = '';
-    const code = await run(['doctor', '--config', file], { io: { out: () => {}, err: (t) => { err += t; }, isTTY: false }, clients: () => clients });
+    const code = await run(['doctor', '--config', file], {
+      io: {
+        out: () => {},
+        err: (t) => {
+          err += t;
+        },
+        isTTY: false,
+      },
+      clients: () => clients,
+    });
     process.exitCode = undefined;
     expect(code).toBe(2);
     expect(err).toContain('application');

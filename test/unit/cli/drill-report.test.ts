@@ -10,7 +10,13 @@ import { loadFailoverDefinition } from '../../../cli/plan/plan';
 const definition = loadFailoverDefinition() as unknown as LayoutMachine;
 
 let id = 0;
-const h = (type: string, stateName?: string, extra: Partial<HistoryEvent> = {}): HistoryEvent => ({ id: ++id, timestamp: 1_000 + id, type, ...(stateName ? { stateName } : {}), ...extra });
+const h = (type: string, stateName?: string, extra: Partial<HistoryEvent> = {}): HistoryEvent => ({
+  id: ++id,
+  timestamp: 1_000 + id,
+  type,
+  ...(stateName ? { stateName } : {}),
+  ...extra,
+});
 const ran = (name: string, kind = 'Task') => [h(`${kind}StateEntered`, name), h(`${kind}StateExited`, name)];
 
 /** A rejected approval, as the runtime records it: the branch task fails, the Parallel catches it. */
@@ -57,14 +63,22 @@ describe('state status, as the console colours it', () => {
   });
 
   test('Map items fold into one status: one failed item makes the processor state failed', () => {
-    const map = [h('MapStateEntered', 'PromoteData'), h('TaskStateEntered', 'PromoteStore', { index: 0 }), h('TaskStateEntered', 'PromoteStore', { index: 1 }), h('TaskFailed', 'PromoteStore', { index: 1, error: 'StepFailedError' }), h('TaskStateExited', 'PromoteStore', { index: 0 })];
+    const map = [
+      h('MapStateEntered', 'PromoteData'),
+      h('TaskStateEntered', 'PromoteStore', { index: 0 }),
+      h('TaskStateEntered', 'PromoteStore', { index: 1 }),
+      h('TaskFailed', 'PromoteStore', { index: 1, error: 'StepFailedError' }),
+      h('TaskStateExited', 'PromoteStore', { index: 0 }),
+    ];
     const s = stateStatuses(map, definition).get('PromoteStore')!;
     expect(s).toMatchObject({ status: 'failed', entered: 2, exited: 1 });
   });
 
   test('the path taken is the consecutive states of each machine, branches apart', () => {
     const taken = takenTransitions(rejected, definition);
-    expect([...taken]).toEqual(expect.arrayContaining(['Init->AssessHealth', 'PrepareStandby->NotifyRejected', 'NotifyRejected->Rejected', 'ApprovalGate->RequestApproval']));
+    expect([...taken]).toEqual(
+      expect.arrayContaining(['Init->AssessHealth', 'PrepareStandby->NotifyRejected', 'NotifyRejected->Rejected', 'ApprovalGate->RequestApproval']),
+    );
     expect(taken.has('PrepareStandby->FenceOldPrimary')).toBe(false);
     // ScaleStandby starts its own branch: nothing before it in that branch.
     expect([...taken].some((t) => t.endsWith('->ScaleStandby'))).toBe(false);
@@ -85,7 +99,8 @@ describe('graph layout', () => {
       }
     }
     // No two boxes of one machine overlap.
-    for (const a of l.nodes) for (const b of l.nodes) if (a !== b) expect(a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y).toBe(true);
+    for (const a of l.nodes)
+      for (const b of l.nodes) if (a !== b) expect(a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y).toBe(true);
   };
 
   test('places every state once, Parallel branches and Map processors inside their state', () => {
@@ -99,7 +114,18 @@ describe('graph layout', () => {
   test('the main path runs straight down one column, each state below the one before it', () => {
     const at = (name: string) => layout.nodes.find((n) => n.name === name)!;
     const centre = (name: string) => at(name).x + at(name).w / 2;
-    const main = ['Init', 'AssessHealth', 'RouteOnVerdict', 'AssessDataRisk', 'FenceOldPrimary', 'PromoteData', 'ShiftTraffic', 'ActivateStandby', 'VerifyRecovery', 'ValidateData'];
+    const main = [
+      'Init',
+      'AssessHealth',
+      'RouteOnVerdict',
+      'AssessDataRisk',
+      'FenceOldPrimary',
+      'PromoteData',
+      'ShiftTraffic',
+      'ActivateStandby',
+      'VerifyRecovery',
+      'ValidateData',
+    ];
     for (const name of main) expect(centre(name)).toBeCloseTo(centre('Init'), 5);
     for (let i = 1; i < main.length; i++) expect(at(main[i]).y).toBeGreaterThan(at(main[i - 1]).y);
     expect(centre('NotifyRefused')).not.toBeCloseTo(centre('Init'), 0);
@@ -170,7 +196,10 @@ describe('the HTML report', () => {
   } as unknown as DrillSummary;
   const html = renderDrillReport({
     summary,
-    events: [{ type: 'fault-injected', at: 900, t: 0 }, { type: 'alert', at: 950, t: 50, topic: 'alert', subject: 'DR: failover rejected', message: 'see http://example.com/x' }],
+    events: [
+      { type: 'fault-injected', at: 900, t: 0 },
+      { type: 'alert', at: 950, t: 50, topic: 'alert', subject: 'DR: failover rejected', message: 'see http://example.com/x' },
+    ],
     definition,
     projection: { rtoSeconds: 169.7, rtoTargetSeconds: 60, rpoSeconds: 1, rpoTargetSeconds: 5, terms: [{ key: 'detection', label: 'detection', seconds: 30 }] },
     generatedAt: new Date('2026-11-22T00:00:00Z'),

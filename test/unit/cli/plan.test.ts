@@ -54,7 +54,12 @@ const MINI: AslMachine = {
           StartAt: 'Gate',
           States: {
             Gate: { Type: 'Choice', Choices: [{ Variable: '$.dataRisk.approval.required', BooleanEquals: true, Next: 'Ask' }], Default: 'Auto' },
-            Ask: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', Parameters: { FunctionName: '${ApprovalRequestFunctionArn}' }, End: true },
+            Ask: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: '${ApprovalRequestFunctionArn}' },
+              End: true,
+            },
             Auto: { Type: 'Pass', End: true },
           },
         },
@@ -105,7 +110,10 @@ describe('RTO budget arithmetic (hand-computed)', () => {
   });
 
   test('one DynamoDB table: no promotion wait and the Map item reuses the warm orchestrator', () => {
-    const b = rtoBudget(config((c) => (c.dataStores = [dynamo(0)])), MINI);
+    const b = rtoBudget(
+      config((c) => (c.dataStores = [dynamo(0)])),
+      MINI,
+    );
     // 0.5 + 4 x 0.322 + 6 x 0.2 + 0.1 + 9 x 0.05 = 0.5 + 1.288 + 1.2 + 0.1 + 0.45 = 3.538
     expect(term(b, 'orchestration')).toBeCloseTo(3.54, 5);
     expect(term(b, 'promotion')).toBe(0);
@@ -126,7 +134,10 @@ describe('RTO budget arithmetic (hand-computed)', () => {
   });
 
   test('eleven Aurora clusters at most ten at a time take two promotion rounds', () => {
-    const b = rtoBudget(config((c) => (c.dataStores = Array.from({ length: 11 }, (_, i) => aurora(i)))), MINI);
+    const b = rtoBudget(
+      config((c) => (c.dataStores = Array.from({ length: 11 }, (_, i) => aurora(i)))),
+      MINI,
+    );
     expect(term(b, 'promotion')).toBe(120);
   });
 
@@ -158,7 +169,9 @@ describe('RPO estimate', () => {
   });
 
   test('an S3 bucket pair (Replication Time Control, 15 min) breaks a 5 s target and is flagged', () => {
-    const c = config((raw) => (raw.dataStores = [dynamo(0), { kind: 's3-replicated', name: 'files', buckets: { [PRIMARY]: 'a-bucket', [STANDBY]: 'b-bucket' } }]));
+    const c = config(
+      (raw) => (raw.dataStores = [dynamo(0), { kind: 's3-replicated', name: 'files', buckets: { [PRIMARY]: 'a-bucket', [STANDBY]: 'b-bucket' } }]),
+    );
     expect(rpoEstimate(c).rpoSeconds).toBe(900);
     const plan = buildPlan(c, MINI);
     expect(plan.meetsTargets).toBe(false);
@@ -249,7 +262,11 @@ describe('monthly cost (hand-computed)', () => {
   });
 
   test('every price names its source', () => {
-    for (const l of monthlyCost(config((raw) => (raw.traffic = arc)), MINI).lines) expect(l.source.length).toBeGreaterThan(5);
+    for (const l of monthlyCost(
+      config((raw) => (raw.traffic = arc)),
+      MINI,
+    ).lines)
+      expect(l.source.length).toBeGreaterThan(5);
     for (const f of [...Object.values(PRICES), ...Object.values(TIMINGS)]) expect(f.source).toMatch(/\S{3,}/);
   });
 });
@@ -257,7 +274,10 @@ describe('monthly cost (hand-computed)', () => {
 describe('the data comparison (how long ValidateData reads, at the read budget)', () => {
   test('a table of known size: one GiB per segment, its segments sharing the budget, both regions at once', () => {
     const c = config((raw) => {
-      raw.dataStores = [{ ...dynamo(0), sizeGiB: 10 }, { ...dynamo(1), sizeGiB: 0.5 }];
+      raw.dataStores = [
+        { ...dynamo(0), sizeGiB: 10 },
+        { ...dynamo(1), sizeGiB: 0.5 },
+      ];
       raw.dataRisk = { comparisonReadUnitsPerSecond: 1_000, comparisonMaxConcurrency: 4, comparisonMaxSegmentsPerTable: 16 };
     });
     const t = buildPlan(c, MINI).comparison;
@@ -273,10 +293,16 @@ describe('the data comparison (how long ValidateData reads, at the read budget)'
   });
 
   test('Aurora, S3 and tables of unknown size are said, never counted as zero', () => {
-    const c = config((raw) => (raw.dataStores = [dynamo(0), aurora(1), { kind: 's3-replicated', name: 'files', buckets: { [PRIMARY]: 'a-bucket', [STANDBY]: 'b-bucket' } }]));
+    const c = config(
+      (raw) => (raw.dataStores = [dynamo(0), aurora(1), { kind: 's3-replicated', name: 'files', buckets: { [PRIMARY]: 'a-bucket', [STANDBY]: 'b-bucket' } }]),
+    );
     const t = buildPlan(c, MINI).comparison;
     expect(t.passSeconds).toBeNull();
-    expect(t.stores.map((s) => s.note)).toEqual([expect.stringMatching(/size unknown/), expect.stringMatching(/not compared item by item/), expect.stringMatching(/number of objects/)]);
+    expect(t.stores.map((s) => s.note)).toEqual([
+      expect.stringMatching(/size unknown/),
+      expect.stringMatching(/not compared item by item/),
+      expect.stringMatching(/number of objects/),
+    ]);
   });
 
   test('the text says the rate, each table and both passes', () => {
@@ -291,7 +317,9 @@ describe('the data comparison (how long ValidateData reads, at the read budget)'
     const c = config((raw) => {
       raw.objectives = { rtoSeconds: 600, rpoSeconds: 2 };
     });
-    expect(buildPlan(c, MINI).findings.some((f) => f.message.includes('dataRisk.heartbeatIntervalSeconds 2 s is not below objectives.rpoSeconds 2 s'))).toBe(true);
+    expect(buildPlan(c, MINI).findings.some((f) => f.message.includes('dataRisk.heartbeatIntervalSeconds 2 s is not below objectives.rpoSeconds 2 s'))).toBe(
+      true,
+    );
   });
 });
 
@@ -309,7 +337,17 @@ describe('walking a definition', () => {
 
   test('Choice operators: And, Or, Not, IsPresent; anything else is refused rather than guessed', () => {
     const input = { a: 'x', b: true };
-    expect(evaluateChoiceRule({ And: [{ Variable: '$.a', StringEquals: 'x' }, { Variable: '$.b', BooleanEquals: true }] }, input)).toBe(true);
+    expect(
+      evaluateChoiceRule(
+        {
+          And: [
+            { Variable: '$.a', StringEquals: 'x' },
+            { Variable: '$.b', BooleanEquals: true },
+          ],
+        },
+        input,
+      ),
+    ).toBe(true);
     expect(evaluateChoiceRule({ Or: [{ Variable: '$.a', StringEquals: 'y' }, { Not: { Variable: '$.c', IsPresent: true } }] }, input)).toBe(true);
     expect(() => evaluateChoiceRule({ Variable: '$.a', StringMatches: 'x*' }, input)).toThrow(/not supported/);
   });
@@ -362,7 +400,8 @@ describe('docs/sources.md', () => {
 
   test('every secondary price names the AWS pricing page to check it against', () => {
     for (const [key, figure] of Object.entries(PRICES)) {
-      if (figure.source.startsWith('secondary')) expect([key, rowOf(key)]).toEqual([key, expect.stringMatching(/<https:\/\/aws\.amazon\.com\/[a-z0-9-]+\/pricing\/[a-z-/]*>/)]);
+      if (figure.source.startsWith('secondary'))
+        expect([key, rowOf(key)]).toEqual([key, expect.stringMatching(/<https:\/\/aws\.amazon\.com\/[a-z0-9-]+\/pricing\/[a-z-/]*>/)]);
     }
   });
 });

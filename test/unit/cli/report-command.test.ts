@@ -34,7 +34,11 @@ const ddbClients = { [EAST]: new DynamoDBClient({ region: EAST }), [WEST]: new D
 const sfn = { [EAST]: mockClient(sfnClients[EAST]), [WEST]: mockClient(sfnClients[WEST]) };
 const ddb = { [EAST]: mockClient(ddbClients[EAST]), [WEST]: mockClient(ddbClients[WEST]) };
 const doc = mockClient(DynamoDBDocumentClient);
-const clients: AwsClients = { sfn: (r) => sfnClients[r as keyof typeof sfnClients], ssm: (r) => new SSMClient({ region: r }), dynamodb: (r) => ddbClients[r as keyof typeof ddbClients] };
+const clients: AwsClients = {
+  sfn: (r) => sfnClients[r as keyof typeof sfnClients],
+  ssm: (r) => new SSMClient({ region: r }),
+  dynamodb: (r) => ddbClients[r as keyof typeof ddbClients],
+};
 
 let dir: string;
 const savedProfile = process.env.AWS_PROFILE;
@@ -52,7 +56,14 @@ beforeEach(() => {
   for (const r of [EAST, WEST] as const) {
     sfn[r].reset();
     ddb[r].reset();
-    sfn[r].on(ListStateMachinesCommand).resolves({ stateMachines: ['failover', 'failback'].map((wf) => ({ name: `orders-dr-${wf}`, stateMachineArn: `arn:aws:states:${r}:111122223333:stateMachine:orders-dr-${wf}`, type: 'STANDARD' as const, creationDate: new Date(0) })) });
+    sfn[r].on(ListStateMachinesCommand).resolves({
+      stateMachines: ['failover', 'failback'].map((wf) => ({
+        name: `orders-dr-${wf}`,
+        stateMachineArn: `arn:aws:states:${r}:111122223333:stateMachine:orders-dr-${wf}`,
+        type: 'STANDARD' as const,
+        creationDate: new Date(0),
+      })),
+    });
     sfn[r].on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} }));
     ddb[r].on(ListTablesCommand).resolves({ TableNames: ['other-table', `orders-dr-${r}-AuditTable-1Q2W3E4R5T6Y`, `orders-dr-${r}-ApprovalsTable-9Z8X7C`] });
   }
@@ -65,16 +76,36 @@ function serve(name: HistoryFixture) {
   const d = describeFor(events);
   sfn[WEST].on(DescribeExecutionCommand, { executionArn: d.executionArn }).resolves(d as unknown as DescribeExecutionOutput);
   const half = Math.ceil(events.length / 2);
-  sfn[WEST].on(GetExecutionHistoryCommand, { executionArn: d.executionArn, nextToken: undefined }).resolves({ events: events.slice(0, half), nextToken: 'page-2' });
+  sfn[WEST]
+    .on(GetExecutionHistoryCommand, { executionArn: d.executionArn, nextToken: undefined })
+    .resolves({ events: events.slice(0, half), nextToken: 'page-2' });
   sfn[WEST].on(GetExecutionHistoryCommand, { executionArn: d.executionArn, nextToken: 'page-2' }).resolves({ events: events.slice(half) });
-  sfn[WEST].on(DescribeStateMachineForExecutionCommand).resolves({ stateMachineArn: FIXTURE_STATE_MACHINE, name: 'orders-dr-failover', definition: definitionText, roleArn: 'arn:aws:iam::111122223333:role/x', updateDate: new Date(0) });
+  sfn[WEST].on(DescribeStateMachineForExecutionCommand).resolves({
+    stateMachineArn: FIXTURE_STATE_MACHINE,
+    name: 'orders-dr-failover',
+    definition: definitionText,
+    roleArn: 'arn:aws:iam::111122223333:role/x',
+    updateDate: new Date(0),
+  });
   return { events, d };
 }
 
 async function drctl(...args: string[]) {
   let out = '';
   let err = '';
-  const code = await run([...args, '--config', CONFIG], { io: { out: (t) => { out += t; }, err: (t) => { err += t; }, isTTY: false }, clients: () => clients, now: () => new Date('2026-12-01T00:00:00Z') });
+  const code = await run([...args, '--config', CONFIG], {
+    io: {
+      out: (t) => {
+        out += t;
+      },
+      err: (t) => {
+        err += t;
+      },
+      isTTY: false,
+    },
+    clients: () => clients,
+    now: () => new Date('2026-12-01T00:00:00Z'),
+  });
   process.exitCode = undefined;
   return { code, out, err };
 }
@@ -82,7 +113,16 @@ async function drctl(...args: string[]) {
 describe('the recorded histories as execution records', () => {
   const statusOf = (name: HistoryFixture) => {
     const events = loadHistory(name);
-    const r = awsRecord({ region: WEST, name: describeFor(events).name, describe: describeFor(events), history: events, definition, audit: [], auditSource: 'none', auditReadable: true });
+    const r = awsRecord({
+      region: WEST,
+      name: describeFor(events).name,
+      describe: describeFor(events),
+      history: events,
+      definition,
+      audit: [],
+      auditSource: 'none',
+      auditReadable: true,
+    });
     return { r, st: (s: string) => r.states.get(s)?.status };
   };
 
@@ -96,7 +136,20 @@ describe('the recorded histories as execution records', () => {
   test('success: every state on the path succeeded, VerifyRecovery retried once, the incomplete branch never ran', () => {
     const { r, st } = statusOf('succeeded');
     expect(r.execution).toMatchObject({ status: 'SUCCEEDED', outcome: 'FAILED_OVER', redriveCount: 0 });
-    for (const s of ['Init', 'AssessHealth', 'PrepareStandby', 'RequestApproval', 'ScaleStandby', 'FenceOldPrimary', 'PromoteData', 'PromoteStore', 'ShiftTraffic', 'ValidateData', 'FailedOver']) expect([s, st(s)]).toEqual([s, 'succeeded']);
+    for (const s of [
+      'Init',
+      'AssessHealth',
+      'PrepareStandby',
+      'RequestApproval',
+      'ScaleStandby',
+      'FenceOldPrimary',
+      'PromoteData',
+      'PromoteStore',
+      'ShiftTraffic',
+      'ValidateData',
+      'FailedOver',
+    ])
+      expect([s, st(s)]).toEqual([s, 'succeeded']);
     expect(st('VerifyRecovery')).toBe('caught');
     expect(r.states.get('VerifyRecovery')?.retries).toBe(1);
     for (const s of ['NotifyRejected', 'HandleAbort', 'ApprovedByPolicy']) expect(st(s)).toBe('not-reached');
@@ -130,7 +183,14 @@ describe('the recorded histories as execution records', () => {
   test('rejected: the approval failed, the Parallel caught it, the notification ran, the Fail state ended it', () => {
     const { r, st } = statusOf('rejected');
     expect(r.execution).toMatchObject({ status: 'FAILED', outcome: 'REJECTED' });
-    expect([st('RequestApproval'), st('ScaleStandby'), st('PrepareStandby'), st('NotifyRejected'), st('Rejected'), st('FenceOldPrimary')]).toEqual(['failed', 'succeeded', 'caught', 'succeeded', 'failed', 'not-reached']);
+    expect([st('RequestApproval'), st('ScaleStandby'), st('PrepareStandby'), st('NotifyRejected'), st('Rejected'), st('FenceOldPrimary')]).toEqual([
+      'failed',
+      'succeeded',
+      'caught',
+      'succeeded',
+      'failed',
+      'not-reached',
+    ]);
     expect(r.transitions.has('PrepareStandby->NotifyRejected')).toBe(true);
   });
 });
@@ -138,14 +198,28 @@ describe('the recorded histories as execution records', () => {
 describe('drctl report', () => {
   test('reads the whole history (every page), the deployed definition and the audit table, and writes the page', async () => {
     const { d } = serve('redriven');
-    const audit: AuditItem[] = [{ incidentId: d.name, sk: `2026-11-15T19:03:46.000Z#AssessHealth#ab12cd34`, executionId: d.executionArn, step: 'AssessHealth', outcome: 'FAILOVER_WARRANTED', at: '2026-11-15T19:03:46.000Z', detail: '{"summary":"us-east-1 failed"}' }];
+    const audit: AuditItem[] = [
+      {
+        incidentId: d.name,
+        sk: `2026-11-15T19:03:46.000Z#AssessHealth#ab12cd34`,
+        executionId: d.executionArn,
+        step: 'AssessHealth',
+        outcome: 'FAILOVER_WARRANTED',
+        at: '2026-11-15T19:03:46.000Z',
+        detail: '{"summary":"us-east-1 failed"}',
+      },
+    ];
     doc.on(QueryCommand, { TableName: AUDIT_TABLE }).resolves({ Items: audit });
     const file = join(dir, 'redriven.html');
     const { code, out, err } = await drctl('report', d.name, '-o', file, '--output', 'json');
     expect([code, err]).toEqual([0, '']);
     expect(sfn[WEST]).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 2);
     expect(sfn[WEST]).toHaveReceivedCommandWith(DescribeStateMachineForExecutionCommand, { executionArn: d.executionArn });
-    expect(doc).toHaveReceivedCommandWith(QueryCommand, { TableName: AUDIT_TABLE, KeyConditionExpression: 'incidentId = :id', ExpressionAttributeValues: { ':id': d.name } });
+    expect(doc).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: AUDIT_TABLE,
+      KeyConditionExpression: 'incidentId = :id',
+      ExpressionAttributeValues: { ':id': d.name },
+    });
     const summary = JSON.parse(out);
     expect(summary).toMatchObject({ file, name: d.name, region: WEST, status: 'SUCCEEDED', outcome: 'FAILED_OVER', redriveCount: 1, auditEntries: 1 });
     expect(summary.states.ShiftTraffic).toBe('caught');
@@ -169,37 +243,51 @@ describe('drctl report', () => {
   test.each([
     ['as written now', { approval: 'ApprovalCallback', fence: 'FenceOldPrimary', promote: 'PromoteStore' }],
     ['as written before config/steps.ts', { approval: 'ApprovalDecision', fence: 'fence', promote: 'promote' }],
-  ])('an execution Step Functions has forgotten (over 90 days) is reported from the audit table alone, saying what is missing (step names %s)', async (_when, steps) => {
-    const name = 'orders-us-east-1-20260701T101500Z';
-    const arn = `arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:${name}`;
-    const entry = (at: string, step: string, outcome: string, detail: unknown): AuditItem => ({ incidentId: name, sk: `${at}#${step}#0000`, executionId: arn, step, outcome, at, detail: JSON.stringify(detail) });
-    doc.on(QueryCommand, { TableName: AUDIT_TABLE }).resolves({
-      Items: [
-        entry('2026-07-01T10:15:01.000Z', 'AlarmTrigger', 'EXECUTION_STARTED', { alarm: 'orders-dr-us-east-1-quorum' }),
-        entry('2026-07-01T10:15:02.000Z', 'AssessHealth', 'FAILOVER_WARRANTED', { summary: 'us-east-1 failed' }),
-        entry('2026-07-01T10:15:03.000Z', 'AssessDataRisk', 'RPO_OK', { estimatedRpoMs: 900, rpoTargetMs: 5000, lagByStore: { orders: 900 } }),
-        entry('2026-07-01T10:15:04.000Z', 'RequestApproval', 'REQUESTED', { approvalId: 'a1' }),
-        entry('2026-07-01T10:17:00.000Z', steps.approval, 'APPROVED', { approver: 'oncall@example.com' }),
-        entry('2026-07-01T10:17:02.000Z', steps.fence, 'DONE', { summary: 'us-east-1 set PASSIVE' }),
-        entry('2026-07-01T10:17:05.000Z', steps.promote, 'ALREADY_DONE', { store: 'orders' }),
-        entry('2026-07-01T10:17:07.000Z', 'FailureReporter', 'INCOMPLETE', { completedSteps: ['FenceOldPrimary', 'PromoteData'], remainingSteps: ['ShiftTraffic'] }),
-      ],
-    });
-    const file = join(dir, `old-${steps.fence}.html`);
-    const { code, out } = await drctl('report', name, '-o', file, '--output', 'json');
-    expect(code).toBe(0);
-    expect(sfn[WEST]).not.toHaveReceivedCommand(GetExecutionHistoryCommand);
-    const summary = JSON.parse(out);
-    expect(summary).toMatchObject({ status: 'EXPIRED', outcome: 'INCOMPLETE', historyEvents: 0, auditEntries: 8, region: WEST });
-    expect(summary.states).toMatchObject({ AssessHealth: 'succeeded', FenceOldPrimary: 'succeeded', PromoteStore: 'succeeded' });
-    expect(summary.missing.join(' ')).toContain('90 days');
-    expect(summary.missing.join(' ')).toContain('state-machines/failover.asl.json');
-    const html = readFileSync(file, 'utf8');
-    expect(html).toContain('id="missing"');
-    expect(html).toContain('Audit trail');
-  });
+  ])(
+    'an execution Step Functions has forgotten (over 90 days) is reported from the audit table alone, saying what is missing (step names %s)',
+    async (_when, steps) => {
+      const name = 'orders-us-east-1-20260701T101500Z';
+      const arn = `arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:${name}`;
+      const entry = (at: string, step: string, outcome: string, detail: unknown): AuditItem => ({
+        incidentId: name,
+        sk: `${at}#${step}#0000`,
+        executionId: arn,
+        step,
+        outcome,
+        at,
+        detail: JSON.stringify(detail),
+      });
+      doc.on(QueryCommand, { TableName: AUDIT_TABLE }).resolves({
+        Items: [
+          entry('2026-07-01T10:15:01.000Z', 'AlarmTrigger', 'EXECUTION_STARTED', { alarm: 'orders-dr-us-east-1-quorum' }),
+          entry('2026-07-01T10:15:02.000Z', 'AssessHealth', 'FAILOVER_WARRANTED', { summary: 'us-east-1 failed' }),
+          entry('2026-07-01T10:15:03.000Z', 'AssessDataRisk', 'RPO_OK', { estimatedRpoMs: 900, rpoTargetMs: 5000, lagByStore: { orders: 900 } }),
+          entry('2026-07-01T10:15:04.000Z', 'RequestApproval', 'REQUESTED', { approvalId: 'a1' }),
+          entry('2026-07-01T10:17:00.000Z', steps.approval, 'APPROVED', { approver: 'oncall@example.com' }),
+          entry('2026-07-01T10:17:02.000Z', steps.fence, 'DONE', { summary: 'us-east-1 set PASSIVE' }),
+          entry('2026-07-01T10:17:05.000Z', steps.promote, 'ALREADY_DONE', { store: 'orders' }),
+          entry('2026-07-01T10:17:07.000Z', 'FailureReporter', 'INCOMPLETE', {
+            completedSteps: ['FenceOldPrimary', 'PromoteData'],
+            remainingSteps: ['ShiftTraffic'],
+          }),
+        ],
+      });
+      const file = join(dir, `old-${steps.fence}.html`);
+      const { code, out } = await drctl('report', name, '-o', file, '--output', 'json');
+      expect(code).toBe(0);
+      expect(sfn[WEST]).not.toHaveReceivedCommand(GetExecutionHistoryCommand);
+      const summary = JSON.parse(out);
+      expect(summary).toMatchObject({ status: 'EXPIRED', outcome: 'INCOMPLETE', historyEvents: 0, auditEntries: 8, region: WEST });
+      expect(summary.states).toMatchObject({ AssessHealth: 'succeeded', FenceOldPrimary: 'succeeded', PromoteStore: 'succeeded' });
+      expect(summary.missing.join(' ')).toContain('90 days');
+      expect(summary.missing.join(' ')).toContain('state-machines/failover.asl.json');
+      const html = readFileSync(file, 'utf8');
+      expect(html).toContain('id="missing"');
+      expect(html).toContain('Audit trail');
+    },
+  );
 
-  test('--audit-table names the table when it is not the stack\'s', async () => {
+  test("--audit-table names the table when it is not the stack's", async () => {
     const { d } = serve('succeeded');
     await drctl('report', d.name, '-o', join(dir, 's.html'), '--audit-table', 'my-audit');
     expect(ddb[WEST]).not.toHaveReceivedCommand(ListTablesCommand);
@@ -208,7 +296,11 @@ describe('drctl report', () => {
 
   test('a table that cannot be read leaves a gap in the report, not a failed command', async () => {
     const { d } = serve('succeeded');
-    doc.on(QueryCommand).rejects(Object.assign(new Error('User is not authorized to perform: dynamodb:Query'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }));
+    doc
+      .on(QueryCommand)
+      .rejects(
+        Object.assign(new Error('User is not authorized to perform: dynamodb:Query'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
+      );
     const { code, out } = await drctl('report', d.name, '-o', join(dir, 's2.html'), '--output', 'json');
     expect(code).toBe(0);
     expect(JSON.parse(out).missing.join(' ')).toContain('could not be read (Access denied in us-west-2');
@@ -223,7 +315,12 @@ describe('drctl report', () => {
   });
 
   test('bad input is exit 2 before any AWS call', async () => {
-    for (const args of [['report', 'arn:aws:states:us-west-2:1:stateMachine:x'], ['report', 'has spaces'], ['report', 'x', '--region', 'eu-west-1'], ['report', 'x', '--json', '--output', 'text']]) {
+    for (const args of [
+      ['report', 'arn:aws:states:us-west-2:1:stateMachine:x'],
+      ['report', 'has spaces'],
+      ['report', 'x', '--region', 'eu-west-1'],
+      ['report', 'x', '--json', '--output', 'text'],
+    ]) {
       const { code, err } = await drctl(...args);
       expect([args.join(' '), code]).toEqual([args.join(' '), 2]);
       expect(err.trim().split('\n')).toHaveLength(1);

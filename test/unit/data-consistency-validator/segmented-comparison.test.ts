@@ -22,7 +22,13 @@ import { configInput } from '../aws/fixtures';
 const EAST = 'us-east-1';
 const WEST = 'us-west-2';
 const T0 = Date.parse('2025-01-02T03:04:05.000Z');
-const state = { incidentId: 'inc-seg', fromRegion: EAST, toRegion: WEST, trigger: { source: 'manual', at: '2025-01-02T03:04:05.000Z' }, execution: { id: 'exec-seg', name: 'inc-seg', startedAt: '2025-01-02T03:04:05.000Z' } };
+const state = {
+  incidentId: 'inc-seg',
+  fromRegion: EAST,
+  toRegion: WEST,
+  trigger: { source: 'manual', at: '2025-01-02T03:04:05.000Z' },
+  execution: { id: 'exec-seg', name: 'inc-seg', startedAt: '2025-01-02T03:04:05.000Z' },
+};
 
 function setup(dataRisk: Record<string, number> = {}) {
   const config = parseConfig({ ...configInput, dataRisk });
@@ -58,7 +64,12 @@ describe('the plan: segments by size, dealt to lanes', () => {
     expect(Math.min(...capped)).toBe(1);
     expect(capSegments([3, 4], 10)).toEqual([3, 4]);
     // 100 tables of 40 segments share 256: what rounding down leaves goes to the largest remainders, so all 256 are used.
-    expect(capSegments(Array.from({ length: 100 }, () => 40), 256).reduce((a, b) => a + b, 0)).toBe(256);
+    expect(
+      capSegments(
+        Array.from({ length: 100 }, () => 40),
+        256,
+      ).reduce((a, b) => a + b, 0),
+    ).toBe(256);
     expect(capSegments([10, 10, 1], 12)).toEqual([6, 5, 1]);
   });
 
@@ -103,7 +114,13 @@ describe('the plan: segments by size, dealt to lanes', () => {
 });
 
 describe('parseSegmentTask', () => {
-  const task = (store: string) => ({ comparisonId: 'c', pass: 1, fromRegion: EAST, toRegion: WEST, lane: { lane: 0, segments: [{ store, segment: 0, total: 1 }] } });
+  const task = (store: string) => ({
+    comparisonId: 'c',
+    pass: 1,
+    fromRegion: EAST,
+    toRegion: WEST,
+    lane: { lane: 0, segments: [{ store, segment: 0, total: 1 }] },
+  });
 
   it('takes a lane of stores compared item by item, and refuses an unknown store or one that is not compared', () => {
     const { config } = setup();
@@ -142,7 +159,13 @@ describe('one lane, one invocation', () => {
     }
     replicas.pageSize = 5;
     replicas.onPage = () => void advance(1_000);
-    const task = { comparisonId: 'c1', pass: 1 as const, fromRegion: EAST, toRegion: WEST, lane: { lane: 0, segments: [{ store: 'orders', segment: 0, total: 1 }] } };
+    const task = {
+      comparisonId: 'c1',
+      pass: 1 as const,
+      fromRegion: EAST,
+      toRegion: WEST,
+      lane: { lane: 0, segments: [{ store: 'orders', segment: 0, total: 1 }] },
+    };
     let progress: SegmentProgress | undefined;
     const invocations: SegmentProgress[] = [];
     do {
@@ -163,7 +186,13 @@ describe('one lane, one invocation', () => {
     for (let i = 0; i < 100; i++) replicas.replica('orders', EAST).set(`k${i}`, i);
     replicas.bytesPerItem = 8_192 * 5;
     replicas.pageSize = 10;
-    const task = { comparisonId: 'c2', pass: 1 as const, fromRegion: EAST, toRegion: WEST, lane: { lane: 0, segments: [{ store: 'orders', segment: 0, total: 4 }] } };
+    const task = {
+      comparisonId: 'c2',
+      pass: 1 as const,
+      fromRegion: EAST,
+      toRegion: WEST,
+      lane: { lane: 0, segments: [{ store: 'orders', segment: 0, total: 4 }] },
+    };
     const p = await compareSegment(task, deps);
     // 25 units/s per region; a page of 10 items of 40 KiB is 50 units: two seconds' worth.
     expect(sleeps.length).toBeGreaterThan(0);
@@ -175,7 +204,13 @@ describe('one lane, one invocation', () => {
     const { deps, replicas } = setup();
     replicas.replica('orders', WEST).set('a', 1);
     replicas.unreadable.add(EAST);
-    const task = { comparisonId: 'c3', pass: 1 as const, fromRegion: EAST, toRegion: WEST, lane: { lane: 0, segments: [{ store: 'orders', segment: 0, total: 1 }] } };
+    const task = {
+      comparisonId: 'c3',
+      pass: 1 as const,
+      fromRegion: EAST,
+      toRegion: WEST,
+      lane: { lane: 0, segments: [{ store: 'orders', segment: 0, total: 1 }] },
+    };
     await expect(compareSegment(task, deps)).resolves.toMatchObject({ done: true });
     const [status] = await deps.work.list('c3', 's1/orders/');
     expect(JSON.parse(new TextDecoder().decode(status.body)).sourceUnreadable).toMatch(/could not read orders in us-east-1/);
@@ -216,7 +251,9 @@ describe('the merge of many groups', () => {
     expect(reads).toBeGreaterThan(5);
     expect(report.missingWrites).toBe(300);
     const parts = audit.filter((e) => e.step.startsWith('MissingWritesReport:part-'));
-    const keys = parts.flatMap((p) => Object.values((p.detail as { stores: Record<string, { missingInTarget: string[] }> }).stores).flatMap((x) => x.missingInTarget));
+    const keys = parts.flatMap((p) =>
+      Object.values((p.detail as { stores: Record<string, { missingInTarget: string[] }> }).stores).flatMap((x) => x.missingInTarget),
+    );
     expect(new Set(keys).size).toBe(300);
     expect(keys).toHaveLength(300);
     expect(report.report.parts).toBe(parts.length);
@@ -240,10 +277,18 @@ describe('the merge of many groups', () => {
       const p = s.validation as { comparisonId: string; lanes: Array<{ lane: number; segments: unknown[] }>; progress: { pass: number } };
       for (const lane of p.lanes) {
         let progress: SegmentProgress | undefined;
-        do progress = (await runDataConsistencyValidator({ action: 'compare-segment', state: { comparisonId: p.comparisonId, pass, fromRegion: EAST, toRegion: WEST, lane, ...(progress ? { progress } : {}) } }, d)) as SegmentProgress;
+        do
+          progress = (await runDataConsistencyValidator(
+            {
+              action: 'compare-segment',
+              state: { comparisonId: p.comparisonId, pass, fromRegion: EAST, toRegion: WEST, lane, ...(progress ? { progress } : {}) },
+            },
+            d,
+          )) as SegmentProgress;
         while (!progress.done);
       }
-      if (pass === 1) s = { ...s, validation: { ...p, progress: await runDataConsistencyValidator({ action: 'compare-merge', purpose: 'validate', state: s }, d) } };
+      if (pass === 1)
+        s = { ...s, validation: { ...p, progress: await runDataConsistencyValidator({ action: 'compare-merge', purpose: 'validate', state: s }, d) } };
     }
     await expect(runDataConsistencyValidator({ action: 'compare-merge', purpose: 'validate', state: s }, d)).rejects.toBeInstanceOf(ComparisonUnfinishedError);
   });

@@ -1,7 +1,16 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../../config/load';
 import { checkFaults } from '../../../local/fault-schedule';
-import { builtInScenarios, deepMerge, formatDuration, loadScenario, parseDuration, parseScenario, scenarioConfig, ScenarioError } from '../../../local/scenario-file';
+import {
+  builtInScenarios,
+  deepMerge,
+  formatDuration,
+  loadScenario,
+  parseDuration,
+  parseScenario,
+  scenarioConfig,
+  ScenarioError,
+} from '../../../local/scenario-file';
 
 const config = loadConfig(join(__dirname, '..', '..', '..', 'dr.config.json'));
 const base = { name: 'x', description: 'd' };
@@ -37,7 +46,8 @@ describe('the scenario schema names every bad field', () => {
   };
   it('an unknown fault kind', () => expect(bad({ faults: [{ at: '1m', kind: 'meteor' }] })).toMatch(/faults\[0\]\.kind/));
   it('a missing region', () => expect(bad({ faults: [{ at: '1m', kind: 'region-down' }] })).toMatch(/faults\[0\]\.region/));
-  it('a bad duration', () => expect(bad({ faults: [{ at: 'later', kind: 'region-down', region: 'primary' }] })).toMatch(/faults\[0\]\.at: "later" is not a duration/));
+  it('a bad duration', () =>
+    expect(bad({ faults: [{ at: 'later', kind: 'region-down', region: 'primary' }] })).toMatch(/faults\[0\]\.at: "later" is not a duration/));
   it('a rate over 1', () => expect(bad({ faults: [{ at: '1m', kind: 'region-errors', region: 'primary', rate: 2 }] })).toMatch(/faults\[0\]\.rate/));
   it('an unknown party', () => expect(bad({ faults: [{ at: '1m', kind: 'partition', between: ['primary', 'moon'] }] })).toMatch(/faults\[0\]\.between\[1\]/));
   it('an unknown key in expect', () => expect(bad({ expect: { outcom: 'FAILED_OVER' } })).toMatch(/expect: unknown field\(s\) "outcom"/));
@@ -47,10 +57,13 @@ describe('the scenario schema names every bad field', () => {
 
 describe('references are checked against the config and the definition before anything runs', () => {
   const check = (fault: Record<string, unknown>) => () => checkFaults(parseScenario({ ...base, faults: [fault] }, 't').faults, config, STATES);
-  it('a region that is neither primary nor standby', () => expect(check({ at: '1m', kind: 'region-down', region: 'eu-north-1' })).toThrow(/faults\[0\] \(region-down\)\.region: region eu-north-1 is neither/));
+  it('a region that is neither primary nor standby', () =>
+    expect(check({ at: '1m', kind: 'region-down', region: 'eu-north-1' })).toThrow(/faults\[0\] \(region-down\)\.region: region eu-north-1 is neither/));
   it('a store that does not exist', () => expect(check({ at: '1m', kind: 'replication-stall', store: 'payments' })).toThrow(/no data store named "payments"/));
-  it('a state the definition does not have', () => expect(check({ at: '1m', kind: 'step-fails', state: 'PromoteDatabase' })).toThrow(/has no state "PromoteDatabase"/));
-  it('a partition of a party from itself', () => expect(check({ at: '1m', kind: 'partition', between: ['primary', config.regions.primary.name] })).toThrow(/cannot be partitioned from itself/));
+  it('a state the definition does not have', () =>
+    expect(check({ at: '1m', kind: 'step-fails', state: 'PromoteDatabase' })).toThrow(/has no state "PromoteDatabase"/));
+  it('a partition of a party from itself', () =>
+    expect(check({ at: '1m', kind: 'partition', between: ['primary', config.regions.primary.name] })).toThrow(/cannot be partitioned from itself/));
   it('a well-formed fault passes', () => expect(check({ at: '1m', kind: 'step-fails', state: 'ShiftTraffic', times: 2 })).not.toThrow());
 });
 

@@ -18,7 +18,10 @@ const arcTraffic = {
     { region: EAST, endpoint: 'https://a.example.com/v1' },
     { region: WEST, endpoint: 'https://b.example.com/v1' },
   ],
-  routingControlArns: { [EAST]: 'arn:aws:route53-recovery-control::1:controlpanel/p/routingcontrol/e', [WEST]: 'arn:aws:route53-recovery-control::1:controlpanel/p/routingcontrol/w' },
+  routingControlArns: {
+    [EAST]: 'arn:aws:route53-recovery-control::1:controlpanel/p/routingcontrol/e',
+    [WEST]: 'arn:aws:route53-recovery-control::1:controlpanel/p/routingcontrol/w',
+  },
 };
 
 const worlds: LocalWorld[] = [];
@@ -70,7 +73,9 @@ describe('ArcClusterStandIn', () => {
     const w = world({ traffic: arcTraffic });
     const client = w.arc!.clientFor({ endpoint: 'https://b.example.com/v1' });
     const all = Object.values(arcTraffic.routingControlArns).map((arn) => ({ RoutingControlArn: arn, RoutingControlState: 'Off' as const }));
-    await expect(client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: all }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await expect(client.send(new UpdateRoutingControlStatesCommand({ UpdateRoutingControlStateEntries: all }))).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
     expect(w.arc!.state(EAST)).toBe('On');
   });
 
@@ -85,7 +90,7 @@ describe('ArcClusterStandIn', () => {
   });
 });
 
-describe('LocalDataStores: the comparison\'s pages and the heartbeat', () => {
+describe("LocalDataStores: the comparison's pages and the heartbeat", () => {
   it('pages one segment of a replica in key order, resumable from the last key, without heartbeat items', async () => {
     const w = world();
     const orders = w.data.store('orders');
@@ -105,13 +110,16 @@ describe('LocalDataStores: the comparison\'s pages and the heartbeat', () => {
     expect(keys.sort()).toEqual(Array.from({ length: 600 }, (_, i) => `k${String(i).padStart(4, '0')}`));
   });
 
-  it('hands each item with its value as stored, unhashed (the validator hashes it), and the replica\'s size', async () => {
+  it("hands each item with its value as stored, unhashed (the validator hashes it), and the replica's size", async () => {
     const w = world();
     const orders = w.data.store('orders');
     orders.byRegion[EAST].write('k1', '{"total":10}');
     const page = await w.dataStores.scanSegment(orders.config, EAST, 0, 1, null);
     expect(page.items).toEqual([['k1', '{"total":10}']]);
-    await expect(w.dataStores.comparisonLayout(orders.config, EAST)).resolves.toEqual({ sizeBytes: expect.any(Number), detail: 'orders in us-east-1: 1 item(s)' });
+    await expect(w.dataStores.comparisonLayout(orders.config, EAST)).resolves.toEqual({
+      sizeBytes: expect.any(Number),
+      detail: 'orders in us-east-1: 1 item(s)',
+    });
   });
 
   it('cannot read a region that is down (an unreachable endpoint); the heartbeat there is unreadable, not missing', async () => {
