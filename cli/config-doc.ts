@@ -221,7 +221,8 @@ export function configFields(): FieldDoc[] {
 /** Cross-field rules from the schema's superRefine, as written there. */
 function crossFieldRules(): string[] {
   const text = readFileSync(SCHEMA_FILE, 'utf8');
-  const rules = [...text.matchAll(/path: \[([^\]]*)\], message: ([`'])(.*?)\2/g)].map((m) => {
+  // Whitespace between the parts is free (the formatter puts a long addIssue's fields on lines of their own).
+  const rules = [...text.matchAll(/path:\s*\[([^\]]*)\],\s*message:\s*([`'])(.*?)\2/gs)].map((m) => {
     const path = m[1]
       .split(',')
       .map((p) => p.trim().replace(/^'|'$/g, ''))

@@ -47,6 +47,16 @@ describe('docs/configuration.md', () => {
     expect(doc).toBe(renderConfigDoc());
   });
 
+  test('lists every cross-field rule with a literal path, however the schema lays the call out', () => {
+    const schema = readFileSync(require.resolve('../../../config/schema'), 'utf8');
+    // Counted independently of the generator: each addIssue call whose path is written out in the call.
+    const calls = [...schema.matchAll(/ctx\.addIssue\(\{[^}]*?path:\s*\[/gs)].length;
+    const rules = renderConfigDoc().split('## Rules across fields')[1]?.split('\n## ')[0] ?? '';
+    const listed = new Set(rules.split('\n').filter((l) => l.startsWith('- `')));
+    expect(calls).toBeGreaterThanOrEqual(9);
+    expect(listed.size).toBe(calls);
+  });
+
   test("carries the schema's own doc comments and defaults", () => {
     expect(doc).toMatch(/\| `detection\.quorum` \| integer \| no \| `2` \| ≥ 2; ≤ 5 \| Independent signals that must agree before a failover starts\. \|/);
     expect(doc).toMatch(/\| `traffic\.hostedZoneId` \|.*When `traffic\.strategy` = `route53-weighted` or `active-active`/);
