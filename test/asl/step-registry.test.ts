@@ -6,7 +6,9 @@ import { auditStepOf, STEPS, stepByFolder, substitutionsFor, TOPIC_SUBSTITUTIONS
 /**
  * config/steps.ts names every Lambda-backed step once. This holds it and the ASL files to each other both ways: every
  * Lambda task of a workflow is in the registry under its substitution and state name, with the action the registry
- * lists, and every state the registry lists is in that workflow's file behind that substitution.
+ * lists, and every state the registry lists is in that workflow's file behind that substitution. Each task's payload
+ * carries its own state name (`stateName`, a literal: the local engine has no `$$.State.Name`): its log lines and its
+ * audit entries name the state, so a stale literal would mislabel every one of them.
  */
 const ROOT = join(__dirname, '..', '..');
 const DIR = join(ROOT, 'state-machines');

@@ -9,6 +9,7 @@ import { parseConfig } from '../../config/load';
 import { trafficPrerequisitesRegion } from '../../infra/naming';
 import { PRIMARY, STANDBY, configWith } from '../support/repo-config';
 import { testApp } from '../support/cdk';
+import { WORKFLOW_STEPS } from '../../config/steps';
 
 // Its own app: the packs run as validation plugins during synth. Every finding the design accepts is
 // acknowledged (with its reason) next to the resource in infra/constructs; the Serverless pack's rules that
@@ -41,7 +42,7 @@ const find = (stack: Stack, path: string): IConstruct | undefined => {
 for (const stack of stacks) {
   const functions = find(stack, 'Functions');
   if (functions) {
-    for (const fn of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest']) {
+    for (const fn of WORKFLOW_STEPS.map((s) => s.constructId)) {
       Validations.of(find(stack, `Functions/${fn}`)!).acknowledge({
         id: 'Serverless::Serverless-LambdaDLQ',
         reason: 'Invoked synchronously by Step Functions, whose Retry/Catch handle every failure; a DLQ only ever receives asynchronous invocations.',

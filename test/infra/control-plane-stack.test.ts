@@ -8,6 +8,7 @@ import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole, type Statement } from './template-helpers';
 import { testApp } from '../support/cdk';
+import { WORKFLOW_STEPS } from '../../config/steps';
 
 // One app for the whole file, bundling skipped: synthesizing is what costs time, not asserting.
 const root = resolve(__dirname, '..', '..');
@@ -87,7 +88,7 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
 
   test('substitutes each function placeholder with the matching function and the topics with their topics', () => {
     const subs = template.toJSON().Resources[stateMachineLogicalId(role)].Properties.DefinitionSubstitutions;
-    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest'] as const) {
+    for (const id of WORKFLOW_STEPS.map((s) => s.constructId as FunctionId)) {
       expect(render(subs[`${id}FunctionArn`])).toBe(`\${${functionLogicalId(role, id)}.Arn}`);
     }
     const topics = stacks[role].node.findChild('Topics').node;
@@ -98,7 +99,7 @@ describe.each(roles)('%s stack: failover state machine', (role) => {
   test('its role may invoke the five task functions and publish to alert + escalation (with the key), nothing else', () => {
     const statements = statementsOfRole(template, roleOf(template, stateMachineLogicalId(role)));
     const invokable = resourcesFor(statements, 'lambda:InvokeFunction');
-    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest'] as const) {
+    for (const id of WORKFLOW_STEPS.map((s) => s.constructId as FunctionId)) {
       expect(invokable).toContain(`\${${functionLogicalId(role, id)}.Arn}`);
     }
     expect(invokable.join()).not.toContain(functionLogicalId(role, 'ApprovalCallback'));

@@ -8,6 +8,7 @@ import { LAMBDA_ENV } from '../../config/lambda-environment';
 import { ControlPlaneStack } from '../../infra/stacks/control-plane-stack';
 import { actionsOf, logicalIdOf, placeholdersIn, render, resourcesFor, roleOf, statementsOfRole } from './template-helpers';
 import { testApp } from '../support/cdk';
+import { WORKFLOW_STEPS } from '../../config/steps';
 
 const root = resolve(__dirname, '..', '..');
 const base = loadConfig(resolve(root, 'dr.config.json'));
@@ -84,7 +85,7 @@ describe('failback state machine', () => {
     const placeholders = placeholdersIn(JSON.parse(failbackText));
     expect(placeholders.size).toBeGreaterThan(0);
     expect(new Set(Object.keys(sm().DefinitionSubstitutions))).toEqual(placeholders);
-    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest']) {
+    for (const id of WORKFLOW_STEPS.map((s) => s.constructId)) {
       expect(render(sm().DefinitionSubstitutions[`${id}FunctionArn`])).toBe(`\${${fn(stack, id)}.Arn}`);
     }
   });
@@ -92,8 +93,7 @@ describe('failback state machine', () => {
   test('its role may invoke the five task functions, and it logs to its own group', () => {
     const statements = statementsOfRole(template, roleOf(template, smId));
     const invokable = resourcesFor(statements, 'lambda:InvokeFunction');
-    for (const id of ['HealthChecker', 'TrafficRouter', 'FailoverOrchestrator', 'DataConsistencyValidator', 'ApprovalRequest'])
-      expect(invokable).toContain(`\${${fn(stack, id)}.Arn}`);
+    for (const id of WORKFLOW_STEPS.map((s) => s.constructId)) expect(invokable).toContain(`\${${fn(stack, id)}.Arn}`);
     expect(invokable.join()).not.toContain(fn(stack, 'ApprovalCallback'));
     const groups = Object.values(template.findResources('AWS::Logs::LogGroup')).map((g) => render(g.Properties.LogGroupName ?? ''));
     expect(groups.filter((n) => n.startsWith(`/aws/vendedlogs/states/${base.application}-dr-failback-`))).toHaveLength(1);
