@@ -91,12 +91,12 @@ describe('RTO budget arithmetic (hand-computed)', () => {
     // PromoteData, PromoteStore (slowest item), ShiftTraffic, ActivateStandby = 9 transitions.
     // Cold starts: trigger, health checker, orchestrator (ScaleStandby), orchestrator (2nd Map item), traffic router = 5.
     // Lambda tasks: trigger, Check, ScaleStandby, PromoteStore, ShiftTraffic, ActivateStandby = 6; one SNS publish.
-    // 0.5 + 5 x 0.322 + 6 x 0.2 + 1 x 0.1 + 9 x 0.05 = 0.5 + 1.61 + 1.2 + 0.1 + 0.45 = 3.86
-    expect(term(b, 'orchestration')).toBeCloseTo(3.86, 5);
+    // 0.5 + 5 x 0.375 + 6 x 0.2 + 1 x 0.1 + 9 x 0.05 = 0.5 + 1.875 + 1.2 + 0.1 + 0.45 = 4.125, shown as 4.13
+    expect(term(b, 'orchestration')).toBeCloseTo(4.13, 5);
     expect(term(b, 'promotion')).toBe(60);
     expect(term(b, 'traffic')).toBe(60);
     expect(term(b, 'dnsTtl')).toBe(15);
-    expect(b.rtoSeconds).toBe(168.9);
+    expect(b.rtoSeconds).toBe(169.1);
     expect(b.approval.humanInLoop).toBe(true);
     expect(b.path.at(-1)).toBe('ActivateStandby');
   });
@@ -106,7 +106,7 @@ describe('RTO budget arithmetic (hand-computed)', () => {
     expect(b.approval.humanInLoop).toBe(false);
     expect(b.path).toContain('  [branch 1] Auto');
     expect(b.path).not.toContain('  [branch 1] Ask');
-    expect(b.rtoSeconds).toBe(168.9);
+    expect(b.rtoSeconds).toBe(169.1);
   });
 
   test('one DynamoDB table: no promotion wait and the Map item reuses the warm orchestrator', () => {
@@ -114,11 +114,11 @@ describe('RTO budget arithmetic (hand-computed)', () => {
       config((c) => (c.dataStores = [dynamo(0)])),
       MINI,
     );
-    // 0.5 + 4 x 0.322 + 6 x 0.2 + 0.1 + 9 x 0.05 = 0.5 + 1.288 + 1.2 + 0.1 + 0.45 = 3.538
-    expect(term(b, 'orchestration')).toBeCloseTo(3.54, 5);
+    // 0.5 + 4 x 0.375 + 6 x 0.2 + 0.1 + 9 x 0.05 = 0.5 + 1.5 + 1.2 + 0.1 + 0.45 = 3.75
+    expect(term(b, 'orchestration')).toBeCloseTo(3.75, 5);
     expect(term(b, 'promotion')).toBe(0);
-    // 30 + 3.54 + 0 + 60 + 15
-    expect(b.rtoSeconds).toBe(108.5);
+    // 30 + 3.75 + 0 + 60 + 15
+    expect(b.rtoSeconds).toBe(108.8);
   });
 
   test('ARC routing controls replace the INSYNC wait: DynamoDB + ARC fits a 60 s target', () => {
@@ -128,8 +128,8 @@ describe('RTO budget arithmetic (hand-computed)', () => {
     });
     const b = rtoBudget(c, MINI);
     expect(term(b, 'traffic')).toBe(TIMINGS.arcPropagation.value);
-    // 30 + 3.54 + 0 + 5 + 15
-    expect(b.rtoSeconds).toBe(53.5);
+    // 30 + 3.75 + 0 + 5 + 15
+    expect(b.rtoSeconds).toBe(53.8);
     expect(buildPlan(c, MINI).findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 
