@@ -1,0 +1,64 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * The AWS SDK clients each Lambda bundle carries, pinned: a composition root (functions/<name>/aws-deps.ts) wires only
+ * the adapters its use case calls, so esbuild leaves every other client out. Each list is the services the function's
+ * role is granted (infra/constructs/task-functions/*-grants.ts; the infra tests pin the exact statements), plus
+ * DynamoDB for the audit log. A client that shows up here without a grant is dead weight at cold start and a call
+ * that would be denied.
+ */
+const EXPECTED: Record<string, readonly string[]> = {
+  'alarm-trigger': ['client-cloudwatch', 'client-dynamodb', 'client-sfn', 'client-sns', 'client-ssm'],
+  'approval-callback': ['client-dynamodb', 'client-secrets-manager', 'client-sfn', 'client-sns'],
+  'approval-request': ['client-dynamodb', 'client-secrets-manager', 'client-sns'],
+  // Lag evidence and the replicas' items: CloudWatch, DynamoDB, S3. It never promotes, so no RDS.
+  'data-consistency-validator': ['client-cloudwatch', 'client-dynamodb', 'client-s3'],
+  // Promotion is all it asks of the data stores (RDS); no S3 or CloudWatch, which it has no permission for.
+  'failover-orchestrator': ['client-auto-scaling', 'client-dynamodb', 'client-ecs', 'client-lambda', 'client-rds', 'client-ssm'],
+  'failure-reporter': ['client-dynamodb', 'client-sfn', 'client-sns'],
+  'health-checker': ['client-cloudwatch', 'client-dynamodb'],
+  'replication-heartbeat': ['client-dynamodb', 'client-s3'],
+  'site-state-reconciler': ['client-dynamodb', 'client-sns', 'client-ssm'],
+  'traffic-router': ['client-dynamodb', 'client-route-53', 'client-route53-recovery-cluster'],
+};
+
+const ROOT = resolve(__dirname, '../../..');
+
+/** `@aws-sdk/client-*` packages with code in the bundle, built as infra's NodejsFunction builds it (tree-shaken). */
+async function bundledClients(handler: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [handler],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    write: false,
+    outfile: 'handler.js',
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+  });
+  const clients = new Set<string>();
+  for (const output of Object.values(result.metafile.outputs))
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const m = /node_modules\/@aws-sdk\/(client-[^/]+)\//.exec(path);
+      if (m && input.bytesInOutput > 0) clients.add(m[1]);
+    }
+  return [...clients].sort();
+}
+
+describe('SDK clients in each Lambda bundle', () => {
+  it('every function with a handler is pinned here', () => {
+    const dir = join(ROOT, 'functions');
+    // The canary runs in Synthetics with the runtime's SDK: not a Lambda bundle.
+    const handlers = readdirSync(dir).filter((d) => d !== 'canary' && existsSync(join(dir, d, 'handler.ts')));
+    expect(handlers.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(Object.entries(EXPECTED))('%s carries exactly the clients it calls', async (name, clients) => {
+    expect(await bundledClients(join(ROOT, 'functions', name, 'handler.ts'))).toEqual(clients);
+  });
+});
