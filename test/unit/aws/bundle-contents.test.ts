@@ -26,8 +26,26 @@ const EXPECTED: Record<string, readonly string[]> = {
 
 const ROOT = resolve(__dirname, '../../..');
 
-/** `@aws-sdk/client-*` packages with code in the bundle, built as infra's NodejsFunction builds it (tree-shaken). */
-async function bundledClients(handler: string): Promise<string[]> {
+interface BundleContents {
+  /** `@aws-sdk/client-*` packages with code in the bundle. */
+  readonly clients: string[];
+  /** Bytes of zod's non-English locales: only there when some file imports `{ z }` (zod's namespace object, not tree-shakeable). */
+  readonly zodLocaleBytes: number;
+}
+
+const built = new Map<string, Promise<BundleContents>>();
+
+/** What the handler's bundle holds, built as infra's NodejsFunction builds it (tree-shaken); once per handler per file. */
+function bundleOf(name: string): Promise<BundleContents> {
+  let contents = built.get(name);
+  if (!contents) {
+    contents = bundle(join(ROOT, 'functions', name, 'handler.ts'));
+    built.set(name, contents);
+  }
+  return contents;
+}
+
+async function bundle(handler: string): Promise<BundleContents> {
   const result = await build({
     entryPoints: [handler],
     bundle: true,
@@ -42,15 +60,17 @@ async function bundledClients(handler: string): Promise<string[]> {
     absWorkingDir: ROOT,
   });
   const clients = new Set<string>();
+  let zodLocaleBytes = 0;
   for (const output of Object.values(result.metafile.outputs))
     for (const [path, input] of Object.entries(output.inputs)) {
       const m = /node_modules\/@aws-sdk\/(client-[^/]+)\//.exec(path);
       if (m && input.bytesInOutput > 0) clients.add(m[1]);
+      if (/node_modules\/zod\/v4\/locales\/(?!en\.)/.test(path)) zodLocaleBytes += input.bytesInOutput;
     }
-  return [...clients].sort();
+  return { clients: [...clients].sort(), zodLocaleBytes };
 }
 
-describe('SDK clients in each Lambda bundle', () => {
+describe('what each Lambda bundle carries', () => {
   it('every function with a handler is pinned here', () => {
     const dir = join(ROOT, 'functions');
     // The canary runs in Synthetics with the runtime's SDK: not a Lambda bundle.
@@ -58,7 +78,12 @@ describe('SDK clients in each Lambda bundle', () => {
     expect(handlers.sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
-  it.each(Object.entries(EXPECTED))('%s carries exactly the clients it calls', async (name, clients) => {
-    expect(await bundledClients(join(ROOT, 'functions', name, 'handler.ts'))).toEqual(clients);
+  it.each(Object.entries(EXPECTED))('%s carries exactly the SDK clients it calls', async (name, clients) => {
+    expect((await bundleOf(name)).clients).toEqual(clients);
+  });
+
+  // `import * as z from 'zod'`, never `import { z }`: the latter pulls every locale in (about 255 KB minified).
+  it.each(Object.keys(EXPECTED))('%s carries none of zod’s non-English locales', async (name) => {
+    expect((await bundleOf(name)).zodLocaleBytes).toBe(0);
   });
 });
