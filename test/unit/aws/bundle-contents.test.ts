@@ -4,10 +4,9 @@ import { build } from 'esbuild';
 
 /**
  * The AWS SDK clients each Lambda bundle carries, pinned: a composition root (functions/<name>/aws-deps.ts) wires only
- * the adapters its use case calls, so esbuild leaves every other client out. Each list is the services the function's
- * role is granted (infra/constructs/task-functions/*-grants.ts; the infra tests pin the exact statements), plus
- * DynamoDB for the audit log. A client that shows up here without a grant is dead weight at cold start and a call
- * that would be denied.
+ * the adapters its use case calls, so esbuild leaves every other client out. A list changes together with the
+ * function's IAM grants (infra/constructs/task-functions/*-grants.ts; the infra tests pin the exact statements): a
+ * client bundled without a grant is dead weight at cold start and a call that would be denied.
  */
 const EXPECTED: Record<string, readonly string[]> = {
   'alarm-trigger': ['client-cloudwatch', 'client-dynamodb', 'client-sfn', 'client-sns', 'client-ssm'],
