@@ -296,7 +296,7 @@ export function rtoBudget(config: DrConfig, machine: AslMachine, opts: { approva
           part(
             'nothing to wait for: DynamoDB global tables and S3 buckets already accept writes in the standby',
             0,
-            'AwsDataStores.promote (functions/shared/aws/aws-data-stores.ts)',
+            'AuroraGlobalPromotion.promote (functions/shared/aws/aurora-global-promotion.ts)',
           ),
         ];
   const traffic = trafficWait(config);

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
-import { awsDataStores } from '../shared/aws/aws-data-stores';
+import { awsReplicaReadings } from '../shared/aws/aws-replica-readings';
 import { clientConfig, documentClient } from '../shared/aws/clients';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
 import { DynamoDbComparisonStore } from '../shared/aws/dynamodb-comparison-store';
@@ -16,7 +16,8 @@ export function dataConsistencyValidatorAwsDeps(env: NodeJS.ProcessEnv = process
   const comparisonTable = requireEnv(LAMBDA_ENV.comparisonTable, env);
   return {
     config,
-    dataStores: awsDataStores(config),
+    // Lag evidence and the replicas' items (CloudWatch, DynamoDB, S3); it never promotes, so no RDS client.
+    dataStores: awsReplicaReadings(config),
     // The comparison's parts stay in this region: the copy activating it runs the whole comparison.
     work: new DynamoDbComparisonStore({ dynamoDb: new DynamoDBClient(clientConfig(region)), tableName: comparisonTable }),
     audit: new DynamoDbAuditLog({ documentClient: documentClient(region), tableName: auditTable }),

@@ -2,7 +2,7 @@ import type { DrConfig } from '../../config/schema';
 import { auditStepOf, STEPS } from '../../config/steps';
 import { clip } from '../shared/bounded';
 import { InvalidInputError } from '../shared/errors';
-import type { AuditLog, Clock, ComparisonWorkStore, DataStores, StoreComparison } from '../shared/ports';
+import type { AuditLog, Clock, ComparisonWorkStore, ReplicaItems, ReplicationLagEvidence, StoreComparison } from '../shared/ports';
 import { parseRequest, requireState, type Verdict } from '../shared/workflow';
 import { fitStores, MissingWritesReportWriter, type MissingWritesReportPointer, type StoreFigures, type StoreSummary } from './missing-writes-report';
 import { measureReplicationLag, worstLag, type StoreLag } from './replication-lag';
@@ -20,7 +20,7 @@ import {
 
 export interface DataConsistencyValidatorDeps {
   readonly config: DrConfig;
-  readonly dataStores: DataStores;
+  readonly dataStores: ReplicationLagEvidence & ReplicaItems;
   /** Scratch space of the segmented comparison (docs/adr/0019-data-at-risk-measured.md). */
   readonly work: ComparisonWorkStore;
   readonly audit: AuditLog;

@@ -1,6 +1,6 @@
 import type { DataStoreConfig, DrConfig } from '../../config/schema';
 import { clip } from '../shared/bounded';
-import type { Clock, DataStores, HeartbeatReading, RegionName } from '../shared/ports';
+import type { Clock, HeartbeatReading, RegionName, ReplicationLagEvidence } from '../shared/ports';
 
 /**
  * Replication lag, measured (docs/adr/0019-data-at-risk-measured.md). Each region writes a heartbeat into its own
@@ -129,7 +129,7 @@ export function assessStoreLag(args: {
 
 /** Reads every store's heartbeat from `from` in `to` and the metric, and assesses each. */
 export async function measureReplicationLag(
-  deps: { readonly config: DrConfig; readonly dataStores: DataStores; readonly clock: Clock },
+  deps: { readonly config: DrConfig; readonly dataStores: ReplicationLagEvidence; readonly clock: Clock },
   from: RegionName,
   to: RegionName,
 ): Promise<StoreLag[]> {

@@ -1,7 +1,7 @@
 import type { DrConfig } from '../../config/schema';
 import { clip } from '../shared/bounded';
 import { InvalidInputError, StepFailedError, ThrottledError } from '../shared/errors';
-import type { AuditLog, Clock, ComparisonWorkStore, DataStores, ItemValue, RegionName, SegmentPage, StoreComparison } from '../shared/ports';
+import type { AuditLog, Clock, ComparisonWorkStore, ItemValue, RegionName, ReplicaItems, SegmentPage, StoreComparison } from '../shared/ports';
 import { comparisonShape, itemHash } from './comparable-stores';
 import { BucketDigest, BucketedComparison } from './compare';
 import { MissingWritesReportWriter } from './missing-writes-report';
@@ -133,7 +133,7 @@ export interface SegmentProgress {
 
 export interface SegmentedComparisonDeps {
   readonly config: DrConfig;
-  readonly dataStores: DataStores;
+  readonly dataStores: ReplicaItems;
   readonly work: ComparisonWorkStore;
   readonly audit: AuditLog;
   readonly clock: Clock;

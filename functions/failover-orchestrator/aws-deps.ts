@@ -1,9 +1,10 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { RDSClient } from '@aws-sdk/client-rds';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { LAMBDA_ENV } from '../../config/lambda-environment';
-import { awsDataStores } from '../shared/aws/aws-data-stores';
+import { AuroraGlobalPromotion } from '../shared/aws/aurora-global-promotion';
 import { clientConfig, documentClient, perRegion } from '../shared/aws/clients';
 import { DynamoDbAuditLog } from '../shared/aws/dynamodb-audit-log';
 import { configFromEnv, requireEnv } from '../shared/aws/environment';
@@ -33,7 +34,8 @@ export function failoverOrchestratorAwsDeps(env: NodeJS.ProcessEnv = process.env
   return {
     config,
     siteState: new SsmSiteState({ ssmFor: perRegion(config, (r) => new SSMClient(clientConfig(r))), parameterPrefix }),
-    dataStores: awsDataStores(config),
+    // Promotion is all it asks of the data stores: RDS only, in the region being activated (no S3, CloudWatch or item readers).
+    dataStores: new AuroraGlobalPromotion({ rdsFor: perRegion(config, (r) => new RDSClient(clientConfig(r))) }),
     scaler: new AwsStandbyScaler({
       ecsFor: ownRegionOnly((r) => new ECSClient(clientConfig(r))),
       autoScalingFor: ownRegionOnly((r) => new AutoScalingClient(clientConfig(r))),

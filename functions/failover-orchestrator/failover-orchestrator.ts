@@ -2,13 +2,13 @@ import type { DrConfig } from '../../config/schema';
 import { auditStepOf, STEPS } from '../../config/steps';
 import { clip } from '../shared/bounded';
 import { InvalidInputError, StepFailedError, ThrottledError, TransientError } from '../shared/errors';
-import type { AuditLog, Clock, DataStores, PromotionResult, ScalingResult, SiteState, SiteStateValue, StandbyScaler } from '../shared/ports';
+import type { AuditLog, Clock, DataStorePromotion, PromotionResult, ScalingResult, SiteState, SiteStateValue, StandbyScaler } from '../shared/ports';
 import { parseRequest, POST_APPROVAL_STEPS, requireState, type FailoverRequest } from '../shared/workflow';
 
 export interface FailoverOrchestratorDeps {
   readonly config: DrConfig;
   readonly siteState: SiteState;
-  readonly dataStores: DataStores;
+  readonly dataStores: DataStorePromotion;
   /** Raises pilot-light / warm-standby capacity (config `standby.scaling`). */
   readonly scaler: StandbyScaler;
   readonly audit: AuditLog;

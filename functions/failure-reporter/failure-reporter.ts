@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DrConfig } from '../../config/schema';
 import { STEPS } from '../../config/steps';
 import { describeIncomplete } from '../failover-orchestrator/failover-orchestrator';

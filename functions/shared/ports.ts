@@ -130,7 +130,11 @@ export interface SegmentPage {
   readonly readUnits: number;
 }
 
-export interface DataStores {
+/**
+ * Evidence of how far replication is behind, per store: the replication heartbeat and CloudWatch's metric. What the
+ * validator's AssessDataRisk and failback resync read (functions/data-consistency-validator/replication-lag.ts).
+ */
+export interface ReplicationLagEvidence {
   /**
    * CloudWatch's replication-lag metric from `from` to `to` in ms (the worst datapoint of the last minutes); null
    * when there is no datapoint. A second opinion: it only has a datapoint when an item arrives, so it cannot see a
@@ -139,8 +143,10 @@ export interface DataStores {
   replicationLagMs(store: DataStoreConfig, from: RegionName, to: RegionName): Promise<number | null>;
   /** The newest heartbeat `origin` wrote that the replica in `readIn` holds. Never throws for an unreachable region. */
   newestHeartbeat(store: DataStoreConfig, origin: RegionName, readIn: RegionName): Promise<HeartbeatReading>;
-  /** Makes `to` the writer for `store`. `planned` is true when the old primary is healthy (switchover, RPO 0). */
-  promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult>;
+}
+
+/** The items of a replica, page by page: what the validator's segmented comparison reads. */
+export interface ReplicaItems {
   /**
    * How big the replica in `to` (the region being activated) is; null when it cannot say (read as an unknown size).
    * Asked only for the stores the validator compares item by item.
@@ -149,6 +155,19 @@ export interface DataStores {
   /** One page of segment `segment` of `totalSegments` of the replica in `region`, from `cursor` (null: the start): the items as they are, unhashed. */
   scanSegment(store: DataStoreConfig, region: RegionName, segment: number, totalSegments: number, cursor: string | null): Promise<SegmentPage>;
 }
+
+/** Moves a store's writer: the orchestrator's `promote` action, and all it asks of the data stores. */
+export interface DataStorePromotion {
+  /** Makes `to` the writer for `store`. `planned` is true when the old primary is healthy (switchover, RPO 0). */
+  promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult>;
+}
+
+/**
+ * Every data-store port in one: what the drill's world (and a test fake) implements as one object, since there all
+ * of them act on the same simulated replicas. A use case names only the narrow ports it calls, so each Lambda's
+ * composition root wires (and bundles) only the SDK clients those need.
+ */
+export interface DataStores extends ReplicationLagEvidence, ReplicaItems, DataStorePromotion {}
 
 /** Writes a region's replication heartbeat into its own replica of a store (functions/replication-heartbeat). */
 export interface HeartbeatWriter {

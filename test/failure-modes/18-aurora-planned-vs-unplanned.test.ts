@@ -4,7 +4,8 @@ import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient,
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { AwsDataStores } from '../../functions/shared/aws/aws-data-stores';
+import { AuroraGlobalPromotion } from '../../functions/shared/aws/aurora-global-promotion';
+import { AwsReplicaReadings } from '../../functions/shared/aws/aws-replica-readings';
 import { Harness, PRIMARY, STANDBY, configWith, failoverInput, outcomeOf, primaryImpaired, storeOf } from './harness';
 import { useVirtualTime } from '../support/virtual-time';
 
@@ -15,7 +16,8 @@ useVirtualTime();
  * Failure mode 18: Aurora global database. A planned move (the region being left is healthy: failback)
  * is a switchover, RPO 0. An unplanned one (failover from an impaired primary) is FailoverGlobalCluster
  * with AllowDataLoss, issued only after the approval, and never when the approver rejects. The real
- * AwsDataStores adapter runs inside the real state machine, against mocked RDS and CloudWatch clients.
+ * AWS adapters run inside the real state machine, as each function wires them: the orchestrator's
+ * AuroraGlobalPromotion against mocked RDS clients, the validator's AwsReplicaReadings against mocked CloudWatch.
  */
 const ledger = storeOf('aurora') as Extract<ReturnType<typeof storeOf>, { kind: 'aurora-global' }>;
 const ARN = ledger.clusterArns as Record<string, string>;
@@ -67,15 +69,17 @@ describe('FM18 Aurora: planned switchover vs unplanned failover', () => {
   const harness = () =>
     new Harness(config, {
       ports: {
-        dataStores: new AwsDataStores({
-          regions: [PRIMARY, STANDBY],
+        promotion: new AuroraGlobalPromotion({
           rdsFor: (r) => rds[r],
-          cloudWatchFor: (r) => cw[r],
-          dynamoDbFor: (r) => new DynamoDBClient({ region: r }),
-          s3For: (r) => new S3Client({ region: r }),
           sleep: async () => undefined,
           promotionPollIntervalMs: 1,
           promotionMaxWaitMs: 10,
+        }),
+        replicaReadings: new AwsReplicaReadings({
+          regions: [PRIMARY, STANDBY],
+          cloudWatchFor: (r) => cw[r],
+          dynamoDbFor: (r) => new DynamoDBClient({ region: r }),
+          s3For: (r) => new S3Client({ region: r }),
         }),
       },
     });

@@ -71,7 +71,7 @@ const ALLOWED_REACH: Array<{ fn: string; actions: string[]; resource: (other: st
 /**
  * Runtime-only reach with no region in IAM (cloudwatch:GetMetricData is granted on `*`): the DynamoDB and
  * S3 replication-lag metrics live in the region being left. An unreadable metric is an unknown lag, so a
- * human decides (AwsDataStores.replicationLagMs); the failover never waits on it.
+ * human decides (AwsReplicaReadings.replicationLagMs); the failover never waits on it.
  */
 
 /** `arn:${AWS::Partition}:ssm:us-east-1:...` -> `us-east-1` (tokens such as `${AWS::Partition}` hold colons themselves). */

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-rds';
 import type { DataStoreConfig } from '../../../config/schema';
 import { StepFailedError, TransientError } from '../errors';
-import type { PromotionResult, RegionName } from '../ports';
+import type { DataStorePromotion, PromotionResult, RegionName } from '../ports';
 import { callAws, errorName, isTransient } from './sdk-errors';
 import { auroraClusterArn, bucketIn } from './store-resources';
 
@@ -37,7 +37,7 @@ const RDS_BUSY = new Set(['InvalidGlobalClusterStateFault', 'InvalidDBClusterSta
  * (switchover when planned, failover allowing data loss when not); DynamoDB global tables and S3 buckets already
  * accept writes in every region.
  */
-export class AuroraGlobalPromotion {
+export class AuroraGlobalPromotion implements DataStorePromotion {
   private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly props: AuroraGlobalPromotionProps) {

@@ -10,7 +10,17 @@ import type { FailureReport } from '../../../functions/failure-reporter/failure-
 import { createHandler as failureReporter } from '../../../functions/failure-reporter/handler';
 import { createHandler as healthChecker } from '../../../functions/health-checker/handler';
 import { createLogger } from '../../../functions/shared/middleware';
-import type { AlarmStateValue, ApprovalRecord, DataStores, SiteState, Topic, TrafficControl } from '../../../functions/shared/ports';
+import type {
+  AlarmStateValue,
+  ApprovalRecord,
+  DataStorePromotion,
+  DataStores,
+  ReplicaItems,
+  ReplicationLagEvidence,
+  SiteState,
+  Topic,
+  TrafficControl,
+} from '../../../functions/shared/ports';
 import { createHandler as trafficRouter } from '../../../functions/traffic-router/handler';
 import { alarmNamePrefix, approverRoleName } from '../../../config/resource-names';
 import { STEPS } from '../../../config/steps';
@@ -45,7 +55,17 @@ export interface HarnessOptions {
   readonly ports?: PortOverrides | ((world: FakeWorld) => PortOverrides);
 }
 
-export type PortOverrides = { readonly traffic?: TrafficControl; readonly dataStores?: DataStores; readonly siteState?: SiteState };
+/**
+ * `dataStores` replaces the world's data stores for both functions that use them; `promotion` (the orchestrator's) and
+ * `replicaReadings` (the validator's) replace one side only, as each function's composition root wires its own adapter.
+ */
+export type PortOverrides = {
+  readonly traffic?: TrafficControl;
+  readonly dataStores?: DataStores;
+  readonly promotion?: DataStorePromotion;
+  readonly replicaReadings?: ReplicationLagEvidence & ReplicaItems;
+  readonly siteState?: SiteState;
+};
 
 export const SIGNING_KEY = Buffer.from('failure-mode-tests-signing-key-32b!');
 export const APPROVAL_BASE_URL = 'https://approvals.example.test/prod';
@@ -116,14 +136,14 @@ export class Harness {
       'failover-orchestrator': failoverOrchestrator({
         ...common,
         siteState: ports.siteState,
-        dataStores: ports.dataStores,
+        dataStores: ports.promotion ?? ports.dataStores,
         scaler: world.scaler,
         idempotency: { persistenceStore: world.idempotency },
         logger: logger('failover-orchestrator'),
       }),
       'data-consistency-validator': dataConsistencyValidator({
         ...common,
-        dataStores: ports.dataStores,
+        dataStores: ports.replicaReadings ?? ports.dataStores,
         work: world.comparisons,
         sleep: async () => undefined,
         logger: logger('data-consistency-validator'),

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { dataConsistencyValidatorAwsDeps } from '../../../functions/data-consistency-validator/aws-deps';
-import { AwsDataStores } from '../../../functions/shared/aws/aws-data-stores';
+import { AwsReplicaReadings } from '../../../functions/shared/aws/aws-replica-readings';
 import { DynamoDbComparisonStore } from '../../../functions/shared/aws/dynamodb-comparison-store';
 import { itFailsNamingEachMissingVariable, lambdaEnv, regionOf } from './fixtures';
 
@@ -14,7 +14,7 @@ describe('dataConsistencyValidatorAwsDeps', () => {
   it('builds every port from a full environment', () => {
     const deps = dataConsistencyValidatorAwsDeps(lambdaEnv());
     expect(Object.keys(deps).sort()).toEqual(['audit', 'clock', 'config', 'dataStores', 'work']);
-    expect(deps.dataStores).toBeInstanceOf(AwsDataStores);
+    expect(deps.dataStores).toBeInstanceOf(AwsReplicaReadings);
     expect(deps.work).toBeInstanceOf(DynamoDbComparisonStore);
   });
 

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { LAMBDA_ENV } from '../../../config/lambda-environment';
 import { failoverOrchestratorAwsDeps } from '../../../functions/failover-orchestrator/aws-deps';
-import { AwsDataStores } from '../../../functions/shared/aws/aws-data-stores';
+import { AuroraGlobalPromotion } from '../../../functions/shared/aws/aurora-global-promotion';
 import { AwsStandbyScaler } from '../../../functions/shared/aws/scaling-standby';
 import { SsmSiteState } from '../../../functions/shared/aws/ssm-site-state';
 import { InvalidInputError } from '../../../functions/shared/errors';
@@ -25,7 +25,7 @@ describe('failoverOrchestratorAwsDeps', () => {
     expect(deps.siteState).toBeInstanceOf(SsmSiteState);
     expect(deps.scaler).toBeInstanceOf(AwsStandbyScaler);
     expect(deps.idempotency.persistenceStore).toBeInstanceOf(DynamoDBPersistenceLayer);
-    expect(deps.dataStores).toBeInstanceOf(AwsDataStores);
+    expect(deps.dataStores).toBeInstanceOf(AuroraGlobalPromotion);
   });
 
   itFailsNamingEachMissingVariable(failoverOrchestratorAwsDeps, [

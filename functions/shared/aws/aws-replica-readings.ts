@@ -1,37 +1,34 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { DataStoreConfig, DrConfig } from '../../../config/schema';
-import type { ComparisonLayout, DataStores, HeartbeatReading, PromotionResult, RegionName, SegmentPage } from '../ports';
-import { AuroraGlobalPromotion, type AuroraGlobalPromotionProps } from './aurora-global-promotion';
+import type { ComparisonLayout, HeartbeatReading, RegionName, ReplicaItems, ReplicationLagEvidence, SegmentPage } from '../ports';
 import { AwsReplicationHeartbeats, TableKeyShapes } from './aws-replication-heartbeats';
 import { clientConfig, perRegion } from './clients';
 import { CloudWatchReplicationLag, type CloudWatchReplicationLagProps } from './cloudwatch-replication-lag';
 import { ReplicaItemReaders } from './replica-item-readers';
 
-export interface AwsDataStoresProps extends CloudWatchReplicationLagProps, AuroraGlobalPromotionProps {
+export interface AwsReplicaReadingsProps extends CloudWatchReplicationLagProps {
   readonly dynamoDbFor: (region: RegionName) => DynamoDBClient;
   /** The two configured regions, primary first (the heartbeat keys of numeric-keyed tables are assigned by position). */
   readonly regions: readonly [string, string];
 }
 
 /**
- * The data-stores port in AWS, one adapter per idea: the replication heartbeat, CloudWatch's lag metrics, Aurora
- * promotion, and the item readers the validator's comparison pages through. The heartbeat and the readers share one
- * cache of table key schemas.
+ * What the validator reads of the replicas in AWS, one adapter per idea: the replication heartbeat, CloudWatch's lag
+ * metrics, and the item readers its comparison pages through. The heartbeat and the readers share one cache of table
+ * key schemas. Promotion (RDS) is not here: the orchestrator wires `AuroraGlobalPromotion` alone, and neither
+ * function bundles the other's clients.
  */
-export class AwsDataStores implements DataStores {
+export class AwsReplicaReadings implements ReplicationLagEvidence, ReplicaItems {
   private readonly heartbeats: AwsReplicationHeartbeats;
   private readonly lag: CloudWatchReplicationLag;
-  private readonly promotion: AuroraGlobalPromotion;
   private readonly readers: ReplicaItemReaders;
 
-  constructor(props: AwsDataStoresProps) {
+  constructor(props: AwsReplicaReadingsProps) {
     const keyShapes = new TableKeyShapes(props.dynamoDbFor);
     this.heartbeats = new AwsReplicationHeartbeats({ dynamoDbFor: props.dynamoDbFor, s3For: props.s3For, regions: props.regions, keyShapes });
     this.lag = new CloudWatchReplicationLag(props);
-    this.promotion = new AuroraGlobalPromotion(props);
     this.readers = new ReplicaItemReaders({ dynamoDbFor: props.dynamoDbFor, s3For: props.s3For, keyShapes });
   }
 
@@ -44,10 +41,6 @@ export class AwsDataStores implements DataStores {
     return this.lag.replicationLagMs(store, from, to);
   }
 
-  promote(store: DataStoreConfig, to: RegionName, opts: { planned: boolean }): Promise<PromotionResult> {
-    return this.promotion.promote(store, to, opts);
-  }
-
   comparisonLayout(store: DataStoreConfig, to: RegionName): Promise<ComparisonLayout> {
     return this.readers.comparisonLayout(store, to);
   }
@@ -57,12 +50,11 @@ export class AwsDataStores implements DataStores {
   }
 }
 
-/** The adapter for a config's two regions: one client per region and service, created on first use. */
-export function awsDataStores(config: DrConfig): AwsDataStores {
-  return new AwsDataStores({
+/** The adapter for a config's two regions: one client per region and service (CloudWatch, DynamoDB, S3), created on first use. */
+export function awsReplicaReadings(config: DrConfig): AwsReplicaReadings {
+  return new AwsReplicaReadings({
     regions: [config.regions.primary.name, config.regions.standby.name],
     cloudWatchFor: perRegion(config, (r) => new CloudWatchClient(clientConfig(r))),
-    rdsFor: perRegion(config, (r) => new RDSClient(clientConfig(r))),
     dynamoDbFor: perRegion(config, (r) => new DynamoDBClient(clientConfig(r))),
     s3For: perRegion(config, (r) => new S3Client(clientConfig(r))),
   });
