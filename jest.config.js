@@ -8,6 +8,9 @@ const common = {
   // @middy/core 6 ships ESM only; let swc turn it into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/setup.ts'],
+  // The drill's virtual clock, loaded outside the test file's vm context: the same library, at plain Node's speed
+  // (test/support/fake-timers-outside-vm.ts says why).
+  moduleNameMapper: { '^@sinonjs/fake-timers$': '<rootDir>/test/support/fake-timers-outside-vm.ts' },
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   testTimeout: 60000,
 };
@@ -30,7 +33,8 @@ module.exports = {
   projects: [
     project('unit', 'unit', 'property'),
     project('asl', 'asl'),
-    project('infra', 'infra'),
+    // One entry loads every infra test file into one registry, so aws-cdk-lib loads once (test/infra/all-stacks.test.ts).
+    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/all-stacks.test.ts', '<rootDir>/test/infra/cloudformation-validation.test.ts'] },
     project('drills', 'e2e', 'failure-modes'),
     project('browser', 'browser'),
   ],
