@@ -30,7 +30,7 @@ import { config, fixedClock } from './aws/fixtures';
 import { fakeDataStores } from '../support/data-stores';
 
 const EXECUTION = 'arn:aws:states:us-west-2:111122223333:execution:orders-dr-failover:inc-42';
-/** The execution approvalEvent() (test/unit/approval-fixtures.ts) asks an approval for. */
+/** The execution approvalEvent() (test/support/approval-fixtures.ts) asks an approval for. */
 const APPROVAL_EXECUTION = 'arn:aws:states:us-west-2:111122223333:execution:failover:inc42';
 const context = (name: string): Context =>
   ({
