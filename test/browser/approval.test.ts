@@ -9,9 +9,9 @@ import type { LocalControlPlane } from '../../local/control-plane';
 import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill';
 import type { LocalWorld } from '../../local/world/world';
 import { Simulation } from '../../local/sim/virtual-time';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 const APPROVER = 'oncall@example.com';
 /** An iPhone-sized viewport: the on-call engineer's phone. */
 const PHONE = { width: 390, height: 844 };
@@ -134,15 +134,7 @@ describeBrowser('approval page in headless Chromium (drill with --approve manual
       executablePath: CHROMIUM,
       headless: true,
       viewport: PHONE,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
   });
   afterAll(async () => {

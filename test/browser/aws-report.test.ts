@@ -8,9 +8,9 @@ import type { ExecutionRecord } from '../../local/report/execution-record';
 import { allStateNames, type LayoutMachine } from '../../local/report/graph-layout';
 import { renderReport } from '../../local/report/report';
 import { describeFor, HISTORY_FIXTURES, type HistoryFixture, loadHistory } from '../support/history-fixtures';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 // In CI the browser tests must run (and fail without Chromium); elsewhere a missing Chromium skips them, loudly.
 const runBrowserTests = existsSync(CHROMIUM) || process.env.CI === 'true';
 if (!runBrowserTests) {
@@ -50,15 +50,7 @@ describeBrowser('reports of recorded AWS executions in headless Chromium', () =>
     }
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
   });
 

@@ -8,9 +8,9 @@ import { runDrill, type DrillEvent, type DrillSummary } from '../../local/drill'
 import { allStateNames, type LayoutMachine } from '../../local/report/graph-layout';
 import { renderDrillReport } from '../../local/report/report';
 import { buildPlan, loadFailoverDefinition } from '../../cli/plan/plan';
+import { CHROMIUM, CHROMIUM_ARGS } from '../support/chromium';
 
 const ROOT = join(__dirname, '..', '..');
-const CHROMIUM = '/usr/bin/chromium';
 // In CI the browser tests must run (and fail without Chromium); elsewhere a missing Chromium skips them, loudly.
 const runBrowserTests = existsSync(CHROMIUM) || process.env.CI === 'true';
 if (!runBrowserTests) {
@@ -50,15 +50,7 @@ describeBrowser('drill report in headless Chromium', () => {
     // launch() gives every browser a fresh, throw-away user-data-dir of its own.
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: [...CHROMIUM_ARGS],
     });
   });
 

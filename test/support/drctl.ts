@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { run } from '../../cli/main';
+import type { CliIo } from '../../cli/io';
 
 export interface DrctlRun {
   /** What `run()` resolves to, which bin/drctl.js makes the exit code. */
@@ -79,4 +80,21 @@ export async function drctl(args: readonly string[], opts: { cwd?: string } = {}
   } finally {
     for (const undo of restore.reverse()) undo();
   }
+}
+
+/** An io for `run(args, { io, clients })` that keeps what drctl writes to stdout and stderr. */
+export function capturedIo(): { readonly io: CliIo; text(): { out: string; err: string } } {
+  const text = { out: '', err: '' };
+  return {
+    io: {
+      out: (t) => {
+        text.out += t;
+      },
+      err: (t) => {
+        text.err += t;
+      },
+      isTTY: false,
+    },
+    text: () => ({ ...text }),
+  };
 }

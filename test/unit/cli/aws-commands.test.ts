@@ -25,6 +25,7 @@ import { planStart, startExecution } from '../../../cli/aws/start-execution';
 import { getStatus } from '../../../cli/aws/status';
 import { run } from '../../../cli/main';
 import { EAST, WEST, ACCOUNT, shopConfigInput } from '../../support/shop-config';
+import { capturedIo } from '../../support/drctl';
 
 const input = shopConfigInput;
 const config = parseConfig(input);
@@ -76,21 +77,13 @@ beforeEach(() => {
 
 /** Runs drctl in-process and returns what an operator would see. */
 async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
+  const captured = capturedIo();
   const code = await run([...args, '--config', configFile], {
-    io: {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      isTTY: false,
-    },
+    io: captured.io,
     clients: () => clients,
     now: () => NOW,
   });
+  const { out, err } = captured.text();
   process.exitCode = undefined;
   return { code, out, err };
 }

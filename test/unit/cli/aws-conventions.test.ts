@@ -17,6 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { run, type ProgramDeps } from '../../../cli/main';
 import { EAST, WEST, shopConfigInput } from '../../support/shop-config';
+import { capturedIo } from '../../support/drctl';
 
 const input = shopConfigInput;
 
@@ -100,21 +101,13 @@ afterAll(() => {
 });
 
 async function drctl(args: string[], deps: ProgramDeps = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
+  const captured = capturedIo();
   const code = await run(args, {
-    io: {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      isTTY: false,
-    },
+    io: captured.io,
     now: () => new Date('2026-11-22T03:04:05Z'),
     ...deps,
   });
+  const { out, err } = captured.text();
   process.exitCode = undefined;
   return { code, out, err };
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DrConfigInput } from '../../../config/schema';
 import { run } from '../../../cli/main';
+import { capturedIo } from '../../support/drctl';
 
 const valid: DrConfigInput = {
   application: 'shop',
@@ -35,22 +36,14 @@ beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'drctl-cli-'))));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
+  const captured = capturedIo();
   const code = await run(args, {
-    io: {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      isTTY: false,
-    },
+    io: captured.io,
     clients: () => {
       throw new Error('no AWS call expected in these tests');
     },
   });
+  const { out, err } = captured.text();
   process.exitCode = undefined;
   return { code, out, err };
 }

@@ -19,6 +19,7 @@ import type { AwsClients } from '../../../cli/aws/clients';
 import { type DoctorCheck, expectedAlarms } from '../../../cli/aws/doctor';
 import { run } from '../../../cli/main';
 import { EAST, WEST, ACCOUNT, ZONE, shopConfigInput } from '../../support/shop-config';
+import { capturedIo } from '../../support/drctl';
 
 const input = shopConfigInput;
 const ARC_ARN = (r: string) => `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/0123/routingcontrol/${r}`;
@@ -155,22 +156,14 @@ beforeEach(() => {
 });
 
 async function doctor(...args: string[]): Promise<{ code: number; out: string; err: string; checks: DoctorCheck[] }> {
-  let out = '';
-  let err = '';
+  const captured = capturedIo();
   const file = args.includes('--arc') ? 'arc.json' : 'weighted.json';
   const rest = args.filter((a) => a !== '--arc');
   const code = await run(['doctor', ...rest, '--config', join(dir, file)], {
-    io: {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      isTTY: false,
-    },
+    io: captured.io,
     clients: () => clients,
   });
+  const { out, err } = captured.text();
   process.exitCode = undefined;
   let checks: DoctorCheck[] = [];
   if ((rest.includes('json') || rest.includes('--json')) && out) checks = JSON.parse(out) as DoctorCheck[];

@@ -20,6 +20,7 @@ import { type AuditItem, awsRecord, historyRows } from '../../../cli/aws/executi
 import { run } from '../../../cli/main';
 import type { LayoutMachine } from '../../../local/report/graph-layout';
 import { describeFor, FIXTURE_STATE_MACHINE, type HistoryFixture, loadHistory } from '../../support/history-fixtures';
+import { capturedIo } from '../../support/drctl';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CONFIG = join(ROOT, 'dr.config.json');
@@ -91,21 +92,13 @@ function serve(name: HistoryFixture) {
 }
 
 async function drctl(...args: string[]) {
-  let out = '';
-  let err = '';
+  const captured = capturedIo();
   const code = await run([...args, '--config', CONFIG], {
-    io: {
-      out: (t) => {
-        out += t;
-      },
-      err: (t) => {
-        err += t;
-      },
-      isTTY: false,
-    },
+    io: captured.io,
     clients: () => clients,
     now: () => new Date('2026-12-01T00:00:00Z'),
   });
+  const { out, err } = captured.text();
   process.exitCode = undefined;
   return { code, out, err };
 }
