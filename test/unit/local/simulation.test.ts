@@ -26,6 +26,14 @@ describe('the virtual clock', () => {
     expect(Simulation.current()).toBeUndefined();
   });
 
+  it('node:timers is on the virtual clock too (@middy/core takes its setTimeout from there), and is restored after', async () => {
+    const nodeTimers = require('node:timers') as typeof import('node:timers');
+    const realSetTimeout = nodeTimers.setTimeout;
+    const firedAt = await simulate(() => new Promise<number>((resolve) => nodeTimers.setTimeout(() => resolve(Date.now() - SIM_EPOCH), 3_600_000)));
+    expect(firedAt).toBe(3_600_000);
+    expect(nodeTimers.setTimeout).toBe(realSetTimeout);
+  });
+
   it('a goal that nothing can ever settle is a deadlock, not a hang', async () => {
     await expect(simulate(() => new Promise(() => undefined))).rejects.toBeInstanceOf(SimulationDeadlockError);
   });
