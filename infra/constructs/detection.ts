@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { buildSync } from 'esbuild';
-import { ArnFormat, type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -22,6 +22,7 @@ import {
   signalAlarmName,
   siteStateParameterPrefix,
 } from '../../config/resource-names';
+import { configuredRegionOf } from './configured-region';
 
 /** Where Route 53 publishes health-check metrics, and so where their alarms must live. */
 export const ROUTE53_METRICS_REGION = 'us-east-1';
@@ -92,16 +93,12 @@ export class Detection extends Construct {
 
   constructor(scope: Construct, id: string, props: DetectionProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const { config } = props;
     const d = config.detection;
     const app = config.application;
     const prefix = props.alarmNamePrefix ?? defaultAlarmNamePrefix(app);
-    const region = stack.region;
+    const region = configuredRegionOf(this, config, 'Detection');
     const regions = [config.regions.primary.name, config.regions.standby.name];
-    if (Token.isUnresolved(region) || !regions.includes(region)) {
-      throw new Error(`${this.node.path}: Detection needs a stack in one of the configured regions (${regions.join(', ')}), got ${region}`);
-    }
     const peer = regions.find((r) => r !== region)!;
     const namespace = detectionNames.metricNamespace(app);
     const signalsAboutPeer = 3; // both canary vantages + the Route 53 health check

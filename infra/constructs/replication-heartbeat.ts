@@ -1,4 +1,4 @@
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,7 @@ import { S3_HEARTBEAT_PREFIX } from '../../functions/shared/heartbeat';
 import { controlPlaneAlarmName, alarmNamePrefix as defaultAlarmNamePrefix } from '../../config/resource-names';
 import { EVERY_MINUTE, runEveryMinute } from './every-minute';
 import { heartbeatPartitionKeys } from './task-functions/heartbeat-partition-keys';
+import { configuredRegionOf } from './configured-region';
 
 export interface ReplicationHeartbeatScheduleProps {
   /** The validated config: the replicated stores and the two regions. */
@@ -44,11 +45,8 @@ export class ReplicationHeartbeatSchedule extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { config, writer } = props;
-    const region = stack.region;
+    const region = configuredRegionOf(this, config, 'ReplicationHeartbeatSchedule');
     const regions = [config.regions.primary.name, config.regions.standby.name] as [string, string];
-    if (Token.isUnresolved(region) || !regions.includes(region)) {
-      throw new Error(`${this.node.path}: ReplicationHeartbeatSchedule needs a stack in one of the configured regions (${regions.join(', ')}), got ${region}`);
-    }
 
     const tables = config.dataStores.flatMap((s) => (s.kind === 'dynamodb-global-table' ? [s.tableName] : []));
     if (tables.length > 0) {

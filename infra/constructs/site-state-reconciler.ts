@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { DrConfig } from '../../config/schema';
 import { controlPlaneAlarmName, alarmNamePrefix as defaultAlarmNamePrefix, siteStateParameterPrefix } from '../../config/resource-names';
 import { EVERY_MINUTE, runEveryMinute } from './every-minute';
+import { configuredRegionOf } from './configured-region';
 
 export interface SiteStateReconciliationProps {
   /** The validated config: the two regions and the application name. */
@@ -44,11 +45,8 @@ export class SiteStateReconciliation extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const { config, reconciler } = props;
-    const region = stack.region;
+    const region = configuredRegionOf(this, config, 'SiteStateReconciliation');
     const regions = [config.regions.primary.name, config.regions.standby.name];
-    if (Token.isUnresolved(region) || !regions.includes(region)) {
-      throw new Error(`${this.node.path}: SiteStateReconciliation needs a stack in one of the configured regions (${regions.join(', ')}), got ${region}`);
-    }
     const prefix = props.alarmNamePrefix ?? defaultAlarmNamePrefix(config.application);
 
     const parameterArn = (r: string) =>

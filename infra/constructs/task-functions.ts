@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -22,6 +22,7 @@ import { TASK_FUNCTION_SPECS as SPECS, type TaskFunctionSpec } from './task-func
 import { grantStandbyScaling } from './task-functions/standby-scaling-grants';
 import { grantAuditWrites, grantIdempotencyRecords } from './task-functions/state-table-grants';
 import { grantTrafficRouter } from './task-functions/traffic-router-grants';
+import { configuredRegionOf } from './configured-region';
 
 export interface TaskFunctionsProps {
   /**
@@ -105,13 +106,8 @@ export class TaskFunctions extends Construct {
   constructor(scope: Construct, id: string, props: TaskFunctionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    if (Token.isUnresolved(stack.region)) {
-      throw new Error(`${this.node.path}: TaskFunctions needs a stack with an explicit region (env.region)`);
-    }
+    configuredRegionOf(this, props.config, 'TaskFunctions');
     const regionNames: [string, string] = [props.config.regions.primary.name, props.config.regions.standby.name];
-    if (!regionNames.includes(stack.region)) {
-      throw new Error(`${this.node.path}: stack region ${stack.region} is not one of the configured regions (${regionNames.join(', ')})`);
-    }
 
     const root = props.projectRoot ?? resolve(__dirname, '..', '..');
     const app = props.config.application;

@@ -42,17 +42,6 @@ function startManualDrill(): { child: ChildProcessWithoutNullStreams; next: (typ
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/** Polls (real time: this drill follows a person's clock) until `find` returns something. */
-async function waitFor<T>(find: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const hit = find();
-    if (hit !== undefined) return hit;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('drctl drill --approve manual --json: the emailed link as a person and as a mail scanner meet it', () => {
   it('fetching decides nothing, a bare POST decides nothing, a tampered link is refused, the verified form fails over, a resubmit gets 409', async () => {
     const { child, next, lines } = startManualDrill();
@@ -88,7 +77,7 @@ describe('drctl drill --approve manual --json: the emailed link as a person and 
       });
       expect(codePage.status).toBe(200);
       const challenge = /name="challenge" value="([^"]+)"/.exec(codePage.body)![1];
-      const mail = await waitFor(() => lines.find((l) => l.type === 'approver-code'));
+      const mail = await next('approver-code');
       const mailed = /code: (\d{4} \d{4})/.exec(String(mail.message))![1];
       // The primary is dark: its heartbeat stopped, so the data at risk is unknown and approving means accepting it.
       expect(codePage.body).toContain('name="acceptDataLoss"');
