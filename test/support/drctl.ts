@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -97,4 +97,31 @@ export function capturedIo(): { readonly io: CliIo; text(): { out: string; err: 
     },
     text: () => ({ ...text }),
   };
+}
+
+/**
+ * A folder for one drctl test file (its config files, the files drctl writes), made before its tests and removed
+ * after, with the developer's own AWS_PROFILE out of the way meanwhile: drctl checks that a named profile exists, and
+ * the tests stub the clients. `files` are written into it as JSON.
+ */
+export function drctlFolder(prefix: string, files: Record<string, unknown> = {}): { readonly dir: string; path(name: string): string } {
+  let dir: string | undefined;
+  const savedProfile = process.env.AWS_PROFILE;
+  beforeAll(() => {
+    delete process.env.AWS_PROFILE;
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), JSON.stringify(content));
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
+  });
+  const folder = {
+    get dir(): string {
+      if (!dir) throw new Error('drctlFolder: the folder exists only while the tests run');
+      return dir;
+    },
+    path: (name: string) => join(folder.dir, name),
+  };
+  return folder;
 }

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,6 +6,7 @@ import type { AwsClients } from '../../../cli/aws/clients';
 import { signedFetch, type SignedFetch } from '../../../cli/aws/signed-fetch';
 import { run } from '../../../cli/main';
 import { EAST, WEST, ACCOUNT, shopConfigInput } from '../../support/shop-config';
+import { drctlFolder } from '../../support/drctl';
 
 const input = shopConfigInput;
 const NAME = 'shop-us-east-1-20261122T030000Z';
@@ -34,19 +32,7 @@ const fakeFetch =
   };
 const clients: AwsClients = { sfn: (r) => sfnClients[r], ssm: (r) => ssmClients[r], signedFetch: fakeFetch };
 
-let dir: string;
-let configFile: string;
-const savedProfile = process.env.AWS_PROFILE;
-beforeAll(() => {
-  delete process.env.AWS_PROFILE;
-  dir = mkdtempSync(join(tmpdir(), 'drctl-approve-'));
-  configFile = join(dir, 'dr.config.json');
-  writeFileSync(configFile, JSON.stringify(input));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
-});
+const folder = drctlFolder('drctl-approve-', { 'dr.config.json': input });
 
 beforeEach(() => {
   posts.length = 0;
@@ -82,7 +68,7 @@ async function drctl(...args: string[]): Promise<{ code: number; out: string; er
     },
     isTTY: false,
   };
-  const code = await run([...args, '--config', configFile], { io, clients: () => clients, now: () => NOW });
+  const code = await run([...args, '--config', folder.path('dr.config.json')], { io, clients: () => clients, now: () => NOW });
   process.exitCode = undefined;
   return { code, out, err };
 }

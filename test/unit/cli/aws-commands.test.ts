@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   RedriveExecutionCommand,
   DescribeExecutionCommand,
@@ -25,7 +22,7 @@ import { planStart, startExecution } from '../../../cli/aws/start-execution';
 import { getStatus } from '../../../cli/aws/status';
 import { run } from '../../../cli/main';
 import { EAST, WEST, ACCOUNT, shopConfigInput } from '../../support/shop-config';
-import { capturedIo } from '../../support/drctl';
+import { capturedIo, drctlFolder } from '../../support/drctl';
 
 const input = shopConfigInput;
 const config = parseConfig(input);
@@ -42,20 +39,7 @@ const NOW = new Date('2026-11-22T03:04:05.000Z');
 
 const sdkError = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, $metadata: {}, ...extra });
 
-let dir: string;
-let configFile: string;
-// A developer's own AWS_PROFILE must not decide these tests: drctl checks that a named profile exists.
-const savedProfile = process.env.AWS_PROFILE;
-beforeAll(() => {
-  delete process.env.AWS_PROFILE;
-  dir = mkdtempSync(join(tmpdir(), 'drctl-aws-'));
-  configFile = join(dir, 'dr.config.json');
-  writeFileSync(configFile, JSON.stringify(input));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
-});
+const folder = drctlFolder('drctl-aws-', { 'dr.config.json': input });
 
 beforeEach(() => {
   for (const r of [EAST, WEST]) {
@@ -78,7 +62,7 @@ beforeEach(() => {
 /** Runs drctl in-process and returns what an operator would see. */
 async function drctl(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const captured = capturedIo();
-  const code = await run([...args, '--config', configFile], {
+  const code = await run([...args, '--config', folder.path('dr.config.json')], {
     io: captured.io,
     clients: () => clients,
     now: () => NOW,

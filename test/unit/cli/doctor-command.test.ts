@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -19,7 +17,7 @@ import type { AwsClients } from '../../../cli/aws/clients';
 import { type DoctorCheck, expectedAlarms } from '../../../cli/aws/doctor';
 import { run } from '../../../cli/main';
 import { EAST, WEST, ACCOUNT, ZONE, shopConfigInput } from '../../support/shop-config';
-import { capturedIo } from '../../support/drctl';
+import { capturedIo, drctlFolder } from '../../support/drctl';
 
 const input = shopConfigInput;
 const ARC_ARN = (r: string) => `arn:aws:route53-recovery-control::${ACCOUNT}:controlpanel/0123/routingcontrol/${r}`;
@@ -128,18 +126,7 @@ function fullyPresent(): void {
   } as never);
 }
 
-let dir: string;
-const savedProfile = process.env.AWS_PROFILE;
-beforeAll(() => {
-  delete process.env.AWS_PROFILE;
-  dir = mkdtempSync(join(tmpdir(), 'drctl-doctor-'));
-  writeFileSync(join(dir, 'weighted.json'), JSON.stringify(input));
-  writeFileSync(join(dir, 'arc.json'), JSON.stringify(arcInput));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
-});
+const folder = drctlFolder('drctl-doctor-', { 'weighted.json': input, 'arc.json': arcInput });
 beforeEach(() => {
   for (const m of [
     ...Object.values(cfn),
@@ -159,7 +146,7 @@ async function doctor(...args: string[]): Promise<{ code: number; out: string; e
   const captured = capturedIo();
   const file = args.includes('--arc') ? 'arc.json' : 'weighted.json';
   const rest = args.filter((a) => a !== '--arc');
-  const code = await run(['doctor', ...rest, '--config', join(dir, file)], {
+  const code = await run(['doctor', ...rest, '--config', folder.path(file)], {
     io: captured.io,
     clients: () => clients,
   });
@@ -345,7 +332,7 @@ describe('drctl doctor', () => {
   });
 
   test('a bad config file is exit 2 before any AWS call', async () => {
-    const file = join(dir, 'bad.json');
+    const file = folder.path('bad.json');
     writeFileSync(file, JSON.stringify({ ...input, application: 'Bad Name' }));
     let err = '';
     const code = await run(['doctor', '--config', file], {

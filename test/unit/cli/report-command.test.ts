@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import {
@@ -20,7 +19,7 @@ import { type AuditItem, awsRecord, historyRows } from '../../../cli/aws/executi
 import { run } from '../../../cli/main';
 import type { LayoutMachine } from '../../../local/report/graph-layout';
 import { describeFor, FIXTURE_STATE_MACHINE, type HistoryFixture, loadHistory } from '../../support/history-fixtures';
-import { capturedIo } from '../../support/drctl';
+import { capturedIo, drctlFolder } from '../../support/drctl';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CONFIG = join(ROOT, 'dr.config.json');
@@ -41,16 +40,7 @@ const clients: AwsClients = {
   dynamodb: (r) => ddbClients[r as keyof typeof ddbClients],
 };
 
-let dir: string;
-const savedProfile = process.env.AWS_PROFILE;
-beforeAll(() => {
-  delete process.env.AWS_PROFILE;
-  dir = mkdtempSync(join(tmpdir(), 'drctl-report-'));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  if (savedProfile !== undefined) process.env.AWS_PROFILE = savedProfile;
-});
+const folder = drctlFolder('drctl-report-');
 
 beforeEach(() => {
   doc.reset();
@@ -203,7 +193,7 @@ describe('drctl report', () => {
       },
     ];
     doc.on(QueryCommand, { TableName: AUDIT_TABLE }).resolves({ Items: audit });
-    const file = join(dir, 'redriven.html');
+    const file = folder.path('redriven.html');
     const { code, out, err } = await drctl('report', d.name, '-o', file, '--output', 'json');
     expect([code, err]).toEqual([0, '']);
     expect(sfn[WEST]).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 2);
@@ -223,7 +213,7 @@ describe('drctl report', () => {
 
   test('an ARN goes straight to its region; text output names the file and what the page cannot show', async () => {
     const { d } = serve('rejected');
-    const file = join(dir, 'rejected.html');
+    const file = folder.path('rejected.html');
     const { code, out } = await drctl('report', d.executionArn, '-o', file);
     expect(code).toBe(0);
     expect(sfn[EAST]).not.toHaveReceivedCommand(DescribeExecutionCommand);
@@ -265,7 +255,7 @@ describe('drctl report', () => {
           }),
         ],
       });
-      const file = join(dir, `old-${steps.fence}.html`);
+      const file = folder.path(`old-${steps.fence}.html`);
       const { code, out } = await drctl('report', name, '-o', file, '--output', 'json');
       expect(code).toBe(0);
       expect(sfn[WEST]).not.toHaveReceivedCommand(GetExecutionHistoryCommand);
@@ -282,7 +272,7 @@ describe('drctl report', () => {
 
   test("--audit-table names the table when it is not the stack's", async () => {
     const { d } = serve('succeeded');
-    await drctl('report', d.name, '-o', join(dir, 's.html'), '--audit-table', 'my-audit');
+    await drctl('report', d.name, '-o', folder.path('s.html'), '--audit-table', 'my-audit');
     expect(ddb[WEST]).not.toHaveReceivedCommand(ListTablesCommand);
     expect(doc).toHaveReceivedCommandWith(QueryCommand, { TableName: 'my-audit' });
   });
@@ -294,7 +284,7 @@ describe('drctl report', () => {
       .rejects(
         Object.assign(new Error('User is not authorized to perform: dynamodb:Query'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } }),
       );
-    const { code, out } = await drctl('report', d.name, '-o', join(dir, 's2.html'), '--output', 'json');
+    const { code, out } = await drctl('report', d.name, '-o', folder.path('s2.html'), '--output', 'json');
     expect(code).toBe(0);
     expect(JSON.parse(out).missing.join(' ')).toContain('could not be read (Access denied in us-west-2');
   });
